@@ -1,0 +1,11 @@
+# Writes OUT: a C++ file defining billing::AllMigrations() from the .sql FILES (NNN_name.sql).
+set(body "// Generated from src/store/migrations/*.sql. Do not edit.\n#include \"store/migrations.h\"\n\nnamespace billing {\n\nconst std::vector<Migration>& AllMigrations() {\n  static const std::vector<Migration> kMigrations = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version ${name})
+  math(EXPR version "${version}")
+  file(READ ${f} sql)
+  string(APPEND body "      {${version}, \"${name}\", R\"billingsql(${sql})billingsql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace billing\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,147 @@
+#include "agent/agent.h"
+
+#include <algorithm>
+
+namespace billing {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kMaxStepsLimit = 20;
+
+bool IsClientTool(const json& client_tools, const std::string& name) {
+  return client_tools.is_object() && client_tools.contains(name);
+}
+
+json UnknownToolResult(const std::string& name, const ToolRegistry& tools) {
+  std::string available;
+  for (const auto& t : tools.all()) available += (available.empty() ? "" : ", ") + t->key();
+  return {{"success", false},
+          {"error", true},
+          {"code", "INVALID_ARGUMENT"},
+          {"message", "Tool '" + name + "' does not exist. Available tools: " + available}};
+}
+
+json BadArgumentsResult(const ToolCall& call) {
+  std::string raw = call.raw_args.substr(0, 500);
+  return {{"success", false},
+          {"error", true},
+          {"code", "INVALID_ARGUMENT"},
+          {"message", "Tool validation failed for " + call.name +
+                          ": the arguments must be a JSON object, got: " + raw}};
+}
+
+}  // namespace
+
+std::string NewUuid(RandomSource& random) {
+  uint8_t b[16];
+  random.Fill(b, sizeof b);
+  b[6] = uint8_t((b[6] & 0x0f) | 0x40);
+  b[8] = uint8_t((b[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 15]);
+  }
+  return out;
+}
+
+Agent::Agent(AgentConfig config, const ToolRegistry& tools, Model& model, const Clock& clock,
+             RandomSource& random)
+    : config_(std::move(config)), tools_(tools), model_(model), clock_(clock), random_(random) {}
+
+boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMessage> input,
+                                                            GenerateOptions options) const {
+  AgentOutput out;
+  out.run_id = options.run_id.empty() ? NewUuid(random_) : options.run_id;
+  out.provider = model_.provider();
+  out.model_id = model_.model_id();
+
+  ModelRequest request;
+  request.instructions =
+      options.instructions_override.empty() ? config_.instructions : options.instructions_override;
+  request.messages = std::move(input);
+  request.tool_choice = options.tool_choice;
+  request.model_settings = options.model_settings;
+  for (const auto& t : tools_.all()) {
+    request.tools.push_back(ToolSpec{t->key(), t->description(), t->input_schema()});
+  }
+  if (options.client_tools.is_object()) {
+    for (auto it = options.client_tools.begin(); it != options.client_tools.end(); ++it) {
+      const json& def = it.value();
+      ToolSpec spec{it.key(), "", json{{"type", "object"}, {"properties", json::object()}}};
+      if (def.is_object()) {
+        if (auto d = def.find("description"); d != def.end() && d->is_string()) spec.description = *d;
+        for (const char* k : {"inputSchema", "parameters"}) {
+          if (auto s = def.find(k); s != def.end() && s->is_object()) spec.parameters = *s;
+        }
+      }
+      request.tools.push_back(std::move(spec));
+    }
+  }
+
+  const int max_steps = std::clamp(
+      options.max_steps > 0 ? options.max_steps : config_.default_max_steps, 1, kMaxStepsLimit);
+  for (int step = 0; step < max_steps; ++step) {
+    Result<ModelResponse> r = co_await model_.Complete(request);
+    if (!r.ok()) co_return r.error();
+    StepResult result;
+    result.step_type = step == 0 ? "initial" : "tool-result";
+    result.model = std::move(r.value());
+    const ModelResponse& resp = result.model;
+    out.usage.input_tokens += resp.usage.input_tokens;
+    out.usage.output_tokens += resp.usage.output_tokens;
+    out.response_id = resp.id;
+    if (!resp.model_id.empty()) out.model_id = resp.model_id;
+    out.finish_reason = resp.finish_reason;
+    out.text = resp.text;
+
+    if (resp.tool_calls.empty()) {
+      ChatMessage final_msg{"assistant", resp.text, {}, {}, {}, {}};
+      out.response_messages.push_back(final_msg);
+      result.timestamp = clock_.NowIso8601();
+      out.steps.push_back(std::move(result));
+      break;
+    }
+
+    ChatMessage call_msg{"assistant", resp.text, resp.tool_calls, {}, {}, {}};
+    request.messages.push_back(call_msg);
+    out.response_messages.push_back(std::move(call_msg));
+    bool client_tool_called = false;
+    for (const ToolCall& call : resp.tool_calls) {
+      if (IsClientTool(options.client_tools, call.name)) {
+        result.tool_results.push_back(ToolResultRecord{call, json(), true});
+        client_tool_called = true;
+        continue;
+      }
+      json tool_result;
+      if (const Tool* tool = tools_.FindByName(call.name); tool == nullptr) {
+        tool_result = UnknownToolResult(call.name, tools_);
+      } else if (!call.args.is_object() && !call.args.is_null()) {
+        tool_result = BadArgumentsResult(call);
+      } else if (call.args.is_null() && !call.raw_args.empty()) {
+        tool_result = BadArgumentsResult(call);
+      } else {
+        tool_result = tool->Execute(call.args, options.tool_context);
+      }
+      ChatMessage tool_msg{"tool", "", {}, call.id, call.name, tool_result};
+      request.messages.push_back(tool_msg);
+      out.response_messages.push_back(std::move(tool_msg));
+      result.tool_results.push_back(ToolResultRecord{call, std::move(tool_result), false});
+    }
+    result.timestamp = clock_.NowIso8601();
+    out.steps.push_back(std::move(result));
+    if (client_tool_called) {
+      out.finish_reason = "tool-calls";
+      break;
+    }
+  }
+  out.timestamp = clock_.NowIso8601();
+  co_return out;
+}
+
+}  // namespace billing

@@ -1,0 +1,93 @@
+// The agent loop: sends the conversation to the Model, executes the tool calls it asks for
+// (validated by the tools themselves; an unknown tool or bad arguments become an error result fed
+// back to the model), and repeats until the model answers with text or maxSteps is reached.
+// Client tools (supplied by the caller) are offered to the model; if the model calls one, the run
+// stops with finish reason "tool-calls" so that the caller can execute it.
+//
+// Thread-safety: an Agent is immutable after construction; Generate() may run concurrently.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <utility>  // before boost: 1.74 awaitable.hpp needs std::exchange
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "agent/model.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "tools/tool.h"
+
+namespace billing {
+
+struct AgentConfig {
+  std::string id = "billingApiAgent";  // registry key: the URL segment
+  std::string name = "Billing API Agent";
+  std::string description;
+  std::string instructions;
+  int default_max_steps = 5;
+};
+
+struct GenerateOptions {
+  int max_steps = 0;  // 0 = the agent's default; bounded to [1, 20]
+  std::string run_id;  // generated when empty
+  ToolContext tool_context;
+  nlohmann::json client_tools;  // {"name": {"id","description","inputSchema"}} or null
+  nlohmann::json tool_choice;   // passed to the model
+  nlohmann::json model_settings = nlohmann::json::object();
+  std::string instructions_override;  // body "instructions", when given
+};
+
+struct ToolResultRecord {
+  ToolCall call;
+  nlohmann::json result;
+  bool client_tool = false;  // not executed here: the caller runs it
+};
+
+struct StepResult {
+  std::string step_type;  // "initial" | "tool-result"
+  ModelResponse model;
+  std::vector<ToolResultRecord> tool_results;  // executed calls of this step, in order
+  std::string timestamp;                       // ISO 8601 when the step finished
+};
+
+struct AgentOutput {
+  std::string run_id;
+  std::string text;
+  std::string finish_reason;  // of the last step
+  std::vector<StepResult> steps;
+  ModelUsage usage;  // summed over the steps
+  std::string response_id;
+  std::string model_id;
+  std::string provider;
+  std::string timestamp;
+  // The messages this run added (assistant tool calls, tool results, final assistant text).
+  std::vector<ChatMessage> response_messages;
+};
+
+class Agent {
+ public:
+  Agent(AgentConfig config, const ToolRegistry& tools, Model& model, const Clock& clock,
+        RandomSource& random);
+
+  const AgentConfig& config() const { return config_; }
+  const ToolRegistry& tools() const { return tools_; }
+  Model& model() const { return model_; }
+
+  boost::asio::awaitable<Result<AgentOutput>> Generate(std::vector<ChatMessage> input,
+                                                       GenerateOptions options) const;
+
+ private:
+  AgentConfig config_;
+  const ToolRegistry& tools_;
+  Model& model_;
+  const Clock& clock_;
+  RandomSource& random_;
+};
+
+// A random UUID v4 string from `random`.
+std::string NewUuid(RandomSource& random);
+
+}  // namespace billing

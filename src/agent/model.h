@@ -1,0 +1,79 @@
+// The model layer: a chat model that, given the agent's instructions, the conversation and the
+// tools on offer, answers with text and/or tool calls. Implementations: OpenAiModel (Chat
+// Completions over HTTP(S), any OpenAI-compatible server) and LocalPlanner (deterministic,
+// offline). The agent loop (agent/agent.h) drives a Model step by step.
+//
+// Complete() is a coroutine: a request waiting on a remote model holds no thread.
+//
+// Thread-safety: a Model is shared by all requests; Complete() must be safe to call concurrently.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace billing {
+
+struct ToolCall {
+  std::string id;        // "call_..."
+  std::string name;      // the tool key the model used ("getCustomerTool")
+  nlohmann::json args;   // parsed arguments (an object); null values mean "absent"
+  std::string raw_args;  // arguments text as the model sent it, when it was not valid JSON
+};
+
+struct ChatMessage {
+  std::string role;  // "system" | "user" | "assistant" | "tool"
+  std::string content;
+  std::vector<ToolCall> tool_calls;  // assistant messages that call tools
+  // role == "tool": the result of one call.
+  std::string tool_call_id;
+  std::string tool_name;
+  nlohmann::json tool_result;
+};
+
+struct ToolSpec {
+  std::string name;  // the key the model sees
+  std::string description;
+  nlohmann::json parameters;  // JSON Schema
+};
+
+struct ModelUsage {
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+};
+
+struct ModelRequest {
+  std::string instructions;  // system prompt
+  std::vector<ChatMessage> messages;
+  std::vector<ToolSpec> tools;
+  nlohmann::json tool_choice;  // null = provider default ("auto")
+  nlohmann::json model_settings = nlohmann::json::object();  // temperature, maxTokens, topP
+};
+
+struct ModelResponse {
+  std::string id;        // provider response id
+  std::string model_id;  // model that answered
+  std::string text;
+  std::vector<ToolCall> tool_calls;
+  std::string finish_reason = "stop";  // "stop" | "tool-calls" | "length" | "content-filter"
+  ModelUsage usage;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string provider() const = 0;  // "openai" | "local"
+  virtual std::string model_id() const = 0;  // "gpt-4o-mini" | "billing-planner"
+  // Errors: kUnauthenticated (key rejected), kUnavailable (timeout, retries exhausted),
+  // kInternal (malformed response).
+  virtual boost::asio::awaitable<Result<ModelResponse>> Complete(const ModelRequest& request) = 0;
+};
+
+}  // namespace billing

@@ -1,0 +1,124 @@
+#include "app/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+
+#include "money/money.h"
+
+namespace billing {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+Result<int64_t> ParseInt(const std::string& text, const std::string& name, int64_t lo, int64_t hi) {
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used != text.size() || v < lo || v > hi) throw std::out_of_range(name);
+    return int64_t(v);
+  } catch (const std::exception&) {
+    return Error::Invalid(name, name + " must be an integer between " + std::to_string(lo) +
+                                    " and " + std::to_string(hi) + ", got '" + text + "'");
+  }
+}
+
+}  // namespace
+
+Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
+  AppConfig c;
+  *exit_code = -1;
+  // Environment first; flags override below.
+  if (auto v = Env("HOST"); !v.empty()) c.host = v;
+  std::string port_text = Env("PORT");
+  if (auto v = Env("BILLING_DB"); !v.empty()) c.db_path = v;
+  c.openai_api_key = Env("OPENAI_API_KEY");
+  if (auto v = Env("OPENAI_BASE_URL"); !v.empty()) c.openai_base_url = v;
+  c.model = c.openai_api_key.empty() ? "local" : "openai/gpt-4o-mini";
+  if (auto v = Env("BILLING_MODEL"); !v.empty()) c.model = v;
+  if (auto v = Env("LOG_LEVEL"); !v.empty()) c.log_level = v;
+  if (auto v = Env("BILLING_TODAY"); !v.empty()) c.today = v;
+  std::string threads_text = Env("BILLING_THREADS");
+  std::string payment_mode = Env("BILLING_PAYMENT_MODE");
+  std::string payment_seed = Env("BILLING_PAYMENT_SEED");
+  std::string approval_rate = Env("BILLING_APPROVAL_RATE_BP");
+  std::string tax_rate = Env("BILLING_TAX_RATE_BP");
+  std::string max_amount = Env("BILLING_MAX_AMOUNT");
+  std::string timeout_text = Env("BILLING_MODEL_TIMEOUT_MS");
+  bool no_seed = Env("BILLING_NO_SEED") == "1";
+
+  CLI::App app{"billing-agent: a Mastra-compatible billing agent server"};
+  app.set_version_flag("--version", "billing-agent 0.1.0");
+  app.add_option("--host", c.host, "Address to listen on (env HOST)");
+  app.add_option("--port", port_text, "Port to listen on (env PORT, default 4111)");
+  app.add_option("--db", c.db_path, "SQLite database file (env BILLING_DB)");
+  app.add_option("--model", c.model, "local | openai/<model> (env BILLING_MODEL)");
+  app.add_option("--threads", threads_text, "I/O threads (env BILLING_THREADS, default: cores)");
+  app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error (env LOG_LEVEL)");
+  app.add_option("--today", c.today, "Pin today's date YYYY-MM-DD (env BILLING_TODAY)");
+  app.add_option("--payment-mode", payment_mode,
+                 "random|approve|decline (env BILLING_PAYMENT_MODE, default random = 90% approve)");
+  app.add_flag("--no-seed", no_seed, "Do not load the sample data into an empty database");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    *exit_code = app.exit(e);
+    return Error::Invalid("argv", e.what());
+  }
+
+  if (!port_text.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t port, ParseInt(port_text, "port", 0, 65535));
+    c.port = uint16_t(port);
+  }
+  if (!threads_text.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t t, ParseInt(threads_text, "threads", 1, 256));
+    c.threads = int(t);
+  }
+  if (!timeout_text.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t t, ParseInt(timeout_text, "BILLING_MODEL_TIMEOUT_MS", 100, 600000));
+    c.model_timeout_ms = int(t);
+  }
+  if (payment_mode.empty() || payment_mode == "random") {
+    c.billing.processor_mode = ProcessorMode::kRandom;
+  } else if (payment_mode == "approve") {
+    c.billing.processor_mode = ProcessorMode::kAlwaysApprove;
+  } else if (payment_mode == "decline") {
+    c.billing.processor_mode = ProcessorMode::kAlwaysDecline;
+  } else {
+    return Error::Invalid("BILLING_PAYMENT_MODE", "payment mode must be random, approve or decline, got '" + payment_mode + "'");
+  }
+  if (!payment_seed.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t s, ParseInt(payment_seed, "BILLING_PAYMENT_SEED", 1, INT64_MAX));
+    c.payment_seed = uint64_t(s);
+  }
+  if (!approval_rate.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t r, ParseInt(approval_rate, "BILLING_APPROVAL_RATE_BP", 0, 10000));
+    c.billing.approval_rate_bp = int(r);
+  }
+  if (!tax_rate.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t r, ParseInt(tax_rate, "BILLING_TAX_RATE_BP", 0, 10000));
+    c.billing.default_tax_rate_bp = int(r);
+  }
+  if (!max_amount.empty()) {
+    AmountRules rules;
+    rules.max_minor = INT64_MAX / 100;
+    BILLING_ASSIGN_OR_RETURN(c.billing.max_amount_cents, ParseAmount(max_amount, Usd(), rules, "BILLING_MAX_AMOUNT"));
+  }
+  if (!c.today.empty()) {
+    Date d;
+    if (!Date::Parse(c.today, &d)) return Error::Invalid("today", "today must be YYYY-MM-DD, got '" + c.today + "'");
+  }
+  if (c.model != "local" && c.model.rfind("openai/", 0) != 0) {
+    return Error::Invalid("model", "model must be 'local' or 'openai/<model>', got '" + c.model + "'");
+  }
+  if (c.model.rfind("openai/", 0) == 0 && c.openai_api_key.empty()) {
+    return Error::Invalid("OPENAI_API_KEY", "model " + c.model + " needs OPENAI_API_KEY to be set");
+  }
+  c.seed = !no_seed;
+  return c;
+}
+
+}  // namespace billing

@@ -1,0 +1,35 @@
+// Server configuration from command-line flags, then environment variables, then defaults
+// (flags win). See the configuration table in README.md.
+//
+// Thread-safety: plain value, read-only after parsing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "billing/service.h"
+#include "common/result.h"
+
+namespace billing {
+
+struct AppConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4111;
+  std::string db_path = "./data/billing.db";
+  std::string model = "local";  // "local" or "openai/<model>"
+  std::string openai_api_key;
+  std::string openai_base_url = "https://api.openai.com/v1";
+  int model_timeout_ms = 60000;
+  int model_max_retries = 3;
+  int threads = 0;  // 0 = hardware concurrency
+  std::string log_level = "info";
+  std::string today;  // YYYY-MM-DD: pin the clock (tests, demos); empty = system clock
+  bool seed = true;   // load the sample data into an empty database
+  uint64_t payment_seed = 0;  // non-zero: seeded (reproducible) processor decisions
+  BillingOptions billing;
+};
+
+// Parses argv and the environment. On --help/--version prints and sets *exit_code.
+Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code);
+
+}  // namespace billing

@@ -1,0 +1,92 @@
+#include "billing/rules.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "money/money.h"
+
+namespace billing {
+
+int64_t TaxCents(int64_t subtotal_cents, int tax_rate_bp) {
+  assert(subtotal_cents >= 0 && tax_rate_bp >= 0);
+  return MulDivRoundHalfUp(subtotal_cents, tax_rate_bp, 10'000);
+}
+
+int64_t LineAmountCents(int64_t quantity_milli, int64_t unit_price_cents) {
+  assert(quantity_milli > 0 && unit_price_cents >= 0);
+  return MulDivRoundHalfUp(unit_price_cents, quantity_milli, 1000);
+}
+
+std::string FormatTaxRate(int tax_rate_bp) {
+  std::string s = FormatDecimal(tax_rate_bp, 2);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s + "%";
+}
+
+int64_t OutstandingCents(const LedgerTotals& t) {
+  return t.opening_cents + t.invoiced_cents - t.paid_cents + t.refunded_cents;
+}
+
+std::string EffectiveStatus(const Invoice& inv, const Date& today) {
+  if (inv.status == "pending" && inv.due_date < today) return "overdue";
+  return inv.status;
+}
+
+int64_t DaysOverdue(const Invoice& inv, const Date& today) {
+  if (EffectiveStatus(inv, today) != "overdue") return 0;
+  return today.DaysSinceEpoch() - inv.due_date.DaysSinceEpoch();
+}
+
+int64_t AmountDueCents(const Invoice& inv) {
+  if (inv.status == "cancelled") return 0;
+  const int64_t due = inv.total_cents - inv.paid_cents;
+  return due > 0 ? due : 0;
+}
+
+std::string CanonicalId(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    out.push_back(char(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+namespace {
+std::string Numbered(const char* prefix, int64_t number) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%03lld", prefix, static_cast<long long>(number));
+  return buf;
+}
+}  // namespace
+
+std::string InvoiceId(int year, int seq) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "INV-%04d-%03d", year, seq);
+  return buf;
+}
+std::string PaymentId(int64_t number) { return Numbered("PAY-", number); }
+std::string RefundId(int64_t number) { return Numbered("RFD-", number); }
+
+std::optional<int> ShortInvoiceSeq(std::string_view id) {
+  if (id.size() < 5 || id.substr(0, 4) != "INV-") return std::nullopt;
+  std::string_view digits = id.substr(4);
+  if (digits.empty() || digits.size() > 9) return std::nullopt;
+  int seq = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seq = seq * 10 + (c - '0');
+  }
+  return seq;
+}
+
+bool IsOneOf(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  for (std::string_view a : allowed) {
+    if (a == value) return true;
+  }
+  return false;
+}
+
+}  // namespace billing

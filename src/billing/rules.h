@@ -1,0 +1,53 @@
+// The billing rules of billing-rules.md that are pure arithmetic or naming: tax, line amounts,
+// derived balances and statuses, id formats. Every rule lives here or in service.cc (the rules that
+// need the ledger); nothing else decides them.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "billing/types.h"
+
+namespace billing {
+
+inline constexpr int kDefaultTaxRateBp = 800;  // 8%
+
+// round-half-up(subtotal * rate), once per invoice.
+int64_t TaxCents(int64_t subtotal_cents, int tax_rate_bp);
+// round-half-up(quantity * unit price); quantity is in thousandths.
+int64_t LineAmountCents(int64_t quantity_milli, int64_t unit_price_cents);
+// "8%", "7.25%".
+std::string FormatTaxRate(int tax_rate_bp);
+
+// Outstanding balance = opening + invoiced - paid + refunded (negative means a credit).
+int64_t OutstandingCents(const LedgerTotals& t);
+
+// "overdue" when pending and due strictly before today; otherwise the stored status.
+std::string EffectiveStatus(const Invoice& inv, const Date& today);
+// Days past due (0 unless overdue).
+int64_t DaysOverdue(const Invoice& inv, const Date& today);
+// What is still owed on an invoice (0 once paid in full or cancelled).
+int64_t AmountDueCents(const Invoice& inv);
+
+// Canonical ids: upper-case, trimmed. "cust-001" -> "CUST-001".
+std::string CanonicalId(std::string_view raw);
+std::string InvoiceId(int year, int seq);  // INV-2025-001
+std::string PaymentId(int64_t number);     // PAY-001
+std::string RefundId(int64_t number);      // RFD-001
+// The sequence number of a short invoice id ("INV-001" -> 1); nullopt if not of that form.
+std::optional<int> ShortInvoiceSeq(std::string_view canonical_id);
+
+bool IsOneOf(std::string_view value, std::initializer_list<std::string_view> allowed);
+template <size_t N>
+bool IsOneOf(std::string_view value, const std::string_view (&allowed)[N]) {
+  for (std::string_view a : allowed) {
+    if (a == value) return true;
+  }
+  return false;
+}
+
+}  // namespace billing

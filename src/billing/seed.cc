@@ -1,0 +1,106 @@
+// The sample data of billing-rules.md, loaded into an empty database on first start. Balances are
+// not typed in: they come out of the ledger (invoices, payments, one opening balance).
+#include "billing/rules.h"
+#include "billing/service.h"
+
+namespace billing {
+namespace {
+
+struct SeedInvoice {
+  const char* customer;
+  int64_t subtotal_cents;  // chosen so that subtotal + 8% tax (half-up) is the listed total
+  int64_t total_cents;
+  const char* status;
+  const char* issue;
+  const char* due;
+  const char* description;
+};
+
+struct SeedPayment {
+  const char* customer;
+  const char* invoice;
+  int64_t amount_cents;
+  const char* method;
+  const char* status;
+  const char* failure;
+  const char* created_at;
+};
+
+}  // namespace
+
+Status BillingService::SeedIfEmpty() {
+  return store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(int64_t count, tx.CountCustomers());
+    if (count > 0) return OkStatus();
+    const Customer customers[] = {
+        {"CUST-001", "TechCorp Inc.", "Alice Johnson", "billing@techcorp.example", "monthly",
+         "credit_card", "active", "USD", std::nullopt, 0, "2024-01-15T09:00:00.000Z"},
+        {"CUST-002", "StartupHub LLC", "Bob Smith", "accounts@startuphub.example", "quarterly",
+         "bank_transfer", "active", "USD", std::nullopt, 0, "2024-03-01T09:00:00.000Z"},
+        {"CUST-003", "Global Solutions Ltd.", "Carol White", "finance@globalsolutions.example",
+         "monthly", "credit_card", "active", "USD", std::nullopt, 0, "2024-05-20T09:00:00.000Z"},
+        {"CUST-004", "Digital Agency Pro", "Dan Brown", "ap@digitalagency.example", "monthly",
+         "paypal", "suspended", "USD", std::nullopt, 120000, "2024-07-10T09:00:00.000Z"},
+    };
+    for (const Customer& c : customers) BILLING_TRY(tx.InsertCustomer(c));
+
+    const SeedInvoice invoices[] = {
+        {"CUST-001", 226852, 245000, "pending", "2025-09-15", "2025-10-15", "Enterprise plan (monthly)"},
+        {"CUST-002", 69444, 75000, "paid", "2025-09-01", "2025-10-01", "Growth plan (quarterly)"},
+        {"CUST-003", 81065, 87550, "pending", "2025-08-31", "2025-09-30", "Professional services"},
+    };
+    for (const SeedInvoice& s : invoices) {
+      Invoice inv;
+      inv.year = 2025;
+      BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
+      inv.id = InvoiceId(inv.year, inv.seq);
+      inv.customer_id = s.customer;
+      inv.items = {LineItem{s.description, 1000, s.subtotal_cents, s.subtotal_cents}};
+      inv.subtotal_cents = s.subtotal_cents;
+      inv.tax_rate_bp = kDefaultTaxRateBp;
+      inv.tax_cents = TaxCents(s.subtotal_cents, inv.tax_rate_bp);
+      inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+      assert(inv.total_cents == s.total_cents);
+      inv.status = s.status;
+      Date::Parse(s.issue, &inv.issue_date);
+      Date::Parse(s.due, &inv.due_date);
+      inv.created_at = std::string(s.issue) + "T09:00:00.000Z";
+      if (inv.status == "paid") {
+        inv.paid_date = "2025-09-28";
+        inv.payment_method = "bank_transfer";
+      }
+      BILLING_TRY(tx.InsertInvoice(inv));
+    }
+
+    const SeedPayment payments[] = {
+        {"CUST-002", "INV-2025-002", 75000, "bank_transfer", "completed", "", "2025-09-28T14:30:00.000Z"},
+        {"CUST-001", "INV-2025-001", 245000, "credit_card", "failed", "Card expired",
+         "2025-10-16T08:15:00.000Z"},
+        {"CUST-003", "INV-2025-003", 87550, "credit_card", "failed",
+         "Card declined: insufficient funds", "2025-10-01T11:00:00.000Z"},
+        {"CUST-004", "", 120000, "paypal", "failed", "PayPal account restricted",
+         "2025-10-05T16:45:00.000Z"},
+    };
+    for (const SeedPayment& s : payments) {
+      Payment p;
+      BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
+      p.id = PaymentId(p.number);
+      p.customer_id = s.customer;
+      p.invoice_id = s.invoice;
+      p.amount_cents = s.amount_cents;
+      p.method = s.method;
+      p.status = s.status;
+      p.failure_reason = s.failure;
+      p.transaction_id = "txn_" + ids_.HexToken(12);
+      p.created_at = s.created_at;
+      p.actor = "seed";
+      BILLING_TRY(tx.InsertPayment(p));
+      if (p.status == "completed") {
+        BILLING_TRY(tx.InsertAllocation(Allocation{0, p.id, p.invoice_id, p.amount_cents, 0}));
+      }
+    }
+    return OkStatus();
+  });
+}
+
+}  // namespace billing

@@ -1,0 +1,622 @@
+#include "billing/service.h"
+
+#include <algorithm>
+#include <set>
+
+#include "billing/rules.h"
+#include "money/money.h"
+
+namespace billing {
+namespace {
+
+constexpr size_t kMaxLineItems = 100;
+constexpr size_t kMaxDescriptionBytes = 500;
+constexpr size_t kMaxNotesBytes = 2000;
+
+std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
+
+}  // namespace
+
+BillingService::BillingService(Store& store, const Clock& clock, RandomSource& ids,
+                               RandomSource& processor, BillingOptions options)
+    : store_(store), clock_(clock), ids_(ids), processor_(processor), options_(options) {}
+
+int BillingService::TaxRateFor(const Customer& c) const {
+  return c.tax_rate_bp.value_or(options_.default_tax_rate_bp);
+}
+
+bool BillingService::Approve() {
+  switch (options_.processor_mode) {
+    case ProcessorMode::kAlwaysApprove: return true;
+    case ProcessorMode::kAlwaysDecline: return false;
+    case ProcessorMode::kRandom: break;
+  }
+  return int(processor_.UniformBasisPoints()) < options_.approval_rate_bp;
+}
+
+Result<Customer> BillingService::RequireCustomer(StoreTx& tx, const std::string& raw_id,
+                                                 const std::string& field) {
+  const std::string id = CanonicalId(raw_id);
+  if (id.empty()) return Error::Invalid(field, field + " is required");
+  auto found = tx.FindCustomer(id);
+  if (!found.ok()) return found.error();
+  if (!found.value()) return Error::NotFound("Customer " + id + " not found", field);
+  return std::move(*found.value());
+}
+
+Result<int64_t> BillingService::Balance(StoreTx& tx, const std::string& customer_id) {
+  auto ledger = tx.Ledger(customer_id);
+  if (!ledger.ok()) return ledger.error();
+  auto it = ledger->find(customer_id);
+  if (it == ledger->end()) return Error::Internal("ledger has no entry for " + customer_id);
+  return OutstandingCents(it->second);
+}
+
+Result<Invoice> BillingService::ResolveInvoice(StoreTx& tx, const std::string& raw_id) {
+  const std::string id = CanonicalId(raw_id);
+  if (id.empty()) return Error::Invalid("invoiceId", "invoiceId is required");
+  auto found = tx.FindInvoice(id);
+  if (!found.ok()) return found.error();
+  if (found.value()) return std::move(*found.value());
+  // Short form INV-001: the unique invoice whose sequence matches.
+  if (auto seq = ShortInvoiceSeq(id)) {
+    auto ids = tx.InvoiceIdsWithSeq(*seq);
+    if (!ids.ok()) return ids.error();
+    if (ids->size() == 1) {
+      auto exact = tx.FindInvoice(ids->front());
+      if (!exact.ok()) return exact.error();
+      if (exact.value()) return std::move(*exact.value());
+    } else if (ids->size() > 1) {
+      std::string list;
+      for (const auto& c : *ids) list += (list.empty() ? "" : ", ") + c;
+      Error e{ErrorCode::kAmbiguous,
+              "Invoice " + id + " matches several invoices: " + list + ". Say which one.",
+              "invoiceId"};
+      e.candidates = *ids;
+      return e;
+    }
+  }
+  return Error::NotFound("Invoice " + id + " not found", "invoiceId");
+}
+
+Status BillingService::LoadAllocations(StoreTx& tx, Payment& p) {
+  auto allocs = tx.AllocationsOf(p.id);
+  if (!allocs.ok()) return allocs.error();
+  p.allocations = std::move(allocs.value());
+  return OkStatus();
+}
+
+Result<std::vector<LineItem>> BillingService::BuildItems(const std::vector<NewLineItem>& items) {
+  if (items.empty()) return Error::Invalid("items", "at least one line item is required");
+  if (items.size() > kMaxLineItems) {
+    return Error::Invalid("items", "at most " + std::to_string(kMaxLineItems) + " line items");
+  }
+  std::vector<LineItem> out;
+  int64_t subtotal = 0;
+  for (size_t k = 0; k < items.size(); ++k) {
+    const NewLineItem& in = items[k];
+    const std::string field = "items[" + std::to_string(k) + "]";
+    if (in.description.empty()) return Error::Invalid(field + ".description", field + ".description is required");
+    if (in.description.size() > kMaxDescriptionBytes) {
+      return Error::Invalid(field + ".description", field + ".description is longer than 500 characters");
+    }
+    if (in.quantity_milli <= 0) return Error::Invalid(field + ".quantity", field + ".quantity must be positive");
+    if (in.unit_price_cents <= 0) {
+      return Error::Invalid(field + ".unitPrice", field + ".unitPrice must be greater than zero");
+    }
+    const int64_t amount = LineAmountCents(in.quantity_milli, in.unit_price_cents);
+    if (amount > options_.max_amount_cents) {
+      return Error::Invalid(field, field + " amount " + Money(amount) + " exceeds the maximum of " +
+                                       Money(options_.max_amount_cents));
+    }
+    subtotal += amount;
+    if (subtotal > options_.max_amount_cents) {
+      return Error::Invalid("items", "invoice subtotal exceeds the maximum of " +
+                                         Money(options_.max_amount_cents));
+    }
+    out.push_back(LineItem{in.description, in.quantity_milli, in.unit_price_cents, amount});
+  }
+  return out;
+}
+
+Result<Date> BillingService::RequireFutureDate(const Date& due) {
+  const Date today = Today();
+  if (due <= today) {
+    return Error::Invalid("dueDate", "dueDate " + due.ToString() +
+                                         " must be in the future (after today, " +
+                                         today.ToString() + ")");
+  }
+  return due;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Customers
+
+Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id) {
+  CustomerView view;
+  const Date today = Today();
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(view.customer, RequireCustomer(tx, customer_id, "customerId"));
+    BILLING_ASSIGN_OR_RETURN(view.balance_cents, Balance(tx, view.customer.id));
+    InvoiceFilter f;
+    f.customer_id = view.customer.id;
+    f.status = {"pending"};
+    BILLING_ASSIGN_OR_RETURN(view.open_invoices, tx.ListInvoices(f));
+    PaymentFilter pf;
+    pf.customer_id = view.customer.id;
+    pf.limit = options_.recent_payments;
+    BILLING_ASSIGN_OR_RETURN(view.recent_payments, tx.ListPayments(pf));
+    for (Payment& p : view.recent_payments) BILLING_TRY(LoadAllocations(tx, p));
+    return OkStatus();
+  });
+  (void)today;
+  if (!s.ok()) return s.error();
+  return view;
+}
+
+Result<std::vector<CustomerView>> BillingService::ListCustomers(const CustomerQuery& q) {
+  std::vector<CustomerView> out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(auto customers, tx.ListCustomers());
+    BILLING_ASSIGN_OR_RETURN(auto ledger, tx.Ledger(""));
+    for (Customer& c : customers) {
+      if (!q.status.empty() && c.status != q.status) continue;
+      if (!q.billing_cycle.empty() && c.billing_cycle != q.billing_cycle) continue;
+      if (!q.payment_method.empty() && c.payment_method != q.payment_method) continue;
+      const int64_t balance = OutstandingCents(ledger[c.id]);
+      if (q.has_outstanding_balance && (balance > 0) != *q.has_outstanding_balance) continue;
+      if (q.min_balance_cents && balance < *q.min_balance_cents) continue;
+      CustomerView v;
+      v.customer = std::move(c);
+      v.balance_cents = balance;
+      out.push_back(std::move(v));
+    }
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invoices
+
+Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
+  BILLING_TRY(RequireFutureDate(request.due_date));
+  BILLING_ASSIGN_OR_RETURN(std::vector<LineItem> items, BuildItems(request.items));
+  if (request.notes.size() > kMaxNotesBytes) return Error::Invalid("notes", "notes are longer than 2000 characters");
+  Invoice inv;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, request.customer_id, "customerId"));
+    if (c.status == "suspended") {
+      return Error::Precondition("Customer " + c.id + " (" + c.company +
+                                     ") is suspended and cannot receive new invoices",
+                                 "customerId");
+    }
+    const Date today = Today();
+    inv = Invoice{};
+    inv.year = today.year;
+    BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
+    inv.id = InvoiceId(inv.year, inv.seq);
+    inv.customer_id = c.id;
+    inv.customer_name = c.company;
+    inv.items = items;
+    for (const LineItem& li : items) inv.subtotal_cents += li.amount_cents;
+    inv.tax_rate_bp = TaxRateFor(c);
+    inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
+    inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+    inv.status = "pending";
+    inv.issue_date = today;
+    inv.due_date = request.due_date;
+    inv.notes = request.notes;
+    inv.created_at = clock_.NowIso8601();
+    return tx.InsertInvoice(inv);
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<Invoice> BillingService::GetInvoice(const std::string& invoice_id) {
+  Invoice inv;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<std::vector<Invoice>> BillingService::ListInvoices(const std::string& customer_id,
+                                                          const std::string& status) {
+  if (!status.empty() && !IsOneOf(status, kInvoiceStatuses)) {
+    return Error::Invalid("status", "status must be one of pending, paid, overdue, cancelled");
+  }
+  const Date today = Today();
+  std::vector<Invoice> out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    InvoiceFilter f;
+    if (!customer_id.empty()) {
+      BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
+      f.customer_id = c.id;
+    }
+    if (status == "overdue" || status == "pending") {
+      f.status = {"pending"};
+    } else if (!status.empty()) {
+      f.status = {status};
+    }
+    BILLING_ASSIGN_OR_RETURN(auto all, tx.ListInvoices(f));
+    for (Invoice& inv : all) {
+      if (!status.empty() && EffectiveStatus(inv, today) != status) continue;
+      out.push_back(std::move(inv));
+    }
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
+                                              const InvoiceUpdate& update) {
+  if (!update.due_date && !update.notes && !update.items) {
+    return Error::Invalid("invoiceId", "nothing to update: give dueDate, notes and/or items");
+  }
+  if (update.due_date) BILLING_TRY(RequireFutureDate(*update.due_date));
+  std::vector<LineItem> items;
+  if (update.items) {
+    BILLING_ASSIGN_OR_RETURN(items, BuildItems(*update.items));
+  }
+  if (update.notes && update.notes->size() > kMaxNotesBytes) {
+    return Error::Invalid("notes", "notes are longer than 2000 characters");
+  }
+  Invoice inv;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
+    if (inv.status != "pending") {
+      return Error::Precondition("Invoice " + inv.id + " is " + inv.status + " and cannot be edited",
+                                 "invoiceId");
+    }
+    if (inv.paid_cents != 0) {
+      return Error::Precondition("Invoice " + inv.id + " has payments of " + Money(inv.paid_cents) +
+                                     " and cannot be edited",
+                                 "invoiceId");
+    }
+    if (update.due_date) inv.due_date = *update.due_date;
+    if (update.notes) inv.notes = *update.notes;
+    if (update.items) {
+      inv.items = items;
+      inv.subtotal_cents = 0;
+      for (const LineItem& li : items) inv.subtotal_cents += li.amount_cents;
+      inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
+      inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+    }
+    return tx.UpdateInvoice(inv);
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id) {
+  Invoice inv;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
+    if (inv.status == "cancelled") {
+      return Error::Precondition("Invoice " + inv.id + " is already cancelled", "invoiceId");
+    }
+    if (inv.status == "paid" || inv.paid_cents != 0) {
+      return Error::Precondition("Invoice " + inv.id + " has been paid (" + Money(inv.paid_cents) +
+                                     ") and cannot be cancelled; refund the payment first",
+                                 "invoiceId");
+    }
+    inv.status = "cancelled";
+    return tx.UpdateInvoice(inv);
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoice_id,
+                                                        const std::string& method,
+                                                        const std::string& actor) {
+  if (!method.empty() && !IsOneOf(method, kPaymentMethods)) {
+    return Error::Invalid("paymentMethod",
+                          "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
+  }
+  MarkPaidOutcome out;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(Invoice inv, ResolveInvoice(tx, invoice_id));
+    if (inv.status == "paid") return Error::Precondition("Invoice " + inv.id + " is already paid", "invoiceId");
+    if (inv.status == "cancelled") {
+      return Error::Precondition("Invoice " + inv.id + " is cancelled and cannot be paid", "invoiceId");
+    }
+    const int64_t due = AmountDueCents(inv);
+    BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, inv.customer_id, "customerId"));
+    const std::string used_method = method.empty() ? c.payment_method : method;
+    Payment p;
+    if (due > 0) {
+      BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
+      p.id = PaymentId(p.number);
+      p.customer_id = c.id;
+      p.invoice_id = inv.id;
+      p.amount_cents = due;
+      p.method = used_method;
+      p.status = "completed";
+      p.transaction_id = "txn_" + ids_.HexToken(12);
+      p.created_at = clock_.NowIso8601();
+      p.actor = actor;
+      BILLING_TRY(tx.InsertPayment(p));
+      Allocation a{0, p.id, inv.id, due, 0};
+      BILLING_TRY(tx.InsertAllocation(a));
+      p.allocations.push_back(a);
+    }
+    inv.status = "paid";
+    inv.paid_date = Today().ToString();
+    inv.payment_method = used_method;
+    inv.paid_cents += due;
+    BILLING_TRY(tx.UpdateInvoice(inv));
+    out.invoice = std::move(inv);
+    out.payment = std::move(p);
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments
+
+Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req) {
+  if (req.amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
+  if (req.amount_cents > options_.max_amount_cents) {
+    return Error::Invalid("amount", "amount exceeds the maximum of " + Money(options_.max_amount_cents));
+  }
+  if (!req.method.empty() && !IsOneOf(req.method, kPaymentMethods)) {
+    return Error::Invalid("paymentMethod",
+                          "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
+  }
+  PaymentOutcome out;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, req.customer_id, "customerId"));
+    std::vector<Invoice> targets;
+    if (!req.invoice_id.empty()) {
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, ResolveInvoice(tx, req.invoice_id));
+      if (inv.customer_id != c.id) {
+        return Error::Precondition("Invoice " + inv.id + " belongs to " + inv.customer_id + ", not " + c.id,
+                                   "invoiceId");
+      }
+      if (inv.status != "pending") {
+        return Error::Precondition("Invoice " + inv.id + " is " + inv.status + "; nothing is due on it",
+                                   "invoiceId");
+      }
+      const int64_t due = AmountDueCents(inv);
+      if (req.amount_cents > due) {
+        return Error::Invalid("amount", "amount " + Money(req.amount_cents) +
+                                            " exceeds the " + Money(due) + " still due on invoice " +
+                                            inv.id);
+      }
+      targets.push_back(std::move(inv));
+    } else {
+      InvoiceFilter f;
+      f.customer_id = c.id;
+      f.status = {"pending"};
+      BILLING_ASSIGN_OR_RETURN(targets, tx.ListInvoices(f));  // ordered by due date, oldest first
+    }
+
+    Payment& p = out.payment;
+    BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
+    p.id = PaymentId(p.number);
+    p.customer_id = c.id;
+    p.invoice_id = req.invoice_id.empty() ? "" : targets.front().id;
+    p.amount_cents = req.amount_cents;
+    p.method = req.method.empty() ? c.payment_method : req.method;
+    p.transaction_id = "txn_" + ids_.HexToken(12);
+    p.created_at = clock_.NowIso8601();
+    p.actor = req.actor;
+    out.approved = Approve();
+    if (!out.approved) {
+      p.status = "failed";
+      p.failure_reason = "Declined by the payment processor (simulated)";
+      BILLING_TRY(tx.InsertPayment(p));
+    } else {
+      p.status = "completed";
+      BILLING_TRY(tx.InsertPayment(p));
+      int64_t remaining = p.amount_cents;
+      const std::string today = Today().ToString();
+      for (Invoice& inv : targets) {
+        if (remaining == 0) break;
+        const int64_t due = AmountDueCents(inv);
+        if (due <= 0) continue;
+        const int64_t applied = std::min(due, remaining);
+        Allocation a{0, p.id, inv.id, applied, 0};
+        BILLING_TRY(tx.InsertAllocation(a));
+        p.allocations.push_back(a);
+        remaining -= applied;
+        inv.paid_cents += applied;
+        if (inv.paid_cents == inv.total_cents) {
+          inv.status = "paid";
+          inv.paid_date = today;
+          inv.payment_method = p.method;
+          BILLING_TRY(tx.UpdateInvoice(inv));
+        }
+      }
+    }
+    BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, c.id));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_id,
+                                                    std::optional<int64_t> amount_cents,
+                                                    const std::string& reason) {
+  if (amount_cents && *amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
+  if (reason.size() > kMaxNotesBytes) return Error::Invalid("reason", "reason is longer than 2000 characters");
+  RefundOutcome out;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    const std::string id = CanonicalId(payment_id);
+    if (id.empty()) return Error::Invalid("paymentId", "paymentId is required for a refund");
+    BILLING_ASSIGN_OR_RETURN(auto found, tx.FindPayment(id));
+    if (!found) return Error::NotFound("Payment " + id + " not found", "paymentId");
+    Payment p = std::move(*found);
+    if (p.status == "failed") {
+      return Error::Precondition("Payment " + p.id + " failed (" + p.failure_reason +
+                                     "); nothing was charged, so there is nothing to refund",
+                                 "paymentId");
+    }
+    if (p.status == "refunded") {
+      return Error::Precondition("Payment " + p.id + " has already been fully refunded", "paymentId");
+    }
+    const int64_t refundable = p.amount_cents - p.refunded_cents;
+    const int64_t amount = amount_cents.value_or(refundable);
+    if (amount > refundable) {
+      return Error::Invalid("amount", "refund of " + Money(amount) + " exceeds the " +
+                                          Money(refundable) + " still refundable on payment " + p.id);
+    }
+    BILLING_TRY(LoadAllocations(tx, p));
+    // Take the refund first from the part of the payment not applied to any invoice (customer
+    // credit), then from the invoices it paid, newest allocation first; those re-open.
+    int64_t allocated = 0, allocated_refunded = 0;
+    for (const Allocation& a : p.allocations) {
+      allocated += a.amount_cents;
+      allocated_refunded += a.refunded_cents;
+    }
+    const int64_t unapplied_left =
+        (p.amount_cents - allocated) - (p.refunded_cents - allocated_refunded);
+    assert(unapplied_left >= 0);
+    int64_t remaining = amount - std::min(amount, unapplied_left);
+    for (auto it = p.allocations.rbegin(); it != p.allocations.rend() && remaining > 0; ++it) {
+      const int64_t take = std::min(remaining, it->amount_cents - it->refunded_cents);
+      if (take <= 0) continue;
+      it->refunded_cents += take;
+      remaining -= take;
+      BILLING_TRY(tx.UpdateAllocationRefunded(it->id, it->refunded_cents));
+      BILLING_ASSIGN_OR_RETURN(auto inv, tx.FindInvoice(it->invoice_id));
+      if (inv && inv->status == "paid") {
+        inv->status = "pending";
+        inv->paid_date.clear();
+        BILLING_TRY(tx.UpdateInvoice(*inv));
+      }
+    }
+    assert(remaining == 0);
+    p.refunded_cents += amount;
+    p.status = p.refunded_cents == p.amount_cents ? "refunded" : "partially_refunded";
+    BILLING_TRY(tx.UpdatePaymentRefund(p.id, p.refunded_cents, p.status));
+    Refund& r = out.refund;
+    BILLING_ASSIGN_OR_RETURN(r.number, tx.NextRefundNumber());
+    r.id = RefundId(r.number);
+    r.payment_id = p.id;
+    r.amount_cents = amount;
+    r.reason = reason.empty() ? "Customer request" : reason;
+    r.transaction_id = "txn_" + ids_.HexToken(12);
+    r.created_at = clock_.NowIso8601();
+    BILLING_TRY(tx.InsertRefund(r));
+    BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, p.customer_id));
+    out.payment = std::move(p);
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<PaymentHistory> BillingService::History(const std::string& customer_id) {
+  PaymentHistory out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(out.customer, RequireCustomer(tx, customer_id, "customerId"));
+    PaymentFilter f;
+    f.customer_id = out.customer.id;
+    BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(f));
+    for (Payment& p : out.payments) BILLING_TRY(LoadAllocations(tx, p));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<std::vector<Payment>> BillingService::FailedPayments(const std::string& customer_id) {
+  std::vector<Payment> out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    PaymentFilter f;
+    f.status = "failed";
+    if (!customer_id.empty()) {
+      BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
+      f.customer_id = c.id;
+    }
+    BILLING_ASSIGN_OR_RETURN(out, tx.ListPayments(f));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariants
+
+Status BillingService::CheckInvariants() {
+  return store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(auto customers, tx.ListCustomers());
+    BILLING_ASSIGN_OR_RETURN(auto ledger, tx.Ledger(""));
+    InvoiceFilter all;
+    all.limit = 1'000'000;
+    BILLING_ASSIGN_OR_RETURN(auto invoices, tx.ListInvoices(all));
+    PaymentFilter pall;
+    pall.limit = 1'000'000;
+    BILLING_ASSIGN_OR_RETURN(auto payments, tx.ListPayments(pall));
+
+    std::map<std::string, int64_t> expected;  // independent recomputation of each balance
+    std::set<std::pair<int, int>> numbers;
+    for (const Customer& c : customers) expected[c.id] = c.opening_balance_cents;
+    for (const Invoice& inv : invoices) {
+      if (inv.subtotal_cents + inv.tax_cents != inv.total_cents) {
+        return Error::Internal("invariant: subtotal + tax != total on " + inv.id);
+      }
+      int64_t items = 0;
+      for (const LineItem& li : inv.items) items += li.amount_cents;
+      if (items != inv.subtotal_cents) return Error::Internal("invariant: items != subtotal on " + inv.id);
+      if (inv.paid_cents < 0 || inv.paid_cents > inv.total_cents) {
+        return Error::Internal("invariant: paid - refunded outside [0, total] on " + inv.id);
+      }
+      if (inv.status == "paid" && inv.paid_cents != inv.total_cents) {
+        return Error::Internal("invariant: paid invoice not fully paid: " + inv.id);
+      }
+      if (inv.status == "cancelled" && inv.paid_cents != 0) {
+        return Error::Internal("invariant: cancelled invoice holds payments: " + inv.id);
+      }
+      if (!numbers.insert({inv.year, inv.seq}).second) {
+        return Error::Internal("invariant: duplicate invoice number " + inv.id);
+      }
+      if (inv.status != "cancelled") expected[inv.customer_id] += inv.total_cents;
+    }
+    std::set<std::string> txns;
+    for (const Payment& p : payments) {
+      if (p.refunded_cents < 0 || p.refunded_cents > p.amount_cents) {
+        return Error::Internal("invariant: refunded outside [0, amount] on " + p.id);
+      }
+      if (p.status == "failed" && p.refunded_cents != 0) {
+        return Error::Internal("invariant: failed payment has refunds: " + p.id);
+      }
+      if (!txns.insert(p.transaction_id).second) {
+        return Error::Internal("invariant: duplicate transaction id on " + p.id);
+      }
+      if (p.status != "failed") expected[p.customer_id] += p.refunded_cents - p.amount_cents;
+      BILLING_ASSIGN_OR_RETURN(auto allocs, tx.AllocationsOf(p.id));
+      int64_t allocated = 0, alloc_refunded = 0;
+      for (const Allocation& a : allocs) {
+        allocated += a.amount_cents;
+        alloc_refunded += a.refunded_cents;
+      }
+      if (allocated > p.amount_cents || alloc_refunded > p.refunded_cents) {
+        return Error::Internal("invariant: allocations exceed payment " + p.id);
+      }
+      if (p.status == "failed" && allocated != 0) {
+        return Error::Internal("invariant: failed payment was applied: " + p.id);
+      }
+    }
+    for (const Customer& c : customers) {
+      if (OutstandingCents(ledger[c.id]) != expected[c.id]) {
+        return Error::Internal("invariant: balance of " + c.id + " does not match the ledger");
+      }
+    }
+    return OkStatus();
+  });
+}
+
+}  // namespace billing

@@ -1,0 +1,113 @@
+// Domain records of the billing ledger: customers, invoices with line items, payments with their
+// allocations to invoices, and refunds. Plain values: amounts are int64 minor units, dates are
+// calendar dates, and derived figures (balance, amount due, overdue) are computed by the rules in
+// billing/rules.h, never stored.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace billing {
+
+// Enumerations are stored and sent as their lower_snake names.
+inline constexpr std::string_view kBillingCycles[] = {"monthly", "quarterly", "annual"};
+inline constexpr std::string_view kPaymentMethods[] = {"credit_card", "bank_transfer", "paypal",
+                                                       "crypto"};
+inline constexpr std::string_view kCustomerStatuses[] = {"active", "suspended"};
+// Stored invoice states; "overdue" is derived on read (pending and due before today).
+inline constexpr std::string_view kInvoiceStatuses[] = {"pending", "paid", "overdue", "cancelled"};
+inline constexpr std::string_view kPaymentStatuses[] = {"completed", "failed", "refunded",
+                                                        "partially_refunded"};
+
+struct Customer {
+  std::string id;  // CUST-001
+  std::string company;
+  std::string contact_name;
+  std::string email;
+  std::string billing_cycle;   // kBillingCycles
+  std::string payment_method;  // kPaymentMethods
+  std::string status;          // kCustomerStatuses
+  std::string currency = "USD";
+  std::optional<int> tax_rate_bp;  // per-customer override of the default rate, basis points
+  int64_t opening_balance_cents = 0;
+  std::string created_at;  // ISO 8601
+};
+
+// Ledger sums for one customer, from which the outstanding balance is derived.
+struct LedgerTotals {
+  int64_t invoiced_cents = 0;  // non-cancelled invoice totals
+  int64_t paid_cents = 0;      // amounts of payments that completed (even if later refunded)
+  int64_t refunded_cents = 0;  // refunds of those payments
+  int64_t opening_cents = 0;
+};
+
+struct LineItem {
+  std::string description;
+  int64_t quantity_milli = 1000;  // thousandths of a unit: 2 units = 2000
+  int64_t unit_price_cents = 0;
+  int64_t amount_cents = 0;  // round-half-up(quantity * unit price)
+};
+
+struct Invoice {
+  std::string id;  // INV-2025-001
+  int year = 0;
+  int seq = 0;
+  std::string customer_id;
+  std::string customer_name;  // filled on read
+  std::vector<LineItem> items;
+  int64_t subtotal_cents = 0;
+  int tax_rate_bp = 800;
+  int64_t tax_cents = 0;
+  int64_t total_cents = 0;
+  std::string status;  // stored: pending | paid | cancelled
+  Date issue_date;
+  Date due_date;
+  std::string notes;
+  std::string paid_date;       // YYYY-MM-DD when status became paid
+  std::string payment_method;  // method of the payment that settled it
+  int64_t paid_cents = 0;      // net of refunds, from allocations (filled on read)
+  std::string created_at;
+};
+
+struct Allocation {
+  int64_t id = 0;
+  std::string payment_id;
+  std::string invoice_id;
+  int64_t amount_cents = 0;
+  int64_t refunded_cents = 0;
+};
+
+struct Payment {
+  std::string id;  // PAY-001
+  int64_t number = 0;
+  std::string customer_id;
+  std::string invoice_id;  // optional: the invoice named by the caller
+  int64_t amount_cents = 0;
+  int64_t refunded_cents = 0;
+  std::string method;
+  std::string status;  // kPaymentStatuses
+  std::string transaction_id;
+  std::string failure_reason;
+  std::string created_at;
+  std::string actor;  // who asked for it (CometChat sender, API key), if known
+  std::vector<Allocation> allocations;  // filled on read by the service
+};
+
+struct Refund {
+  std::string id;  // RFD-001
+  int64_t number = 0;
+  std::string payment_id;
+  int64_t amount_cents = 0;
+  std::string reason;
+  std::string transaction_id;
+  std::string created_at;
+};
+
+}  // namespace billing

@@ -1,0 +1,19 @@
+#include "common/result.h"
+
+namespace billing {
+
+const char* ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "INVALID_ARGUMENT";
+    case ErrorCode::kNotFound: return "NOT_FOUND";
+    case ErrorCode::kFailedPrecondition: return "FAILED_PRECONDITION";
+    case ErrorCode::kAmbiguous: return "AMBIGUOUS";
+    case ErrorCode::kConflict: return "CONFLICT";
+    case ErrorCode::kUnavailable: return "UNAVAILABLE";
+    case ErrorCode::kUnauthenticated: return "UNAUTHENTICATED";
+    case ErrorCode::kInternal: return "INTERNAL";
+  }
+  return "INTERNAL";
+}
+
+}  // namespace billing

@@ -1,0 +1,637 @@
+// SQLite implementation of Store.
+//
+// Design: a bounded pool of connections to one WAL database. Writers are serialised in-process by
+// a mutex and open BEGIN IMMEDIATE transactions, so invoice and payment numbers are allocated
+// without races; readers run concurrently on their own connections (WAL gives them a snapshot).
+// synchronous=FULL makes every acknowledged commit durable. Each connection caches its prepared
+// statements.
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/migrations.h"
+#include "store/store.h"
+
+namespace billing {
+namespace {
+
+Error SqlError(sqlite3* db, const std::string& what) {
+  return Error::Internal("sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
+}
+
+class Connection {
+ public:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  Result<sqlite3_stmt*> Prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      return SqlError(db_, std::string("prepare ") + sql);
+    }
+    cache_.emplace(sql, stmt);
+    return stmt;
+  }
+
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      return Error::Internal(std::string("sqlite: exec: ") + msg);
+    }
+    return OkStatus();
+  }
+
+ private:
+  sqlite3* db_;
+  // Keyed by the address of the SQL literal: every statement text is a static string.
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// A statement bound and stepped with small helpers; resets itself when done.
+class Stmt {
+ public:
+  Stmt(Connection& c, sqlite3_stmt* s) : conn_(c), s_(s) {}
+  ~Stmt() { sqlite3_reset(s_); }
+  Stmt& Bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& BindNull(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  // Returns true for a row, false when done; error on failure.
+  Result<bool> Step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqlError(conn_.db(), "step");
+  }
+  Status Run() {
+    auto r = Step();
+    if (!r.ok()) return r.error();
+    return OkStatus();
+  }
+  std::string Text(int col) const {
+    const auto* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+ private:
+  Connection& conn_;
+  sqlite3_stmt* s_;
+};
+
+#define PREPARE(var, sql)                    \
+  auto var##_r = conn_.Prepare(sql);         \
+  if (!var##_r.ok()) return var##_r.error(); \
+  Stmt var(conn_, var##_r.value())
+
+#define STEP_OR_RETURN(row, st)          \
+  auto row##_r = (st).Step();            \
+  if (!row##_r.ok()) return row##_r.error(); \
+  const bool row = row##_r.value()
+
+Date ParseDateOr(const std::string& s) {
+  Date d;
+  Date::Parse(s, &d);
+  return d;
+}
+
+constexpr const char* kCustomerCols =
+    "SELECT id, company, contact_name, email, billing_cycle, payment_method, status, currency, "
+    "tax_rate_bp, opening_balance_cents, created_at FROM customers";
+
+Customer ReadCustomer(const Stmt& st) {
+  Customer c;
+  c.id = st.Text(0);
+  c.company = st.Text(1);
+  c.contact_name = st.Text(2);
+  c.email = st.Text(3);
+  c.billing_cycle = st.Text(4);
+  c.payment_method = st.Text(5);
+  c.status = st.Text(6);
+  c.currency = st.Text(7);
+  if (!st.IsNull(8)) c.tax_rate_bp = int(st.Int(8));
+  c.opening_balance_cents = st.Int(9);
+  c.created_at = st.Text(10);
+  return c;
+}
+
+Payment ReadPayment(const Stmt& st) {
+  Payment p;
+  p.id = st.Text(0);
+  p.number = st.Int(1);
+  p.customer_id = st.Text(2);
+  p.invoice_id = st.Text(3);
+  p.amount_cents = st.Int(4);
+  p.refunded_cents = st.Int(5);
+  p.method = st.Text(6);
+  p.status = st.Text(7);
+  p.transaction_id = st.Text(8);
+  p.failure_reason = st.Text(9);
+  p.actor = st.Text(10);
+  p.created_at = st.Text(11);
+  return p;
+}
+
+#define PAYMENT_COLS                                                                           \
+  "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, " \
+  "transaction_id, failure_reason, actor, created_at FROM payments"
+
+#define INVOICE_COLS                                                                           \
+  "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, "    \
+  "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "     \
+  "i.payment_method, i.created_at, "                                                           \
+  "(SELECT COALESCE(SUM(a.amount_cents - a.refunded_cents), 0) FROM payment_allocations a "    \
+  "WHERE a.invoice_id = i.id) FROM invoices i JOIN customers c ON c.id = i.customer_id"
+
+Invoice ReadInvoice(const Stmt& st) {
+  Invoice inv;
+  inv.id = st.Text(0);
+  inv.year = int(st.Int(1));
+  inv.seq = int(st.Int(2));
+  inv.customer_id = st.Text(3);
+  inv.customer_name = st.Text(4);
+  inv.subtotal_cents = st.Int(5);
+  inv.tax_rate_bp = int(st.Int(6));
+  inv.tax_cents = st.Int(7);
+  inv.total_cents = st.Int(8);
+  inv.status = st.Text(9);
+  inv.issue_date = ParseDateOr(st.Text(10));
+  inv.due_date = ParseDateOr(st.Text(11));
+  inv.notes = st.Text(12);
+  inv.paid_date = st.Text(13);
+  inv.payment_method = st.Text(14);
+  inv.created_at = st.Text(15);
+  inv.paid_cents = st.Int(16);
+  return inv;
+}
+
+class SqliteTx final : public StoreTx {
+ public:
+  explicit SqliteTx(Connection& conn) : conn_(conn) {}
+
+  Result<std::optional<Customer>> FindCustomer(const std::string& id) override {
+    static const std::string sql = std::string(kCustomerCols) + " WHERE id = ?1";
+    PREPARE(st, sql.c_str());
+    st.Bind(1, id);
+    STEP_OR_RETURN(row, st);
+    if (!row) return std::optional<Customer>();
+    return std::optional<Customer>(ReadCustomer(st));
+  }
+
+  Result<std::vector<Customer>> ListCustomers() override {
+    static const std::string sql = std::string(kCustomerCols) + " ORDER BY id";
+    PREPARE(st, sql.c_str());
+    std::vector<Customer> out;
+    for (int guard = 0; guard < 1'000'000; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(ReadCustomer(st));
+    }
+    return out;
+  }
+
+  Status InsertCustomer(const Customer& c) override {
+    PREPARE(st,
+            "INSERT INTO customers (id, company, contact_name, email, billing_cycle, "
+            "payment_method, status, currency, tax_rate_bp, opening_balance_cents, created_at) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    st.Bind(1, c.id).Bind(2, c.company).Bind(3, c.contact_name).Bind(4, c.email);
+    st.Bind(5, c.billing_cycle).Bind(6, c.payment_method).Bind(7, c.status).Bind(8, c.currency);
+    if (c.tax_rate_bp) {
+      st.Bind(9, int64_t(*c.tax_rate_bp));
+    } else {
+      st.BindNull(9);
+    }
+    st.Bind(10, c.opening_balance_cents).Bind(11, c.created_at);
+    return st.Run();
+  }
+
+  Result<int64_t> CountCustomers() override {
+    PREPARE(st, "SELECT COUNT(*) FROM customers");
+    STEP_OR_RETURN(row, st);
+    return row ? st.Int(0) : 0;
+  }
+
+  Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) override {
+    PREPARE(st,
+            "SELECT c.id, c.opening_balance_cents, "
+            "(SELECT COALESCE(SUM(total_cents),0) FROM invoices i WHERE i.customer_id = c.id "
+            "  AND i.status <> 'cancelled'), "
+            "(SELECT COALESCE(SUM(amount_cents),0) FROM payments p WHERE p.customer_id = c.id "
+            "  AND p.status <> 'failed'), "
+            "(SELECT COALESCE(SUM(refunded_cents),0) FROM payments p WHERE p.customer_id = c.id) "
+            "FROM customers c WHERE (?1 = '' OR c.id = ?1)");
+    st.Bind(1, customer_id);
+    std::map<std::string, LedgerTotals> out;
+    for (int guard = 0; guard < 1'000'000; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      LedgerTotals t;
+      t.opening_cents = st.Int(1);
+      t.invoiced_cents = st.Int(2);
+      t.paid_cents = st.Int(3);
+      t.refunded_cents = st.Int(4);
+      out.emplace(st.Text(0), t);
+    }
+    return out;
+  }
+
+  Status LoadItems(Invoice& inv) {
+    PREPARE(st,
+            "SELECT description, quantity_milli, unit_price_cents, amount_cents FROM invoice_items "
+            "WHERE invoice_id = ?1 ORDER BY position");
+    st.Bind(1, inv.id);
+    for (int guard = 0; guard < 10'000; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      inv.items.push_back(LineItem{st.Text(0), st.Int(1), st.Int(2), st.Int(3)});
+    }
+    return OkStatus();
+  }
+
+  Result<std::optional<Invoice>> FindInvoice(const std::string& id) override {
+    PREPARE(st, INVOICE_COLS " WHERE i.id = ?1");
+    st.Bind(1, id);
+    STEP_OR_RETURN(row, st);
+    if (!row) return std::optional<Invoice>();
+    Invoice inv = ReadInvoice(st);
+    BILLING_TRY(LoadItems(inv));
+    return std::optional<Invoice>(std::move(inv));
+  }
+
+  Result<std::vector<std::string>> InvoiceIdsWithSeq(int seq) override {
+    PREPARE(st, "SELECT id FROM invoices WHERE seq = ?1 ORDER BY year, id");
+    st.Bind(1, int64_t(seq));
+    std::vector<std::string> out;
+    for (int guard = 0; guard < 10'000; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(st.Text(0));
+    }
+    return out;
+  }
+
+  Result<std::vector<Invoice>> ListInvoices(const InvoiceFilter& f) override {
+    PREPARE(st, INVOICE_COLS
+            " WHERE (?1 = '' OR i.customer_id = ?1) AND (?2 = '' OR instr(?2, ',' || i.status || ',') > 0)"
+            " ORDER BY i.due_date, i.id LIMIT ?3");
+    st.Bind(1, f.customer_id);
+    std::string statuses;
+    if (!f.status.empty()) {
+      statuses = ",";
+      for (const auto& s : f.status) statuses += s + ",";
+    }
+    st.Bind(2, statuses).Bind(3, int64_t(f.limit));
+    std::vector<Invoice> out;
+    for (int guard = 0; guard <= f.limit; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(ReadInvoice(st));
+    }
+    for (Invoice& inv : out) BILLING_TRY(LoadItems(inv));
+    return out;
+  }
+
+  Result<int> NextInvoiceSeq(int year) override {
+    PREPARE(st,
+            "INSERT INTO invoice_counters (year, last_seq) VALUES (?1, 1) "
+            "ON CONFLICT(year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
+    st.Bind(1, int64_t(year));
+    STEP_OR_RETURN(row, st);
+    if (!row) return Error::Internal("sqlite: invoice counter returned no row");
+    return int(st.Int(0));
+  }
+
+  Status InsertItems(const Invoice& inv) {
+    PREPARE(del, "DELETE FROM invoice_items WHERE invoice_id = ?1");
+    del.Bind(1, inv.id);
+    BILLING_TRY(del.Run());
+    for (size_t k = 0; k < inv.items.size(); ++k) {
+      const LineItem& it = inv.items[k];
+      PREPARE(st,
+              "INSERT INTO invoice_items (invoice_id, position, description, quantity_milli, "
+              "unit_price_cents, amount_cents) VALUES (?1,?2,?3,?4,?5,?6)");
+      st.Bind(1, inv.id).Bind(2, int64_t(k + 1)).Bind(3, it.description);
+      st.Bind(4, it.quantity_milli).Bind(5, it.unit_price_cents).Bind(6, it.amount_cents);
+      BILLING_TRY(st.Run());
+    }
+    return OkStatus();
+  }
+
+  Status InsertInvoice(const Invoice& inv) override {
+    PREPARE(st,
+            "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
+            "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, "
+            "payment_method, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+    st.Bind(1, inv.id).Bind(2, int64_t(inv.year)).Bind(3, int64_t(inv.seq)).Bind(4, inv.customer_id);
+    st.Bind(5, inv.subtotal_cents).Bind(6, int64_t(inv.tax_rate_bp)).Bind(7, inv.tax_cents);
+    st.Bind(8, inv.total_cents).Bind(9, inv.status).Bind(10, inv.issue_date.ToString());
+    st.Bind(11, inv.due_date.ToString()).Bind(12, inv.notes).Bind(13, inv.paid_date);
+    st.Bind(14, inv.payment_method).Bind(15, inv.created_at);
+    BILLING_TRY(st.Run());
+    return InsertItems(inv);
+  }
+
+  Status UpdateInvoice(const Invoice& inv) override {
+    PREPARE(st,
+            "UPDATE invoices SET subtotal_cents=?2, tax_rate_bp=?3, tax_cents=?4, total_cents=?5, "
+            "status=?6, due_date=?7, notes=?8, paid_date=?9, payment_method=?10 WHERE id=?1");
+    st.Bind(1, inv.id).Bind(2, inv.subtotal_cents).Bind(3, int64_t(inv.tax_rate_bp));
+    st.Bind(4, inv.tax_cents).Bind(5, inv.total_cents).Bind(6, inv.status);
+    st.Bind(7, inv.due_date.ToString()).Bind(8, inv.notes).Bind(9, inv.paid_date);
+    st.Bind(10, inv.payment_method);
+    BILLING_TRY(st.Run());
+    if (sqlite3_changes(conn_.db()) != 1) return Error::Internal("sqlite: invoice to update is gone");
+    return InsertItems(inv);
+  }
+
+  Result<int64_t> NextCounter(const std::string& name) {
+    PREPARE(st,
+            "INSERT INTO counters (name, value) VALUES (?1, 1) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value");
+    st.Bind(1, name);
+    STEP_OR_RETURN(row, st);
+    if (!row) return Error::Internal("sqlite: counter returned no row");
+    return st.Int(0);
+  }
+
+  Result<int64_t> NextPaymentNumber() override { return NextCounter("payment"); }
+  Result<int64_t> NextRefundNumber() override { return NextCounter("refund"); }
+
+  Result<std::optional<Payment>> FindPayment(const std::string& id) override {
+    PREPARE(st, PAYMENT_COLS " WHERE id = ?1");
+    st.Bind(1, id);
+    STEP_OR_RETURN(row, st);
+    if (!row) return std::optional<Payment>();
+    return std::optional<Payment>(ReadPayment(st));
+  }
+
+  Result<std::vector<Payment>> ListPayments(const PaymentFilter& f) override {
+    PREPARE(st, PAYMENT_COLS
+            " WHERE (?1 = '' OR customer_id = ?1) AND (?2 = '' OR status = ?2)"
+            " AND (?3 = '' OR invoice_id = ?3) ORDER BY number DESC LIMIT ?4");
+    st.Bind(1, f.customer_id).Bind(2, f.status).Bind(3, f.invoice_id).Bind(4, int64_t(f.limit));
+    std::vector<Payment> out;
+    for (int guard = 0; guard <= f.limit; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(ReadPayment(st));
+    }
+    return out;
+  }
+
+  Status InsertPayment(const Payment& p) override {
+    PREPARE(st,
+            "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, "
+            "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+    st.Bind(1, p.id).Bind(2, p.number).Bind(3, p.customer_id).Bind(4, p.invoice_id);
+    st.Bind(5, p.amount_cents).Bind(6, p.refunded_cents).Bind(7, p.method).Bind(8, p.status);
+    st.Bind(9, p.transaction_id).Bind(10, p.failure_reason).Bind(11, p.actor).Bind(12, p.created_at);
+    return st.Run();
+  }
+
+  Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,
+                             const std::string& status) override {
+    PREPARE(st, "UPDATE payments SET refunded_cents = ?2, status = ?3 WHERE id = ?1");
+    st.Bind(1, id).Bind(2, refunded_cents).Bind(3, status);
+    BILLING_TRY(st.Run());
+    if (sqlite3_changes(conn_.db()) != 1) return Error::Internal("sqlite: payment to update is gone");
+    return OkStatus();
+  }
+
+  Result<std::vector<Allocation>> AllocationsOf(const std::string& payment_id) override {
+    PREPARE(st,
+            "SELECT id, payment_id, invoice_id, amount_cents, refunded_cents FROM "
+            "payment_allocations WHERE payment_id = ?1 ORDER BY id");
+    st.Bind(1, payment_id);
+    std::vector<Allocation> out;
+    for (int guard = 0; guard < 100'000; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(Allocation{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4)});
+    }
+    return out;
+  }
+
+  Status InsertAllocation(const Allocation& a) override {
+    PREPARE(st,
+            "INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents, refunded_cents) "
+            "VALUES (?1,?2,?3,?4)");
+    st.Bind(1, a.payment_id).Bind(2, a.invoice_id).Bind(3, a.amount_cents).Bind(4, a.refunded_cents);
+    return st.Run();
+  }
+
+  Status UpdateAllocationRefunded(int64_t allocation_id, int64_t refunded_cents) override {
+    PREPARE(st, "UPDATE payment_allocations SET refunded_cents = ?2 WHERE id = ?1");
+    st.Bind(1, allocation_id).Bind(2, refunded_cents);
+    return st.Run();
+  }
+
+  Status InsertRefund(const Refund& r) override {
+    PREPARE(st,
+            "INSERT INTO refunds (id, number, payment_id, amount_cents, reason, transaction_id, "
+            "created_at) VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    st.Bind(1, r.id).Bind(2, r.number).Bind(3, r.payment_id).Bind(4, r.amount_cents);
+    st.Bind(5, r.reason).Bind(6, r.transaction_id).Bind(7, r.created_at);
+    return st.Run();
+  }
+
+  Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) override {
+    PREPARE(st,
+            "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at "
+            "FROM refunds WHERE payment_id = ?1 ORDER BY number");
+    st.Bind(1, payment_id);
+    std::vector<Refund> out;
+    for (int guard = 0; guard < 100'000; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(Refund{st.Text(0), st.Int(1), st.Text(2), st.Int(3), st.Text(4), st.Text(5),
+                           st.Text(6)});
+    }
+    return out;
+  }
+
+ private:
+  Connection& conn_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+
+  Result<std::unique_ptr<Connection>> OpenConnection() {
+    sqlite3* db = nullptr;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(options_.path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+      Error e = SqlError(db, "open " + options_.path);
+      sqlite3_close(db);
+      return e;
+    }
+    auto conn = std::make_unique<Connection>(db);
+    sqlite3_busy_timeout(db, options_.busy_timeout_ms);
+    BILLING_TRY(conn->Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    return conn;
+  }
+
+  Status Migrate() {
+    auto c = OpenConnection();
+    if (!c.ok()) return c.error();
+    Connection& conn = *c.value();
+    BILLING_TRY(conn.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+        "NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"));
+    for (const Migration& m : AllMigrations()) {
+      BILLING_TRY(conn.Exec("BEGIN IMMEDIATE"));
+      auto st_r = conn.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
+      if (!st_r.ok()) return st_r.error();
+      bool applied = false;
+      {
+        Stmt st(conn, st_r.value());
+        st.Bind(1, int64_t(m.version));
+        auto row = st.Step();
+        if (!row.ok()) return row.error();
+        applied = row.value();
+      }
+      if (!applied) {
+        const std::string sql(m.sql);
+        Status s = conn.Exec(sql.c_str());
+        if (!s.ok()) {
+          (void)conn.Exec("ROLLBACK");
+          return Error::Internal("migration " + std::to_string(m.version) + " failed: " +
+                                 s.error().message);
+        }
+        auto ins = conn.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
+        if (!ins.ok()) return ins.error();
+        Stmt st(conn, ins.value());
+        st.Bind(1, int64_t(m.version)).Bind(2, std::string(m.name));
+        BILLING_TRY(st.Run());
+      }
+      BILLING_TRY(conn.Exec("COMMIT"));
+    }
+    {
+      std::lock_guard lock(pool_mu_);
+      ++open_;  // the migration connection joins the pool
+    }
+    Release(std::move(c.value()));
+    return OkStatus();
+  }
+
+  Status Read(const std::function<Status(StoreTx&)>& fn) override {
+    auto c = Acquire();
+    if (!c.ok()) return c.error();
+    std::unique_ptr<Connection> conn = std::move(c.value());
+    Status s = conn->Exec("BEGIN");
+    if (s.ok()) {
+      SqliteTx tx(*conn);
+      s = fn(tx);
+      Status end = conn->Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+      if (s.ok() && !end.ok()) s = end;
+    }
+    Release(std::move(conn));
+    return s;
+  }
+
+  Status Write(const std::function<Status(StoreTx&)>& fn) override {
+    auto c = Acquire();
+    if (!c.ok()) return c.error();
+    std::unique_ptr<Connection> conn = std::move(c.value());
+    Status s = OkStatus();
+    {
+      std::lock_guard writer(write_mu_);
+      s = conn->Exec("BEGIN IMMEDIATE");
+      if (s.ok()) {
+        SqliteTx tx(*conn);
+        s = fn(tx);
+        if (s.ok()) {
+          s = conn->Exec("COMMIT");
+          if (!s.ok()) (void)conn->Exec("ROLLBACK");
+        } else {
+          (void)conn->Exec("ROLLBACK");
+        }
+      }
+    }
+    Release(std::move(conn));
+    return s;
+  }
+
+  std::string Describe() const override { return "sqlite:" + options_.path; }
+
+ private:
+  Result<std::unique_ptr<Connection>> Acquire() {
+    std::unique_lock lock(pool_mu_);
+    pool_cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.max_connections; });
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    ++open_;
+    lock.unlock();
+    auto conn = OpenConnection();
+    if (!conn.ok()) {
+      std::lock_guard relock(pool_mu_);
+      --open_;
+      pool_cv_.notify_one();
+    }
+    return conn;
+  }
+
+  void Release(std::unique_ptr<Connection> conn) {
+    {
+      std::lock_guard lock(pool_mu_);
+      idle_.push_back(std::move(conn));
+    }
+    pool_cv_.notify_one();
+  }
+
+  SqliteOptions options_;
+  std::mutex write_mu_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  std::error_code ec;
+  const auto parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return Error::Internal("cannot create directory " + parent.string() + ": " + ec.message());
+  auto store = std::make_unique<SqliteStore>(options);
+  BILLING_TRY(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace billing

@@ -1,0 +1,94 @@
+// The storage interface of the billing ledger. A Store runs a function inside one transaction and
+// hands it a StoreTx: record-level reads and writes with no business rules (those live in
+// billing/). SQLite implements it today; PostgreSQL will implement the same interface.
+//
+// Contract: Write() runs `fn` in a serialisable write transaction and commits only if `fn` returns
+// OK and the commit is durable on disk; otherwise everything `fn` did is rolled back. Read() runs
+// `fn` on a consistent snapshot. Errors are values; a StoreTx method that fails returns an Error
+// with code kInternal (message safe to log, not to show to users).
+//
+// Thread-safety: a Store is safe to use from many threads at once; a StoreTx belongs to the one
+// call that received it and must not escape it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "billing/types.h"
+#include "common/result.h"
+
+namespace billing {
+
+struct InvoiceFilter {
+  std::string customer_id;          // empty = all
+  std::vector<std::string> status;  // stored statuses; empty = all
+  int limit = 1000;
+};
+
+struct PaymentFilter {
+  std::string customer_id;  // empty = all
+  std::string status;       // empty = all
+  std::string invoice_id;   // empty = all
+  int limit = 1000;
+};
+
+class StoreTx {
+ public:
+  virtual ~StoreTx() = default;
+
+  // Customers. Ids are passed in canonical (upper) case.
+  virtual Result<std::optional<Customer>> FindCustomer(const std::string& id) = 0;
+  virtual Result<std::vector<Customer>> ListCustomers() = 0;
+  virtual Status InsertCustomer(const Customer& c) = 0;
+  virtual Result<int64_t> CountCustomers() = 0;
+  // Ledger sums per customer id (every customer has an entry).
+  virtual Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) = 0;
+
+  // Invoices (items and paid_cents filled in).
+  virtual Result<std::optional<Invoice>> FindInvoice(const std::string& id) = 0;
+  virtual Result<std::vector<std::string>> InvoiceIdsWithSeq(int seq) = 0;
+  virtual Result<std::vector<Invoice>> ListInvoices(const InvoiceFilter& filter) = 0;
+  // Allocates the next invoice sequence number of `year` (gapless; part of the transaction).
+  virtual Result<int> NextInvoiceSeq(int year) = 0;
+  virtual Status InsertInvoice(const Invoice& inv) = 0;
+  // Replaces the mutable fields and the line items of an existing invoice.
+  virtual Status UpdateInvoice(const Invoice& inv) = 0;
+
+  // Payments.
+  virtual Result<int64_t> NextPaymentNumber() = 0;
+  virtual Result<int64_t> NextRefundNumber() = 0;
+  virtual Result<std::optional<Payment>> FindPayment(const std::string& id) = 0;
+  virtual Result<std::vector<Payment>> ListPayments(const PaymentFilter& filter) = 0;  // newest first
+  virtual Status InsertPayment(const Payment& p) = 0;
+  virtual Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,
+                                     const std::string& status) = 0;
+  virtual Result<std::vector<Allocation>> AllocationsOf(const std::string& payment_id) = 0;
+  virtual Status InsertAllocation(const Allocation& a) = 0;
+  virtual Status UpdateAllocationRefunded(int64_t allocation_id, int64_t refunded_cents) = 0;
+  virtual Status InsertRefund(const Refund& r) = 0;
+  virtual Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Status Read(const std::function<Status(StoreTx&)>& fn) = 0;
+  virtual Status Write(const std::function<Status(StoreTx&)>& fn) = 0;
+  // Human-readable description for the start-up log ("sqlite:./data/billing.db").
+  virtual std::string Describe() const = 0;
+};
+
+struct SqliteOptions {
+  std::string path;           // file path; parent directory is created if missing
+  int max_connections = 8;    // bound on open connections (readers + the writer)
+  int busy_timeout_ms = 5000;
+};
+
+// Opens (creating if needed) the database, applies pending migrations, and returns the store.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace billing

@@ -1,0 +1,199 @@
+#include "tools/billing_tool.h"
+
+#include <spdlog/spdlog.h>
+
+#include "billing/rules.h"
+#include "money/money.h"
+#include "tools/schema.h"
+
+namespace billing {
+
+using nlohmann::json;
+
+BillingTool::BillingTool(std::string id, std::string key, std::string description,
+                         const char* input_schema, const char* output_schema,
+                         BillingService& service)
+    : service_(service),
+      id_(std::move(id)),
+      key_(std::move(key)),
+      description_(std::move(description)),
+      input_schema_(json::parse(input_schema)),
+      output_schema_(json::parse(output_schema)) {}
+
+json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
+  try {
+    const json args = StripNulls(input.is_null() ? json::object() : input);
+    if (!args.is_object()) {
+      return ValidationFailureResult(id_, input, {{"", "Expected object, received " + std::string(input.type_name())}});
+    }
+    auto issues = ValidateSchema(input_schema_, args);
+    if (!issues.empty()) return ValidationFailureResult(id_, input, issues);
+    Result<json> r = Run(args, ctx);
+    if (r.ok()) return std::move(r.value());
+    const Error& e = r.error();
+    if (e.code == ErrorCode::kInternal) {
+      spdlog::error("tool {} failed: {}", id_, e.message);
+      return ToolErrorResult(Error::Internal("The billing system could not complete this operation; nothing was changed. Try again."));
+    }
+    json out = ToolErrorResult(e);
+    if (!e.candidates.empty()) out["candidates"] = e.candidates;
+    return out;
+  } catch (const std::exception& ex) {
+    // A bug, never input: log it and answer without internals.
+    spdlog::error("tool {} threw: {}", id_, ex.what());
+    return ToolErrorResult(Error::Internal("The billing system could not complete this operation; nothing was changed. Try again."));
+  }
+}
+
+std::string StringArg(const json& args, const char* name) {
+  auto it = args.find(name);
+  if (it == args.end() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+
+Result<int64_t> AmountArg(const json& value, const std::string& field, const BillingService& service) {
+  AmountRules rules;
+  rules.max_minor = service.options().max_amount_cents;
+  return ParseAmountJson(value, Usd(), rules, field);
+}
+
+Result<Date> DateArg(const json& value, const std::string& field) {
+  Date d;
+  if (!value.is_string() || !Date::Parse(value.get<std::string>(), &d)) {
+    return Error::Invalid(field, field + " must be a calendar date in YYYY-MM-DD format, got " +
+                                     value.dump());
+  }
+  return d;
+}
+
+Result<std::vector<NewLineItem>> ItemsArg(const json& args, const BillingService& service) {
+  std::vector<NewLineItem> out;
+  if (auto it = args.find("items"); it != args.end()) {
+    for (size_t k = 0; k < it->size(); ++k) {
+      const json& item = (*it)[k];
+      const std::string field = "items[" + std::to_string(k) + "]";
+      NewLineItem li;
+      li.description = StringArg(item, "description");
+      if (auto q = item.find("quantity"); q != item.end()) {
+        BILLING_ASSIGN_OR_RETURN(li.quantity_milli, ParseQuantityMilli(*q, field + ".quantity"));
+      }
+      BILLING_ASSIGN_OR_RETURN(li.unit_price_cents, AmountArg(item.at("unitPrice"), field + ".unitPrice", service));
+      out.push_back(std::move(li));
+    }
+  }
+  if (auto a = args.find("amount"); a != args.end()) {
+    if (!out.empty()) return Error::Invalid("amount", "give either items or amount, not both");
+    NewLineItem li;
+    li.description = StringArg(args, "description");
+    if (li.description.empty()) li.description = "Services";
+    BILLING_ASSIGN_OR_RETURN(li.unit_price_cents, AmountArg(*a, "amount", service));
+    out.push_back(std::move(li));
+  }
+  return out;
+}
+
+json InvoiceSummaryJson(const Invoice& inv, const Date& today) {
+  json j = {{"id", inv.id}};
+  PutAmount(j, "total", inv.total_cents);
+  PutAmount(j, "amountDue", AmountDueCents(inv));
+  j["status"] = EffectiveStatus(inv, today);
+  j["dueDate"] = inv.due_date.ToString();
+  if (const int64_t days = DaysOverdue(inv, today); days > 0) j["daysOverdue"] = days;
+  return j;
+}
+
+json InvoiceJson(const Invoice& inv, const Date& today) {
+  json items = json::array();
+  for (const LineItem& li : inv.items) {
+    json item = {{"description", li.description}, {"quantity", json::parse(FormatQuantity(li.quantity_milli))}};
+    PutAmount(item, "unitPrice", li.unit_price_cents);
+    PutAmount(item, "amount", li.amount_cents);
+    items.push_back(std::move(item));
+  }
+  json j = {{"id", inv.id}, {"customerId", inv.customer_id}, {"customerName", inv.customer_name},
+            {"items", std::move(items)}};
+  PutAmount(j, "subtotal", inv.subtotal_cents);
+  j["taxRate"] = FormatTaxRate(inv.tax_rate_bp);
+  j["taxRateBp"] = inv.tax_rate_bp;
+  PutAmount(j, "tax", inv.tax_cents);
+  PutAmount(j, "total", inv.total_cents);
+  PutAmount(j, "paid", inv.paid_cents);
+  PutAmount(j, "amountDue", AmountDueCents(inv));
+  j["status"] = EffectiveStatus(inv, today);
+  j["issueDate"] = inv.issue_date.ToString();
+  j["dueDate"] = inv.due_date.ToString();
+  if (const int64_t days = DaysOverdue(inv, today); days > 0) j["daysOverdue"] = days;
+  if (!inv.notes.empty()) j["notes"] = inv.notes;
+  if (!inv.paid_date.empty()) j["paidDate"] = inv.paid_date;
+  if (!inv.payment_method.empty()) j["paymentMethod"] = inv.payment_method;
+  return j;
+}
+
+json PaymentJson(const Payment& p) {
+  json j = {{"id", p.id}, {"customerId", p.customer_id}};
+  if (!p.invoice_id.empty()) j["invoiceId"] = p.invoice_id;
+  PutAmount(j, "amount", p.amount_cents);
+  PutAmount(j, "refunded", p.refunded_cents);
+  j["method"] = p.method;
+  j["status"] = p.status;
+  j["transactionId"] = p.transaction_id;
+  if (!p.failure_reason.empty()) j["failureReason"] = p.failure_reason;
+  j["createdAt"] = p.created_at;
+  json allocs = json::array();
+  for (const Allocation& a : p.allocations) {
+    json aj = {{"invoiceId", a.invoice_id}};
+    PutAmount(aj, "amount", a.amount_cents);
+    if (a.refunded_cents) PutAmount(aj, "refunded", a.refunded_cents);
+    allocs.push_back(std::move(aj));
+  }
+  j["allocations"] = std::move(allocs);
+  return j;
+}
+
+json RefundJson(const Refund& r) {
+  json j = {{"id", r.id}, {"paymentId", r.payment_id}};
+  PutAmount(j, "amount", r.amount_cents);
+  j["reason"] = r.reason;
+  j["transactionId"] = r.transaction_id;
+  j["createdAt"] = r.created_at;
+  return j;
+}
+
+json CustomerJson(const CustomerView& v, const Date& today, bool detail, int default_tax_rate_bp) {
+  const Customer& c = v.customer;
+  json j = {{"id", c.id},
+            {"company", c.company},
+            {"contactName", c.contact_name},
+            {"email", c.email},
+            {"billingCycle", c.billing_cycle},
+            {"paymentMethod", c.payment_method},
+            {"status", c.status},
+            {"currency", c.currency},
+            {"taxRate", FormatTaxRate(c.tax_rate_bp.value_or(default_tax_rate_bp))}};
+  PutAmount(j, "outstandingBalance", v.balance_cents > 0 ? v.balance_cents : 0);
+  if (v.balance_cents < 0) PutAmount(j, "credit", -v.balance_cents);
+  j["createdAt"] = c.created_at;
+  if (detail) {
+    json open = json::array();
+    int overdue = 0;
+    for (const Invoice& inv : v.open_invoices) {
+      if (EffectiveStatus(inv, today) == "overdue") ++overdue;
+      open.push_back(InvoiceSummaryJson(inv, today));
+    }
+    j["openInvoiceCount"] = v.open_invoices.size();
+    j["overdueInvoiceCount"] = overdue;
+    j["openInvoices"] = std::move(open);
+    json recent = json::array();
+    for (const Payment& p : v.recent_payments) recent.push_back(PaymentJson(p));
+    j["recentPayments"] = std::move(recent);
+  }
+  return j;
+}
+
+void RegisterBillingTools(ToolRegistry& registry, BillingService& service) {
+  registry.Add(MakeGetCustomerTool(service));
+  registry.Add(MakeManageInvoicesTool(service));
+  registry.Add(MakeProcessPaymentTool(service));
+}
+
+}  // namespace billing

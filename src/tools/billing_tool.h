@@ -1,0 +1,65 @@
+// Shared machinery of the three billing tools: schema validation with null-as-absent, mapping of
+// service errors to tool results, JSON views of the domain records (docs/tools.md), and typed
+// readers for input fields (amounts, dates, enums) whose errors name the field and the rule.
+//
+// Thread-safety: BillingTool is immutable; Execute() is safe from many threads.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "billing/service.h"
+#include "tools/tool.h"
+
+namespace billing {
+
+class BillingTool : public Tool {
+ public:
+  BillingTool(std::string id, std::string key, std::string description, const char* input_schema,
+              const char* output_schema, BillingService& service);
+
+  const std::string& id() const override { return id_; }
+  const std::string& key() const override { return key_; }
+  const std::string& description() const override { return description_; }
+  const nlohmann::json& input_schema() const override { return input_schema_; }
+  const nlohmann::json& output_schema() const override { return output_schema_; }
+
+  nlohmann::json Execute(const nlohmann::json& input, const ToolContext& ctx) const final;
+
+ protected:
+  // `args` is schema-valid with nulls removed.
+  virtual Result<nlohmann::json> Run(const nlohmann::json& args, const ToolContext& ctx) const = 0;
+
+  BillingService& service_;
+
+ private:
+  std::string id_, key_, description_;
+  nlohmann::json input_schema_, output_schema_;
+};
+
+// --- field readers ----------------------------------------------------------------------------
+std::string StringArg(const nlohmann::json& args, const char* name);
+Result<int64_t> AmountArg(const nlohmann::json& value, const std::string& field,
+                          const BillingService& service);
+Result<Date> DateArg(const nlohmann::json& value, const std::string& field);
+// Parses `items` ([{description, quantity?, unitPrice}]) or the amount+description shortcut.
+Result<std::vector<NewLineItem>> ItemsArg(const nlohmann::json& args, const BillingService& service);
+
+// --- views ------------------------------------------------------------------------------------
+nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);
+nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
+nlohmann::json PaymentJson(const Payment& p);
+nlohmann::json RefundJson(const Refund& r);
+nlohmann::json CustomerJson(const CustomerView& v, const Date& today, bool detail,
+                            int default_tax_rate_bp);
+
+// The three tools.
+std::unique_ptr<Tool> MakeGetCustomerTool(BillingService& service);
+std::unique_ptr<Tool> MakeManageInvoicesTool(BillingService& service);
+std::unique_ptr<Tool> MakeProcessPaymentTool(BillingService& service);
+// The registry of the billing agent: the three tools in a fixed order.
+void RegisterBillingTools(ToolRegistry& registry, BillingService& service);
+
+}  // namespace billing

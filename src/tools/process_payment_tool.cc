@@ -1,0 +1,163 @@
+// process-payment: process (simulated processor, allocation to invoices), refund (full or
+// partial), history per customer, failed payments.
+#include "billing/rules.h"
+#include "money/money.h"
+#include "tools/billing_tool.h"
+
+namespace billing {
+namespace {
+
+constexpr const char* kInputSchema = R"json({
+  "type": "object",
+  "properties": {
+    "action": {"type": "string", "enum": ["process", "refund", "history", "list_failed"], "description": "Operation to perform"},
+    "customerId": {"type": "string", "maxLength": 64, "description": "Customer id (required for process and history; optional filter for list_failed)"},
+    "amount": {"type": ["number", "string"], "description": "Amount in USD, e.g. 750 or \"1,500.00\" (process; refund: partial amount, default the full remaining amount)"},
+    "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method (process); defaults to the customer's"},
+    "invoiceId": {"type": "string", "maxLength": 64, "description": "Invoice the payment applies to (process, optional; without it the payment settles open invoices oldest first)"},
+    "paymentId": {"type": "string", "maxLength": 64, "description": "Payment id, e.g. PAY-001 (refund)"},
+    "reason": {"type": "string", "maxLength": 2000, "description": "Refund reason (refund, optional)"}
+  },
+  "required": ["action"],
+  "additionalProperties": false,
+  "$schema": "http://json-schema.org/draft-07/schema#"
+})json";
+
+constexpr const char* kOutputSchema = R"json({
+  "type": "object",
+  "properties": {
+    "success": {"type": "boolean"}, "message": {"type": "string"}, "payment": {}, "refund": {},
+    "payments": {"type": "array"}, "count": {"type": "number"}
+  },
+  "required": ["success", "message"],
+  "additionalProperties": true,
+  "$schema": "http://json-schema.org/draft-07/schema#"
+})json";
+
+std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
+
+void PutBalance(nlohmann::json& j, int64_t balance_cents) {
+  PutAmount(j, "newBalance", balance_cents);
+}
+
+std::string BalanceText(int64_t balance_cents) {
+  return balance_cents < 0 ? Money(-balance_cents) + " in credit" : Money(balance_cents);
+}
+
+class ProcessPaymentTool final : public BillingTool {
+ public:
+  explicit ProcessPaymentTool(BillingService& s)
+      : BillingTool("process-payment", "processPaymentTool",
+                    "Process a payment for a customer (amount in USD; method credit_card, "
+                    "bank_transfer, paypal or crypto; optionally for one invoice, otherwise applied "
+                    "to open invoices oldest first; the simulated processor approves about 90%), "
+                    "refund a completed payment in full or in part, show a customer's payment "
+                    "history, or list failed payments.",
+                    kInputSchema, kOutputSchema, s) {}
+
+ protected:
+  Result<nlohmann::json> Run(const nlohmann::json& args, const ToolContext& ctx) const override {
+    const std::string action = StringArg(args, "action");
+    if (action == "process") {
+      PaymentRequest req;
+      req.customer_id = StringArg(args, "customerId");
+      if (req.customer_id.empty()) return Error::Invalid("customerId", "customerId is required to process a payment");
+      auto amount = args.find("amount");
+      if (amount == args.end()) return Error::Invalid("amount", "amount is required to process a payment");
+      BILLING_ASSIGN_OR_RETURN(req.amount_cents, AmountArg(*amount, "amount", service_));
+      req.method = StringArg(args, "paymentMethod");
+      req.invoice_id = StringArg(args, "invoiceId");
+      req.actor = ctx.actor;
+      BILLING_ASSIGN_OR_RETURN(PaymentOutcome out, service_.ProcessPayment(req));
+      const Payment& p = out.payment;
+      nlohmann::json j;
+      if (out.approved) {
+        std::string applied;
+        for (const Allocation& a : p.allocations) {
+          applied += (applied.empty() ? "" : ", ") + Money(a.amount_cents) + " to " + a.invoice_id;
+        }
+        j = {{"success", true},
+             {"message", "Payment " + p.id + " of " + Money(p.amount_cents) + " via " + p.method +
+                             " completed (transaction " + p.transaction_id + ")" +
+                             (applied.empty() ? std::string(". Not applied to any invoice (held as credit)")
+                                              : ". Applied: " + applied) +
+                             ". New balance: " + BalanceText(out.new_balance_cents)}};
+      } else {
+        j = {{"success", false},
+             {"declined", true},
+             {"message", "Payment " + p.id + " of " + Money(p.amount_cents) + " via " + p.method +
+                             " was declined: " + p.failure_reason +
+                             ". Nothing was charged; the balance is unchanged at " +
+                             BalanceText(out.new_balance_cents)}};
+      }
+      j["payment"] = PaymentJson(p);
+      PutBalance(j, out.new_balance_cents);
+      return j;
+    }
+    if (action == "refund") {
+      const std::string payment_id = StringArg(args, "paymentId");
+      if (payment_id.empty()) return Error::Invalid("paymentId", "paymentId is required for a refund");
+      std::optional<int64_t> amount;
+      if (auto a = args.find("amount"); a != args.end()) {
+        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_));
+        amount = cents;
+      }
+      BILLING_ASSIGN_OR_RETURN(RefundOutcome out, service_.RefundPayment(payment_id, amount, StringArg(args, "reason")));
+      nlohmann::json j = {
+          {"success", true},
+          {"message", "Refunded " + Money(out.refund.amount_cents) + " of payment " + out.payment.id +
+                          " (refund " + out.refund.id + ", transaction " + out.refund.transaction_id +
+                          "). Payment is now " + out.payment.status + ". New balance: " +
+                          BalanceText(out.new_balance_cents)},
+          {"refund", RefundJson(out.refund)},
+          {"payment", PaymentJson(out.payment)}};
+      PutBalance(j, out.new_balance_cents);
+      return j;
+    }
+    if (action == "history") {
+      const std::string customer_id = StringArg(args, "customerId");
+      if (customer_id.empty()) return Error::Invalid("customerId", "customerId is required for payment history");
+      BILLING_ASSIGN_OR_RETURN(PaymentHistory h, service_.History(customer_id));
+      nlohmann::json payments = nlohmann::json::array();
+      int64_t paid = 0, refunded = 0;
+      for (const Payment& p : h.payments) {
+        if (p.status != "failed") paid += p.amount_cents;
+        refunded += p.refunded_cents;
+        payments.push_back(PaymentJson(p));
+      }
+      nlohmann::json j = {{"success", true},
+                          {"message", std::to_string(h.payments.size()) + " payment(s) for " + h.customer.company},
+                          {"customerId", h.customer.id},
+                          {"customerName", h.customer.company},
+                          {"payments", std::move(payments)},
+                          {"count", h.payments.size()}};
+      PutAmount(j, "totalPaid", paid);
+      PutAmount(j, "totalRefunded", refunded);
+      return j;
+    }
+    if (action == "list_failed") {
+      BILLING_ASSIGN_OR_RETURN(auto list, service_.FailedPayments(StringArg(args, "customerId")));
+      nlohmann::json payments = nlohmann::json::array();
+      int64_t total = 0;
+      for (const Payment& p : list) {
+        total += p.amount_cents;
+        payments.push_back(PaymentJson(p));
+      }
+      nlohmann::json j = {{"success", true},
+                          {"message", "Found " + std::to_string(list.size()) + " failed payment(s)"},
+                          {"payments", std::move(payments)},
+                          {"count", list.size()}};
+      PutAmount(j, "totalFailed", total);
+      return j;
+    }
+    return Error::Invalid("action", "action must be one of process, refund, history, list_failed");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Tool> MakeProcessPaymentTool(BillingService& service) {
+  return std::make_unique<ProcessPaymentTool>(service);
+}
+
+}  // namespace billing

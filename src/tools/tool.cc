@@ -1,0 +1,41 @@
+#include "tools/tool.h"
+
+namespace billing {
+
+nlohmann::json ToolErrorResult(const Error& error) {
+  nlohmann::json out = {{"success", false},
+                        {"error", true},
+                        {"code", ErrorCodeName(error.code)},
+                        {"message", error.message}};
+  if (!error.field.empty()) out["field"] = error.field;
+  return out;
+}
+
+bool IsToolError(const nlohmann::json& result) {
+  if (!result.is_object()) return false;
+  auto it = result.find("error");
+  return it != result.end() && it->is_boolean() && it->get<bool>();
+}
+
+void ToolRegistry::Add(std::unique_ptr<Tool> tool) { tools_.push_back(std::move(tool)); }
+
+const Tool* ToolRegistry::FindById(const std::string& id) const {
+  for (const auto& t : tools_) {
+    if (t->id() == id) return t.get();
+  }
+  return nullptr;
+}
+
+const Tool* ToolRegistry::FindByKey(const std::string& key) const {
+  for (const auto& t : tools_) {
+    if (t->key() == key) return t.get();
+  }
+  return nullptr;
+}
+
+const Tool* ToolRegistry::FindByName(const std::string& name) const {
+  const Tool* t = FindByKey(name);
+  return t ? t : FindById(name);
+}
+
+}  // namespace billing

@@ -1,0 +1,61 @@
+// A tool is one billing capability the agent (or an HTTP caller) can invoke with JSON input:
+// get-customer, manage-invoices, process-payment. Each has a stable id (used by the HTTP tool
+// routes), a key (the name the model sees, as in Mastra's agent tools map), a description and a
+// JSON Schema (draft-07) for its input.
+//
+// Execute() never throws and never crashes on input: the input is validated against the schema
+// (JSON null counts as absent) and the business rules, and every failure comes back as a result
+// object with "error": true and a message naming the field and the rule (see ToolErrorResult).
+//
+// Thread-safety: tools are immutable after construction; Execute() is safe from many threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace billing {
+
+// Who is calling, carried into every change a tool makes.
+struct ToolContext {
+  std::string actor;               // e.g. "cometchat:user123", "api", "" when unknown
+  nlohmann::json request_context;  // runtimeContext / requestContext as sent, or null
+};
+
+class Tool {
+ public:
+  virtual ~Tool() = default;
+  virtual const std::string& id() const = 0;           // "get-customer"
+  virtual const std::string& key() const = 0;          // "getCustomerTool"
+  virtual const std::string& description() const = 0;
+  virtual const nlohmann::json& input_schema() const = 0;   // JSON Schema draft-07
+  virtual const nlohmann::json& output_schema() const = 0;  // JSON Schema draft-07
+  virtual nlohmann::json Execute(const nlohmann::json& input, const ToolContext& ctx) const = 0;
+};
+
+// The tool result for a broken rule or a failed lookup:
+// {"success":false,"error":true,"code":"NOT_FOUND","field":"customerId","message":"..."}.
+nlohmann::json ToolErrorResult(const Error& error);
+
+// True when a tool result reports an error (validation or business rule).
+bool IsToolError(const nlohmann::json& result);
+
+// Owns the tools and finds them by id or by key, in registration order.
+class ToolRegistry {
+ public:
+  void Add(std::unique_ptr<Tool> tool);
+  const Tool* FindById(const std::string& id) const;
+  const Tool* FindByKey(const std::string& key) const;
+  // By key first, then by id (models sometimes use the id).
+  const Tool* FindByName(const std::string& name) const;
+  const std::vector<std::unique_ptr<Tool>>& all() const { return tools_; }
+
+ private:
+  std::vector<std::unique_ptr<Tool>> tools_;
+};
+
+}  // namespace billing
