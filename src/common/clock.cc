@@ -70,6 +70,13 @@ int64_t SystemClock::NowUnixMs() const {
       .count();
 }
 
+ShiftedClock::ShiftedClock(const Date& today) {
+  const Date system_today = SystemClock().TodayUtc();
+  offset_ms_ = (today.DaysSinceEpoch() - system_today.DaysSinceEpoch()) * 86'400'000;
+}
+
+int64_t ShiftedClock::NowUnixMs() const { return SystemClock().NowUnixMs() + offset_ms_; }
+
 int64_t FixedClock::NowUnixMs() const {
   std::lock_guard lock(mu_);
   return unix_ms_;

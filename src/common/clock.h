@@ -39,6 +39,17 @@ class SystemClock final : public Clock {
   int64_t NowUnixMs() const override;
 };
 
+// The system clock shifted by a whole number of days, so that "today" is a chosen date while time
+// still advances (demos and end-to-end tests pin the date with --today / BILLING_TODAY).
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(const Date& today);
+  int64_t NowUnixMs() const override;
+
+ private:
+  int64_t offset_ms_;
+};
+
 class FixedClock final : public Clock {
  public:
   explicit FixedClock(int64_t unix_ms) : unix_ms_(unix_ms) {}

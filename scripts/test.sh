@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command that installs what is missing, builds everything and runs every test (unit tests next
+# to the code in src/**/_test.cc, end-to-end tests in tests/e2e that start the real binary).
+# BILLING_PRESET=debug runs the same suite under AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PRESET=${BILLING_PRESET:-release}
+scripts/install-deps.sh
+cmake --preset "$PRESET" >/dev/null
+cmake --build "build/$PRESET" -j"$(nproc)"
+ctest --test-dir "build/$PRESET" --output-on-failure -j"$(nproc)" --timeout 600

@@ -1,0 +1,128 @@
+// billing-agent: wires configuration, the SQLite ledger, the billing tools, the model (OpenAI or
+// the local planner), the agent and the Mastra HTTP routes, then serves until SIGINT/SIGTERM.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "agent/agent.h"
+#include "agent/instructions.h"
+#include "agent/local_planner.h"
+#include "agent/openai_model.h"
+#include "app/config.h"
+#include "billing/service.h"
+#include "http/mastra_routes.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "tools/billing_tool.h"
+
+namespace {
+
+using namespace billing;
+
+int Run(const AppConfig& cfg) {
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  std::unique_ptr<Clock> clock;
+  if (cfg.today.empty()) {
+    clock = std::make_unique<SystemClock>();
+  } else {
+    Date today;
+    Date::Parse(cfg.today, &today);
+    clock = std::make_unique<ShiftedClock>(today);
+  }
+  CsprngSource ids;
+  std::unique_ptr<RandomSource> processor;
+  if (cfg.payment_seed != 0) {
+    processor = std::make_unique<SeededRandom>(cfg.payment_seed);
+  } else {
+    processor = std::make_unique<CsprngSource>();
+  }
+
+  const int threads = cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  auto store = OpenSqliteStore({cfg.db_path, threads + 2, 5000});
+  if (!store.ok()) {
+    spdlog::critical("cannot open database {}: {}", cfg.db_path, store.error().message);
+    return 1;
+  }
+  BillingService service(*store.value(), *clock, ids, *processor, cfg.billing);
+  if (cfg.seed) {
+    if (Status s = service.SeedIfEmpty(); !s.ok()) {
+      spdlog::critical("cannot load the sample data: {}", s.error().message);
+      return 1;
+    }
+  }
+  ToolRegistry tools;
+  RegisterBillingTools(tools, service);
+
+  boost::asio::io_context io(threads);
+  std::unique_ptr<Model> model;
+  if (cfg.model == "local") {
+    model = std::make_unique<LocalPlanner>(*clock);
+  } else {
+    OpenAiOptions options;
+    options.api_key = cfg.openai_api_key;
+    options.base_url = cfg.openai_base_url;
+    options.model = cfg.model.substr(std::string("openai/").size());
+    options.timeout_ms = cfg.model_timeout_ms;
+    options.max_retries = cfg.model_max_retries;
+    model = std::make_unique<OpenAiModel>(io, options);
+  }
+  Agent agent(BillingAgentConfig(), tools, *model, *clock, ids);
+  http::MastraApi api(agent, *clock, ids);
+
+  http::ServerOptions server_options;
+  server_options.host = cfg.host;
+  server_options.port = cfg.port;
+  http::HttpServer server(io, server_options, api.AsHandler());
+  auto port = server.Listen();
+  if (!port.ok()) {
+    spdlog::critical("cannot listen on {}:{}: {}", cfg.host, cfg.port, port.error().message);
+    return 1;
+  }
+  spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)", cfg.host,
+               port.value(), threads);
+  spdlog::info("database: {} (WAL, synchronous=FULL)", store.value()->Describe());
+  if (cfg.model == "local") {
+    spdlog::info("model: local (deterministic billing planner, no network)");
+  } else {
+    spdlog::info("model: {} via {}", cfg.model, cfg.openai_base_url);
+  }
+  if (!cfg.today.empty()) spdlog::warn("clock pinned: today is {}", cfg.today);
+  server.Start();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::steady_timer drain(io);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping (in-flight requests get up to 5 s)", signo);
+    server.Stop();
+    drain.expires_after(std::chrono::seconds(5));
+    drain.async_wait([&](const boost::system::error_code&) { io.stop(); });
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int exit_code = -1;
+  auto cfg = billing::LoadConfig(argc, argv, &exit_code);
+  if (!cfg.ok()) {
+    if (exit_code >= 0) return exit_code;
+    spdlog::critical("configuration: {}", cfg.error().message);
+    return 2;
+  }
+  return Run(cfg.value());
+}

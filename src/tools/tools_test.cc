@@ -1,0 +1,176 @@
+// The three tools through their JSON interface: schema validation (null = absent), business-rule
+// errors as results, and the result shapes of docs/tools.md.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tools/billing_tool.h"
+#include "tools/schema.h"
+
+namespace billing {
+namespace {
+
+using nlohmann::json;
+
+class ToolsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("billing-tools-test-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + s);
+    store_ = std::move(OpenSqliteStore({path_.string(), 4, 5000}).value());
+    BillingOptions options;
+    options.processor_mode = ProcessorMode::kAlwaysApprove;
+    service_ = std::make_unique<BillingService>(*store_, clock_, ids_, ids_, options);
+    ASSERT_TRUE(service_->SeedIfEmpty().ok());
+    RegisterBillingTools(registry_, *service_);
+  }
+  void TearDown() override {
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + s);
+  }
+  json Run(const std::string& id, const json& input) {
+    const Tool* tool = registry_.FindById(id);
+    EXPECT_NE(tool, nullptr);
+    json out = tool->Execute(input, ToolContext{"test", json()});
+    EXPECT_TRUE(service_->CheckInvariants().ok());
+    return out;
+  }
+
+  std::filesystem::path path_;
+  FixedClock clock_{1795608000000};  // 2026-11-25T12:00:00Z
+  SeededRandom ids_{1};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BillingService> service_;
+  ToolRegistry registry_;
+};
+
+TEST_F(ToolsTest, RegistryHasKeysAndIds) {
+  ASSERT_EQ(registry_.all().size(), 3u);
+  EXPECT_EQ(registry_.FindByKey("getCustomerTool")->id(), "get-customer");
+  EXPECT_EQ(registry_.FindByName("manage-invoices")->key(), "manageInvoicesTool");
+  EXPECT_EQ(registry_.FindById("process-payment")->key(), "processPaymentTool");
+  for (const auto& t : registry_.all()) {
+    std::string bad;
+    EXPECT_TRUE(SchemaUsesOnlySupportedKeywords(t->input_schema(), &bad)) << t->id() << ": " << bad;
+  }
+}
+
+TEST_F(ToolsTest, GetCustomerWithNullsForUnusedFields) {
+  json out = Run("get-customer", {{"customerId", "cust-001"}, {"status", nullptr}, {"billingCycle", nullptr},
+                                  {"paymentMethod", nullptr}, {"hasOutstandingBalance", nullptr}});
+  ASSERT_EQ(out["success"], true) << out.dump();
+  EXPECT_EQ(out["customer"]["id"], "CUST-001");
+  EXPECT_EQ(out["customer"]["outstandingBalanceCents"], 245000);
+  EXPECT_EQ(out["customer"]["outstandingBalance"], "$2,450.00");
+  EXPECT_EQ(out["customer"]["openInvoices"][0]["status"], "overdue");
+  EXPECT_EQ(out["customer"]["openInvoices"][0]["daysOverdue"], 406);
+  EXPECT_EQ(out["customer"]["overdueInvoiceCount"], 1);
+}
+
+TEST_F(ToolsTest, ListCustomersWithOutstandingBalance) {
+  json out = Run("get-customer", {{"hasOutstandingBalance", true}});
+  EXPECT_EQ(out["count"], 3);
+  EXPECT_EQ(out["totalOutstandingCents"], 245000 + 87550 + 120000);
+  EXPECT_EQ(out["totalOutstanding"], "$4,525.50");
+}
+
+TEST_F(ToolsTest, SchemaFailuresUseMastrasShape) {
+  json out = Run("manage-invoices", {{"invoiceId", "INV-001"}});
+  EXPECT_EQ(out["error"], true);
+  EXPECT_NE(out["message"].get<std::string>().find("Tool validation failed for manage-invoices"), std::string::npos);
+  EXPECT_NE(out["message"].get<std::string>().find("- action: Required"), std::string::npos);
+  EXPECT_EQ(out["validationErrors"]["action"]["_errors"][0], "Required");
+  json wrong_type = Run("process-payment", {{"action", "process"}, {"customerId", 42}, {"amount", 5}});
+  EXPECT_EQ(wrong_type["error"], true);
+  EXPECT_NE(wrong_type["message"].get<std::string>().find("customerId: Expected string, received integer"), std::string::npos);
+  json bad_enum = Run("process-payment", {{"action", "steal"}});
+  EXPECT_NE(bad_enum["message"].get<std::string>().find("Invalid enum value"), std::string::npos);
+  json extra = Run("get-customer", {{"customerID", "CUST-001"}});
+  EXPECT_NE(extra["message"].get<std::string>().find("Unrecognized key 'customerID'"), std::string::npos);
+  json not_object = Run("get-customer", json::array({1, 2}));
+  EXPECT_EQ(not_object["error"], true);
+}
+
+TEST_F(ToolsTest, CreateInvoiceFromItemsOrAmount) {
+  json out = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-002"},
+                                     {"items", {{{"description", "Monthly subscription services"}, {"unitPrice", "$1,500.00"}}}},
+                                     {"dueDate", "2026-12-15"}, {"notes", nullptr}});
+  ASSERT_EQ(out["success"], true) << out.dump();
+  EXPECT_EQ(out["invoice"]["id"], "INV-2026-001");
+  EXPECT_EQ(out["invoice"]["totalCents"], 162000);
+  EXPECT_EQ(out["invoice"]["total"], "$1,620.00");
+  EXPECT_EQ(out["invoice"]["tax"], "$120.00");
+  json shortcut = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-002"}, {"amount", 99.99},
+                                          {"description", "Support"}, {"dueDate", "2026-12-15"}});
+  ASSERT_EQ(shortcut["success"], true) << shortcut.dump();
+  EXPECT_EQ(shortcut["invoice"]["subtotalCents"], 9999);
+  EXPECT_EQ(shortcut["invoice"]["taxCents"], 800);  // 7.9992 -> 8.00
+}
+
+TEST_F(ToolsTest, BrokenRulesComeBackAsResults) {
+  json past = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-002"}, {"amount", 1500},
+                                      {"dueDate", "2025-11-15"}});
+  EXPECT_EQ(past["error"], true);
+  EXPECT_EQ(past["field"], "dueDate");
+  json bad_date = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-002"}, {"amount", 1500},
+                                          {"dueDate", "15/12/2026"}});
+  EXPECT_EQ(bad_date["field"], "dueDate");
+  json suspended = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-004"}, {"amount", 100},
+                                           {"dueDate", "2026-12-31"}});
+  EXPECT_EQ(suspended["code"], "FAILED_PRECONDITION");
+  json unknown = Run("process-payment", {{"action", "process"}, {"customerId", "CUST-999"}, {"amount", 5}});
+  EXPECT_EQ(unknown["code"], "NOT_FOUND");
+  EXPECT_EQ(unknown["message"], "Customer CUST-999 not found");
+  for (const json& amount : {json(-5), json(0), json(10.001), json("ten"), json("1e999")}) {
+    json bad = Run("process-payment", {{"action", "process"}, {"customerId", "CUST-001"}, {"amount", amount}});
+    EXPECT_EQ(bad["error"], true) << amount.dump();
+    EXPECT_EQ(bad["field"], "amount") << amount.dump();
+  }
+  json method = Run("process-payment", {{"action", "process"}, {"customerId", "CUST-001"}, {"amount", 5},
+                                        {"paymentMethod", "cheque"}});
+  EXPECT_EQ(method["error"], true);
+  json refund_failed = Run("process-payment", {{"action", "refund"}, {"paymentId", "PAY-003"}});
+  EXPECT_EQ(refund_failed["error"], true);
+  json ambiguous_setup = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-001"}, {"amount", 5},
+                                                 {"dueDate", "2026-12-31"}});
+  ASSERT_EQ(ambiguous_setup["success"], true);
+  json ambiguous = Run("manage-invoices", {{"action", "get"}, {"invoiceId", "INV-001"}});
+  EXPECT_EQ(ambiguous["code"], "AMBIGUOUS");
+  EXPECT_EQ(ambiguous["candidates"], json({"INV-2025-001", "INV-2026-001"}));
+  // Nothing above changed a balance.
+  json c1 = Run("get-customer", {{"customerId", "CUST-001"}});
+  EXPECT_EQ(c1["customer"]["outstandingBalanceCents"], 245000 + 540);
+}
+
+TEST_F(ToolsTest, PaymentsRefundsHistory) {
+  json pay = Run("process-payment", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "750"},
+                                     {"paymentMethod", "credit_card"}});
+  ASSERT_EQ(pay["success"], true) << pay.dump();
+  EXPECT_EQ(pay["newBalance"], "$125.50");
+  EXPECT_EQ(pay["payment"]["allocations"][0]["invoiceId"], "INV-2025-003");
+  json refund = Run("process-payment", {{"action", "refund"}, {"paymentId", "PAY-001"}});
+  ASSERT_EQ(refund["success"], true) << refund.dump();
+  EXPECT_EQ(refund["refund"]["amount"], "$750.00");
+  EXPECT_EQ(refund["payment"]["status"], "refunded");
+  json again = Run("process-payment", {{"action", "refund"}, {"paymentId", "PAY-001"}});
+  EXPECT_EQ(again["error"], true);
+  json history = Run("process-payment", {{"action", "history"}, {"customerId", "CUST-003"}});
+  EXPECT_EQ(history["count"], 2);
+  EXPECT_EQ(history["payments"][0]["id"], pay["payment"]["id"]);
+  json failed = Run("process-payment", {{"action", "list_failed"}});
+  EXPECT_EQ(failed["count"], 3);
+  EXPECT_EQ(failed["totalFailed"], "$4,525.50");
+  json mark = Run("manage-invoices", {{"action", "mark_paid"}, {"invoiceId", "INV-001"}, {"paymentMethod", "bank_transfer"}});
+  ASSERT_EQ(mark["success"], true) << mark.dump();
+  EXPECT_EQ(mark["invoice"]["status"], "paid");
+  EXPECT_EQ(mark["payment"]["amount"], "$2,450.00");
+}
+
+TEST(Schema, NullsAreStrippedRecursively) {
+  json in = {{"a", nullptr}, {"b", {{"c", nullptr}, {"d", 1}}}, {"e", json::array({json::object({{"f", nullptr}})})}};
+  EXPECT_EQ(StripNulls(in), json({{"b", {{"d", 1}}}, {"e", json::array({json::object()})}}));
+}
+
+}  // namespace
+}  // namespace billing

@@ -1,0 +1,148 @@
+#include "e2e/server_harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace billing::e2e {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+nlohmann::json HttpResult::Json() const {
+  return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+}
+
+ServerProcess::ServerProcess(std::map<std::string, std::string> env, std::vector<std::string> args,
+                             std::string db_path) {
+  char tmpl[] = "/tmp/billing-e2e-XXXXXX";
+  dir_ = ::mkdtemp(tmpl);
+  db_path_ = db_path.empty() ? dir_ + "/billing.db" : db_path;
+  log_path_ = dir_ + "/server.log";
+  env.emplace("BILLING_TODAY", "2026-11-25");
+  env.emplace("BILLING_PAYMENT_MODE", "approve");
+  env.emplace("BILLING_THREADS", "2");
+
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::unsetenv("OPENAI_API_KEY");
+    ::unsetenv("BILLING_MODEL");
+    ::unsetenv("PORT");
+    ::unsetenv("HOST");
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<std::string> argv_s = {BILLING_AGENT_BINARY, "--host", "127.0.0.1", "--port", "0",
+                                       "--db", db_path_};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  // Wait (bounded) for the "listening on http://127.0.0.1:<port>" line.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = Log();
+    const auto pos = log.find("listening on http://127.0.0.1:");
+    if (pos != std::string::npos) {
+      port_ = std::atoi(log.c_str() + pos + std::string("listening on http://127.0.0.1:").size());
+      break;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 200 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+  std::error_code ec;
+  if (std::getenv("BILLING_E2E_KEEP") == nullptr) std::filesystem::remove_all(dir_, ec);
+}
+
+void ServerProcess::Kill() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+}
+
+std::string ServerProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+HttpResult ServerProcess::Request(const std::string& method, const std::string& target,
+                                  const std::string& body,
+                                  const std::map<std::string, std::string>& headers) {
+  HttpResult out;
+  try {
+    boost::asio::io_context io;
+    tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(60));
+    stream.connect(resolver.resolve("127.0.0.1", std::to_string(port_)));
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    http::read(stream, buffer, parser);
+    auto res = parser.release();
+    out.status = int(res.result_int());
+    for (const auto& h : res) {
+      std::string name(h.name_string());
+      for (auto& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+      out.headers[name] = std::string(h.value());
+    }
+    out.body = res.body();
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  } catch (const std::exception& e) {
+    out.status = -1;
+    out.body = e.what();
+  }
+  return out;
+}
+
+HttpResult ServerProcess::Ask(const std::string& prompt) {
+  nlohmann::json body = {{"messages", {{{"role", "user"}, {"content", prompt}}}}};
+  return PostJson("/api/agents/billingApiAgent/generate", body);
+}
+
+}  // namespace billing::e2e

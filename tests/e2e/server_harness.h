@@ -1,0 +1,57 @@
+// Starts the real billing-agent binary on an ephemeral port over a fresh temporary database and
+// speaks HTTP to it. Used by every end-to-end test.
+//
+// Thread-safety: one harness per test; not shared between threads.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace billing::e2e {
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  nlohmann::json Json() const;
+};
+
+class ServerProcess {
+ public:
+  // env: extra environment for the server (e.g. BILLING_PAYMENT_MODE=approve).
+  // db_path: reuse an existing database (restart tests); empty = a fresh temporary one.
+  explicit ServerProcess(std::map<std::string, std::string> env = {},
+                         std::vector<std::string> args = {}, std::string db_path = "");
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  bool started() const { return port_ != 0; }
+  int port() const { return port_; }
+  const std::string& db_path() const { return db_path_; }
+  std::string Log() const;  // everything the server printed
+
+  HttpResult Request(const std::string& method, const std::string& target,
+                     const std::string& body = "",
+                     const std::map<std::string, std::string>& headers = {});
+  HttpResult Get(const std::string& target) { return Request("GET", target); }
+  HttpResult PostJson(const std::string& target, const nlohmann::json& body) {
+    return Request("POST", target, body.dump(), {{"Content-Type", "application/json"}});
+  }
+  // POST /api/agents/billingApiAgent/generate with one user message.
+  HttpResult Ask(const std::string& prompt);
+
+  void Kill();  // SIGKILL
+
+ private:
+  std::string dir_;
+  std::string db_path_;
+  std::string log_path_;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace billing::e2e
