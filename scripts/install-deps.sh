@@ -7,7 +7,7 @@ PACKAGES=(
   libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-if [[ ${BILLING_WITH_BENCH:-0} == 1 ]]; then PACKAGES+=(wrk procps); fi
+if [[ ${BILLING_WITH_BENCH:-0} == 1 ]]; then PACKAGES+=(wrk procps bc linux-perf); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
