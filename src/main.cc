@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -98,12 +99,20 @@ int Run(const AppConfig& cfg) {
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   boost::asio::steady_timer drain(io);
+  int drain_polls_left = 250;  // 250 x 20 ms = at most 5 s for in-flight requests
+  std::function<void()> wait_for_drain = [&] {
+    if (server.active_connections() == 0 || drain_polls_left-- <= 0) {
+      io.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&](const boost::system::error_code&) { wait_for_drain(); });
+  };
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("signal {}: stopping (in-flight requests get up to 5 s)", signo);
     server.Stop();
-    drain.expires_after(std::chrono::seconds(5));
-    drain.async_wait([&](const boost::system::error_code&) { io.stop(); });
+    wait_for_drain();
   });
 
   std::vector<std::thread> pool;

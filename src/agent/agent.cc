@@ -52,7 +52,11 @@ std::string NewUuid(RandomSource& random) {
 
 Agent::Agent(AgentConfig config, const ToolRegistry& tools, Model& model, const Clock& clock,
              RandomSource& random)
-    : config_(std::move(config)), tools_(tools), model_(model), clock_(clock), random_(random) {}
+    : config_(std::move(config)), tools_(tools), model_(model), clock_(clock), random_(random) {
+  auto specs = std::make_shared<std::vector<ToolSpec>>();
+  for (const auto& t : tools_.all()) specs->push_back(ToolSpec{t->key(), t->description(), t->input_schema()});
+  tool_specs_ = ToolSpecList(std::move(specs));
+}
 
 boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMessage> input,
                                                             GenerateOptions options) const {
@@ -67,9 +71,7 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
   request.messages = std::move(input);
   request.tool_choice = options.tool_choice;
   request.model_settings = options.model_settings;
-  for (const auto& t : tools_.all()) {
-    request.tools.push_back(ToolSpec{t->key(), t->description(), t->input_schema()});
-  }
+  request.tools = tool_specs_;
   if (options.client_tools.is_object()) {
     for (auto it = options.client_tools.begin(); it != options.client_tools.end(); ++it) {
       const json& def = it.value();
@@ -84,6 +86,7 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
     }
   }
 
+  const size_t input_count = request.messages.size();
   const int max_steps = std::clamp(
       options.max_steps > 0 ? options.max_steps : config_.default_max_steps, 1, kMaxStepsLimit);
   for (int step = 0; step < max_steps; ++step) {
@@ -101,16 +104,13 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
     out.text = resp.text;
 
     if (resp.tool_calls.empty()) {
-      ChatMessage final_msg{"assistant", resp.text, {}, {}, {}, {}};
-      out.response_messages.push_back(final_msg);
+      request.messages.push_back(ChatMessage{"assistant", resp.text, {}, {}, {}, {}});
       result.timestamp = clock_.NowIso8601();
       out.steps.push_back(std::move(result));
       break;
     }
 
-    ChatMessage call_msg{"assistant", resp.text, resp.tool_calls, {}, {}, {}};
-    request.messages.push_back(call_msg);
-    out.response_messages.push_back(std::move(call_msg));
+    request.messages.push_back(ChatMessage{"assistant", resp.text, resp.tool_calls, {}, {}, {}});
     bool client_tool_called = false;
     for (const ToolCall& call : resp.tool_calls) {
       if (IsClientTool(options.client_tools, call.name)) {
@@ -128,9 +128,7 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
       } else {
         tool_result = tool->Execute(call.args, options.tool_context);
       }
-      ChatMessage tool_msg{"tool", "", {}, call.id, call.name, tool_result};
-      request.messages.push_back(tool_msg);
-      out.response_messages.push_back(std::move(tool_msg));
+      request.messages.push_back(ChatMessage{"tool", "", {}, call.id, call.name, tool_result});
       result.tool_results.push_back(ToolResultRecord{call, std::move(tool_result), false});
     }
     result.timestamp = clock_.NowIso8601();
@@ -140,6 +138,9 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
       break;
     }
   }
+  // The messages this run added, moved out of the conversation (no copy).
+  out.response_messages.assign(std::make_move_iterator(request.messages.begin() + std::ptrdiff_t(input_count)),
+                               std::make_move_iterator(request.messages.end()));
   out.timestamp = clock_.NowIso8601();
   co_return out;
 }

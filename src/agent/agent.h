@@ -85,6 +85,7 @@ class Agent {
   Model& model_;
   const Clock& clock_;
   RandomSource& random_;
+  ToolSpecList tool_specs_;  // the registry's tools as the model sees them, built once
 };
 
 // A random UUID v4 string from `random`.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,33 @@ struct ToolSpec {
   nlohmann::json parameters;  // JSON Schema
 };
 
+// The tools offered to the model. The agent's own tools are built once and shared by every
+// request (copying their JSON Schemas per request was a hot spot); adding a tool to a request
+// (client tools, tests) copies the list first, so a shared list is never changed.
+class ToolSpecList {
+ public:
+  ToolSpecList() = default;
+  explicit ToolSpecList(std::shared_ptr<const std::vector<ToolSpec>> specs) : specs_(std::move(specs)) {}
+  void push_back(ToolSpec spec) {
+    auto copy = specs_ ? std::make_shared<std::vector<ToolSpec>>(*specs_)
+                       : std::make_shared<std::vector<ToolSpec>>();
+    copy->push_back(std::move(spec));
+    specs_ = std::move(copy);
+  }
+  bool empty() const { return !specs_ || specs_->empty(); }
+  size_t size() const { return specs_ ? specs_->size() : 0; }
+  const ToolSpec& operator[](size_t i) const { return (*specs_)[i]; }
+  std::vector<ToolSpec>::const_iterator begin() const { return specs_ ? specs_->begin() : Empty().begin(); }
+  std::vector<ToolSpec>::const_iterator end() const { return specs_ ? specs_->end() : Empty().end(); }
+
+ private:
+  static const std::vector<ToolSpec>& Empty() {
+    static const std::vector<ToolSpec> kEmpty;
+    return kEmpty;
+  }
+  std::shared_ptr<const std::vector<ToolSpec>> specs_;
+};
+
 struct ModelUsage {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
@@ -52,7 +80,7 @@ struct ModelUsage {
 struct ModelRequest {
   std::string instructions;  // system prompt
   std::vector<ChatMessage> messages;
-  std::vector<ToolSpec> tools;
+  ToolSpecList tools;
   nlohmann::json tool_choice;  // null = provider default ("auto")
   nlohmann::json model_settings = nlohmann::json::object();  // temperature, maxTokens, topP
 };

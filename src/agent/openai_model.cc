@@ -1,0 +1,408 @@
+#include "agent/openai_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <random>
+#include <sstream>
+#include <utility>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace billing {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxToolCallsPerReply = 128;
+constexpr size_t kMaxProviderMessageChars = 500;
+constexpr int kMaxRetriesCap = 10;
+
+// Serialises without throwing on invalid UTF-8 (replaced by U+FFFD).
+std::string DumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Replaces the API key and anything shaped like an OpenAI secret ("sk-...") with "***".
+std::string Redact(std::string text, const std::string& api_key) {
+  if (api_key.size() >= 4) {
+    for (size_t pos = text.find(api_key); pos != std::string::npos; pos = text.find(api_key, pos + 3)) {
+      text.replace(pos, api_key.size(), "***");
+    }
+  }
+  for (size_t pos = text.find("sk-"); pos != std::string::npos; pos = text.find("sk-", pos + 6)) {
+    size_t end = pos + 3;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
+                                 text[end] == '_' || text[end] == '*')) {
+      ++end;
+    }
+    text.replace(pos, end - pos, "sk-***");
+  }
+  return text;
+}
+
+std::string Truncate(std::string text, size_t max_chars) {
+  if (text.size() > max_chars) {
+    text.resize(max_chars);
+    text += "...";
+  }
+  return text;
+}
+
+// The provider's error message from an error body ({"error":{"message"}} and the common variants).
+struct ProviderError {
+  std::string message;
+  std::string type;
+  std::string code;
+};
+
+ProviderError ExtractProviderError(const std::string& body) {
+  ProviderError out;
+  json j = json::parse(body, nullptr, false);
+  if (!j.is_discarded() && j.is_object()) {
+    const json* err = j.contains("error") ? &j["error"] : nullptr;
+    if (err && err->is_object()) {
+      if (err->contains("message") && (*err)["message"].is_string()) out.message = (*err)["message"];
+      if (err->contains("type") && (*err)["type"].is_string()) out.type = (*err)["type"];
+      if (err->contains("code") && (*err)["code"].is_string()) out.code = (*err)["code"];
+    } else if (err && err->is_string()) {
+      out.message = err->get<std::string>();
+    } else if (j.contains("message") && j["message"].is_string()) {
+      out.message = j["message"];
+    } else if (j.contains("detail") && j["detail"].is_string()) {
+      out.message = j["detail"];
+    }
+  }
+  if (out.message.empty()) out.message = body.empty() ? "(empty body)" : body;
+  return out;
+}
+
+// Retry-After: delay-seconds (integer or decimal) or an HTTP-date. -1 when absent or unreadable.
+int64_t ParseRetryAfterMs(const HttpResponse& response) {
+  const std::string ms = response.Header("retry-after-ms");
+  if (!ms.empty()) {
+    char* end = nullptr;
+    const double v = std::strtod(ms.c_str(), &end);
+    if (end != ms.c_str() && std::isfinite(v) && v >= 0) return static_cast<int64_t>(std::min(v, 1e9));
+  }
+  const std::string ra = response.Header("retry-after");
+  if (ra.empty()) return -1;
+  char* end = nullptr;
+  const double secs = std::strtod(ra.c_str(), &end);
+  if (end != ra.c_str() && *end == '\0' && std::isfinite(secs) && secs >= 0) {
+    return static_cast<int64_t>(std::min(secs, 1e6) * 1000);
+  }
+  std::tm tm{};
+  std::istringstream in(ra);
+  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
+  if (in.fail()) return -1;
+  const int64_t at = static_cast<int64_t>(timegm(&tm));
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  return std::max<int64_t>(0, (at - now) * 1000);
+}
+
+int JitteredBackoffMs(int retry_index, int initial_ms, int max_ms) {
+  const int64_t base = std::min<int64_t>(max_ms, static_cast<int64_t>(initial_ms) << std::min(retry_index, 20));
+  if (base <= 1) return static_cast<int>(std::max<int64_t>(base, 0));
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int64_t> dist(0, base / 2);
+  return static_cast<int>(base - base / 2 + dist(rng));  // in [base/2, base]
+}
+
+Result<json> MapToolChoice(const json& choice) {
+  auto bad = [] {
+    return Error::Invalid("toolChoice",
+                          "toolChoice must be \"auto\", \"none\", \"required\" or {\"type\":\"tool\",\"toolName\":...}");
+  };
+  if (choice.is_null()) return json();
+  if (choice.is_string()) {
+    const std::string s = choice.get<std::string>();
+    if (s == "auto" || s == "none" || s == "required") return json(s);
+    return bad();
+  }
+  if (!choice.is_object()) return bad();
+  const std::string type = choice.contains("type") && choice["type"].is_string() ? choice["type"].get<std::string>() : "";
+  if (type == "auto" || type == "none" || type == "required") return json(type);
+  if (type == "tool") {
+    if (!choice.contains("toolName") || !choice["toolName"].is_string() || choice["toolName"].get<std::string>().empty()) {
+      return Error::Invalid("toolChoice.toolName", "toolChoice of type \"tool\" needs a toolName");
+    }
+    return json{{"type", "function"}, {"function", {{"name", choice["toolName"]}}}};
+  }
+  if (type == "function" && choice.contains("function") && choice["function"].is_object()) return choice;
+  return bad();
+}
+
+std::string MapFinishReason(const json& reason, bool has_tool_calls) {
+  const std::string r = reason.is_string() ? reason.get<std::string>() : "";
+  if (r == "tool_calls" || r == "function_call") return "tool-calls";
+  if (r == "length") return "length";
+  if (r == "content_filter") return "content-filter";
+  // Some OpenAI-compatible servers answer "stop" (or nothing) alongside tool calls.
+  return has_tool_calls ? "tool-calls" : "stop";
+}
+
+std::string ContentText(const json& content) {
+  if (content.is_string()) return content.get<std::string>();
+  std::string text;
+  if (content.is_array()) {  // [{"type":"text","text":"..."}] from some compatible servers
+    for (const auto& part : content) {
+      if (part.is_object() && part.contains("text") && part["text"].is_string()) text += part["text"].get<std::string>();
+    }
+  }
+  return text;
+}
+
+std::string StripTrailingSlashes(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+OpenAiModel::OpenAiModel(asio::any_io_executor executor, OpenAiOptions options)
+    : options_(std::move(options)),
+      http_(std::make_unique<HttpClient>(std::move(executor))) {
+  options_.max_retries = std::clamp(options_.max_retries, 0, kMaxRetriesCap);
+  options_.timeout_ms = std::max(options_.timeout_ms, 1);
+  options_.initial_backoff_ms = std::max(options_.initial_backoff_ms, 0);
+  options_.max_backoff_ms = std::max(options_.max_backoff_ms, options_.initial_backoff_ms);
+  options_.max_retry_after_ms = std::max(options_.max_retry_after_ms, 0);
+  const std::string base = StripTrailingSlashes(options_.base_url);
+  endpoint_url_ = base + "/chat/completions";
+  if (!options_.max_tokens_field.empty()) {
+    max_tokens_field_ = options_.max_tokens_field;
+  } else {
+    auto url = ParsedUrl::Parse(base);
+    max_tokens_field_ = url.ok() && url->host == "api.openai.com" ? "max_completion_tokens" : "max_tokens";
+  }
+}
+
+OpenAiModel::OpenAiModel(asio::io_context& io, OpenAiOptions options)
+    : OpenAiModel(io.get_executor(), std::move(options)) {}
+
+OpenAiModel::~OpenAiModel() = default;
+
+Result<json> OpenAiModel::BuildRequestBody(const ModelRequest& request) const {
+  json messages = json::array();
+  if (!request.instructions.empty()) messages.push_back({{"role", "system"}, {"content", request.instructions}});
+  for (const ChatMessage& m : request.messages) {
+    if (m.role == "tool") {
+      std::string content;
+      if (!m.tool_result.is_null() || m.content.empty()) {
+        content = DumpJson(m.tool_result);
+      } else {
+        content = m.content;
+      }
+      messages.push_back({{"role", "tool"}, {"tool_call_id", m.tool_call_id}, {"content", content}});
+    } else if (m.role == "assistant") {
+      json msg = {{"role", "assistant"}};
+      if (m.tool_calls.empty()) {
+        msg["content"] = m.content;
+      } else {
+        msg["content"] = m.content.empty() ? json() : json(m.content);
+        json calls = json::array();
+        for (const ToolCall& c : m.tool_calls) {
+          std::string arguments;
+          if (!c.raw_args.empty() && (c.args.is_null() || c.args.is_discarded())) {
+            arguments = c.raw_args;  // replay what the model sent, so the history stays truthful
+          } else if (c.args.is_null()) {
+            arguments = "{}";
+          } else {
+            arguments = DumpJson(c.args);
+          }
+          calls.push_back({{"id", c.id},
+                           {"type", "function"},
+                           {"function", {{"name", c.name}, {"arguments", arguments}}}});
+        }
+        msg["tool_calls"] = std::move(calls);
+      }
+      messages.push_back(std::move(msg));
+    } else if (m.role == "system" || m.role == "user") {
+      messages.push_back({{"role", m.role}, {"content", m.content}});
+    } else {
+      return Error::Invalid("messages", "unsupported message role '" + m.role + "'");
+    }
+  }
+
+  json body = {{"model", options_.model}, {"messages", std::move(messages)}};
+  if (!request.tools.empty()) {
+    json tools = json::array();
+    for (const ToolSpec& t : request.tools) {
+      json parameters = t.parameters.is_object() ? t.parameters
+                                                 : json{{"type", "object"}, {"properties", json::object()}};
+      json fn = {{"name", t.name}, {"parameters", std::move(parameters)}};
+      if (!t.description.empty()) fn["description"] = t.description;
+      tools.push_back({{"type", "function"}, {"function", std::move(fn)}});
+    }
+    body["tools"] = std::move(tools);
+    auto choice = MapToolChoice(request.tool_choice);
+    if (!choice.ok()) return choice.error();
+    if (!choice->is_null()) body["tool_choice"] = std::move(*choice);
+  }
+
+  const json& s = request.model_settings;
+  if (s.is_object()) {
+    auto number = [&](const char* key) -> const json* {
+      auto it = s.find(key);
+      return it != s.end() && it->is_number() ? &*it : nullptr;
+    };
+    if (const json* v = number("temperature")) body["temperature"] = *v;
+    if (const json* v = number("topP")) body["top_p"] = *v;
+    if (const json* v = number("frequencyPenalty")) body["frequency_penalty"] = *v;
+    if (const json* v = number("presencePenalty")) body["presence_penalty"] = *v;
+    if (const json* v = number("seed"); v && v->is_number_integer()) body["seed"] = *v;
+    const json* max_tokens = number("maxTokens");
+    if (!max_tokens) max_tokens = number("maxOutputTokens");
+    if (max_tokens && max_tokens->is_number_integer()) body[max_tokens_field_] = *max_tokens;
+    auto stop = s.find("stopSequences");
+    if (stop != s.end() && stop->is_array() && !stop->empty()) body["stop"] = *stop;
+  }
+  return body;
+}
+
+Result<ModelResponse> OpenAiModel::ParseResponseBody(const std::string& body, const std::string& default_model) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error::Internal("OpenAI returned a body that is not a JSON object");
+  if (j.contains("error") && !j["error"].is_null()) {
+    return Error::Internal("OpenAI returned an error: " + Truncate(ExtractProviderError(body).message, kMaxProviderMessageChars));
+  }
+  auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
+    return Error::Internal("OpenAI response has no choices");
+  }
+  const json& choice = (*choices)[0];
+  auto message = choice.find("message");
+  if (message == choice.end() || !message->is_object()) return Error::Internal("OpenAI response choice has no message");
+
+  ModelResponse out;
+  out.id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "";
+  out.model_id = j.contains("model") && j["model"].is_string() ? j["model"].get<std::string>() : default_model;
+  if (message->contains("content")) out.text = ContentText((*message)["content"]);
+  if (out.text.empty() && message->contains("refusal") && (*message)["refusal"].is_string()) {
+    out.text = (*message)["refusal"].get<std::string>();
+  }
+
+  auto calls = message->find("tool_calls");
+  if (calls != message->end() && calls->is_array()) {
+    size_t index = 0;
+    for (const json& c : *calls) {
+      if (out.tool_calls.size() >= kMaxToolCallsPerReply) break;
+      ++index;
+      if (!c.is_object() || !c.contains("function") || !c["function"].is_object()) continue;
+      const json& fn = c["function"];
+      if (!fn.contains("name") || !fn["name"].is_string()) continue;
+      ToolCall call;
+      call.id = c.contains("id") && c["id"].is_string() && !c["id"].get<std::string>().empty()
+                    ? c["id"].get<std::string>()
+                    : "call_" + out.id + "_" + std::to_string(index);
+      call.name = fn["name"].get<std::string>();
+      const json arguments = fn.contains("arguments") ? fn["arguments"] : json();
+      if (arguments.is_object()) {
+        call.args = arguments;  // some compatible servers send an object, not a string
+      } else if (arguments.is_null() || (arguments.is_string() && arguments.get<std::string>().empty())) {
+        call.args = json::object();
+      } else if (arguments.is_string()) {
+        json parsed = json::parse(arguments.get<std::string>(), nullptr, false);
+        if (!parsed.is_discarded() && parsed.is_object()) {
+          call.args = std::move(parsed);
+        } else {
+          call.raw_args = arguments.get<std::string>();
+          call.args = nullptr;
+        }
+      } else {
+        call.raw_args = DumpJson(arguments);
+        call.args = nullptr;
+      }
+      out.tool_calls.push_back(std::move(call));
+    }
+  }
+  out.finish_reason = MapFinishReason(choice.contains("finish_reason") ? choice["finish_reason"] : json(),
+                                      !out.tool_calls.empty());
+  auto usage = j.find("usage");
+  if (usage != j.end() && usage->is_object()) {
+    if (usage->contains("prompt_tokens") && (*usage)["prompt_tokens"].is_number_integer()) {
+      out.usage.input_tokens = (*usage)["prompt_tokens"].get<int64_t>();
+    }
+    if (usage->contains("completion_tokens") && (*usage)["completion_tokens"].is_number_integer()) {
+      out.usage.output_tokens = (*usage)["completion_tokens"].get<int64_t>();
+    }
+  }
+  return out;
+}
+
+asio::awaitable<Result<ModelResponse>> OpenAiModel::Complete(const ModelRequest& request) {
+  try {
+    auto body = BuildRequestBody(request);
+    if (!body.ok()) co_return body.error();
+
+    HttpRequest http_request;
+    http_request.method = "POST";
+    http_request.url = endpoint_url_;
+    http_request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+    if (!options_.api_key.empty()) http_request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+    http_request.body = DumpJson(*body);
+    http_request.timeout_ms = options_.timeout_ms;
+    http_request.max_response_body_bytes = options_.max_response_bytes;
+
+    const int attempts = options_.max_retries + 1;
+    std::string last_failure;
+    for (int attempt = 1; attempt <= attempts; ++attempt) {
+      auto sent = co_await http_->Send(http_request);
+      int64_t server_wait_ms = -1;
+      if (!sent.ok()) {
+        const Error& e = sent.error();
+        if (e.code == ErrorCode::kInvalidArgument) {
+          co_return Error::Internal("OPENAI_BASE_URL is not usable (" + options_.base_url + "): " + e.message);
+        }
+        if (e.code != ErrorCode::kUnavailable) co_return e;  // e.g. response too large: retrying won't help
+        last_failure = e.message;
+      } else {
+        const HttpResponse& res = *sent;
+        if (res.status >= 200 && res.status < 300) co_return ParseResponseBody(res.body, options_.model);
+        const ProviderError pe = ExtractProviderError(res.body);
+        const std::string provider_message =
+            Truncate(Redact(pe.message, options_.api_key), kMaxProviderMessageChars);
+        const std::string status_text = "(HTTP " + std::to_string(res.status) + "): " + provider_message;
+        if (res.status == 401 || res.status == 403) {
+          co_return Error{ErrorCode::kUnauthenticated, "OpenAI rejected the API key " + status_text, {}};
+        }
+        if (res.status == 429 && (pe.code == "insufficient_quota" || pe.type == "insufficient_quota")) {
+          co_return Error{ErrorCode::kUnavailable, "OpenAI quota exhausted " + status_text, {}};
+        }
+        const bool retryable = res.status == 408 || res.status == 409 || res.status == 429 || res.status >= 500;
+        if (!retryable) {
+          if (res.status >= 400) co_return Error::Invalid("", "OpenAI rejected the request " + status_text);
+          co_return Error{ErrorCode::kUnavailable, "OpenAI answered with an unexpected status " + status_text, {}};
+        }
+        last_failure = "HTTP " + std::to_string(res.status) + ": " + provider_message;
+        server_wait_ms = ParseRetryAfterMs(res);
+      }
+      if (attempt == attempts) break;
+
+      int wait_ms = JitteredBackoffMs(attempt - 1, options_.initial_backoff_ms, options_.max_backoff_ms);
+      if (server_wait_ms >= 0) wait_ms = static_cast<int>(std::min<int64_t>(server_wait_ms, options_.max_retry_after_ms));
+      spdlog::warn("openai: attempt {}/{} to {} failed ({}); retrying in {} ms", attempt, attempts, endpoint_url_,
+                   last_failure, wait_ms);
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      timer.expires_after(std::chrono::milliseconds(wait_ms));
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    spdlog::error("openai: giving up after {} attempt(s): {}", attempts, last_failure);
+    co_return Error{ErrorCode::kUnavailable,
+                    "OpenAI did not answer successfully after " + std::to_string(attempts) +
+                        " attempt(s): " + last_failure,
+                    {}};
+  } catch (const std::exception& e) {
+    co_return Error::Internal(std::string("OpenAI model: ") + e.what());
+  }
+}
+
+}  // namespace billing

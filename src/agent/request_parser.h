@@ -1,0 +1,119 @@
+// Request parsing for the local planner: a pure function from one chat message (plus today's
+// date) to a billing intent with its slots (ids, amounts, line items, dates, filters), and a pure
+// function from that intent to the next action (tool calls to make, or a reply asking for what is
+// missing). No I/O, no randomness, no regular expressions: the text is tokenised once by hand
+// (lowercased copy + typed tokens), so a request costs a few microseconds.
+//
+// Recognised: customer lookups and filters, invoice create/get/list/update/mark_paid/cancel,
+// payment process/refund/history/list_failed, greetings/help. Ids are normalised
+// ("cust-1", "customer 1" -> CUST-001; "pay-1" -> PAY-001; "inv-001" -> INV-001, which the tool
+// resolves). Amounts are parsed exactly with ParseAmount (never a double) and passed on as decimal
+// strings ("1500.00"). Dates: YYYY-MM-DD, YYYY/MM/DD, MM/DD/YYYY, "December 15, 2026",
+// "Dec 15 2026", "15 Dec 2026", "today", "tomorrow", "in N days|weeks|months", "next week",
+// "next month", "end of month", "net 30".
+//
+// Thread-safety: pure functions over values; safe to call concurrently from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+
+namespace billing {
+
+enum class Intent {
+  kHelp,  // greeting, thanks, or nothing recognised
+  kGetCustomer,
+  kListCustomers,
+  kCreateInvoice,
+  kGetInvoice,
+  kListInvoices,
+  kUpdateInvoice,
+  kMarkInvoicePaid,
+  kCancelInvoice,
+  kProcessPayment,
+  kRefundPayment,
+  kPaymentHistory,
+  kListFailedPayments,
+};
+
+const char* IntentName(Intent intent);
+
+struct ParsedLineItem {
+  std::string description;
+  std::string quantity = "1";  // decimal text, as the tool accepts ("2", "1.5")
+  int64_t unit_price_minor = 0;
+};
+
+struct ParsedRequest {
+  Intent intent = Intent::kHelp;
+  bool greeting = false;  // hello / help / thanks
+  bool thanks = false;
+
+  // Ids, normalised ("CUST-001", "INV-001" or "INV-2025-001", "PAY-001"); empty when absent.
+  std::string customer_id;
+  std::string invoice_id;
+  std::string payment_id;
+
+  // Money. `amounts` are all amounts in order of appearance (minor units, USD).
+  std::vector<int64_t> amounts;
+  std::string bad_amount;  // text that looked like an amount but did not parse (e.g. "$1,50")
+  std::vector<ParsedLineItem> items;  // create: the invoice lines understood
+
+  std::optional<Date> date;  // the (due) date mentioned, if any
+  std::string bad_date;      // text that looked like a date but is not a calendar date
+
+  std::string payment_method;  // credit_card | bank_transfer | paypal | crypto | ""
+  std::string notes;           // update: new notes
+  std::string reason;          // refund reason
+
+  // Customer list filters.
+  std::string customer_status;  // active | suspended
+  std::string billing_cycle;    // monthly | quarterly | annual
+  std::optional<bool> has_outstanding_balance;
+  std::optional<int64_t> min_balance_minor;
+
+  // Invoice list filters.
+  std::string invoice_status;    // pending | paid | overdue | cancelled
+  bool unpaid_invoices = false;  // "unpaid/open invoices": pending and overdue
+
+  // The text seems to name a customer by company name (a capitalised word that is not one of
+  // our keywords), so a lookup by name may find it.
+  bool names_company = false;
+};
+
+// Parses one user message. `today` resolves relative dates ("in 30 days").
+ParsedRequest ParseRequest(std::string_view text, const Date& today);
+
+// One tool call to make: tool key and arguments.
+struct PlannedCall {
+  std::string tool;  // "getCustomerTool" | "manageInvoicesTool" | "processPaymentTool"
+  nlohmann::json args = nlohmann::json::object();
+};
+
+// What to do next for a parsed request.
+struct PlannedAction {
+  std::vector<PlannedCall> calls;  // non-empty: call these tools
+  std::string reply;               // calls empty: answer with this text
+  // The request needs a customer given only by company name: list the customers first
+  // (calls holds that lookup), then match the name and plan again with customer_id set.
+  bool customer_lookup = false;
+};
+
+// Decides the next action: tool calls, a lookup by company name, or a reply that asks for what
+// is missing (amount, due date, customer, ids) or refuses (due date not after `today`).
+PlannedAction DecideAction(const ParsedRequest& request, const Date& today);
+
+// "CUST-001" from "cust-001", "CUST-1", "cust_1", "1"; empty when `text` is not such an id.
+std::string NormalizeCustomerId(std::string_view text);
+
+// Short help text listing what the planner understands.
+std::string HelpText();
+
+}  // namespace billing

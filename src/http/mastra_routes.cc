@@ -1,0 +1,477 @@
+#include "http/mastra_routes.h"
+
+// GCC 12 at -O1/-O2 reports -Wmismatched-new-delete on Boost.Asio awaitable frames (asio gives
+// coroutine frames a matching class-specific operator new/delete; GCC's coroutine lowering
+// misreads the pair). A known false positive; silenced for this file only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <string_view>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+#include <boost/beast/http/verb.hpp>
+
+#include "http/generate_json.h"
+#include "http/json_body.h"
+#include "http/json_writer.h"
+#include "http/messages.h"
+
+namespace billing::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using nlohmann::json;
+
+constexpr int kMinSteps = 1;
+constexpr int kMaxSteps = 20;
+constexpr size_t kMaxRunIdBytes = 128;
+constexpr size_t kMaxActorUidBytes = 256;
+constexpr size_t kMaxPathSegments = 8;
+constexpr size_t kMaxIdInMessageBytes = 200;
+
+constexpr std::string_view kWelcomeHtml =
+    "<!doctype html><html><head><title>Billing Agent API</title></head><body>"
+    "<h1>Billing Agent API</h1><p>A Mastra-compatible agent server. Try "
+    "<code>GET /api/agents</code> or <code>POST /api/agents/billingApiAgent/generate</code>."
+    "</p></body></html>";
+
+HttpResponse TextResponse(bhttp::status status, std::string_view content_type,
+                          std::string_view body) {
+  HttpResponse response{status, 11};
+  response.set(bhttp::field::content_type, content_type);
+  response.body().assign(body.data(), body.size());
+  return response;
+}
+
+HttpResponse NotFound() {
+  return TextResponse(bhttp::status::not_found, "text/plain; charset=UTF-8", "404 Not Found");
+}
+
+HttpResponse Preflight() {
+  HttpResponse response{bhttp::status::no_content, 11};
+  response.set(bhttp::field::access_control_allow_methods, "GET,POST,PUT,PATCH,DELETE,OPTIONS");
+  response.set(bhttp::field::access_control_allow_headers,
+               "Content-Type,Authorization,x-mastra-client-type");
+  response.set(bhttp::field::access_control_max_age, "3600");
+  return response;
+}
+
+std::string Truncated(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  while (max_bytes > 0 && (static_cast<unsigned char>(text[max_bytes]) & 0xC0) == 0x80) {
+    --max_bytes;
+  }
+  return std::string(text.substr(0, max_bytes)) + "...";
+}
+
+HttpResponse AgentNotFound(const std::string& agent_id) {
+  return JsonError(bhttp::status::not_found,
+                   "Agent with name " + Truncated(agent_id, kMaxIdInMessageBytes) + " not found");
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes one path segment or query value (invalid escapes stay as they are).
+std::string Decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int hi = HexValue(text[i + 1]);
+      const int lo = HexValue(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+struct Target {
+  std::array<std::string_view, kMaxPathSegments> segments;
+  size_t size = 0;
+  bool too_long = false;
+  std::string_view query;
+};
+
+// "/api/agents/x/generate?y=1" → segments {api, agents, x, generate}, query "y=1". A trailing
+// slash is ignored; empty segments ("//") are not.
+Target SplitTarget(std::string_view target) {
+  Target out;
+  const size_t question = target.find('?');
+  if (question != std::string_view::npos) {
+    out.query = target.substr(question + 1);
+    target = target.substr(0, question);
+  }
+  if (!target.empty() && target.front() == '/') target.remove_prefix(1);
+  if (!target.empty() && target.back() == '/') target.remove_suffix(1);
+  if (target.empty()) return out;
+  while (true) {
+    if (out.size == kMaxPathSegments) {
+      out.too_long = true;
+      return out;
+    }
+    const size_t slash = target.find('/');
+    out.segments[out.size++] = target.substr(0, slash);
+    if (slash == std::string_view::npos) return out;
+    target = target.substr(slash + 1);
+  }
+}
+
+// True when the query string has name=true (or a bare `name`).
+bool QueryFlag(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return eq == std::string_view::npos || pair.substr(eq + 1) == "true";
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+// Parses a POST body that must be a JSON object; on failure `error` holds the 400 to send.
+Result<json> ParseObjectBody(const HttpRequest& request) {
+  Result<json> body = ParseJsonBody(request.body());
+  if (!body.ok()) return body.error();
+  if (!body->is_object()) {
+    return Error::Invalid("body", "Request body must be a JSON object");
+  }
+  return body;
+}
+
+// The CometChat sender uid of a context object, or "".
+std::string CometChatUid(const json& context) {
+  if (!context.is_object()) return {};
+  auto cometchat = context.find("cometchatContext");
+  if (cometchat == context.end() || !cometchat->is_object()) return {};
+  auto sender = cometchat->find("sender");
+  if (sender == cometchat->end() || !sender->is_object()) return {};
+  auto uid = sender->find("uid");
+  if (uid == sender->end()) return {};
+  std::string text;
+  if (uid->is_string()) {
+    text = uid->get<std::string>();
+  } else if (uid->is_number_integer()) {
+    text = uid->dump();
+  }
+  if (text.size() > kMaxActorUidBytes) return {};
+  return text;
+}
+
+Result<const json*> OptionalMember(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return static_cast<const json*>(nullptr);
+  return &*it;
+}
+
+}  // namespace
+
+// ---- request parsing ----
+
+Result<ToolContext> ParseToolContext(const json& body, const std::string& default_actor) {
+  ToolContext context;
+  const json* request_context = nullptr;
+  const json* runtime_context = nullptr;
+  for (const char* key : {"requestContext", "runtimeContext"}) {
+    BILLING_ASSIGN_OR_RETURN(const json* value, OptionalMember(body, key));
+    if (value != nullptr && !value->is_object()) {
+      return Error::Invalid(key, std::string(key) + " must be an object");
+    }
+    (std::string_view(key) == "requestContext" ? request_context : runtime_context) = value;
+  }
+  const json* chosen = request_context != nullptr ? request_context : runtime_context;
+  if (chosen != nullptr) context.request_context = *chosen;
+  std::string uid;
+  if (request_context != nullptr) uid = CometChatUid(*request_context);
+  if (uid.empty() && runtime_context != nullptr) uid = CometChatUid(*runtime_context);
+  context.actor = uid.empty() ? default_actor : "cometchat:" + uid;
+  return context;
+}
+
+Result<GenerateRequest> ParseGenerateRequest(const json& body) {
+  GenerateRequest out;
+  auto messages_it = body.find("messages");
+  BILLING_ASSIGN_OR_RETURN(out.messages,
+                           ParseMessages(messages_it == body.end() ? json() : *messages_it));
+  GenerateOptions& options = out.options;
+
+  BILLING_ASSIGN_OR_RETURN(const json* max_steps, OptionalMember(body, "maxSteps"));
+  if (max_steps != nullptr) {
+    if (!max_steps->is_number() || !std::isfinite(max_steps->get<double>())) {
+      return Error::Invalid("maxSteps", "maxSteps must be an integer between 1 and 20");
+    }
+    const double steps = std::floor(max_steps->get<double>());
+    options.max_steps = static_cast<int>(std::clamp(steps, double{kMinSteps}, double{kMaxSteps}));
+  }
+
+  BILLING_ASSIGN_OR_RETURN(const json* run_id, OptionalMember(body, "runId"));
+  if (run_id != nullptr) {
+    if (!run_id->is_string() || run_id->get_ref<const std::string&>().size() > kMaxRunIdBytes) {
+      return Error::Invalid("runId", "runId must be a string of at most 128 characters");
+    }
+    options.run_id = run_id->get<std::string>();
+  }
+
+  BILLING_ASSIGN_OR_RETURN(const json* instructions, OptionalMember(body, "instructions"));
+  if (instructions != nullptr) {
+    if (!instructions->is_string()) {
+      return Error::Invalid("instructions", "instructions must be a string");
+    }
+    options.instructions_override = instructions->get<std::string>();
+  }
+
+  BILLING_ASSIGN_OR_RETURN(const json* tool_choice, OptionalMember(body, "toolChoice"));
+  if (tool_choice != nullptr) {
+    if (!tool_choice->is_string() && !tool_choice->is_object()) {
+      return Error::Invalid("toolChoice",
+                            "toolChoice must be \"auto\", \"none\", \"required\" or "
+                            "{\"type\":\"tool\",\"toolName\":...}");
+    }
+    options.tool_choice = *tool_choice;
+  }
+
+  BILLING_ASSIGN_OR_RETURN(const json* model_settings, OptionalMember(body, "modelSettings"));
+  if (model_settings != nullptr) {
+    if (!model_settings->is_object()) {
+      return Error::Invalid("modelSettings", "modelSettings must be an object");
+    }
+    options.model_settings = *model_settings;
+  }
+
+  BILLING_ASSIGN_OR_RETURN(const json* client_tools, OptionalMember(body, "clientTools"));
+  if (client_tools != nullptr) {
+    if (!client_tools->is_object()) {
+      return Error::Invalid("clientTools", "clientTools must be an object of tools by name");
+    }
+    for (const auto& [name, tool] : client_tools->items()) {
+      if (!tool.is_object()) {
+        return Error::Invalid("clientTools." + name,
+                              "clientTools." + Truncated(name, 64) + " must be an object");
+      }
+    }
+    options.client_tools = *client_tools;
+  }
+
+  BILLING_ASSIGN_OR_RETURN(options.tool_context, ParseToolContext(body, ""));
+  return out;
+}
+
+HttpResponse AgentErrorResponse(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      return JsonError(bhttp::status::bad_request, error.message);
+    case ErrorCode::kNotFound:
+      return JsonError(bhttp::status::not_found, error.message);
+    case ErrorCode::kFailedPrecondition:
+    case ErrorCode::kAmbiguous:
+    case ErrorCode::kConflict:
+      return JsonError(bhttp::status::conflict, error.message);
+    case ErrorCode::kUnauthenticated:
+      spdlog::warn("generate: model provider rejected the credentials: {}", error.message);
+      return JsonError(bhttp::status::bad_gateway, "Model provider rejected the API key (401)");
+    case ErrorCode::kUnavailable:
+      spdlog::warn("generate: model provider unavailable: {}", error.message);
+      return JsonError(bhttp::status::bad_gateway,
+                       "Model provider unavailable: " + Truncated(error.message, 300));
+    case ErrorCode::kInternal:
+      break;
+  }
+  spdlog::error("generate: internal error: {}", error.message);
+  return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
+}
+
+json SerializeTool(const Tool& tool, bool partial) {
+  json out = json::object();
+  out["id"] = tool.id();
+  out["description"] = tool.description();
+  if (!partial) {
+    // superjson.stringify(schema) = {"json": schema}, as a string.
+    if (!tool.input_schema().is_null()) {
+      out["inputSchema"] = Dump(json{{"json", tool.input_schema()}});
+    }
+    if (!tool.output_schema().is_null()) {
+      out["outputSchema"] = Dump(json{{"json", tool.output_schema()}});
+    }
+  }
+  out["requireApproval"] = false;
+  return out;
+}
+
+// ---- MastraApi ----
+
+MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& random)
+    : agent_(agent), clock_(clock), random_(random) {
+  const AgentConfig& config = agent.config();
+  json tools = json::object();
+  json tools_partial = json::object();
+  for (const auto& tool : agent.tools().all()) {
+    json serialized = SerializeTool(*tool, /*partial=*/false);
+    tool_bodies_.emplace(tool->id(), Dump(serialized));
+    tools[tool->key()] = std::move(serialized);
+    tools_partial[tool->key()] = SerializeTool(*tool, /*partial=*/true);
+  }
+  auto serialize_agent = [&](const json& agent_tools) {
+    json out = json::object();
+    out["id"] = config.id;
+    out["name"] = config.name;
+    out["description"] = config.description;
+    out["instructions"] = config.instructions;
+    out["agents"] = json::object();
+    out["tools"] = agent_tools;
+    out["workflows"] = json::object();
+    out["inputProcessors"] = json::array();
+    out["outputProcessors"] = json::array();
+    out["provider"] = agent.model().provider();
+    out["modelId"] = agent.model().model_id();
+    out["modelVersion"] = "v2";
+    out["defaultGenerateOptions"] = json::object();
+    out["defaultStreamOptions"] = json::object();
+    return out;
+  };
+  json agent_json = serialize_agent(tools);
+  agent_body_ = Dump(agent_json);
+  agents_body_ = Dump(json{{config.id, std::move(agent_json)}});
+  agents_partial_body_ = Dump(json{{config.id, serialize_agent(tools_partial)}});
+  tools_body_ = Dump(tools);
+}
+
+Handler MastraApi::AsHandler() const {
+  return [this](HttpRequest& request, ResponseStream& stream) { return Handle(request, stream); };
+}
+
+const Tool* MastraApi::FindToolById(const std::string& id) const {
+  return agent_.tools().FindById(id);
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
+                                                       ResponseStream& stream) const {
+  const bhttp::verb method = request.method();
+  if (method == bhttp::verb::options) co_return Preflight();
+  const Target target = SplitTarget(request.target());
+  if (target.too_long || target.size == 0) co_return NotFound();
+  const auto& seg = target.segments;
+  const size_t n = target.size;
+  const bool get = method == bhttp::verb::get;
+  const bool post = method == bhttp::verb::post;
+
+  if (n == 1 && seg[0] == "health") {
+    if (get) co_return JsonResponse(bhttp::status::ok, "{\"success\":true}");
+    co_return NotFound();
+  }
+  if (seg[0] != "api") co_return NotFound();
+  if (n == 1) {
+    if (get) co_return TextResponse(bhttp::status::ok, "text/html; charset=UTF-8", kWelcomeHtml);
+    co_return NotFound();
+  }
+
+  if (seg[1] == "agents") {
+    if (n == 2) {
+      if (!get) co_return NotFound();
+      co_return JsonResponse(bhttp::status::ok, QueryFlag(target.query, "partial")
+                                                    ? agents_partial_body_
+                                                    : agents_body_);
+    }
+    // Routes below name the agent; check the route shape first so unknown paths stay 404.
+    const std::string_view action = n >= 4 ? seg[3] : std::string_view();
+    const bool is_generate =
+        post && ((n == 4 && (action == "generate" || action == "generate-legacy" ||
+                             action == "generateVNext")) ||
+                 (n == 5 && action == "generate" && seg[4] == "vnext"));
+    const bool is_stream =
+        post &&
+        ((n == 4 && (action == "stream" || action == "stream-legacy" || action == "streamVNext")) ||
+         (n == 5 && action == "stream" && seg[4] == "vnext"));
+    const bool is_get_agent = get && n == 3;
+    const bool is_agent_tool = n == 5 && action == "tools" && get;
+    const bool is_agent_tool_execute = n == 6 && action == "tools" && seg[5] == "execute" && post;
+    if (!is_generate && !is_stream && !is_get_agent && !is_agent_tool && !is_agent_tool_execute) {
+      co_return NotFound();
+    }
+    const std::string agent_id = Decode(seg[2]);
+    if (agent_id != agent_.config().id) co_return AgentNotFound(agent_id);
+    if (is_get_agent) co_return JsonResponse(bhttp::status::ok, agent_body_);
+    if (is_generate) co_return co_await Generate(request);
+    if (is_stream) co_return co_await Stream(request, stream);
+    const std::string tool_id = Decode(seg[4]);
+    if (is_agent_tool) {
+      auto it = tool_bodies_.find(tool_id);
+      if (it == tool_bodies_.end()) co_return JsonError(bhttp::status::not_found, "Tool not found");
+      co_return JsonResponse(bhttp::status::ok, it->second);
+    }
+    const Tool* tool = FindToolById(tool_id);
+    if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
+    co_return ExecuteTool(*tool, request);
+  }
+
+  if (seg[1] == "tools") {
+    if (n == 2 && get) co_return JsonResponse(bhttp::status::ok, tools_body_);
+    if (n == 3 && get) {
+      auto it = tool_bodies_.find(Decode(seg[2]));
+      if (it == tool_bodies_.end()) co_return JsonError(bhttp::status::not_found, "Tool not found");
+      co_return JsonResponse(bhttp::status::ok, it->second);
+    }
+    if (n == 4 && post && seg[3] == "execute") {
+      const Tool* tool = FindToolById(Decode(seg[2]));
+      if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
+      co_return ExecuteTool(*tool, request);
+    }
+  }
+  co_return NotFound();
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& request) const {
+  Result<json> body = ParseObjectBody(request);
+  if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
+  Result<GenerateRequest> parsed = ParseGenerateRequest(*body);
+  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
+  GenerateRequest& generate = parsed.value();
+  Result<AgentOutput> output =
+      co_await agent_.Generate(std::move(generate.messages), std::move(generate.options));
+  if (!output.ok()) co_return AgentErrorResponse(output.error());
+  co_return JsonResponse(bhttp::status::ok, GenerateResponseBody(*output, agent_.config()));
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
+                                                       ResponseStream& stream) const {
+  // Streaming (SSE-framed Mastra chunks, spec §2.5) is not implemented yet: validate the body like
+  // generate does, so that clients get the same 400s, then say so.
+  (void)stream;
+  Result<json> body = ParseObjectBody(request);
+  if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
+  Result<GenerateRequest> parsed = ParseGenerateRequest(*body);
+  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
+  co_return JsonError(
+      bhttp::status::not_implemented,
+      "Streaming is not supported yet; use POST /api/agents/" + agent_.config().id + "/generate");
+}
+
+HttpResponse MastraApi::ExecuteTool(const Tool& tool, const HttpRequest& request) const {
+  Result<json> body = ParseObjectBody(request);
+  if (!body.ok()) return JsonError(bhttp::status::bad_request, body.error().message);
+  auto data = body->find("data");
+  if (data == body->end() || data->is_null()) {
+    return JsonError(bhttp::status::bad_request, "Argument \"data\" is required");
+  }
+  Result<ToolContext> context = ParseToolContext(*body, "api");
+  if (!context.ok()) return JsonError(bhttp::status::bad_request, context.error().message);
+  return JsonResponse(bhttp::status::ok, Dump(tool.Execute(*data, *context)));
+}
+
+}  // namespace billing::http
