@@ -49,6 +49,17 @@ class Connection {
     return stmt;
   }
 
+  // Runs a statement with no result rows through the statement cache (BEGIN, COMMIT, ...):
+  // sqlite3_exec would parse it again on every transaction.
+  Status Run(const char* sql) {
+    auto st = Prepare(sql);
+    if (!st.ok()) return st.error();
+    const int rc = sqlite3_step(st.value());
+    sqlite3_reset(st.value());
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Error::Internal(std::string("sqlite: ") + sql + ": " + sqlite3_errmsg(db_));
+    return OkStatus();
+  }
+
   Status Exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -550,11 +561,11 @@ class SqliteStore final : public Store {
     auto c = Acquire();
     if (!c.ok()) return c.error();
     std::unique_ptr<Connection> conn = std::move(c.value());
-    Status s = conn->Exec("BEGIN");
+    Status s = conn->Run("BEGIN");
     if (s.ok()) {
       SqliteTx tx(*conn);
       s = fn(tx);
-      Status end = conn->Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+      Status end = conn->Run(s.ok() ? "COMMIT" : "ROLLBACK");
       if (s.ok() && !end.ok()) s = end;
     }
     Release(std::move(conn));
@@ -568,15 +579,15 @@ class SqliteStore final : public Store {
     Status s = OkStatus();
     {
       std::lock_guard writer(write_mu_);
-      s = conn->Exec("BEGIN IMMEDIATE");
+      s = conn->Run("BEGIN IMMEDIATE");
       if (s.ok()) {
         SqliteTx tx(*conn);
         s = fn(tx);
         if (s.ok()) {
-          s = conn->Exec("COMMIT");
-          if (!s.ok()) (void)conn->Exec("ROLLBACK");
+          s = conn->Run("COMMIT");
+          if (!s.ok()) (void)conn->Run("ROLLBACK");
         } else {
-          (void)conn->Exec("ROLLBACK");
+          (void)conn->Run("ROLLBACK");
         }
       }
     }

@@ -1,0 +1,80 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <vector>
+
+namespace billing {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* v : {"HOST", "PORT", "BILLING_DB", "BILLING_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                          "BILLING_PAYMENT_MODE", "BILLING_TODAY", "BILLING_MAX_AMOUNT", "BILLING_THREADS"}) {
+      ::unsetenv(v);
+    }
+  }
+  Result<AppConfig> Load(std::vector<std::string> args) {
+    args.insert(args.begin(), "billing-agent");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    int exit_code = -1;
+    return LoadConfig(int(argv.size()), argv.data(), &exit_code);
+  }
+};
+
+TEST_F(ConfigTest, Defaults) {
+  auto c = Load({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->host, "127.0.0.1");
+  EXPECT_EQ(c->port, 4111);
+  EXPECT_EQ(c->db_path, "./data/billing.db");
+  EXPECT_EQ(c->model, "local");
+  EXPECT_EQ(c->billing.max_amount_cents, 100000000);
+}
+
+TEST_F(ConfigTest, EnvironmentThenFlags) {
+  ::setenv("HOST", "0.0.0.0", 1);
+  ::setenv("PORT", "5000", 1);
+  ::setenv("BILLING_DB", "/tmp/x.db", 1);
+  auto env = Load({});
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->host, "0.0.0.0");
+  EXPECT_EQ(env->port, 5000);
+  EXPECT_EQ(env->db_path, "/tmp/x.db");
+  auto flags = Load({"--host", "127.0.0.2", "--port", "6000", "--db", "/tmp/y.db"});
+  ASSERT_TRUE(flags.ok());
+  EXPECT_EQ(flags->host, "127.0.0.2");
+  EXPECT_EQ(flags->port, 6000);
+  EXPECT_EQ(flags->db_path, "/tmp/y.db");
+}
+
+TEST_F(ConfigTest, OpenAiKeySelectsTheOpenAiModel) {
+  ::setenv("OPENAI_API_KEY", "sk-test", 1);
+  auto c = Load({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->model, "openai/gpt-4o-mini");
+  ::setenv("BILLING_MODEL", "local", 1);
+  EXPECT_EQ(Load({})->model, "local");
+}
+
+TEST_F(ConfigTest, BadValuesNameTheSetting) {
+  ::setenv("PORT", "http", 1);
+  auto port = Load({});
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.error().message.find("port"), std::string::npos);
+  ::unsetenv("PORT");
+  auto model = Load({"--model", "openai/gpt-4o"});  // no key
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.error().message.find("OPENAI_API_KEY"), std::string::npos);
+  EXPECT_FALSE(Load({"--model", "claude"}).ok());
+  EXPECT_FALSE(Load({"--payment-mode", "sometimes"}).ok());
+  EXPECT_FALSE(Load({"--today", "yesterday"}).ok());
+  ::setenv("BILLING_MAX_AMOUNT", "-5", 1);
+  EXPECT_FALSE(Load({}).ok());
+}
+
+}  // namespace
+}  // namespace billing
