@@ -187,7 +187,7 @@ TEST(ParseMessagesTest, ConsecutiveToolMessagesAreMerged) {
   std::vector<ChatMessage> messages(2);
   for (int i = 0; i < 2; ++i) {
     messages[i].role = "tool";
-    messages[i].tool_call_id = "c" + std::to_string(i);
+    messages[i].tool_call_id = std::string(1, 'c').append(std::to_string(i));  // (GCC 12 -Wrestrict false positive on "c" + string)
   }
   json wire = ModelMessagesJson(messages);
   ASSERT_EQ(wire.size(), 1u);

@@ -161,7 +161,9 @@ TEST_F(Api, BadToolInputChangesNothing) {
     json out = Exec(c.tool, c.data);
     EXPECT_EQ(out["error"], true) << c.data.dump() << " -> " << out.dump();
     EXPECT_TRUE(out["message"].is_string()) << out.dump();
-    if (std::string(c.field).size()) EXPECT_EQ(out["field"], c.field) << c.data.dump() << " -> " << out.dump();
+    if (std::string(c.field).size()) {
+      EXPECT_EQ(out["field"], c.field) << c.data.dump() << " -> " << out.dump();
+    }
   }
   EXPECT_EQ(Ledger(), before);
   // An already-refunded payment cannot be refunded again.
