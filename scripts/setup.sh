@@ -4,7 +4,7 @@
 # Extra arguments go to billing-agent (e.g. --port 8080, --host 0.0.0.0, --db other.db).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+BILLING_WITH_NODE=0 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build build/release --target billing-agent -j"$(nproc)"
 exec build/release/billing-agent "$@"

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET=${BILLING_PRESET:-release}
 scripts/install-deps.sh
+# The client-js compatibility tests need the npm packages pinned in tests/compat.
+(cd tests/compat && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" -j"$(nproc)"
 ctest --test-dir "build/$PRESET" --output-on-failure -j"$(nproc)" --timeout 600

@@ -1,0 +1,105 @@
+// Compatibility: the official @mastra/client-js 0.17.x (what npm resolves on Node 20) calls every
+// method of mastra-api.md section 5 against the real billing-agent binary, plus the body CometChat
+// sends. Run by CTest (compat_client_js) with BILLING_AGENT_BINARY set.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MastraClient } from '@mastra/client-js';
+
+const binary = process.env.BILLING_AGENT_BINARY;
+let server;
+let baseUrl;
+let dir;
+
+before(async () => {
+  assert.ok(binary, 'BILLING_AGENT_BINARY must point at the built server');
+  dir = mkdtempSync(join(tmpdir(), 'billing-compat-'));
+  server = spawn(binary, ['--host', '127.0.0.1', '--port', '0', '--db', join(dir, 'billing.db')], {
+    env: { ...process.env, BILLING_TODAY: '2026-11-25', BILLING_PAYMENT_MODE: 'approve',
+           OPENAI_API_KEY: '', BILLING_MODEL: 'local' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  baseUrl = await new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${log}`)));
+  });
+});
+
+after(() => {
+  server?.kill('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const client = () => new MastraClient({ baseUrl, retries: 0 });
+
+test('getAgents lists billingApiAgent with its tools', async () => {
+  const agents = await client().getAgents();
+  assert.ok(agents.billingApiAgent, JSON.stringify(agents));
+  assert.equal(agents.billingApiAgent.name, 'Billing API Agent');
+  assert.deepEqual(Object.keys(agents.billingApiAgent.tools).sort(),
+                   ['getCustomerTool', 'manageInvoicesTool', 'processPaymentTool']);
+});
+
+test('agent.details', async () => {
+  const details = await client().getAgent('billingApiAgent').details();
+  assert.equal(details.name, 'Billing API Agent');
+  assert.equal(typeof details.instructions, 'string');
+  assert.ok(details.tools.getCustomerTool.inputSchema);
+});
+
+test('generate with a string', async () => {
+  const res = await client().getAgent('billingApiAgent').generate('Show me billing details for customer CUST-001');
+  assert.equal(res.finishReason, 'stop');
+  assert.match(res.text, /\$2,450\.00/);
+  assert.equal(res.toolCalls[0].payload.toolName, 'getCustomerTool');
+  assert.ok(Array.isArray(res.response.messages));
+});
+
+test('generate with messages', async () => {
+  const res = await client().getAgent('billingApiAgent').generate(
+    [{ role: 'user', content: 'Show all customers with quarterly billing cycles' }], { maxSteps: 3 });
+  assert.match(res.text, /StartupHub LLC/);
+  assert.equal(res.toolResults[0].payload.result.count, 1);
+});
+
+test('tools: list, details, execute (both routes)', async () => {
+  const c = client();
+  const tools = await c.getTools();
+  assert.equal(tools.getCustomerTool.id, 'get-customer');
+  const details = await c.getTool('get-customer').details();
+  assert.equal(details.id, 'get-customer');
+  const direct = await c.getTool('get-customer').execute({ data: { customerId: 'CUST-003' } });
+  assert.equal(direct.customer.outstandingBalance, '$875.50');
+  const viaAgent = await c.getAgent('billingApiAgent').executeTool('process-payment',
+    { data: { action: 'list_failed' } });
+  assert.equal(viaAgent.count, 3);
+});
+
+test('unknown agent is a 404 error', async () => {
+  await assert.rejects(() => client().getAgent('noSuchAgent').details(), /404/);
+});
+
+test('CometChat body: messages plus runtimeContext.cometchatContext', async () => {
+  const res = await fetch(`${baseUrl}/api/agents/billingApiAgent/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      messages: [{ role: 'user', content: 'Show me all overdue invoices' }],
+      runtimeContext: { cometchatContext: { sender: { uid: 'user123', role: 'admin' }, messageMetadata: {} } },
+    }),
+  });
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.match(body.text, /INV-2025-001/);
+});
