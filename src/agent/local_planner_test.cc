@@ -349,6 +349,8 @@ TEST_F(PlannerTest, PaymentVariants) {
               {"paymentId", "PAY-001"},
               {"amount", "100.00"},
               {"reason", "the customer was double charged"}});
+  ExpectCall("refund $100 of pay-001 because of a billing error", "processPaymentTool",
+             {{"action", "refund"}, {"paymentId", "PAY-001"}, {"amount", "100.00"}, {"reason", "a billing error"}});
   ExpectCall("refund pay-2, reason: duplicate", "processPaymentTool",
              {{"action", "refund"}, {"paymentId", "PAY-002"}, {"reason", "duplicate"}});
   ExpectCall("list declined payments", "processPaymentTool", {{"action", "list_failed"}});

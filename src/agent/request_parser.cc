@@ -953,6 +953,7 @@ std::string TextAfter(const std::vector<Tok>& toks, size_t k, std::string_view t
     if (t.kind == Kind::kPunct && (t.low == ":" || t.low == ",")) continue;
     if (!skip_connectives) {
       if (t.kind == Kind::kWord && (t.low == "is" || t.low == "being")) continue;
+      if (t.kind == Kind::kWord && t.low == "of" && toks[k].low == "because") continue;  // "because of"
       break;
     }
     if (t.kind == Kind::kInvId || t.kind == Kind::kPayId) continue;

@@ -1,122 +1,20 @@
 // SQLite implementation of Store.
 //
-// Design: a bounded pool of connections to one WAL database. Writers are serialised in-process by
-// a mutex and open BEGIN IMMEDIATE transactions, so invoice and payment numbers are allocated
-// without races; readers run concurrently on their own connections (WAL gives them a snapshot).
-// synchronous=FULL makes every acknowledged commit durable. Each connection caches its prepared
-// statements.
+// Design: a bounded pool of connections to one WAL database (sqlite::ConnectionPool,
+// store/sqlite_util.h). Writers are serialised in-process by a mutex and open BEGIN IMMEDIATE
+// transactions, so invoice and payment numbers are allocated without races; readers run
+// concurrently on their own connections (WAL gives them a snapshot). synchronous=FULL makes every
+// acknowledged commit durable. Each connection caches its prepared statements.
 #include <sqlite3.h>
 
-#include <condition_variable>
-#include <filesystem>
-#include <mutex>
-#include <unordered_map>
-
-#include "store/migrations.h"
+#include "store/sqlite_util.h"
 #include "store/store.h"
 
 namespace billing {
 namespace {
 
-Error SqlError(sqlite3* db, const std::string& what) {
-  return Error::Internal("sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
-}
-
-class Connection {
- public:
-  explicit Connection(sqlite3* db) : db_(db) {}
-  ~Connection() {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-    sqlite3_close(db_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  sqlite3* db() const { return db_; }
-
-  Result<sqlite3_stmt*> Prepare(const char* sql) {
-    auto it = cache_.find(sql);
-    if (it != cache_.end()) {
-      sqlite3_reset(it->second);
-      sqlite3_clear_bindings(it->second);
-      return it->second;
-    }
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
-      return SqlError(db_, std::string("prepare ") + sql);
-    }
-    cache_.emplace(sql, stmt);
-    return stmt;
-  }
-
-  // Runs a statement with no result rows through the statement cache (BEGIN, COMMIT, ...):
-  // sqlite3_exec would parse it again on every transaction.
-  Status Run(const char* sql) {
-    auto st = Prepare(sql);
-    if (!st.ok()) return st.error();
-    const int rc = sqlite3_step(st.value());
-    sqlite3_reset(st.value());
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Error::Internal(std::string("sqlite: ") + sql + ": " + sqlite3_errmsg(db_));
-    return OkStatus();
-  }
-
-  Status Exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown";
-      sqlite3_free(err);
-      return Error::Internal(std::string("sqlite: exec: ") + msg);
-    }
-    return OkStatus();
-  }
-
- private:
-  sqlite3* db_;
-  // Keyed by the address of the SQL literal: every statement text is a static string.
-  std::unordered_map<const char*, sqlite3_stmt*> cache_;
-};
-
-// A statement bound and stepped with small helpers; resets itself when done.
-class Stmt {
- public:
-  Stmt(Connection& c, sqlite3_stmt* s) : conn_(c), s_(s) {}
-  ~Stmt() { sqlite3_reset(s_); }
-  Stmt& Bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& BindNull(int i) {
-    sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  // Returns true for a row, false when done; error on failure.
-  Result<bool> Step() {
-    const int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return SqlError(conn_.db(), "step");
-  }
-  Status Run() {
-    auto r = Step();
-    if (!r.ok()) return r.error();
-    return OkStatus();
-  }
-  std::string Text(int col) const {
-    const auto* p = sqlite3_column_text(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(s_, col)))
-             : std::string();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
-  bool IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-
- private:
-  Connection& conn_;
-  sqlite3_stmt* s_;
-};
+using sqlite::Connection;
+using sqlite::Stmt;
 
 #define PREPARE(var, sql)                    \
   auto var##_r = conn_.Prepare(sql);         \
@@ -497,152 +395,34 @@ class SqliteTx final : public StoreTx {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
-
-  Result<std::unique_ptr<Connection>> OpenConnection() {
-    sqlite3* db = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(options_.path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-      Error e = SqlError(db, "open " + options_.path);
-      sqlite3_close(db);
-      return e;
-    }
-    auto conn = std::make_unique<Connection>(db);
-    sqlite3_busy_timeout(db, options_.busy_timeout_ms);
-    BILLING_TRY(conn->Exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
-    return conn;
-  }
-
-  Status Migrate() {
-    auto c = OpenConnection();
-    if (!c.ok()) return c.error();
-    Connection& conn = *c.value();
-    BILLING_TRY(conn.Exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
-        "NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"));
-    for (const Migration& m : AllMigrations()) {
-      BILLING_TRY(conn.Exec("BEGIN IMMEDIATE"));
-      auto st_r = conn.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
-      if (!st_r.ok()) return st_r.error();
-      bool applied = false;
-      {
-        Stmt st(conn, st_r.value());
-        st.Bind(1, int64_t(m.version));
-        auto row = st.Step();
-        if (!row.ok()) return row.error();
-        applied = row.value();
-      }
-      if (!applied) {
-        const std::string sql(m.sql);
-        Status s = conn.Exec(sql.c_str());
-        if (!s.ok()) {
-          (void)conn.Exec("ROLLBACK");
-          return Error::Internal("migration " + std::to_string(m.version) + " failed: " +
-                                 s.error().message);
-        }
-        auto ins = conn.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
-        if (!ins.ok()) return ins.error();
-        Stmt st(conn, ins.value());
-        st.Bind(1, int64_t(m.version)).Bind(2, std::string(m.name));
-        BILLING_TRY(st.Run());
-      }
-      BILLING_TRY(conn.Exec("COMMIT"));
-    }
-    {
-      std::lock_guard lock(pool_mu_);
-      ++open_;  // the migration connection joins the pool
-    }
-    Release(std::move(c.value()));
-    return OkStatus();
-  }
+  explicit SqliteStore(std::unique_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
 
   Status Read(const std::function<Status(StoreTx&)>& fn) override {
-    auto c = Acquire();
-    if (!c.ok()) return c.error();
-    std::unique_ptr<Connection> conn = std::move(c.value());
-    Status s = conn->Run("BEGIN");
-    if (s.ok()) {
-      SqliteTx tx(*conn);
-      s = fn(tx);
-      Status end = conn->Run(s.ok() ? "COMMIT" : "ROLLBACK");
-      if (s.ok() && !end.ok()) s = end;
-    }
-    Release(std::move(conn));
-    return s;
+    return pool_->Read([&](Connection& conn) {
+      SqliteTx tx(conn);
+      return fn(tx);
+    });
   }
 
   Status Write(const std::function<Status(StoreTx&)>& fn) override {
-    auto c = Acquire();
-    if (!c.ok()) return c.error();
-    std::unique_ptr<Connection> conn = std::move(c.value());
-    Status s = OkStatus();
-    {
-      std::lock_guard writer(write_mu_);
-      s = conn->Run("BEGIN IMMEDIATE");
-      if (s.ok()) {
-        SqliteTx tx(*conn);
-        s = fn(tx);
-        if (s.ok()) {
-          s = conn->Run("COMMIT");
-          if (!s.ok()) (void)conn->Run("ROLLBACK");
-        } else {
-          (void)conn->Run("ROLLBACK");
-        }
-      }
-    }
-    Release(std::move(conn));
-    return s;
+    return pool_->Write([&](Connection& conn) {
+      SqliteTx tx(conn);
+      return fn(tx);
+    });
   }
 
-  std::string Describe() const override { return "sqlite:" + options_.path; }
+  std::string Describe() const override { return "sqlite:" + pool_->options().path; }
 
  private:
-  Result<std::unique_ptr<Connection>> Acquire() {
-    std::unique_lock lock(pool_mu_);
-    pool_cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.max_connections; });
-    if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
-      idle_.pop_back();
-      return conn;
-    }
-    ++open_;
-    lock.unlock();
-    auto conn = OpenConnection();
-    if (!conn.ok()) {
-      std::lock_guard relock(pool_mu_);
-      --open_;
-      pool_cv_.notify_one();
-    }
-    return conn;
-  }
-
-  void Release(std::unique_ptr<Connection> conn) {
-    {
-      std::lock_guard lock(pool_mu_);
-      idle_.push_back(std::move(conn));
-    }
-    pool_cv_.notify_one();
-  }
-
-  SqliteOptions options_;
-  std::mutex write_mu_;
-  std::mutex pool_mu_;
-  std::condition_variable pool_cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  int open_ = 0;
+  std::unique_ptr<sqlite::ConnectionPool> pool_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
-  std::error_code ec;
-  const auto parent = std::filesystem::path(options.path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) return Error::Internal("cannot create directory " + parent.string() + ": " + ec.message());
-  auto store = std::make_unique<SqliteStore>(options);
-  BILLING_TRY(store->Migrate());
-  return std::unique_ptr<Store>(std::move(store));
+  auto pool = sqlite::ConnectionPool::Open(options);
+  if (!pool.ok()) return pool.error();
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(pool.value())));
 }
 
 }  // namespace billing

@@ -1,0 +1,187 @@
+// Internal SQLite helpers shared by the SQLite stores; see sqlite_util.h.
+#include "store/sqlite_util.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "store/migrations.h"
+
+namespace billing::sqlite {
+
+Error SqlError(sqlite3* db, const std::string& what) {
+  return Error::Internal("sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
+}
+
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Result<sqlite3_stmt*> Connection::Prepare(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) {
+    sqlite3_reset(it->second);
+    sqlite3_clear_bindings(it->second);
+    return it->second;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    return SqlError(db_, std::string("prepare ") + sql);
+  }
+  cache_.emplace(sql, stmt);
+  return stmt;
+}
+
+Status Connection::Run(const char* sql) {
+  auto st = Prepare(sql);
+  if (!st.ok()) return st.error();
+  const int rc = sqlite3_step(st.value());
+  sqlite3_reset(st.value());
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    return Error::Internal(std::string("sqlite: ") + sql + ": " + sqlite3_errmsg(db_));
+  }
+  return OkStatus();
+}
+
+Status Connection::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    return Error::Internal(std::string("sqlite: exec: ") + msg);
+  }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions& options) {
+  std::error_code ec;
+  const auto parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return Error::Internal("cannot create directory " + parent.string() + ": " + ec.message());
+  auto pool = std::make_unique<ConnectionPool>(options);
+  pool->options_.max_connections = std::max(1, pool->options_.max_connections);
+  BILLING_TRY(pool->Migrate());
+  return pool;
+}
+
+Result<std::unique_ptr<Connection>> ConnectionPool::OpenConnection() {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(options_.path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Error e = SqlError(db, "open " + options_.path);
+    sqlite3_close(db);
+    return e;
+  }
+  auto conn = std::make_unique<Connection>(db);
+  sqlite3_busy_timeout(db, options_.busy_timeout_ms);
+  BILLING_TRY(conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  return conn;
+}
+
+Status ConnectionPool::Migrate() {
+  auto c = OpenConnection();
+  if (!c.ok()) return c.error();
+  Connection& conn = *c.value();
+  BILLING_TRY(conn.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+      "NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"));
+  for (const Migration& m : AllMigrations()) {
+    BILLING_TRY(conn.Exec("BEGIN IMMEDIATE"));
+    auto st_r = conn.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
+    if (!st_r.ok()) return st_r.error();
+    bool applied = false;
+    {
+      Stmt st(conn, st_r.value());
+      st.Bind(1, int64_t(m.version));
+      auto row = st.Step();
+      if (!row.ok()) return row.error();
+      applied = row.value();
+    }
+    if (!applied) {
+      const std::string sql(m.sql);
+      Status s = conn.Exec(sql.c_str());
+      if (!s.ok()) {
+        (void)conn.Exec("ROLLBACK");
+        return Error::Internal("migration " + std::to_string(m.version) + " failed: " +
+                               s.error().message);
+      }
+      auto ins = conn.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
+      if (!ins.ok()) return ins.error();
+      Stmt st(conn, ins.value());
+      st.Bind(1, int64_t(m.version)).Bind(2, std::string(m.name));
+      BILLING_TRY(st.Run());
+    }
+    BILLING_TRY(conn.Exec("COMMIT"));
+  }
+  {
+    std::lock_guard lock(pool_mu_);
+    ++open_;  // the migration connection joins the pool
+  }
+  Release(std::move(c.value()));
+  return OkStatus();
+}
+
+Status ConnectionPool::Read(const std::function<Status(Connection&)>& fn) {
+  auto c = Acquire();
+  if (!c.ok()) return c.error();
+  std::unique_ptr<Connection> conn = std::move(c.value());
+  Status s = conn->Run("BEGIN");
+  if (s.ok()) {
+    s = fn(*conn);
+    Status end = conn->Run(s.ok() ? "COMMIT" : "ROLLBACK");
+    if (s.ok() && !end.ok()) s = end;
+  }
+  Release(std::move(conn));
+  return s;
+}
+
+Status ConnectionPool::Write(const std::function<Status(Connection&)>& fn) {
+  auto c = Acquire();
+  if (!c.ok()) return c.error();
+  std::unique_ptr<Connection> conn = std::move(c.value());
+  Status s = OkStatus();
+  {
+    std::lock_guard writer(write_mu_);
+    s = conn->Run("BEGIN IMMEDIATE");
+    if (s.ok()) {
+      s = fn(*conn);
+      if (s.ok()) {
+        s = conn->Run("COMMIT");
+        if (!s.ok()) (void)conn->Run("ROLLBACK");
+      } else {
+        (void)conn->Run("ROLLBACK");
+      }
+    }
+  }
+  Release(std::move(conn));
+  return s;
+}
+
+Result<std::unique_ptr<Connection>> ConnectionPool::Acquire() {
+  std::unique_lock lock(pool_mu_);
+  pool_cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.max_connections; });
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return conn;
+  }
+  ++open_;
+  lock.unlock();
+  auto conn = OpenConnection();
+  if (!conn.ok()) {
+    std::lock_guard relock(pool_mu_);
+    --open_;
+    pool_cv_.notify_one();
+  }
+  return conn;
+}
+
+void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
+  {
+    std::lock_guard lock(pool_mu_);
+    idle_.push_back(std::move(conn));
+  }
+  pool_cv_.notify_one();
+}
+
+}  // namespace billing::sqlite

@@ -1,0 +1,134 @@
+// Internal SQLite helpers shared by the SQLite stores (sqlite_store.cc: the billing ledger,
+// sqlite_memory_store.cc: conversation memory). Not a public interface: include only from
+// src/store/*.cc.
+//
+// Connection: one sqlite3 handle plus its prepared-statement cache (keyed by the address of the
+// SQL text, so every statement text must be a string with static storage duration).
+// Stmt: a cached statement bound and stepped with small helpers; resets itself when destroyed.
+// ConnectionPool: a bounded pool of connections to one WAL database file. Open() creates the
+// parent directory and applies pending migrations (store/migrations.h; idempotent, so several
+// pools may open the same file). Write() serialises writers of this pool with a mutex and runs
+// BEGIN IMMEDIATE (writers of other pools on the same file wait on busy_timeout); Read() runs in
+// a deferred transaction on its own connection (WAL gives it a snapshot). synchronous=FULL makes
+// every acknowledged commit durable; foreign keys are on.
+//
+// Thread-safety: a ConnectionPool is safe from any number of threads. A Connection (and any Stmt
+// on it) belongs to the one call that acquired it.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace billing::sqlite {
+
+Error SqlError(sqlite3* db, const std::string& what);
+
+class Connection {
+ public:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  // The cached prepared statement for `sql` (reset, bindings cleared).
+  Result<sqlite3_stmt*> Prepare(const char* sql);
+  // Runs a statement with no result rows through the statement cache (BEGIN, COMMIT, ...):
+  // sqlite3_exec would parse it again on every transaction.
+  Status Run(const char* sql);
+  // Runs SQL text (possibly several statements) without caching.
+  Status Exec(const char* sql);
+
+ private:
+  sqlite3* db_;
+  // Keyed by the address of the SQL literal: every statement text is a static string.
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// A statement bound and stepped with small helpers; resets itself when done.
+class Stmt {
+ public:
+  Stmt(Connection& c, sqlite3_stmt* s) : conn_(c), s_(s) {}
+  ~Stmt() { sqlite3_reset(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& Bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& BindNull(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  // Returns true for a row, false when done; error on failure.
+  Result<bool> Step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqlError(conn_.db(), "step");
+  }
+  Status Run() {
+    auto r = Step();
+    if (!r.ok()) return r.error();
+    return OkStatus();
+  }
+  std::string Text(int col) const {
+    const auto* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+ private:
+  Connection& conn_;
+  sqlite3_stmt* s_;
+};
+
+class ConnectionPool {
+ public:
+  // Creates the parent directory if needed, opens the file and applies pending migrations.
+  static Result<std::unique_ptr<ConnectionPool>> Open(const SqliteOptions& options);
+
+  explicit ConnectionPool(SqliteOptions options) : options_(std::move(options)) {}
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // Runs `fn` in a read transaction; COMMIT if it returns OK, else ROLLBACK.
+  Status Read(const std::function<Status(Connection&)>& fn);
+  // Runs `fn` in a BEGIN IMMEDIATE transaction; commits only if `fn` returns OK.
+  Status Write(const std::function<Status(Connection&)>& fn);
+
+  const SqliteOptions& options() const { return options_; }
+
+ private:
+  Result<std::unique_ptr<Connection>> OpenConnection();
+  Status Migrate();
+  Result<std::unique_ptr<Connection>> Acquire();
+  void Release(std::unique_ptr<Connection> conn);
+
+  SqliteOptions options_;
+  std::mutex write_mu_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;
+};
+
+}  // namespace billing::sqlite
