@@ -65,6 +65,7 @@ Status BillingService::SeedIfEmpty() {
       Date::Parse(s.issue, &inv.issue_date);
       Date::Parse(s.due, &inv.due_date);
       inv.created_at = std::string(s.issue) + "T09:00:00.000Z";
+      inv.created_by = "seed";
       if (inv.status == "paid") {
         inv.paid_date = "2025-09-28";
         inv.payment_method = "bank_transfer";

@@ -209,6 +209,8 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
     inv.due_date = request.due_date;
     inv.notes = request.notes;
     inv.created_at = clock_.NowIso8601();
+    inv.created_by = request.actor;
+    inv.updated_by = request.actor;
     return tx.InsertInvoice(inv);
   });
   if (!s.ok()) return s.error();
@@ -255,7 +257,7 @@ Result<std::vector<Invoice>> BillingService::ListInvoices(const std::string& cus
 }
 
 Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
-                                              const InvoiceUpdate& update) {
+                                              const InvoiceUpdate& update, const std::string& actor) {
   if (!update.due_date && !update.notes && !update.items) {
     return Error::Invalid("invoiceId", "nothing to update: give dueDate, notes and/or items");
   }
@@ -288,13 +290,14 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
       inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
       inv.total_cents = inv.subtotal_cents + inv.tax_cents;
     }
+    inv.updated_by = actor;
     return tx.UpdateInvoice(inv);
   });
   if (!s.ok()) return s.error();
   return inv;
 }
 
-Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id) {
+Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const std::string& actor) {
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
@@ -307,6 +310,7 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id) {
                                  "invoiceId");
     }
     inv.status = "cancelled";
+    inv.updated_by = actor;
     return tx.UpdateInvoice(inv);
   });
   if (!s.ok()) return s.error();
@@ -351,6 +355,7 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     inv.paid_date = Today().ToString();
     inv.payment_method = used_method;
     inv.paid_cents += due;
+    inv.updated_by = actor;
     BILLING_TRY(tx.UpdateInvoice(inv));
     out.invoice = std::move(inv);
     out.payment = std::move(p);
@@ -434,6 +439,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
           inv.status = "paid";
           inv.paid_date = today;
           inv.payment_method = p.method;
+          inv.updated_by = req.actor;
           BILLING_TRY(tx.UpdateInvoice(inv));
         }
       }
@@ -447,7 +453,8 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
 
 Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_id,
                                                     std::optional<int64_t> amount_cents,
-                                                    const std::string& reason) {
+                                                    const std::string& reason,
+                                                    const std::string& actor) {
   if (amount_cents && *amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
   if (reason.size() > kMaxNotesBytes) return Error::Invalid("reason", "reason is longer than 2000 characters");
   RefundOutcome out;
@@ -493,6 +500,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
       if (inv && inv->status == "paid") {
         inv->status = "pending";
         inv->paid_date.clear();
+        inv->updated_by = actor;
         BILLING_TRY(tx.UpdateInvoice(*inv));
       }
     }
@@ -508,6 +516,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     r.reason = reason.empty() ? "Customer request" : reason;
     r.transaction_id = "txn_" + ids_.HexToken(12);
     r.created_at = clock_.NowIso8601();
+    r.actor = actor;
     BILLING_TRY(tx.InsertRefund(r));
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, p.customer_id));
     out.payment = std::move(p);

@@ -51,6 +51,7 @@ struct NewInvoice {
   std::vector<NewLineItem> items;
   Date due_date;
   std::string notes;
+  std::string actor;  // recorded as created_by
 };
 
 struct InvoiceUpdate {
@@ -104,16 +105,17 @@ class BillingService {
   Result<Invoice> GetInvoice(const std::string& invoice_id);
   // status: "" | pending | paid | overdue | cancelled (overdue is derived).
   Result<std::vector<Invoice>> ListInvoices(const std::string& customer_id, const std::string& status);
-  Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update);
+  Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update,
+                                const std::string& actor = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,
                                           const std::string& actor);
-  Result<Invoice> CancelInvoice(const std::string& invoice_id);
+  Result<Invoice> CancelInvoice(const std::string& invoice_id, const std::string& actor = "");
 
   Result<PaymentOutcome> ProcessPayment(const PaymentRequest& request);
   // amount_cents: nullopt = everything not yet refunded.
   Result<RefundOutcome> RefundPayment(const std::string& payment_id,
                                       std::optional<int64_t> amount_cents,
-                                      const std::string& reason);
+                                      const std::string& reason, const std::string& actor = "");
   Result<PaymentHistory> History(const std::string& customer_id);
   Result<std::vector<Payment>> FailedPayments(const std::string& customer_id);
 

@@ -74,6 +74,8 @@ struct Invoice {
   std::string payment_method;  // method of the payment that settled it
   int64_t paid_cents = 0;      // net of refunds, from allocations (filled on read)
   std::string created_at;
+  std::string created_by;  // actor who created it (CometChat sender, API caller), if known
+  std::string updated_by;  // actor of the last change
 };
 
 struct Allocation {
@@ -108,6 +110,7 @@ struct Refund {
   std::string reason;
   std::string transaction_id;
   std::string created_at;
+  std::string actor;  // who asked for it, if known
 };
 
 }  // namespace billing

@@ -76,7 +76,7 @@ Payment ReadPayment(const Stmt& st) {
 #define INVOICE_COLS                                                                           \
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, "    \
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "     \
-  "i.payment_method, i.created_at, "                                                           \
+  "i.payment_method, i.created_at, i.created_by, i.updated_by, "                                                           \
   "(SELECT COALESCE(SUM(a.amount_cents - a.refunded_cents), 0) FROM payment_allocations a "    \
   "WHERE a.invoice_id = i.id) FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
@@ -98,7 +98,9 @@ Invoice ReadInvoice(const Stmt& st) {
   inv.paid_date = st.Text(13);
   inv.payment_method = st.Text(14);
   inv.created_at = st.Text(15);
-  inv.paid_cents = st.Int(16);
+  inv.created_by = st.Text(16);
+  inv.updated_by = st.Text(17);
+  inv.paid_cents = st.Int(18);
   return inv;
 }
 
@@ -259,12 +261,14 @@ class SqliteTx final : public StoreTx {
     PREPARE(st,
             "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
             "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, "
-            "payment_method, created_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+            "payment_method, created_at, created_by, updated_by) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
     st.Bind(1, inv.id).Bind(2, int64_t(inv.year)).Bind(3, int64_t(inv.seq)).Bind(4, inv.customer_id);
     st.Bind(5, inv.subtotal_cents).Bind(6, int64_t(inv.tax_rate_bp)).Bind(7, inv.tax_cents);
     st.Bind(8, inv.total_cents).Bind(9, inv.status).Bind(10, inv.issue_date.ToString());
     st.Bind(11, inv.due_date.ToString()).Bind(12, inv.notes).Bind(13, inv.paid_date);
-    st.Bind(14, inv.payment_method).Bind(15, inv.created_at);
+    st.Bind(14, inv.payment_method).Bind(15, inv.created_at).Bind(16, inv.created_by);
+    st.Bind(17, inv.updated_by);
     BILLING_TRY(st.Run());
     return InsertItems(inv);
   }
@@ -272,11 +276,12 @@ class SqliteTx final : public StoreTx {
   Status UpdateInvoice(const Invoice& inv) override {
     PREPARE(st,
             "UPDATE invoices SET subtotal_cents=?2, tax_rate_bp=?3, tax_cents=?4, total_cents=?5, "
-            "status=?6, due_date=?7, notes=?8, paid_date=?9, payment_method=?10 WHERE id=?1");
+            "status=?6, due_date=?7, notes=?8, paid_date=?9, payment_method=?10, updated_by=?11 "
+            "WHERE id=?1");
     st.Bind(1, inv.id).Bind(2, inv.subtotal_cents).Bind(3, int64_t(inv.tax_rate_bp));
     st.Bind(4, inv.tax_cents).Bind(5, inv.total_cents).Bind(6, inv.status);
     st.Bind(7, inv.due_date.ToString()).Bind(8, inv.notes).Bind(9, inv.paid_date);
-    st.Bind(10, inv.payment_method);
+    st.Bind(10, inv.payment_method).Bind(11, inv.updated_by);
     BILLING_TRY(st.Run());
     if (sqlite3_changes(conn_.db()) != 1) return Error::Internal("sqlite: invoice to update is gone");
     return InsertItems(inv);
@@ -368,15 +373,15 @@ class SqliteTx final : public StoreTx {
   Status InsertRefund(const Refund& r) override {
     PREPARE(st,
             "INSERT INTO refunds (id, number, payment_id, amount_cents, reason, transaction_id, "
-            "created_at) VALUES (?1,?2,?3,?4,?5,?6,?7)");
+            "created_at, actor) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
     st.Bind(1, r.id).Bind(2, r.number).Bind(3, r.payment_id).Bind(4, r.amount_cents);
-    st.Bind(5, r.reason).Bind(6, r.transaction_id).Bind(7, r.created_at);
+    st.Bind(5, r.reason).Bind(6, r.transaction_id).Bind(7, r.created_at).Bind(8, r.actor);
     return st.Run();
   }
 
   Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) override {
     PREPARE(st,
-            "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at "
+            "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor "
             "FROM refunds WHERE payment_id = ?1 ORDER BY number");
     st.Bind(1, payment_id);
     std::vector<Refund> out;
@@ -384,7 +389,7 @@ class SqliteTx final : public StoreTx {
       STEP_OR_RETURN(row, st);
       if (!row) break;
       out.push_back(Refund{st.Text(0), st.Int(1), st.Text(2), st.Int(3), st.Text(4), st.Text(5),
-                           st.Text(6)});
+                           st.Text(6), st.Text(7)});
     }
     return out;
   }

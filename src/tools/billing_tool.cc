@@ -126,6 +126,8 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
   if (!inv.notes.empty()) j["notes"] = inv.notes;
   if (!inv.paid_date.empty()) j["paidDate"] = inv.paid_date;
   if (!inv.payment_method.empty()) j["paymentMethod"] = inv.payment_method;
+  if (!inv.created_by.empty()) j["createdBy"] = inv.created_by;
+  if (!inv.updated_by.empty()) j["updatedBy"] = inv.updated_by;
   return j;
 }
 
@@ -139,6 +141,7 @@ json PaymentJson(const Payment& p) {
   j["transactionId"] = p.transaction_id;
   if (!p.failure_reason.empty()) j["failureReason"] = p.failure_reason;
   j["createdAt"] = p.created_at;
+  if (!p.actor.empty()) j["createdBy"] = p.actor;
   json allocs = json::array();
   for (const Allocation& a : p.allocations) {
     json aj = {{"invoiceId", a.invoice_id}};
@@ -156,6 +159,7 @@ json RefundJson(const Refund& r) {
   j["reason"] = r.reason;
   j["transactionId"] = r.transaction_id;
   j["createdAt"] = r.created_at;
+  if (!r.actor.empty()) j["createdBy"] = r.actor;
   return j;
 }
 

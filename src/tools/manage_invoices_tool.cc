@@ -86,6 +86,7 @@ class ManageInvoicesTool final : public BillingTool {
       if (due == args.end()) return Error::Invalid("dueDate", "dueDate (YYYY-MM-DD) is required to create an invoice");
       BILLING_ASSIGN_OR_RETURN(req.due_date, DateArg(*due, "dueDate"));
       req.notes = StringArg(args, "notes");
+      req.actor = ctx.actor;
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CreateInvoice(req));
       return nlohmann::json{
           {"success", true},
@@ -134,7 +135,7 @@ class ManageInvoicesTool final : public BillingTool {
         BILLING_ASSIGN_OR_RETURN(auto items, ItemsArg(args, service_));
         up.items = std::move(items);
       }
-      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.UpdateInvoice(invoice_id, up));
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.UpdateInvoice(invoice_id, up, ctx.actor));
       std::string changed;
       if (up.due_date) changed += "dueDate";
       if (up.notes) changed += std::string(changed.empty() ? "" : ", ") + "notes";
@@ -157,7 +158,7 @@ class ManageInvoicesTool final : public BillingTool {
     }
     if (action == "cancel") {
       BILLING_TRY(require_invoice_id());
-      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CancelInvoice(invoice_id));
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CancelInvoice(invoice_id, ctx.actor));
       return nlohmann::json{{"success", true},
                             {"message", "Invoice " + inv.id + " cancelled"},
                             {"invoice", InvoiceJson(inv, today)}};

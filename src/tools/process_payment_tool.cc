@@ -102,7 +102,7 @@ class ProcessPaymentTool final : public BillingTool {
         BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_));
         amount = cents;
       }
-      BILLING_ASSIGN_OR_RETURN(RefundOutcome out, service_.RefundPayment(payment_id, amount, StringArg(args, "reason")));
+      BILLING_ASSIGN_OR_RETURN(RefundOutcome out, service_.RefundPayment(payment_id, amount, StringArg(args, "reason"), ctx.actor));
       nlohmann::json j = {
           {"success", true},
           {"message", "Refunded " + Money(out.refund.amount_cents) + " of payment " + out.payment.id +

@@ -101,6 +101,7 @@ TEST_F(ToolsTest, CreateInvoiceFromItemsOrAmount) {
   EXPECT_EQ(out["invoice"]["totalCents"], 162000);
   EXPECT_EQ(out["invoice"]["total"], "$1,620.00");
   EXPECT_EQ(out["invoice"]["tax"], "$120.00");
+  EXPECT_EQ(out["invoice"]["createdBy"], "test");  // the caller is recorded with the change
   json shortcut = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-002"}, {"amount", 99.99},
                                           {"description", "Support"}, {"dueDate", "2026-12-15"}});
   ASSERT_EQ(shortcut["success"], true) << shortcut.dump();
@@ -153,6 +154,8 @@ TEST_F(ToolsTest, PaymentsRefundsHistory) {
   ASSERT_EQ(refund["success"], true) << refund.dump();
   EXPECT_EQ(refund["refund"]["amount"], "$750.00");
   EXPECT_EQ(refund["payment"]["status"], "refunded");
+  EXPECT_EQ(refund["refund"]["createdBy"], "test");
+  EXPECT_EQ(pay["payment"]["createdBy"], "test");
   json again = Run("process-payment", {{"action", "refund"}, {"paymentId", "PAY-001"}});
   EXPECT_EQ(again["error"], true);
   json history = Run("process-payment", {{"action", "history"}, {"customerId", "CUST-003"}});
