@@ -13,11 +13,14 @@
 #include "agent/agent.h"
 #include "agent/instructions.h"
 #include "agent/local_planner.h"
+#include "agent/memory.h"
 #include "agent/openai_model.h"
 #include "app/config.h"
 #include "billing/service.h"
 #include "http/mastra_routes.h"
+#include "http/memory_routes.h"
 #include "http/server.h"
+#include "store/memory_store.h"
 #include "store/store.h"
 #include "tools/billing_tool.h"
 
@@ -75,7 +78,14 @@ int Run(const AppConfig& cfg) {
     model = std::make_unique<OpenAiModel>(io, options);
   }
   Agent agent(BillingAgentConfig(), tools, *model, *clock, ids);
-  http::MastraApi api(agent, *clock, ids);
+  auto memory_store = OpenSqliteMemoryStore({cfg.db_path, threads + 2, 5000}, *clock, ids);
+  if (!memory_store.ok()) {
+    spdlog::critical("cannot open conversation memory in {}: {}", cfg.db_path, memory_store.error().message);
+    return 1;
+  }
+  ConversationMemory memory(*memory_store.value());
+  http::MemoryApi memory_api(*memory_store.value(), agent.config().id);
+  http::MastraApi api(agent, *clock, ids, &memory, &memory_api);
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;

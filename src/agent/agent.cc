@@ -2,6 +2,12 @@
 
 #include <algorithm>
 
+// GCC 12 with optimisation reports a false -Wmismatched-new-delete on Boost 1.74's coroutine
+// frames (awaitable_frame_base's own operator new/delete pair); there is no real mismatch.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace billing {
 
 using nlohmann::json;
@@ -32,6 +38,16 @@ json BadArgumentsResult(const ToolCall& call) {
                           ": the arguments must be a JSON object, got: " + raw}};
 }
 
+Error ClientGone() { return Error{ErrorCode::kUnavailable, "the client went away", {}}; }
+
+// Hands one text delta to the sink; remembers when the sink's consumer is gone.
+boost::asio::awaitable<bool> ForwardTextDelta(AgentEventSink& sink, int step, std::string_view text,
+                                              bool& gone) {
+  const bool more = co_await sink.OnTextDelta(step, text);
+  if (!more) gone = true;
+  co_return more;
+}
+
 }  // namespace
 
 std::string NewUuid(RandomSource& random) {
@@ -60,6 +76,18 @@ Agent::Agent(AgentConfig config, const ToolRegistry& tools, Model& model, const 
 
 boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMessage> input,
                                                             GenerateOptions options) const {
+  co_return co_await Run(std::move(input), std::move(options), nullptr);
+}
+
+boost::asio::awaitable<Result<AgentOutput>> Agent::Stream(std::vector<ChatMessage> input,
+                                                          GenerateOptions options,
+                                                          AgentEventSink& sink) const {
+  co_return co_await Run(std::move(input), std::move(options), &sink);
+}
+
+boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> input,
+                                                       GenerateOptions options,
+                                                       AgentEventSink* sink) const {
   AgentOutput out;
   out.run_id = options.run_id.empty() ? NewUuid(random_) : options.run_id;
   out.provider = model_.provider();
@@ -90,7 +118,19 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
   const int max_steps = std::clamp(
       options.max_steps > 0 ? options.max_steps : config_.default_max_steps, 1, kMaxStepsLimit);
   for (int step = 0; step < max_steps; ++step) {
-    Result<ModelResponse> r = co_await model_.Complete(request);
+    Result<ModelResponse> r = Error::Internal("no model call");
+    if (sink == nullptr) {
+      r = co_await model_.Complete(request);
+    } else {
+      const bool started = co_await sink->OnStepStart(step);
+      if (!started) co_return ClientGone();
+      bool gone = false;
+      const TextDeltaHandler on_text = [sink, step, &gone](std::string_view text) {
+        return ForwardTextDelta(*sink, step, text, gone);
+      };
+      r = co_await model_.CompleteStreaming(request, on_text);
+      if (gone) co_return ClientGone();
+    }
     if (!r.ok()) co_return r.error();
     StepResult result;
     result.step_type = step == 0 ? "initial" : "tool-result";
@@ -106,11 +146,21 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
     if (resp.tool_calls.empty()) {
       request.messages.push_back(ChatMessage{"assistant", resp.text, {}, {}, {}, {}});
       result.timestamp = clock_.NowIso8601();
+      if (sink != nullptr) {
+        const bool more = co_await sink->OnStepFinish(step, result, false, out.usage);
+        if (!more) co_return ClientGone();
+      }
       out.steps.push_back(std::move(result));
       break;
     }
 
     request.messages.push_back(ChatMessage{"assistant", resp.text, resp.tool_calls, {}, {}, {}});
+    if (sink != nullptr) {
+      for (const ToolCall& call : resp.tool_calls) {
+        const bool more = co_await sink->OnToolCall(step, call);
+        if (!more) co_return ClientGone();
+      }
+    }
     bool client_tool_called = false;
     for (const ToolCall& call : resp.tool_calls) {
       if (IsClientTool(options.client_tools, call.name)) {
@@ -130,13 +180,20 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMess
       }
       request.messages.push_back(ChatMessage{"tool", "", {}, call.id, call.name, tool_result});
       result.tool_results.push_back(ToolResultRecord{call, std::move(tool_result), false});
+      if (sink != nullptr) {
+        const bool more = co_await sink->OnToolResult(step, result.tool_results.back());
+        if (!more) co_return ClientGone();
+      }
     }
     result.timestamp = clock_.NowIso8601();
-    out.steps.push_back(std::move(result));
-    if (client_tool_called) {
-      out.finish_reason = "tool-calls";
-      break;
+    if (client_tool_called) out.finish_reason = "tool-calls";
+    if (sink != nullptr) {
+      const bool is_continued = !client_tool_called && step + 1 < max_steps;
+      const bool more = co_await sink->OnStepFinish(step, result, is_continued, out.usage);
+      if (!more) co_return ClientGone();
     }
+    out.steps.push_back(std::move(result));
+    if (client_tool_called) break;
   }
   // The messages this run added, moved out of the conversation (no copy).
   out.response_messages.assign(std::make_move_iterator(request.messages.begin() + std::ptrdiff_t(input_count)),

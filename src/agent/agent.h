@@ -4,10 +4,17 @@
 // Client tools (supplied by the caller) are offered to the model; if the model calls one, the run
 // stops with finish reason "tool-calls" so that the caller can execute it.
 //
-// Thread-safety: an Agent is immutable after construction; Generate() may run concurrently.
+// Stream() is the same loop reporting its progress to an AgentEventSink as it happens (the
+// streaming routes): step starts, text as the model produces it, tool calls, tool results, step
+// ends. When the sink reports that its consumer is gone, the run stops at once: no further model
+// call and no further tool execution.
+//
+// Thread-safety: an Agent is immutable after construction; Generate() and Stream() may run
+// concurrently.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <utility>  // before boost: 1.74 awaitable.hpp needs std::exchange
@@ -67,6 +74,26 @@ struct AgentOutput {
   std::vector<ChatMessage> response_messages;
 };
 
+// Receives one Stream() run's progress. Each call is awaited before the run goes on, and calls
+// are sequential (never concurrent). Returning false means "my consumer is gone": the run stops
+// (Stream() then returns kUnavailable "the client went away"). Step numbers start at 0.
+class AgentEventSink {
+ public:
+  virtual ~AgentEventSink() = default;
+  // Before the model is asked for step `step`.
+  virtual boost::asio::awaitable<bool> OnStepStart(int step) = 0;
+  // A piece of the step's text, as the model produced it (the pieces concatenate to the text).
+  virtual boost::asio::awaitable<bool> OnTextDelta(int step, std::string_view text) = 0;
+  // Each tool call of the step, in order, once the model answered and before any is executed.
+  virtual boost::asio::awaitable<bool> OnToolCall(int step, const ToolCall& call) = 0;
+  // Each executed (non-client) tool call's result, right after it ran.
+  virtual boost::asio::awaitable<bool> OnToolResult(int step, const ToolResultRecord& record) = 0;
+  // The step is complete; `is_continued`: another step follows. `usage_so_far` is summed over
+  // the steps up to this one.
+  virtual boost::asio::awaitable<bool> OnStepFinish(int step, const StepResult& result, bool is_continued,
+                                                    const ModelUsage& usage_so_far) = 0;
+};
+
 class Agent {
  public:
   Agent(AgentConfig config, const ToolRegistry& tools, Model& model, const Clock& clock,
@@ -79,7 +106,17 @@ class Agent {
   boost::asio::awaitable<Result<AgentOutput>> Generate(std::vector<ChatMessage> input,
                                                        GenerateOptions options) const;
 
+  // Generate(), reporting progress to `sink` (which must outlive the call). The model is asked
+  // with Model::CompleteStreaming. Errors: those of Generate() (a model error can come after some
+  // events were reported), and kUnavailable "the client went away" when the sink said so.
+  boost::asio::awaitable<Result<AgentOutput>> Stream(std::vector<ChatMessage> input, GenerateOptions options,
+                                                     AgentEventSink& sink) const;
+
  private:
+  // The loop behind Generate (sink null) and Stream.
+  boost::asio::awaitable<Result<AgentOutput>> Run(std::vector<ChatMessage> input, GenerateOptions options,
+                                                  AgentEventSink* sink) const;
+
   AgentConfig config_;
   const ToolRegistry& tools_;
   Model& model_;

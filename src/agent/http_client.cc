@@ -1,6 +1,7 @@
 #include "agent/http_client.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <deque>
@@ -35,6 +36,7 @@ namespace {
 
 constexpr size_t kMaxUrlBytes = 8192;
 constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+constexpr size_t kStreamReadBytes = 16 * 1024;  // the most one body handler call gets
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -266,11 +268,11 @@ struct HttpClient::Impl {
     co_return std::move(conn);
   }
 
+  // Writes the request. False (and `out` filled in) when that failed.
   template <typename Stream>
-  asio::awaitable<ExchangeOutcome> ExchangeOn(Stream& stream, Connection& conn, const ParsedUrl& url,
-                                              const HttpRequest& req, http::verb verb,
-                                              SteadyClock::time_point deadline) {
-    ExchangeOutcome out;
+  asio::awaitable<bool> WriteRequest(Stream& stream, Connection& conn, const ParsedUrl& url,
+                                     const HttpRequest& req, http::verb verb,
+                                     SteadyClock::time_point deadline, ExchangeOutcome& out) {
     http::request<http::string_body> msg{verb, url.target, 11};
     std::string host_header = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
     if (!url.default_port()) host_header += ":" + url.port;
@@ -284,20 +286,32 @@ struct HttpClient::Impl {
     msg.body() = req.body;
     msg.prepare_payload();
 
-    const std::string timeout_text = "timed out after " + std::to_string(req.timeout_ms) + " ms waiting for " +
-                                     conn.key;
     boost::system::error_code ec;
     conn.lowest().expires_at(deadline);
     co_await http::async_write(stream, msg, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == beast::error::timeout) {
-      out.result = Unavailable(timeout_text);
-      co_return out;
+      out.result = Unavailable("timed out after " + std::to_string(req.timeout_ms) + " ms waiting for " +
+                               conn.key);
+      co_return false;
     }
     if (ec) {
       out.stale = true;
       out.result = Unavailable("sending the request to " + conn.key + " failed: " + ec.message());
-      co_return out;
+      co_return false;
     }
+    co_return true;
+  }
+
+  template <typename Stream>
+  asio::awaitable<ExchangeOutcome> ExchangeOn(Stream& stream, Connection& conn, const ParsedUrl& url,
+                                              const HttpRequest& req, http::verb verb,
+                                              SteadyClock::time_point deadline) {
+    ExchangeOutcome out;
+    const bool written = co_await WriteRequest(stream, conn, url, req, verb, deadline, out);
+    if (!written) co_return out;
+    const std::string timeout_text = "timed out after " + std::to_string(req.timeout_ms) + " ms waiting for " +
+                                     conn.key;
+    boost::system::error_code ec;
 
     http::response_parser<http::string_body> parser;
     parser.header_limit(kMaxResponseHeaderBytes);
@@ -333,13 +347,121 @@ struct HttpClient::Impl {
     co_return out;
   }
 
-  asio::awaitable<SendOutcome> DoSend(HttpRequest req) {
+  // Fills `response` with the status and headers of a parsed message head.
+  template <typename Fields>
+  static void CopyHead(const http::response_header<Fields>& head, HttpResponse& response) {
+    response.status = static_cast<int>(head.result_int());
+    for (const auto& field : head) {
+      response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+  }
+
+  // One streamed exchange: the request, the head, then a 2xx body piece by piece to `on_body`
+  // (any other status: the body buffered whole).
+  template <typename Stream>
+  asio::awaitable<ExchangeOutcome> StreamingExchangeOn(Stream& stream, Connection& conn, const ParsedUrl& url,
+                                                       const HttpRequest& req, http::verb verb,
+                                                       SteadyClock::time_point deadline,
+                                                       const BodyChunkHandler& on_body) {
+    ExchangeOutcome out;
+    const bool written = co_await WriteRequest(stream, conn, url, req, verb, deadline, out);
+    if (!written) co_return out;
+    const std::string timeout_text = "timed out after " + std::to_string(req.timeout_ms) + " ms waiting for " +
+                                     conn.key;
+    boost::system::error_code ec;
+
+    http::response_parser<http::buffer_body> parser;
+    parser.header_limit(kMaxResponseHeaderBytes);
+    parser.body_limit(req.max_response_body_bytes);
+    co_await http::async_read_header(stream, conn.buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == beast::error::timeout) {
+      out.result = Unavailable(timeout_text);
+      co_return out;
+    }
+    if (ec == http::error::header_limit) {
+      out.result = Error::Internal("response headers from " + conn.key + " are too large");
+      co_return out;
+    }
+    if (ec) {
+      out.stale = !parser.got_some();
+      out.result = Unavailable("reading the response from " + conn.key + " failed: " + ec.message());
+      co_return out;
+    }
+    HttpResponse response;
+    CopyHead(parser.get().base(), response);
+
+    if (response.status < 200 || response.status >= 300) {
+      // An error answer: read it whole (bounded), as Send does, so that the caller can parse it.
+      http::response_parser<http::string_body> whole(std::move(parser));
+      whole.body_limit(req.max_response_body_bytes);
+      co_await http::async_read(stream, conn.buffer, whole, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == beast::error::timeout) {
+        out.result = Unavailable(timeout_text);
+        co_return out;
+      }
+      if (ec == http::error::body_limit) {
+        out.result = Error::Internal("response from " + conn.key + " exceeds " +
+                                     std::to_string(req.max_response_body_bytes) + " bytes");
+        co_return out;
+      }
+      if (ec) {
+        out.result = Unavailable("reading the response from " + conn.key + " failed: " + ec.message());
+        co_return out;
+      }
+      response.body = std::move(whole.get().body());
+      out.keep_alive = whole.get().keep_alive();
+      out.result = std::move(response);
+      co_return out;
+    }
+
+    const int read_timeout_ms = req.read_timeout_ms > 0 ? req.read_timeout_ms : req.timeout_ms;
+    std::array<char, kStreamReadBytes> piece{};
+    // Bounded: every round consumes input and the body is limited to max_response_body_bytes
+    // (beyond it the parser fails with body_limit); each read waits at most read_timeout_ms.
+    while (!parser.is_done()) {
+      parser.get().body().data = piece.data();
+      parser.get().body().size = piece.size();
+      conn.lowest().expires_after(std::chrono::milliseconds(read_timeout_ms));
+      co_await http::async_read_some(stream, conn.buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == beast::error::timeout) {
+        out.result = Unavailable("timed out after " + std::to_string(read_timeout_ms) +
+                                 " ms waiting for more of the streamed response from " + conn.key);
+        co_return out;
+      }
+      if (ec == http::error::body_limit) {
+        out.result = Error::Internal("streamed response from " + conn.key + " exceeds " +
+                                     std::to_string(req.max_response_body_bytes) + " bytes");
+        co_return out;
+      }
+      if (ec) {
+        out.result = Unavailable("reading the streamed response from " + conn.key + " failed: " + ec.message());
+        co_return out;
+      }
+      const size_t n = piece.size() - parser.get().body().size;
+      if (n == 0) continue;
+      conn.lowest().expires_never();  // the handler's own time is not ours to limit
+      const bool more = co_await on_body(response, std::string_view(piece.data(), n));
+      if (!more) {
+        out.keep_alive = false;  // the rest of the body is unread: the connection is not reusable
+        out.result = std::move(response);
+        co_return out;
+      }
+    }
+    out.keep_alive = parser.get().keep_alive();
+    out.result = std::move(response);
+    co_return out;
+  }
+
+  // `on_body` null: Send; otherwise SendStreaming.
+  asio::awaitable<SendOutcome> DoSend(HttpRequest req, const BodyChunkHandler* on_body) {
     try {
       auto url = ParsedUrl::Parse(req.url);
       if (!url.ok()) co_return url.error();
       const http::verb verb = http::string_to_verb(req.method);
       if (verb == http::verb::unknown) co_return Error::Invalid("method", "unknown HTTP method " + req.method);
       req.timeout_ms = std::clamp(req.timeout_ms, 1, 24 * 3600 * 1000);
+      req.read_timeout_ms = std::clamp(req.read_timeout_ms, 0, 24 * 3600 * 1000);
       const auto deadline = SteadyClock::now() + std::chrono::milliseconds(req.timeout_ms);
       const std::string key = url->scheme + "://" + url->host + ":" + url->port;
 
@@ -354,7 +476,11 @@ struct HttpClient::Impl {
         }
         // (No co_await inside ?: — GCC 12 mis-destroys the temporaries of such expressions.)
         ExchangeOutcome out;
-        if (conn->tls) {
+        if (on_body != nullptr && conn->tls) {
+          out = co_await StreamingExchangeOn(*conn->tls, *conn, *url, req, verb, deadline, *on_body);
+        } else if (on_body != nullptr) {
+          out = co_await StreamingExchangeOn(*conn->plain, *conn, *url, req, verb, deadline, *on_body);
+        } else if (conn->tls) {
           out = co_await ExchangeOn(*conn->tls, *conn, *url, req, verb, deadline);
         } else {
           out = co_await ExchangeOn(*conn->plain, *conn, *url, req, verb, deadline);
@@ -380,7 +506,16 @@ HttpClient::~HttpClient() = default;
 
 asio::awaitable<Result<HttpResponse>> HttpClient::Send(HttpRequest request) {
   SendOutcome outcome =
-      co_await asio::co_spawn(impl_->strand, impl_->DoSend(std::move(request)), asio::use_awaitable);
+      co_await asio::co_spawn(impl_->strand, impl_->DoSend(std::move(request), nullptr), asio::use_awaitable);
+  if (auto* response = std::get_if<HttpResponse>(&outcome)) co_return std::move(*response);
+  co_return std::get<Error>(std::move(outcome));
+}
+
+asio::awaitable<Result<HttpResponse>> HttpClient::SendStreaming(HttpRequest request, BodyChunkHandler on_body) {
+  if (!on_body) co_return Error::Internal("http client: SendStreaming without a body handler");
+  // `on_body` lives in this frame, which outlives the spawned exchange (we await it).
+  SendOutcome outcome = co_await asio::co_spawn(impl_->strand, impl_->DoSend(std::move(request), &on_body),
+                                                asio::use_awaitable);
   if (auto* response = std::get_if<HttpResponse>(&outcome)) co_return std::move(*response);
   co_return std::get<Error>(std::move(outcome));
 }

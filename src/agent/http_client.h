@@ -1,5 +1,6 @@
 // A small asynchronous HTTP/1.1 client (Boost.Beast) for talking to model providers: one request,
-// one fully buffered response. http and https (TLS with SNI, certificate and host-name
+// one fully buffered response (Send), or one response whose 2xx body is handed out piece by piece
+// as it arrives (SendStreaming: server-sent events). http and https (TLS with SNI, certificate and host-name
 // verification against the system trust store). Every request has a deadline (timeout_ms) that
 // covers name resolution, connect, TLS handshake, writing and reading; the response body is
 // bounded (max_response_body_bytes). Idle keep-alive connections are pooled per host (bounded
@@ -17,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +52,10 @@ struct HttpRequest {
   std::string body;
   int timeout_ms = 60000;  // whole exchange, from resolve to the last body byte
   size_t max_response_body_bytes = 8u << 20;
+  // SendStreaming only: timeout_ms covers resolve to the response headers; after that each read
+  // of body bytes may wait at most this long (0: timeout_ms). Time spent in the body handler
+  // does not count.
+  int read_timeout_ms = 0;
 };
 
 struct HttpResponse {
@@ -59,6 +65,14 @@ struct HttpResponse {
   // The first header with this name (case-insensitive), or "" when absent.
   std::string Header(std::string_view name) const;
 };
+
+// Receives a streamed 2xx body piece by piece (`head` has the status and headers, no body).
+// Returns false to stop reading: the connection is then closed, not pooled. Awaited: it may do
+// slow I/O of its own (the next read waits for it). It runs on the client's internal strand,
+// one call at a time; what it touches must not be used concurrently by anyone else meanwhile
+// (the caller of SendStreaming is suspended until it returns, so the caller's own state is fine).
+using BodyChunkHandler =
+    std::function<boost::asio::awaitable<bool>(const HttpResponse& head, std::string_view bytes)>;
 
 struct HttpClientOptions {
   int max_idle_per_host = 4;      // idle keep-alive connections kept per scheme://host:port
@@ -77,6 +91,14 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   boost::asio::awaitable<Result<HttpResponse>> Send(HttpRequest request);
+
+  // Like Send, but the body of a 2xx response goes to `on_body` as it arrives (at most 16 KiB
+  // per call, max_response_body_bytes in total) and the returned response has an empty body;
+  // a non-2xx response is buffered whole, as Send does. An error after some body bytes were
+  // handed out is kUnavailable (timeout, peer closed) or kInternal (too large, malformed);
+  // only a failure before any response byte on a reused connection is retried.
+  boost::asio::awaitable<Result<HttpResponse>> SendStreaming(HttpRequest request,
+                                                             BodyChunkHandler on_body);
 
   // Idle connections currently pooled (all hosts); for tests and metrics.
   size_t IdleConnectionCount() const;

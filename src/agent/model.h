@@ -4,13 +4,18 @@
 // offline). The agent loop (agent/agent.h) drives a Model step by step.
 //
 // Complete() is a coroutine: a request waiting on a remote model holds no thread.
+// CompleteStreaming() is the same step with the answer's text handed out as it is produced (for
+// the streaming routes); the default implementation calls Complete() and hands out the finished
+// text line by line, so a model that cannot stream (LocalPlanner) needs nothing more.
 //
 // Thread-safety: a Model is shared by all requests; Complete() must be safe to call concurrently.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <utility>  // boost 1.74 awaitable.hpp uses std::exchange without it
@@ -94,6 +99,13 @@ struct ModelResponse {
   ModelUsage usage;
 };
 
+// Receives a piece of the answer's text as soon as the model produced it; the pieces concatenate
+// to ModelResponse::text. Returns false when the consumer is gone (the streaming client
+// disconnected): the model then stops reading its answer, returns what it has, and the caller
+// stops the run. The callback is awaited, so it may write to a socket; it is called sequentially,
+// never concurrently, from the coroutine running CompleteStreaming().
+using TextDeltaHandler = std::function<boost::asio::awaitable<bool>(std::string_view text_delta)>;
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -102,6 +114,27 @@ class Model {
   // Errors: kUnauthenticated (key rejected), kUnavailable (timeout, retries exhausted),
   // kInternal (malformed response).
   virtual boost::asio::awaitable<Result<ModelResponse>> Complete(const ModelRequest& request) = 0;
+
+  // Complete(), handing the text to `on_text` as it is produced. Same errors as Complete(); an
+  // error may come after some text was handed out. When `on_text` returns false the model stops
+  // early and returns the response so far (its text may be incomplete; the caller discards it).
+  // Default: Complete(), then the finished text in a few pieces (one per line).
+  virtual boost::asio::awaitable<Result<ModelResponse>> CompleteStreaming(
+      const ModelRequest& request, const TextDeltaHandler& on_text) {
+    Result<ModelResponse> response = co_await Complete(request);
+    if (!response.ok()) co_return response;
+    const std::string& text = response->text;
+    size_t start = 0;
+    while (start < text.size()) {  // bounded: `start` advances by at least one byte per round
+      size_t end = text.find('\n', start);
+      end = end == std::string::npos ? text.size() : end + 1;
+      const std::string_view piece = std::string_view(text).substr(start, end - start);
+      const bool more = co_await on_text(piece);
+      if (!more) break;
+      start = end;
+    }
+    co_return response;
+  }
 };
 
 }  // namespace billing

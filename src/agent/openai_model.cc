@@ -5,9 +5,16 @@
 #include <cmath>
 #include <ctime>
 #include <iomanip>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <utility>
+
+// GCC 12 with optimisation reports a false -Wmismatched-new-delete on Boost 1.74's coroutine
+// frames (awaitable_frame_base's own operator new/delete pair); there is no real mismatch.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -337,63 +344,93 @@ Result<ModelResponse> OpenAiModel::ParseResponseBody(const std::string& body, co
   return out;
 }
 
+namespace {
+
+// What a failed attempt means: stop with `final_error`, or retry (after `server_wait_ms` when
+// the server asked for a wait).
+struct AttemptFailure {
+  std::optional<Error> final_error;
+  std::string last_failure;
+  int64_t server_wait_ms = -1;
+};
+
+AttemptFailure ClassifyTransportError(const Error& e, const std::string& base_url) {
+  AttemptFailure out;
+  if (e.code == ErrorCode::kInvalidArgument) {
+    out.final_error = Error::Internal("OPENAI_BASE_URL is not usable (" + base_url + "): " + e.message);
+  } else if (e.code != ErrorCode::kUnavailable) {
+    out.final_error = e;  // e.g. response too large: retrying won't help
+  } else {
+    out.last_failure = e.message;
+  }
+  return out;
+}
+
+AttemptFailure ClassifyStatus(const HttpResponse& res, const std::string& api_key) {
+  AttemptFailure out;
+  const ProviderError pe = ExtractProviderError(res.body);
+  const std::string provider_message = Truncate(Redact(pe.message, api_key), kMaxProviderMessageChars);
+  const std::string status_text = "(HTTP " + std::to_string(res.status) + "): " + provider_message;
+  if (res.status == 401 || res.status == 403) {
+    out.final_error = Error{ErrorCode::kUnauthenticated, "OpenAI rejected the API key " + status_text, {}};
+    return out;
+  }
+  if (res.status == 429 && (pe.code == "insufficient_quota" || pe.type == "insufficient_quota")) {
+    out.final_error = Error{ErrorCode::kUnavailable, "OpenAI quota exhausted " + status_text, {}};
+    return out;
+  }
+  const bool retryable = res.status == 408 || res.status == 409 || res.status == 429 || res.status >= 500;
+  if (!retryable) {
+    if (res.status >= 400) {
+      out.final_error = Error::Invalid("", "OpenAI rejected the request " + status_text);
+    } else {
+      out.final_error = Error{ErrorCode::kUnavailable, "OpenAI answered with an unexpected status " + status_text, {}};
+    }
+    return out;
+  }
+  out.last_failure = "HTTP " + std::to_string(res.status) + ": " + provider_message;
+  out.server_wait_ms = ParseRetryAfterMs(res);
+  return out;
+}
+
+}  // namespace
+
+HttpRequest OpenAiModel::MakeHttpRequest(const json& body, bool stream) const {
+  HttpRequest http_request;
+  http_request.method = "POST";
+  http_request.url = endpoint_url_;
+  http_request.headers = {{"Content-Type", "application/json"},
+                          {"Accept", stream ? "text/event-stream" : "application/json"}};
+  if (!options_.api_key.empty()) http_request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+  http_request.body = DumpJson(body);
+  http_request.timeout_ms = options_.timeout_ms;
+  http_request.read_timeout_ms = options_.timeout_ms;
+  http_request.max_response_body_bytes = options_.max_response_bytes;
+  return http_request;
+}
+
 asio::awaitable<Result<ModelResponse>> OpenAiModel::Complete(const ModelRequest& request) {
   try {
     auto body = BuildRequestBody(request);
     if (!body.ok()) co_return body.error();
-
-    HttpRequest http_request;
-    http_request.method = "POST";
-    http_request.url = endpoint_url_;
-    http_request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
-    if (!options_.api_key.empty()) http_request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
-    http_request.body = DumpJson(*body);
-    http_request.timeout_ms = options_.timeout_ms;
-    http_request.max_response_body_bytes = options_.max_response_bytes;
+    const HttpRequest http_request = MakeHttpRequest(*body, /*stream=*/false);
 
     const int attempts = options_.max_retries + 1;
     std::string last_failure;
     for (int attempt = 1; attempt <= attempts; ++attempt) {
       auto sent = co_await http_->Send(http_request);
-      int64_t server_wait_ms = -1;
+      AttemptFailure failure;
       if (!sent.ok()) {
-        const Error& e = sent.error();
-        if (e.code == ErrorCode::kInvalidArgument) {
-          co_return Error::Internal("OPENAI_BASE_URL is not usable (" + options_.base_url + "): " + e.message);
-        }
-        if (e.code != ErrorCode::kUnavailable) co_return e;  // e.g. response too large: retrying won't help
-        last_failure = e.message;
+        failure = ClassifyTransportError(sent.error(), options_.base_url);
       } else {
         const HttpResponse& res = *sent;
         if (res.status >= 200 && res.status < 300) co_return ParseResponseBody(res.body, options_.model);
-        const ProviderError pe = ExtractProviderError(res.body);
-        const std::string provider_message =
-            Truncate(Redact(pe.message, options_.api_key), kMaxProviderMessageChars);
-        const std::string status_text = "(HTTP " + std::to_string(res.status) + "): " + provider_message;
-        if (res.status == 401 || res.status == 403) {
-          co_return Error{ErrorCode::kUnauthenticated, "OpenAI rejected the API key " + status_text, {}};
-        }
-        if (res.status == 429 && (pe.code == "insufficient_quota" || pe.type == "insufficient_quota")) {
-          co_return Error{ErrorCode::kUnavailable, "OpenAI quota exhausted " + status_text, {}};
-        }
-        const bool retryable = res.status == 408 || res.status == 409 || res.status == 429 || res.status >= 500;
-        if (!retryable) {
-          if (res.status >= 400) co_return Error::Invalid("", "OpenAI rejected the request " + status_text);
-          co_return Error{ErrorCode::kUnavailable, "OpenAI answered with an unexpected status " + status_text, {}};
-        }
-        last_failure = "HTTP " + std::to_string(res.status) + ": " + provider_message;
-        server_wait_ms = ParseRetryAfterMs(res);
+        failure = ClassifyStatus(res, options_.api_key);
       }
+      if (failure.final_error) co_return *failure.final_error;
+      last_failure = failure.last_failure;
       if (attempt == attempts) break;
-
-      int wait_ms = JitteredBackoffMs(attempt - 1, options_.initial_backoff_ms, options_.max_backoff_ms);
-      if (server_wait_ms >= 0) wait_ms = static_cast<int>(std::min<int64_t>(server_wait_ms, options_.max_retry_after_ms));
-      spdlog::warn("openai: attempt {}/{} to {} failed ({}); retrying in {} ms", attempt, attempts, endpoint_url_,
-                   last_failure, wait_ms);
-      asio::steady_timer timer(co_await asio::this_coro::executor);
-      timer.expires_after(std::chrono::milliseconds(wait_ms));
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await WaitBeforeRetry(attempt, attempts, failure.server_wait_ms, last_failure);
     }
     spdlog::error("openai: giving up after {} attempt(s): {}", attempts, last_failure);
     co_return Error{ErrorCode::kUnavailable,
@@ -403,6 +440,307 @@ asio::awaitable<Result<ModelResponse>> OpenAiModel::Complete(const ModelRequest&
   } catch (const std::exception& e) {
     co_return Error::Internal(std::string("OpenAI model: ") + e.what());
   }
+}
+
+asio::awaitable<void> OpenAiModel::WaitBeforeRetry(int attempt, int attempts, int64_t server_wait_ms,
+                                                   const std::string& last_failure) const {
+  int wait_ms = JitteredBackoffMs(attempt - 1, options_.initial_backoff_ms, options_.max_backoff_ms);
+  if (server_wait_ms >= 0) wait_ms = static_cast<int>(std::min<int64_t>(server_wait_ms, options_.max_retry_after_ms));
+  spdlog::warn("openai: attempt {}/{} to {} failed ({}); retrying in {} ms", attempt, attempts, endpoint_url_,
+               last_failure, wait_ms);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(std::chrono::milliseconds(wait_ms));
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// ---- streaming ----
+
+// One streamed attempt's state, shared by CompleteStreaming and the body handler.
+struct OpenAiModel::StreamState {
+  explicit StreamState(const std::string& model, const TextDeltaHandler& handler)
+      : accumulator(model), on_text(handler) {}
+  ChatCompletionStreamAccumulator accumulator;
+  const TextDeltaHandler& on_text;
+  bool decided = false;      // content type looked at
+  bool plain_json = false;   // the server ignored "stream": a whole chat.completion body
+  std::string json_body;     // plain_json: the body so far (bounded by the HTTP client)
+  bool emitted = false;      // some text went to on_text
+  bool stopped = false;      // on_text returned false
+  std::optional<Error> error;  // the stream was unreadable
+};
+
+asio::awaitable<bool> OpenAiModel::OnStreamBytes(StreamState& state, const HttpResponse& head,
+                                                 std::string_view bytes) {
+  if (!state.decided) {
+    state.decided = true;
+    std::string type = head.Header("content-type");
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    state.plain_json = type.find("application/json") != std::string::npos;
+  }
+  if (state.plain_json) {
+    state.json_body.append(bytes.data(), bytes.size());
+    co_return true;
+  }
+  std::vector<std::string> deltas;
+  Status fed = state.accumulator.Feed(bytes, &deltas);
+  for (const std::string& delta : deltas) {
+    state.emitted = true;
+    const bool more = co_await state.on_text(delta);
+    if (!more) {
+      state.stopped = true;
+      co_return false;
+    }
+  }
+  if (!fed.ok()) {
+    state.error = fed.error();
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<Result<ModelResponse>> OpenAiModel::CompleteStreaming(const ModelRequest& request,
+                                                                       const TextDeltaHandler& on_text) {
+  try {
+    auto body = BuildRequestBody(request);
+    if (!body.ok()) co_return body.error();
+    (*body)["stream"] = true;
+    (*body)["stream_options"] = {{"include_usage", true}};
+    const HttpRequest http_request = MakeHttpRequest(*body, /*stream=*/true);
+
+    const int attempts = options_.max_retries + 1;
+    std::string last_failure;
+    for (int attempt = 1; attempt <= attempts; ++attempt) {
+      StreamState state(options_.model, on_text);
+      BodyChunkHandler handler = [&state](const HttpResponse& head, std::string_view bytes) {
+        return OnStreamBytes(state, head, bytes);
+      };
+      auto sent = co_await http_->SendStreaming(http_request, std::move(handler));
+      AttemptFailure failure;
+      if (!sent.ok()) {
+        if (state.emitted) {  // part of the answer is out: a retry would repeat it
+          spdlog::warn("openai: the streamed answer broke off: {}", sent.error().message);
+          co_return sent.error();
+        }
+        failure = ClassifyTransportError(sent.error(), options_.base_url);
+      } else if (sent->status >= 200 && sent->status < 300) {
+        if (state.stopped) {
+          std::vector<std::string> ignored;
+          Result<ModelResponse> partial = state.accumulator.Finish(&ignored);
+          if (partial.ok()) co_return partial;
+          co_return ModelResponse{};
+        }
+        if (state.error) co_return *state.error;
+        if (state.plain_json) {
+          Result<ModelResponse> whole = ParseResponseBody(state.json_body, options_.model);
+          if (whole.ok() && !whole->text.empty()) {
+            const std::string_view text = whole->text;
+            const bool more = co_await on_text(text);
+            (void)more;
+          }
+          co_return whole;
+        }
+        std::vector<std::string> deltas;
+        Result<ModelResponse> response = state.accumulator.Finish(&deltas);
+        for (const std::string& delta : deltas) {
+          const bool more = co_await on_text(delta);
+          if (!more) break;
+        }
+        if (!response.ok()) co_return response.error();
+        if (!state.accumulator.done() && !state.accumulator.finished()) {
+          co_return Error{ErrorCode::kUnavailable, "OpenAI's streamed answer ended before it was complete", {}};
+        }
+        co_return response;
+      } else {
+        failure = ClassifyStatus(*sent, options_.api_key);
+      }
+      if (failure.final_error) co_return *failure.final_error;
+      last_failure = failure.last_failure;
+      if (attempt == attempts) break;
+      co_await WaitBeforeRetry(attempt, attempts, failure.server_wait_ms, last_failure);
+    }
+    spdlog::error("openai: giving up after {} attempt(s): {}", attempts, last_failure);
+    co_return Error{ErrorCode::kUnavailable,
+                    "OpenAI did not answer successfully after " + std::to_string(attempts) +
+                        " attempt(s): " + last_failure,
+                    {}};
+  } catch (const std::exception& e) {
+    co_return Error::Internal(std::string("OpenAI model: ") + e.what());
+  }
+}
+
+// ---- ChatCompletionStreamAccumulator ----
+
+Status ChatCompletionStreamAccumulator::Feed(std::string_view bytes, std::vector<std::string>* text_deltas) {
+  for (char c : bytes) {
+    if (c == '\n' && saw_cr_) {  // the second half of a "\r\n"
+      saw_cr_ = false;
+      continue;
+    }
+    saw_cr_ = c == '\r';
+    if (c == '\n' || c == '\r') {
+      Status handled = HandleLine(line_, text_deltas);
+      line_.clear();
+      if (!handled.ok()) return handled;
+      continue;
+    }
+    if (line_.size() >= max_line_bytes_) {
+      return Error::Internal("OpenAI's streamed answer has a line longer than " +
+                             std::to_string(max_line_bytes_) + " bytes");
+    }
+    line_ += c;
+  }
+  return OkStatus();
+}
+
+Status ChatCompletionStreamAccumulator::HandleLine(std::string_view line, std::vector<std::string>* text_deltas) {
+  if (line.empty()) return HandleEvent(text_deltas);  // a blank line ends the event
+  if (line.front() == ':') return OkStatus();          // a comment (keep-alive)
+  const size_t colon = line.find(':');
+  const std::string_view field = line.substr(0, colon);
+  std::string_view value = colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
+  if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (field != "data") return OkStatus();  // event:, id:, retry: carry nothing we need
+  if (data_.size() + value.size() > max_line_bytes_) {
+    return Error::Internal("OpenAI's streamed answer has an event longer than " +
+                           std::to_string(max_line_bytes_) + " bytes");
+  }
+  if (!data_.empty()) data_ += '\n';
+  data_.append(value.data(), value.size());
+  return OkStatus();
+}
+
+Status ChatCompletionStreamAccumulator::HandleEvent(std::vector<std::string>* text_deltas) {
+  if (data_.empty()) return OkStatus();
+  std::string data = std::move(data_);
+  data_.clear();
+  if (data == "[DONE]") {
+    done_ = true;
+    return OkStatus();
+  }
+  if (done_) return OkStatus();  // nothing counts after [DONE]
+  json chunk = json::parse(data, nullptr, false);
+  if (chunk.is_discarded() || !chunk.is_object()) {
+    return Error::Internal("OpenAI's streamed answer has an event that is not a JSON object");
+  }
+  return HandleChunk(chunk, text_deltas);
+}
+
+Status ChatCompletionStreamAccumulator::HandleChunk(const json& chunk, std::vector<std::string>* text_deltas) {
+  if (auto err = chunk.find("error"); err != chunk.end() && !err->is_null()) {
+    return Error{ErrorCode::kUnavailable,
+                 "OpenAI reported an error while streaming: " +
+                     Truncate(ExtractProviderError(chunk.dump()).message, kMaxProviderMessageChars),
+                 {}};
+  }
+  if (id_.empty()) {
+    if (auto id = chunk.find("id"); id != chunk.end() && id->is_string()) id_ = id->get<std::string>();
+  }
+  if (model_.empty()) {
+    if (auto model = chunk.find("model"); model != chunk.end() && model->is_string()) {
+      model_ = model->get<std::string>();
+    }
+  }
+  if (auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object()) {
+    if (auto v = usage->find("prompt_tokens"); v != usage->end() && v->is_number_integer()) {
+      usage_.input_tokens = v->get<int64_t>();
+    }
+    if (auto v = usage->find("completion_tokens"); v != usage->end() && v->is_number_integer()) {
+      usage_.output_tokens = v->get<int64_t>();
+    }
+  }
+  auto choices = chunk.find("choices");
+  if (choices == chunk.end() || !choices->is_array()) return OkStatus();  // e.g. the usage chunk
+  for (const json& choice : *choices) {
+    if (!choice.is_object()) continue;
+    if (auto index = choice.find("index"); index != choice.end() && index->is_number_integer() &&
+                                           index->get<int64_t>() != 0) {
+      continue;  // n > 1: only the first choice is used, as in the non-streaming path
+    }
+    if (auto reason = choice.find("finish_reason"); reason != choice.end() && reason->is_string()) {
+      finish_reason_ = *reason;
+    }
+    auto delta = choice.find("delta");
+    if (delta == choice.end() || !delta->is_object()) continue;
+    for (const char* key : {"content", "refusal"}) {
+      auto content = delta->find(key);
+      if (content == delta->end()) continue;
+      std::string piece = ContentText(*content);
+      if (piece.empty()) continue;
+      text_ += piece;
+      if (text_deltas != nullptr) text_deltas->push_back(std::move(piece));
+    }
+    auto calls = delta->find("tool_calls");
+    if (calls == delta->end() || !calls->is_array()) continue;
+    for (const json& call : *calls) {
+      if (!call.is_object()) continue;
+      size_t index = calls_.empty() ? 0 : calls_.size() - 1;
+      if (auto i = call.find("index"); i != call.end() && i->is_number_integer()) {
+        const int64_t value = i->get<int64_t>();
+        if (value < 0 || value >= static_cast<int64_t>(kMaxToolCallsPerReply)) {
+          return Error::Internal("OpenAI's streamed answer has a tool call index out of range");
+        }
+        index = static_cast<size_t>(value);
+      }
+      if (calls_.size() <= index) calls_.resize(index + 1);
+      PartialCall& partial = calls_[index];
+      if (auto id = call.find("id"); id != call.end() && id->is_string() && partial.id.empty()) {
+        partial.id = id->get<std::string>();
+      }
+      auto fn = call.find("function");
+      if (fn == call.end() || !fn->is_object()) continue;
+      if (auto name = fn->find("name"); name != fn->end() && name->is_string() && partial.name.empty()) {
+        partial.name = name->get<std::string>();
+      }
+      if (auto args = fn->find("arguments"); args != fn->end()) {
+        if (args->is_string()) {
+          partial.arguments += args->get<std::string>();
+        } else if (args->is_object()) {
+          partial.arguments += DumpJson(*args);
+        }
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Result<ModelResponse> ChatCompletionStreamAccumulator::Finish(std::vector<std::string>* text_deltas) {
+  if (!line_.empty()) {  // a last line without its newline
+    Status handled = HandleLine(line_, text_deltas);
+    line_.clear();
+    if (!handled.ok()) return handled.error();
+  }
+  Status handled = HandleEvent(text_deltas);  // a last event without its blank line
+  if (!handled.ok()) return handled.error();
+
+  ModelResponse out;
+  out.id = id_;
+  out.model_id = model_.empty() ? default_model_ : model_;
+  out.text = text_;
+  out.usage = usage_;
+  size_t index = 0;
+  for (const PartialCall& partial : calls_) {
+    ++index;
+    if (partial.name.empty()) continue;  // a gap in the indexes, or a call without a name
+    ToolCall call;
+    call.id = partial.id.empty() ? "call_" + out.id + "_" + std::to_string(index) : partial.id;
+    call.name = partial.name;
+    if (partial.arguments.empty()) {
+      call.args = json::object();
+    } else {
+      json parsed = json::parse(partial.arguments, nullptr, false);
+      if (!parsed.is_discarded() && parsed.is_object()) {
+        call.args = std::move(parsed);
+      } else {
+        call.raw_args = partial.arguments;
+        call.args = nullptr;
+      }
+    }
+    out.tool_calls.push_back(std::move(call));
+  }
+  out.finish_reason = MapFinishReason(finish_reason_, !out.tool_calls.empty());
+  return out;
 }
 
 }  // namespace billing

@@ -9,6 +9,13 @@
 // parsed back into ModelResponse; tool-call arguments that are not a JSON object are kept verbatim
 // in raw_args with args = null so that the agent can report a validation error to the model.
 //
+// Streaming (CompleteStreaming): the same request with "stream": true and
+// "stream_options": {"include_usage": true}; the reply's server-sent events (chat.completion.chunk,
+// then "data: [DONE]") are read as they arrive, text deltas are handed to the caller at once and
+// tool calls are assembled from their argument fragments (tool_calls[index].function.arguments).
+// A server that ignores "stream" and answers with a plain chat.completion is accepted too. Retries
+// as below, but only while no text has been handed out; a failure after that is returned.
+//
 // Failures: 429 (except an exhausted quota), 408, 409, 5xx, connect errors and timeouts are retried
 // up to max_retries times with exponential backoff and jitter (Retry-After / retry-after-ms
 // honoured, capped at max_retry_after_ms); waits use a steady timer, never a sleeping thread.
@@ -21,7 +28,9 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -49,6 +58,53 @@ struct OpenAiOptions {
   std::string max_tokens_field;
 };
 
+// Assembles a streamed Chat Completions reply from its raw body bytes (server-sent events of
+// chat.completion.chunk objects, ended by "data: [DONE]"). Bounded: an event line longer than
+// max_line_bytes, more than 128 tool calls, or an {"error":…} event is an error.
+//
+// Thread-safety: a plain value used by one coroutine at a time.
+class ChatCompletionStreamAccumulator {
+ public:
+  explicit ChatCompletionStreamAccumulator(std::string default_model, size_t max_line_bytes = 1u << 20)
+      : default_model_(std::move(default_model)), max_line_bytes_(max_line_bytes) {}
+
+  // Consumes `bytes` (any split: partial lines are kept until complete) and appends the text
+  // deltas of the complete events to *text_deltas, in order. Errors: kInternal (malformed event,
+  // line too long), kUnavailable (the provider sent an error event).
+  Status Feed(std::string_view bytes, std::vector<std::string>* text_deltas);
+  // True once "data: [DONE]" was seen.
+  bool done() const { return done_; }
+  // True once any chunk had a finish_reason.
+  bool finished() const { return !finish_reason_.is_null(); }
+  // The assembled reply. Call after the body ended (a final event without its blank line is
+  // still parsed; its text deltas go to *text_deltas when given).
+  Result<ModelResponse> Finish(std::vector<std::string>* text_deltas = nullptr);
+
+ private:
+  Status HandleLine(std::string_view line, std::vector<std::string>* text_deltas);
+  Status HandleEvent(std::vector<std::string>* text_deltas);
+  Status HandleChunk(const nlohmann::json& chunk, std::vector<std::string>* text_deltas);
+
+  struct PartialCall {
+    std::string id;
+    std::string name;
+    std::string arguments;
+  };
+
+  std::string default_model_;
+  size_t max_line_bytes_;
+  std::string line_;   // the incomplete line so far
+  std::string data_;   // data lines of the current event
+  bool saw_cr_ = false;  // the last byte was '\r' (a following '\n' belongs to it)
+  bool done_ = false;
+  std::string id_;
+  std::string model_;
+  std::string text_;
+  std::vector<PartialCall> calls_;  // by tool_calls[].index
+  nlohmann::json finish_reason_;
+  ModelUsage usage_;
+};
+
 class OpenAiModel final : public Model {
  public:
   OpenAiModel(boost::asio::any_io_executor executor, OpenAiOptions options);
@@ -60,6 +116,8 @@ class OpenAiModel final : public Model {
   const std::string& endpoint_url() const { return endpoint_url_; }  // .../chat/completions
 
   boost::asio::awaitable<Result<ModelResponse>> Complete(const ModelRequest& request) override;
+  boost::asio::awaitable<Result<ModelResponse>> CompleteStreaming(const ModelRequest& request,
+                                                                  const TextDeltaHandler& on_text) override;
 
   // The Chat Completions request body for `request` (exposed for tests).
   // kInvalidArgument when tool_choice has an unknown shape.
@@ -69,6 +127,13 @@ class OpenAiModel final : public Model {
   static Result<ModelResponse> ParseResponseBody(const std::string& body, const std::string& default_model);
 
  private:
+  struct StreamState;
+  static boost::asio::awaitable<bool> OnStreamBytes(StreamState& state, const HttpResponse& head,
+                                                    std::string_view bytes);
+  HttpRequest MakeHttpRequest(const nlohmann::json& body, bool stream) const;
+  boost::asio::awaitable<void> WaitBeforeRetry(int attempt, int attempts, int64_t server_wait_ms,
+                                               const std::string& last_failure) const;
+
   OpenAiOptions options_;
   std::string endpoint_url_;
   std::string max_tokens_field_;

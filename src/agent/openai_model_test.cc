@@ -411,6 +411,209 @@ TEST_F(OpenAiModelTest, ConcurrentCallsFromSeveralThreads) {
   EXPECT_LE(server_.connection_count(), static_cast<size_t>(kCalls));
 }
 
+// ---- streaming ----
+
+struct DeltaLog {
+  std::vector<std::string> deltas;
+  std::vector<size_t> completed_streams;  // the fake's finished streams when each delta arrived
+  int stop_after = -1;                    // > 0: answer false on that delta (client gone)
+};
+
+asio::awaitable<bool> RecordDelta(DeltaLog& log, const FakeOpenAiServer& server, std::string text) {
+  log.deltas.push_back(std::move(text));
+  log.completed_streams.push_back(server.streams_completed());
+  co_return log.stop_after <= 0 || static_cast<int>(log.deltas.size()) < log.stop_after;
+}
+
+class OpenAiStreamingTest : public OpenAiModelTest {
+ protected:
+  Result<ModelResponse> Stream(OpenAiModel& model, const ModelRequest& request, DeltaLog& log) {
+    const TextDeltaHandler handler = [&log, this](std::string_view text) {
+      return RecordDelta(log, server_, std::string(text));
+    };
+    return RunSync(io_, model.CompleteStreaming(request, handler));
+  }
+};
+
+TEST_F(OpenAiStreamingTest, TextDeltasArriveBeforeTheAnswerEnds) {
+  const std::vector<std::string> pieces = {"Hello ", "from ", "the ", "stream."};
+  server_.Enqueue(ScriptedReply::StreamText(pieces, /*chunk_delay_ms=*/100));
+  OpenAiModel model(io_, Options());
+  DeltaLog log;
+  const auto started = std::chrono::steady_clock::now();
+  auto r = Stream(model, UserRequest("hi"), log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(log.deltas, pieces);
+  ASSERT_EQ(log.completed_streams.size(), pieces.size());
+  EXPECT_EQ(log.completed_streams.front(), 0u) << "the first delta came while the fake was still sending";
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(300));
+  EXPECT_EQ(r->text, "Hello from the stream.");
+  EXPECT_EQ(r->finish_reason, "stop");
+  EXPECT_TRUE(r->tool_calls.empty());
+  EXPECT_EQ(r->usage.input_tokens, 12);
+  EXPECT_EQ(r->usage.output_tokens, 7);
+  EXPECT_EQ(r->model_id, "gpt-4o-mini");
+  EXPECT_EQ(r->id.rfind("chatcmpl-", 0), 0u);
+  ASSERT_EQ(server_.request_count(), 1u);
+  const json body = server_.requests()[0].json;
+  EXPECT_EQ(body["stream"], true);
+  EXPECT_EQ(body["stream_options"], (json{{"include_usage", true}}));
+  EXPECT_EQ(server_.streams_completed(), 1u);
+}
+
+TEST_F(OpenAiStreamingTest, ToolCallsAreAssembledFromArgumentFragments) {
+  server_.Enqueue(ScriptedReply::StreamToolCalls(
+      {{"call_a", "getCustomerTool", R"({"customerId":"CUST-001","note":"héllo"})"},
+       {"call_b", "manageInvoicesTool", R"({"action":"list"})"},
+       {"call_c", "getCustomerTool", R"({"customerId": )"}},
+      {"Looking ", "that up. "}, /*fragment_bytes=*/3));
+  OpenAiModel model(io_, Options());
+  ModelRequest request = UserRequest("look up CUST-001");
+  request.tools.push_back(CustomerTool());
+  DeltaLog log;
+  auto r = Stream(model, request, log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(log.deltas, (std::vector<std::string>{"Looking ", "that up. "}));
+  EXPECT_EQ(r->text, "Looking that up. ");
+  EXPECT_EQ(r->finish_reason, "tool-calls");
+  ASSERT_EQ(r->tool_calls.size(), 3u);
+  EXPECT_EQ(r->tool_calls[0].id, "call_a");
+  EXPECT_EQ(r->tool_calls[0].name, "getCustomerTool");
+  EXPECT_EQ(r->tool_calls[0].args, (json{{"customerId", "CUST-001"}, {"note", "héllo"}}));
+  EXPECT_EQ(r->tool_calls[1].id, "call_b");
+  EXPECT_EQ(r->tool_calls[1].args, (json{{"action", "list"}}));
+  EXPECT_TRUE(r->tool_calls[2].args.is_null());
+  EXPECT_EQ(r->tool_calls[2].raw_args, R"({"customerId": )");
+}
+
+TEST_F(OpenAiStreamingTest, ConsumerGoneStopsReading) {
+  server_.Enqueue(ScriptedReply::StreamText({"a ", "b ", "c ", "d ", "e ", "f "}, /*chunk_delay_ms=*/100));
+  OpenAiModel model(io_, Options());
+  DeltaLog log;
+  log.stop_after = 2;
+  const auto started = std::chrono::steady_clock::now();
+  auto r = Stream(model, UserRequest("hi"), log);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(450));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(log.deltas.size(), 2u);
+  // The connection was dropped: the fake's next writes fail.
+  for (int i = 0; i < 300 && server_.streams_aborted() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server_.streams_aborted(), 1u);
+  EXPECT_EQ(server_.streams_completed(), 0u);
+}
+
+TEST_F(OpenAiStreamingTest, ServerThatIgnoresStreamIsAccepted) {
+  ScriptedReply whole = ScriptedReply::Text("All at once.");
+  whole.send_as_is = true;
+  server_.Enqueue(whole);
+  OpenAiModel model(io_, Options());
+  DeltaLog log;
+  auto r = Stream(model, UserRequest("hi"), log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(log.deltas, (std::vector<std::string>{"All at once."}));
+  EXPECT_EQ(r->text, "All at once.");
+}
+
+TEST_F(OpenAiStreamingTest, ErrorsBeforeTheStreamAreRetriedOrReported) {
+  server_.Enqueue(ScriptedReply::Error(500, "The server had an error", "server_error"));
+  server_.Enqueue(ScriptedReply::StreamText({"ok"}));
+  OpenAiModel model(io_, Options());
+  DeltaLog log;
+  auto r = Stream(model, UserRequest("hi"), log);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->text, "ok");
+  EXPECT_EQ(server_.request_count(), 2u);
+
+  OpenAiOptions bad = Options();
+  bad.api_key = "sk-wrong-key-123456";
+  OpenAiModel rejected(io_, bad);
+  DeltaLog none;
+  auto e = Stream(rejected, UserRequest("hi"), none);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(e.error().message.find("wrong-key"), std::string::npos) << e.error().message;
+  EXPECT_TRUE(none.deltas.empty());
+}
+
+TEST_F(OpenAiStreamingTest, ProviderErrorAfterTextIsNotRetried) {
+  ScriptedReply reply = ScriptedReply::StreamText({"Partial ", "answer"});
+  reply.stream_events.resize(2);  // role, "Partial "
+  reply.stream_events.push_back(R"({"error":{"message":"overloaded","type":"server_error"}})");
+  server_.Enqueue(reply);
+  OpenAiModel model(io_, Options());
+  DeltaLog log;
+  auto r = Stream(model, UserRequest("hi"), log);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(r.error().message.find("overloaded"), std::string::npos) << r.error().message;
+  EXPECT_EQ(log.deltas, (std::vector<std::string>{"Partial "}));
+  EXPECT_EQ(server_.request_count(), 1u);
+}
+
+TEST(ChatCompletionStreamAccumulatorTest, AnySplitCrLfCommentsAndDone) {
+  const std::string body =
+      ": keep-alive\r\n\r\n"
+      "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\r\n\r\n"
+      "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi \\u00e9\"}}]}\r\n\r\n"
+      "event: ignored\n"
+      "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":\"t\",\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n"
+      "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\":1}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n"
+      "data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n"
+      "data: [DONE]\n\n";
+  for (size_t step : {size_t{1}, size_t{2}, size_t{7}, body.size()}) {
+    ChatCompletionStreamAccumulator acc("default-model");
+    std::vector<std::string> deltas;
+    for (size_t at = 0; at < body.size(); at += step) {
+      ASSERT_TRUE(acc.Feed(std::string_view(body).substr(at, step), &deltas).ok()) << step;
+    }
+    EXPECT_TRUE(acc.done());
+    auto r = acc.Finish();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(deltas, (std::vector<std::string>{"Hi \xc3\xa9"})) << step;
+    EXPECT_EQ(r->text, "Hi \xc3\xa9");
+    EXPECT_EQ(r->id, "c1");
+    EXPECT_EQ(r->model_id, "m");
+    ASSERT_EQ(r->tool_calls.size(), 1u);
+    EXPECT_EQ(r->tool_calls[0].args, (json{{"a", 1}}));
+    EXPECT_EQ(r->finish_reason, "tool-calls");
+    EXPECT_EQ(r->usage.input_tokens, 3);
+    EXPECT_EQ(r->usage.output_tokens, 4);
+  }
+}
+
+TEST(ChatCompletionStreamAccumulatorTest, BadInputIsAnErrorNotACrash) {
+  {
+    ChatCompletionStreamAccumulator acc("m");
+    std::vector<std::string> deltas;
+    EXPECT_FALSE(acc.Feed("data: {not json\n\n", &deltas).ok());
+  }
+  {
+    ChatCompletionStreamAccumulator acc("m", /*max_line_bytes=*/64);
+    std::vector<std::string> deltas;
+    EXPECT_FALSE(acc.Feed("data: " + std::string(100, 'x'), &deltas).ok());
+  }
+  {
+    ChatCompletionStreamAccumulator acc("m");
+    std::vector<std::string> deltas;
+    Status s = acc.Feed("data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":100000}]}}]}\n\n", &deltas);
+    EXPECT_FALSE(s.ok());
+  }
+  {
+    // No trailing blank line and no [DONE]: the last event still counts.
+    ChatCompletionStreamAccumulator acc("m");
+    std::vector<std::string> deltas;
+    ASSERT_TRUE(acc.Feed("data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}", &deltas).ok());
+    EXPECT_TRUE(deltas.empty());
+    auto r = acc.Finish(&deltas);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(deltas, (std::vector<std::string>{"x"}));
+    EXPECT_TRUE(acc.finished());
+    EXPECT_FALSE(acc.done());
+  }
+}
+
 TEST(OpenAiRequestBodyTest, ToolChoiceAndModelSettingsMapping) {
   asio::io_context io;
   OpenAiOptions o;

@@ -20,6 +20,7 @@
 #include "http/json_body.h"
 #include "http/json_writer.h"
 #include "http/messages.h"
+#include "http/stream_events.h"
 
 namespace billing::http {
 namespace {
@@ -33,6 +34,7 @@ constexpr size_t kMaxRunIdBytes = 128;
 constexpr size_t kMaxActorUidBytes = 256;
 constexpr size_t kMaxPathSegments = 8;
 constexpr size_t kMaxIdInMessageBytes = 200;
+constexpr size_t kMaxThreadIdBytes = 256;
 
 constexpr std::string_view kWelcomeHtml =
     "<!doctype html><html><head><title>Billing Agent API</title></head><body>"
@@ -181,6 +183,235 @@ Result<const json*> OptionalMember(const json& body, const char* key) {
   return &*it;
 }
 
+// A thread/resource id: a non-empty string of at most kMaxThreadIdBytes, else "" (ignored:
+// memory is optional, so a malformed id does not fail the run).
+std::string IdString(const json* value) {
+  if (value == nullptr || !value->is_string()) return {};
+  const std::string& text = value->get_ref<const std::string&>();
+  return text.size() <= kMaxThreadIdBytes ? text : std::string();
+}
+
+const json* Member(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// The streamed-response sinks below write through a ResponseStream; a failed write means the
+// client is gone, after which nothing more is written and the run is told to stop.
+// (Style: every co_await is its own statement with named arguments, never inside a condition or
+// next to temporaries; GCC 12 mis-destroys temporaries of such expressions.)
+class StreamWriter {
+ public:
+  explicit StreamWriter(ResponseStream& stream) : stream_(stream) {}
+  boost::asio::awaitable<bool> Send(std::string item) {
+    if (gone_) co_return false;
+    Status written = co_await stream_.Write(item);
+    if (!written.ok()) {
+      gone_ = true;
+      spdlog::info("stream: the client went away: {}", written.error().message);
+    }
+    co_return !gone_;
+  }
+  bool gone() const { return gone_; }
+
+ private:
+  ResponseStream& stream_;
+  bool gone_ = false;
+};
+
+// Mastra vNext chunks (stream_events.h (a)) for one run.
+class MastraChunkSink final : public AgentEventSink {
+ public:
+  MastraChunkSink(StreamWriter& writer, std::string run_id, std::string message_id, std::string provider,
+                  std::string model_id)
+      : writer_(writer),
+        run_id_(std::move(run_id)),
+        message_id_(std::move(message_id)),
+        provider_(std::move(provider)),
+        model_id_(std::move(model_id)) {}
+
+  boost::asio::awaitable<bool> OnStepStart(int step) override {
+    (void)step;
+    std::string chunk = SseChunk("step-start", run_id_, StepStartPayload(message_id_));
+    const bool ok = co_await writer_.Send(std::move(chunk));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnTextDelta(int step, std::string_view text) override {
+    if (text.empty()) co_return !writer_.gone();
+    std::vector<std::string> chunks;
+    if (!text_open_) {
+      text_id_ = "t" + std::to_string(step + 1);
+      text_open_ = true;
+      chunks.push_back(SseChunk("text-start", run_id_, TextStartPayload(text_id_)));
+    }
+    chunks.push_back(SseChunk("text-delta", run_id_, TextDeltaPayload(text_id_, text)));
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolCall(int step, const ToolCall& call) override {
+    (void)step;
+    std::vector<std::string> chunks;
+    CloseText(chunks);
+    chunks.push_back(SseChunk("tool-call-input-streaming-start", run_id_, ToolCallStreamingStartPayload(call)));
+    chunks.push_back(SseChunk("tool-call-delta", run_id_, ToolCallDeltaPayload(call)));
+    chunks.push_back(SseChunk("tool-call-input-streaming-end", run_id_, ToolCallStreamingEndPayload(call)));
+    chunks.push_back(SseChunk("tool-call", run_id_, ToolCallPayload(call)));
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolResult(int step, const ToolResultRecord& record) override {
+    (void)step;
+    std::string chunk = SseChunk("tool-result", run_id_, ToolResultPayload(record));
+    const bool ok = co_await writer_.Send(std::move(chunk));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnStepFinish(int step, const StepResult& result, bool is_continued,
+                                            const ModelUsage& usage_so_far) override {
+    (void)step;
+    usage_so_far_ = usage_so_far;
+    FinishInfo info = Info(result.model.finish_reason, is_continued);
+    info.response_id = result.model.id;
+    info.timestamp = result.timestamp;
+    if (!result.model.model_id.empty()) info.model_id = result.model.model_id;
+    info.text = result.model.text;
+    info.tool_calls = result.model.tool_calls;
+    info.usage = result.model.usage;
+    std::vector<std::string> chunks;
+    CloseText(chunks);
+    chunks.push_back(SseChunk("step-finish", run_id_, FinishPayload(info)));
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+
+  // The first chunk.
+  boost::asio::awaitable<bool> Start(std::string agent_id) {
+    std::string chunk = SseChunk("start", run_id_, StartPayload(agent_id, message_id_));
+    const bool ok = co_await writer_.Send(std::move(chunk));
+    co_return ok;
+  }
+  // After a successful run: finish, [DONE].
+  boost::asio::awaitable<bool> Finish(const AgentOutput& output) {
+    FinishInfo info = Info(output.finish_reason, false);
+    info.response_id = output.response_id;
+    info.timestamp = output.timestamp;
+    info.model_id = output.model_id;
+    info.provider = output.provider;
+    info.text = output.text;
+    if (!output.steps.empty()) info.tool_calls = output.steps.back().model.tool_calls;
+    info.usage = output.usage;
+    std::vector<std::string> chunks;
+    chunks.push_back(SseChunk("finish", run_id_, FinishPayload(info)));
+    chunks.push_back(SseDone());
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+  // After a failed run, as Mastra does: error, step-finish and finish with reason "error", [DONE].
+  // `message` must be safe to show.
+  boost::asio::awaitable<bool> Fail(std::string message, std::string timestamp) {
+    std::vector<std::string> chunks;
+    chunks.push_back(SseChunk("error", run_id_, ErrorPayload(message)));
+    CloseText(chunks);
+    FinishInfo info = Info("error", false);
+    info.timestamp = std::move(timestamp);
+    chunks.push_back(SseChunk("step-finish", run_id_, FinishPayload(info)));
+    info.usage = usage_so_far_;
+    chunks.push_back(SseChunk("finish", run_id_, FinishPayload(info)));
+    chunks.push_back(SseDone());
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+
+ private:
+  // Adds text-end when a text block is open.
+  void CloseText(std::vector<std::string>& chunks) {
+    if (!text_open_) return;
+    text_open_ = false;
+    chunks.push_back(SseChunk("text-end", run_id_, TextEndPayload(text_id_)));
+  }
+  // Writes the chunks one by one (each flushed as its own HTTP chunk); stops at the first failure.
+  boost::asio::awaitable<bool> SendAll(std::vector<std::string> chunks) {
+    for (std::string& chunk : chunks) {
+      const bool ok = co_await writer_.Send(std::move(chunk));
+      if (!ok) co_return false;
+    }
+    co_return true;
+  }
+  FinishInfo Info(std::string reason, bool is_continued) const {
+    FinishInfo info;
+    info.message_id = message_id_;
+    info.reason = std::move(reason);
+    info.is_continued = is_continued;
+    info.model_id = model_id_;
+    info.provider = provider_;
+    return info;
+  }
+
+  StreamWriter& writer_;
+  std::string run_id_;
+  std::string message_id_;
+  std::string provider_;
+  std::string model_id_;
+  bool text_open_ = false;
+  std::string text_id_;
+  ModelUsage usage_so_far_;
+};
+
+// The AI-SDK v4 data stream (stream_events.h (b)) for one run.
+class DataStreamSink final : public AgentEventSink {
+ public:
+  DataStreamSink(StreamWriter& writer, RandomSource& random) : writer_(writer), random_(random) {}
+
+  boost::asio::awaitable<bool> OnStepStart(int step) override {
+    (void)step;
+    std::string line = DataStreamStepStart(NewUuid(random_));
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnTextDelta(int step, std::string_view text) override {
+    (void)step;
+    if (text.empty()) co_return !writer_.gone();
+    std::string line = DataStreamText(text);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolCall(int step, const ToolCall& call) override {
+    (void)step;
+    std::string line = DataStreamToolCall(call);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolResult(int step, const ToolResultRecord& record) override {
+    (void)step;
+    std::string line = DataStreamToolResult(record);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnStepFinish(int step, const StepResult& result, bool is_continued,
+                                            const ModelUsage& usage_so_far) override {
+    (void)step;
+    (void)is_continued;  // v4's isContinued is about "continue" steps (length), not tool loops
+    usage_so_far_ = usage_so_far;
+    std::string line = DataStreamStepFinish(result.model.finish_reason, result.model.usage, false);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  const ModelUsage& usage_so_far() const { return usage_so_far_; }
+
+ private:
+  StreamWriter& writer_;
+  RandomSource& random_;
+  ModelUsage usage_so_far_;
+};
+
+void LogRunError(const Error& error) {
+  if (error.code == ErrorCode::kInternal) {
+    spdlog::error("stream: internal error: {}", error.message);
+  } else {
+    spdlog::warn("stream: the run failed: {}", error.message);
+  }
+}
+
 }  // namespace
 
 // ---- request parsing ----
@@ -270,7 +501,38 @@ Result<GenerateRequest> ParseGenerateRequest(const json& body) {
   }
 
   BILLING_ASSIGN_OR_RETURN(options.tool_context, ParseToolContext(body, ""));
+
+  // Memory addressing (not acted on yet): top-level (≤0.19, legacy routes) or memory.* (0.20+).
+  out.thread_id = IdString(Member(body, "threadId"));
+  out.resource_id = IdString(Member(body, "resourceId"));
+  if (out.resource_id.empty()) out.resource_id = IdString(Member(body, "resourceid"));
+  if (const json* memory = Member(body, "memory"); memory != nullptr && memory->is_object()) {
+    const json* thread = Member(*memory, "thread");
+    std::string thread_id = IdString(thread);
+    if (thread_id.empty() && thread != nullptr) thread_id = IdString(Member(*thread, "id"));
+    if (!thread_id.empty()) out.thread_id = std::move(thread_id);
+    std::string resource_id = IdString(Member(*memory, "resource"));
+    if (!resource_id.empty()) out.resource_id = std::move(resource_id);
+  }
   return out;
+}
+
+std::string PublicErrorMessage(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kFailedPrecondition:
+    case ErrorCode::kAmbiguous:
+    case ErrorCode::kConflict:
+      return error.message;
+    case ErrorCode::kUnauthenticated:
+      return "Model provider rejected the API key (401)";
+    case ErrorCode::kUnavailable:
+      return "Model provider unavailable: " + Truncated(error.message, 300);
+    case ErrorCode::kInternal:
+      break;
+  }
+  return "Internal Server Error";
 }
 
 HttpResponse AgentErrorResponse(const Error& error) {
@@ -316,8 +578,9 @@ json SerializeTool(const Tool& tool, bool partial) {
 
 // ---- MastraApi ----
 
-MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& random)
-    : agent_(agent), clock_(clock), random_(random) {
+MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
+                     const ConversationMemory* memory, const MemoryApi* memory_api)
+    : agent_(agent), clock_(clock), random_(random), memory_(memory), memory_api_(memory_api) {
   const AgentConfig& config = agent.config();
   json tools = json::object();
   json tools_partial = json::object();
@@ -364,6 +627,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
                                                        ResponseStream& stream) const {
   const bhttp::verb method = request.method();
   if (method == bhttp::verb::options) co_return Preflight();
+  if (memory_api_ != nullptr) {
+    std::optional<HttpResponse> memory_response = memory_api_->Handle(request);
+    if (memory_response) co_return std::move(*memory_response);
+  }
   const Target target = SplitTarget(request.target());
   if (target.too_long || target.size == 0) co_return NotFound();
   const auto& seg = target.segments;
@@ -391,17 +658,18 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     // Routes below name the agent; check the route shape first so unknown paths stay 404.
     const std::string_view action = n >= 4 ? seg[3] : std::string_view();
     const bool is_generate =
-        post && ((n == 4 && (action == "generate" || action == "generate-legacy" ||
-                             action == "generateVNext")) ||
+        post && ((n == 4 && (action == "generate" || action == "generateVNext")) ||
                  (n == 5 && action == "generate" && seg[4] == "vnext"));
     const bool is_stream =
-        post &&
-        ((n == 4 && (action == "stream" || action == "stream-legacy" || action == "streamVNext")) ||
-         (n == 5 && action == "stream" && seg[4] == "vnext"));
+        post && ((n == 4 && (action == "stream" || action == "streamVNext")) ||
+                 (n == 5 && action == "stream" && seg[4] == "vnext"));
+    const bool is_generate_legacy = post && n == 4 && action == "generate-legacy";
+    const bool is_stream_legacy = post && n == 4 && action == "stream-legacy";
     const bool is_get_agent = get && n == 3;
     const bool is_agent_tool = n == 5 && action == "tools" && get;
     const bool is_agent_tool_execute = n == 6 && action == "tools" && seg[5] == "execute" && post;
-    if (!is_generate && !is_stream && !is_get_agent && !is_agent_tool && !is_agent_tool_execute) {
+    if (!is_generate && !is_stream && !is_generate_legacy && !is_stream_legacy && !is_get_agent &&
+        !is_agent_tool && !is_agent_tool_execute) {
       co_return NotFound();
     }
     const std::string agent_id = Decode(seg[2]);
@@ -409,6 +677,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     if (is_get_agent) co_return JsonResponse(bhttp::status::ok, agent_body_);
     if (is_generate) co_return co_await Generate(request);
     if (is_stream) co_return co_await Stream(request, stream);
+    if (is_generate_legacy) co_return co_await GenerateLegacy(request);
+    if (is_stream_legacy) co_return co_await StreamLegacy(request, stream);
     const std::string tool_id = Decode(seg[4]);
     if (is_agent_tool) {
       auto it = tool_bodies_.find(tool_id);
@@ -436,30 +706,145 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
   co_return NotFound();
 }
 
-boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& request) const {
+Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request) const {
   Result<json> body = ParseObjectBody(request);
-  if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
-  Result<GenerateRequest> parsed = ParseGenerateRequest(*body);
+  if (!body.ok()) return body.error();
+  Result<GenerateRequest> run = ParseGenerateRequest(*body);
+  if (!run.ok() || memory_ == nullptr) return run;
+  Result<std::optional<MemoryRef>> ref = ParseMemoryRef(*body);
+  if (!ref.ok()) return ref.error();  // 400 with Mastra's message (e.g. no resource)
+  run->memory = std::move(ref.value());
+  return run;
+}
+
+boost::asio::awaitable<Status> MastraApi::PrepareRun(GenerateRequest& run) const {
+  if (memory_ == nullptr || !run.memory) co_return OkStatus();
+  Result<std::vector<ChatMessage>> history =
+      memory_->History(run.memory->thread_id, run.memory->resource_id);
+  if (!history.ok()) co_return history.error();  // another resource's thread: 409
+  run.history_count = history->size();
+  run.messages.insert(run.messages.begin(), std::make_move_iterator(history->begin()),
+                      std::make_move_iterator(history->end()));
+  co_return OkStatus();
+}
+
+boost::asio::awaitable<void> MastraApi::FinishRun(const GenerateRequest& run,
+                                                  const AgentOutput& output) const {
+  if (memory_ == nullptr || !run.memory || run.memory->read_only) co_return;
+  // Save only what this run added: the caller's new messages (not the history loaded in front
+  // of them) and the run's own messages.
+  const size_t skip = std::min(run.history_count, run.messages.size());
+  const std::vector<ChatMessage> input(run.messages.begin() + std::ptrdiff_t(skip), run.messages.end());
+  Status saved = memory_->Save(run.memory->thread_id, run.memory->resource_id, input,
+                               output.response_messages);
+  if (!saved.ok()) {
+    spdlog::warn("memory: cannot save thread {}: {}", run.memory->thread_id, saved.error().message);
+  }
+  co_return;
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& request) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
-  GenerateRequest& generate = parsed.value();
-  Result<AgentOutput> output =
-      co_await agent_.Generate(std::move(generate.messages), std::move(generate.options));
+  GenerateRequest& run = parsed.value();
+  Status prepared = co_await PrepareRun(run);
+  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
+  Result<AgentOutput> output = co_await agent_.Generate(run.messages, std::move(run.options));
   if (!output.ok()) co_return AgentErrorResponse(output.error());
+  co_await FinishRun(run, *output);
   co_return JsonResponse(bhttp::status::ok, GenerateResponseBody(*output, agent_.config()));
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::GenerateLegacy(const HttpRequest& request) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request);
+  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
+  GenerateRequest& run = parsed.value();
+  Status prepared = co_await PrepareRun(run);
+  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
+  Result<AgentOutput> output = co_await agent_.Generate(run.messages, std::move(run.options));
+  if (!output.ok()) co_return AgentErrorResponse(output.error());
+  co_await FinishRun(run, *output);
+  co_return JsonResponse(bhttp::status::ok, LegacyGenerateBody(*output, random_));
 }
 
 boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
                                                        ResponseStream& stream) const {
-  // Streaming (SSE-framed Mastra chunks, spec §2.5) is not implemented yet: validate the body like
-  // generate does, so that clients get the same 400s, then say so.
-  (void)stream;
-  Result<json> body = ParseObjectBody(request);
-  if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
-  Result<GenerateRequest> parsed = ParseGenerateRequest(*body);
+  // Errors before the first byte are ordinary JSON answers; after it, they are chunks.
+  Result<GenerateRequest> parsed = ParseRunRequest(request);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
-  co_return JsonError(
-      bhttp::status::not_implemented,
-      "Streaming is not supported yet; use POST /api/agents/" + agent_.config().id + "/generate");
+  GenerateRequest& run = parsed.value();
+  Status prepared = co_await PrepareRun(run);
+  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
+  if (run.options.run_id.empty()) run.options.run_id = NewUuid(random_);
+
+  HttpResponseHeader header;
+  header.version(request.version());
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "text/event-stream");
+  header.set(bhttp::field::cache_control, "no-cache");
+  header.set("x-accel-buffering", "no");
+  Status began = co_await stream.Begin(std::move(header));
+  if (!began.ok()) co_return HttpResponse{};
+
+  StreamWriter writer(stream);
+  MastraChunkSink sink(writer, run.options.run_id, NewUuid(random_), agent_.model().provider(),
+                       agent_.model().model_id());
+  const bool started = co_await sink.Start(agent_.config().id);
+  if (!started) co_return HttpResponse{};
+  Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
+  if (writer.gone()) co_return HttpResponse{};  // the run stopped; nobody to tell
+  bool sent = false;
+  if (output.ok()) {
+    co_await FinishRun(run, *output);
+    sent = co_await sink.Finish(*output);
+  } else {
+    LogRunError(output.error());
+    std::string message = PublicErrorMessage(output.error());
+    std::string timestamp = clock_.NowIso8601();
+    sent = co_await sink.Fail(std::move(message), std::move(timestamp));
+  }
+  if (sent) {
+    Status finished = co_await stream.Finish();
+    (void)finished;
+  }
+  co_return HttpResponse{};
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& request,
+                                                             ResponseStream& stream) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request);
+  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
+  GenerateRequest& run = parsed.value();
+  Status prepared = co_await PrepareRun(run);
+  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
+
+  HttpResponseHeader header;
+  header.version(request.version());
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  header.set("x-vercel-ai-data-stream", "v1");
+  Status began = co_await stream.Begin(std::move(header));
+  if (!began.ok()) co_return HttpResponse{};
+
+  StreamWriter writer(stream);
+  DataStreamSink sink(writer, random_);
+  Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
+  if (writer.gone()) co_return HttpResponse{};
+  std::string lines;
+  if (output.ok()) {
+    co_await FinishRun(run, *output);
+    lines = DataStreamFinish(output->finish_reason, output->usage);
+  } else {
+    LogRunError(output.error());
+    lines = DataStreamError(PublicErrorMessage(output.error()));
+    lines += DataStreamFinish("error", sink.usage_so_far());
+  }
+  const bool sent = co_await writer.Send(std::move(lines));
+  if (sent) {
+    Status finished = co_await stream.Finish();
+    (void)finished;
+  }
+  co_return HttpResponse{};
 }
 
 HttpResponse MastraApi::ExecuteTool(const Tool& tool, const HttpRequest& request) const {

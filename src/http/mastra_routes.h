@@ -1,5 +1,7 @@
 // MastraApi: the Mastra agent-server HTTP routes (docs/http.md) over one Agent: agent and tool
-// discovery, POST /api/agents/:agentId/generate, direct tool execution, health, CORS preflight.
+// discovery, POST /api/agents/:agentId/generate and /stream (Mastra vNext chunks, spec §2.5a),
+// the legacy /generate-legacy (AI-SDK v4 JSON, §2.4) and /stream-legacy (v4 data stream, §2.5b),
+// direct tool execution, health, CORS preflight.
 // Responses and errors follow Mastra 0.24 (spec mastra-api.md §1–3); deviations are listed in
 // docs/http.md.
 //
@@ -16,8 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
+#include "agent/memory.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "http/memory_routes.h"
 #include "http/server.h"
 
 namespace billing::http {
@@ -26,13 +30,27 @@ namespace billing::http {
 struct GenerateRequest {
   std::vector<ChatMessage> messages;
   GenerateOptions options;
+  // The conversation thread, for memory (not used yet; see MastraApi::PrepareRun): top-level
+  // threadId / resourceId (or resourceid), as ≤0.19 clients and the legacy routes send them, or
+  // memory.thread (string or {"id"}) / memory.resource (0.20+/1.x). Empty when absent.
+  std::string thread_id;
+  std::string resource_id;
+  // Set by MastraApi when the server has memory and the body asks for it (ParseMemoryRef).
+  std::optional<MemoryRef> memory;
+  size_t history_count = 0;  // messages loaded from the thread in front of the input
 };
 
 // Parses a generate/stream body (already known to be a JSON object): messages (see messages.h),
 // maxSteps (integer, clamped to 1..20), runId, instructions, toolChoice, modelSettings,
-// clientTools, runtimeContext/requestContext. Errors are kInvalidArgument with the Mastra-style
-// message to send back with a 400.
+// clientTools, runtimeContext/requestContext, threadId/resourceId/resourceid/memory. Errors are
+// kInvalidArgument with the Mastra-style message to send back with a 400. The one parser for all
+// of generate, stream, generate-legacy and stream-legacy.
 Result<GenerateRequest> ParseGenerateRequest(const nlohmann::json& body);
+
+// The message for a failed run that may be shown to the client (stream error chunks): the
+// caller's error for 4xx-type codes, a fixed text for the model provider's failures, and
+// "Internal Server Error" for kInternal (the detail is for the log only).
+std::string PublicErrorMessage(const Error& error);
 
 // The tool context of a request body: `requestContext` (1.x) or else `runtimeContext` (0.x) as
 // request_context; actor "cometchat:<uid>" from <context>.cometchatContext.sender.uid (either
@@ -50,7 +68,9 @@ nlohmann::json SerializeTool(const Tool& tool, bool partial);
 
 class MastraApi {
  public:
-  MastraApi(const Agent& agent, const Clock& clock, RandomSource& random);
+  // `memory` and `memory_api` are optional (nullptr: no conversation memory).
+  MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
+            const ConversationMemory* memory = nullptr, const MemoryApi* memory_api = nullptr);
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -59,15 +79,31 @@ class MastraApi {
   Handler AsHandler() const;
 
  private:
+  // The body of a generate/stream request, parsed (ParseGenerateRequest); an error is the 400.
+  Result<GenerateRequest> ParseRunRequest(const HttpRequest& request) const;
+  // Memory hook, called by every generate/stream route after parsing and before the run: the
+  // place to load the thread's history in front of `run.messages` (run.thread_id/resource_id).
+  // An error is answered like an agent error, before any streaming starts.
+  boost::asio::awaitable<Status> PrepareRun(GenerateRequest& run) const;
+  // Memory hook, called after a successful run (before the final chunk of a stream): the place
+  // to save the input (run.messages; run.options has been moved into the run) and
+  // output.response_messages to the thread.
+  boost::asio::awaitable<void> FinishRun(const GenerateRequest& run, const AgentOutput& output) const;
+
   boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request) const;
+  boost::asio::awaitable<HttpResponse> GenerateLegacy(const HttpRequest& request) const;
   boost::asio::awaitable<HttpResponse> Stream(const HttpRequest& request,
                                               ResponseStream& stream) const;
+  boost::asio::awaitable<HttpResponse> StreamLegacy(const HttpRequest& request,
+                                                    ResponseStream& stream) const;
   HttpResponse ExecuteTool(const Tool& tool, const HttpRequest& request) const;
   const Tool* FindToolById(const std::string& id) const;
 
   const Agent& agent_;
   const Clock& clock_;
   RandomSource& random_;
+  const ConversationMemory* memory_;
+  const MemoryApi* memory_api_;
 
   // Serialized once: the agent and tools do not change while the server runs.
   std::string agents_body_;                                   // GET /api/agents

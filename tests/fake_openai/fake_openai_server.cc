@@ -58,6 +58,74 @@ json Completion(json message, const std::string& finish_reason, const std::strin
           {"system_fingerprint", "fp_fake"}};
 }
 
+json StreamChunk(const std::string& id, const std::string& model, json delta, json finish_reason) {
+  return {{"id", id},
+          {"object", "chat.completion.chunk"},
+          {"created", NowUnixSeconds()},
+          {"model", model},
+          {"system_fingerprint", "fp_fake"},
+          {"choices",
+           json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
+                         {"finish_reason", std::move(finish_reason)}}})}};
+}
+
+json UsageChunk(const std::string& id, const std::string& model) {
+  return {{"id", id},
+          {"object", "chat.completion.chunk"},
+          {"created", NowUnixSeconds()},
+          {"model", model},
+          {"system_fingerprint", "fp_fake"},
+          {"choices", json::array()},
+          {"usage", {{"prompt_tokens", 12}, {"completion_tokens", 7}, {"total_tokens", 19}}}};
+}
+
+// Splits after each space, keeping the spaces ("It is hot" → "It ", "is ", "hot").
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t space = text.find(' ', start);
+    size_t end = space == std::string::npos ? text.size() : space + 1;
+    out.push_back(text.substr(start, end - start));
+    start = end;
+  }
+  return out;
+}
+
+std::vector<std::string> StreamEvents(const std::string& id, const std::string& model,
+                                      const std::vector<std::string>& text,
+                                      const std::vector<ScriptedReply::Call>& calls, size_t fragment_bytes,
+                                      const std::string& finish_reason) {
+  std::vector<std::string> events;
+  events.push_back(StreamChunk(id, model, {{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr).dump());
+  for (const std::string& piece : text) {
+    events.push_back(StreamChunk(id, model, {{"content", piece}}, nullptr).dump());
+  }
+  if (fragment_bytes == 0) fragment_bytes = 1;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const ScriptedReply::Call& c = calls[i];
+    events.push_back(StreamChunk(id, model,
+                                 {{"tool_calls", json::array({{{"index", i},
+                                                               {"id", c.id},
+                                                               {"type", "function"},
+                                                               {"function", {{"name", c.name}, {"arguments", ""}}}}})}},
+                                 nullptr)
+                         .dump());
+    for (size_t at = 0; at < c.arguments.size(); at += fragment_bytes) {
+      events.push_back(
+          StreamChunk(id, model,
+                      {{"tool_calls", json::array({{{"index", i},
+                                                    {"function", {{"arguments", c.arguments.substr(at, fragment_bytes)}}}}})}},
+                      nullptr)
+              .dump());
+    }
+  }
+  events.push_back(StreamChunk(id, model, json::object(), finish_reason).dump());
+  events.push_back(UsageChunk(id, model).dump());
+  events.push_back("[DONE]");
+  return events;
+}
+
 std::string MaskKey(const std::string& key) {
   if (key.size() <= 8) return "***";
   return key.substr(0, 3) + "***" + key.substr(key.size() - 4);
@@ -107,6 +175,49 @@ ScriptedReply ScriptedReply::ToolCalls(const std::vector<Call>& calls, const std
                       "tool_calls", model)
                .dump();
   return r;
+}
+
+ScriptedReply ScriptedReply::StreamText(const std::vector<std::string>& pieces, int chunk_delay_ms,
+                                        const std::string& model, const std::string& finish_reason) {
+  ScriptedReply r;
+  r.stream_events = StreamEvents(NextCompletionId(), model, pieces, {}, 1, finish_reason);
+  r.chunk_delay_ms = chunk_delay_ms;
+  std::string text;
+  for (const auto& p : pieces) text += p;
+  r.body = Text(text, model, finish_reason).body;  // what a non-streaming request gets
+  return r;
+}
+
+ScriptedReply ScriptedReply::StreamToolCalls(const std::vector<Call>& calls, const std::vector<std::string>& leading_text,
+                                             size_t fragment_bytes, int chunk_delay_ms, const std::string& model) {
+  ScriptedReply r;
+  r.stream_events = StreamEvents(NextCompletionId(), model, leading_text, calls, fragment_bytes, "tool_calls");
+  r.chunk_delay_ms = chunk_delay_ms;
+  r.body = ToolCalls(calls, model).body;
+  return r;
+}
+
+std::vector<std::string> ScriptedReply::EventsFor(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("object", "") != "chat.completion" || !j.contains("choices") ||
+      !j["choices"].is_array() || j["choices"].empty()) {
+    return {};
+  }
+  const json& choice = j["choices"][0];
+  const json message = choice.value("message", json::object());
+  std::vector<std::string> text;
+  if (message.contains("content") && message["content"].is_string()) text = Words(message["content"].get<std::string>());
+  std::vector<Call> calls;
+  if (message.contains("tool_calls") && message["tool_calls"].is_array()) {
+    for (const json& c : message["tool_calls"]) {
+      const json fn = c.value("function", json::object());
+      calls.push_back({c.value("id", ""), fn.value("name", ""), fn.value("arguments", "")});
+    }
+  }
+  const std::string finish = choice.contains("finish_reason") && choice["finish_reason"].is_string()
+                                 ? choice["finish_reason"].get<std::string>()
+                                 : "stop";
+  return StreamEvents(j.value("id", NextCompletionId()), j.value("model", "gpt-4o-mini"), text, calls, 7, finish);
 }
 
 ScriptedReply ScriptedReply::Error(int status, const std::string& message, const std::string& type,
@@ -160,6 +271,42 @@ struct FakeOpenAiServer::Impl {
   std::deque<ScriptedReply> queue;         // guarded by mu
   std::vector<RecordedRequest> recorded;   // guarded by mu
   size_t connections = 0;                  // guarded by mu
+  size_t streams_completed = 0;            // guarded by mu
+  size_t streams_aborted = 0;              // guarded by mu
+
+  // Sends `events` as a chunked text/event-stream response. False when a write failed.
+  asio::awaitable<bool> SendEvents(beast::tcp_stream& stream, const http::request<http::string_body>& req,
+                                   const ScriptedReply& reply, const std::vector<std::string>& events) {
+    boost::system::error_code ec;
+    http::response<http::empty_body> res{static_cast<http::status>(reply.status), req.version()};
+    res.set(http::field::server, "fake-openai");
+    res.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    for (const auto& [k, v] : reply.headers) res.set(k, v);
+    res.keep_alive(req.keep_alive());
+    res.chunked(true);
+    http::response_serializer<http::empty_body> serializer(res);
+    co_await http::async_write_header(stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+    bool ok = !ec;
+    for (size_t i = 0; ok && i < events.size(); ++i) {
+      if (i > 0 && reply.chunk_delay_ms > 0) {
+        asio::steady_timer timer(stream.get_executor());
+        timer.expires_after(std::chrono::milliseconds(std::min(reply.chunk_delay_ms, kMaxDelayMs)));
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      const std::string line = "data: " + events[i] + "\n\n";
+      co_await asio::async_write(stream, http::make_chunk(asio::buffer(line)),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      ok = !ec;
+    }
+    if (ok) {
+      co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+      ok = !ec;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    ++(ok ? streams_completed : streams_aborted);
+    co_return ok;
+  }
 
   ScriptedReply Handle(const http::request<http::string_body>& req) {
     RecordedRequest rec;
@@ -243,6 +390,18 @@ struct FakeOpenAiServer::Impl {
         asio::steady_timer timer(stream.get_executor());
         timer.expires_after(std::chrono::milliseconds(std::min(reply.delay_ms, kMaxDelayMs)));
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      json request_json = json::parse(req.body(), nullptr, false);
+      const bool wants_stream = request_json.is_object() && request_json.contains("stream") &&
+                                request_json["stream"].is_boolean() && request_json["stream"].get<bool>();
+      if (wants_stream && reply.status >= 200 && reply.status < 300 && !reply.send_as_is) {
+        std::vector<std::string> events = reply.stream_events;
+        if (events.empty()) events = ScriptedReply::EventsFor(reply.body);
+        if (!events.empty()) {
+          const bool sent = co_await SendEvents(stream, req, reply, events);
+          if (!sent || !req.keep_alive()) break;
+          continue;
+        }
       }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
       res.set(http::field::server, "fake-openai");
@@ -331,6 +490,16 @@ std::vector<RecordedRequest> FakeOpenAiServer::requests() const {
 size_t FakeOpenAiServer::request_count() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->recorded.size();
+}
+
+size_t FakeOpenAiServer::streams_completed() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->streams_completed;
+}
+
+size_t FakeOpenAiServer::streams_aborted() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->streams_aborted;
 }
 
 size_t FakeOpenAiServer::connection_count() const {
