@@ -73,6 +73,74 @@ test('generate with messages', async () => {
   assert.equal(res.toolResults[0].payload.result.count, 1);
 });
 
+test('generate with memory: the server keeps the conversation', async () => {
+  const agent = client().getAgent('billingApiAgent');
+  const memory = { thread: 'compat-t1', resource: 'compat-u1' };
+  const first = await agent.generate('Create an invoice for CUST-001', { memory, maxSteps: 3 });
+  assert.match(first.text, /amount/);
+  const second = await agent.generate('$500 due 2026-12-31 for consulting', { memory });
+  const result = second.toolResults[0].payload.result;
+  assert.equal(result.success, true, JSON.stringify(result));
+  assert.equal(result.invoice.total, '$540.00');
+});
+
+test('generate, old single-object form with threadId/resourceId/runtimeContext', async () => {
+  const agent = client().getAgent('billingApiAgent');
+  const res = await agent.generate({
+    messages: [{ role: 'user', content: 'Show payment history for customer CUST-001' }],
+    threadId: 'compat-t2', resourceId: 'compat-u2', runtimeContext: { foo: 'bar' },
+  });
+  assert.equal(res.toolResults[0].payload.toolName, 'processPaymentTool');
+  const threads = await client().getMemoryThreads({ resourceId: 'compat-u2', agentId: 'billingApiAgent' });
+  assert.equal(threads.length, 1);
+  assert.equal(threads[0].id, 'compat-t2');
+});
+
+test('stream with processDataStream', async () => {
+  const agent = client().getAgent('billingApiAgent');
+  const response = await agent.stream('Show me billing details for customer CUST-002',
+    { memory: { thread: 'compat-t3', resource: 'compat-u3' } });
+  const types = [];
+  let text = '';
+  let finish;
+  await response.processDataStream({
+    onChunk: async (chunk) => {
+      types.push(chunk.type);
+      if (chunk.type === 'text-delta') text += chunk.payload.text;
+      if (chunk.type === 'finish') finish = chunk.payload;
+    },
+  });
+  for (const t of ['start', 'step-start', 'tool-call', 'tool-result', 'step-finish', 'text-delta', 'finish']) {
+    assert.ok(types.includes(t), `missing ${t} in ${types.join(',')}`);
+  }
+  assert.match(text, /StartupHub LLC/);
+  assert.equal(finish.stepResult.reason, 'stop');
+  assert.ok(finish.usage);
+});
+
+test('legacy generate and stream', async () => {
+  const agent = client().getAgent('billingApiAgent');
+  const res = await agent.generateLegacy({ messages: 'Show me all failed payments' });
+  // AI SDK v4: top-level toolCalls/toolResults are the last step's; the tool ran in step 1.
+  assert.equal(res.steps[0].toolResults[0].toolName, 'processPaymentTool');
+  assert.equal(res.finishReason, 'stop');
+  assert.match(res.text, /PAY-00/);
+  const stream = await agent.streamLegacy({ messages: 'Show me all failed payments' });
+  let text = '';
+  await stream.processDataStream({ onTextPart: (t) => { text += t; } });
+  assert.match(text, /PAY-00/);
+});
+
+test('memory threads: create and list', async () => {
+  const c = client();
+  const thread = await c.createMemoryThread({ resourceId: 'compat-u4', agentId: 'billingApiAgent',
+                                              title: 'My chat', metadata: { k: 'v' } });
+  assert.equal(thread.title, 'My chat');
+  assert.equal(thread.resourceId, 'compat-u4');
+  const threads = await c.getMemoryThreads({ resourceId: 'compat-u4', agentId: 'billingApiAgent' });
+  assert.deepEqual(threads.map((t) => t.id), [thread.id]);
+});
+
 test('tools: list, details, execute (both routes)', async () => {
   const c = client();
   const tools = await c.getTools();

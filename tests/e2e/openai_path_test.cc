@@ -127,5 +127,26 @@ TEST_F(OpenAiPath, RetriesServerErrorsAndRateLimits) {
   EXPECT_EQ(ChatRequests().size(), 3u);
 }
 
+TEST_F(OpenAiPath, ClientToolCallEndsTheRunForTheCaller) {
+  ServerProcess server(Env("test-key"));
+  ASSERT_TRUE(server.started()) << server.Log();
+  fake_.Enqueue(ScriptedReply::ToolCalls({{"call_c1", "confetti", R"({"reason":"invoice paid"})"}}));
+  json schema = {{"type", "object"}, {"properties", {{"reason", {{"type", "string"}}}}}};
+  json confetti = {{"id", "confetti"}, {"description", "Show confetti"}, {"inputSchema", schema}};
+  json body = {{"messages", "Celebrate!"}, {"clientTools", {{"confetti", confetti}}}};
+  HttpResult res = server.PostJson("/api/agents/billingApiAgent/generate", body);
+  ASSERT_EQ(res.status, 200) << res.body;
+  json r = res.Json();
+  EXPECT_EQ(r["finishReason"], "tool-calls");
+  EXPECT_EQ(r["text"], "");
+  EXPECT_EQ(r["toolCalls"][0]["payload"]["toolName"], "confetti");
+  EXPECT_EQ(r["toolCalls"][0]["payload"]["args"]["reason"], "invoice paid");
+  EXPECT_TRUE(r["toolResults"].empty());
+  // The model was offered the client tool next to the billing tools.
+  auto chats = ChatRequests();
+  ASSERT_EQ(chats.size(), 1u);
+  EXPECT_EQ(chats[0]["tools"].size(), 4u);
+}
+
 }  // namespace
 }  // namespace billing::e2e
