@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -326,6 +328,17 @@ net::awaitable<Status> ResponseStream::Write(std::string_view data) {
   if (!started_ || finished_) co_return Error::Internal("ResponseStream::Write out of order");
   if (failed_) co_return Error{ErrorCode::kUnavailable, "client connection failed", {}};
   if (data.empty()) co_return OkStatus();
+  // A client that closed its side gracefully (FIN) only makes a write fail one write later, so
+  // look first: a zero-byte peek means the peer is gone, and the run should stop now.
+  {
+    char probe = 0;
+    const ssize_t n = ::recv(connection_.stream.socket().native_handle(), &probe, 1,
+                             MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) {
+      failed_ = true;
+      co_return Error{ErrorCode::kUnavailable, "client closed the connection", {}};
+    }
+  }
   error_code ec;
   connection_.stream.expires_after(Ms(connection_.state->options.request_timeout_ms));
   if (http_version_ >= 11) {

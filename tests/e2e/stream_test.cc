@@ -139,6 +139,13 @@ class RawStreamClient {
     fd_ = -1;
   }
 
+  // Hangs up politely (FIN, no reset), as a browser tab being closed would.
+  void CloseGracefully() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
   const std::string& head() const { return head_; }
   const std::string& body() const { return body_; }
 
@@ -550,6 +557,31 @@ TEST_F(StreamOpenAi, ClientThatHangsUpStopsTheRun) {
   EXPECT_EQ(server.PostJson(history_path, history_body).Json()["count"], before) << "no payment was made";
   EXPECT_EQ(server.Get("/health").status, 200);
   EXPECT_NE(server.Log().find("the client went away"), std::string::npos) << server.Log();
+}
+
+TEST_F(StreamOpenAi, ClientThatClosesGracefullyStopsTheRunBeforeTools) {
+  ServerProcess server(Env("test-key"));
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::string history_path = "/api/tools/process-payment/execute";
+  const json history_body = {{"data", {{"action", "history"}, {"customerId", "CUST-003"}}}};
+  const json before = server.PostJson(history_path, history_body).Json()["count"];
+  fake_.Enqueue(ScriptedReply::StreamToolCalls(
+      {{"call_pay", "processPaymentTool",
+        R"({"action":"process","customerId":"CUST-003","amount":"750.00","paymentMethod":"credit_card"})"}},
+      {"Let ", "me ", "take ", "that ", "payment. "}, /*fragment_bytes=*/8, /*chunk_delay_ms=*/150));
+  fake_.Enqueue(ScriptedReply::Text("Payment processed."));
+
+  RawStreamClient client(server.port());
+  ASSERT_TRUE(client.Post(std::string(kAgentPath) + "/stream",
+                          {{"messages", "Process a $750 credit card payment for customer CUST-003"}}));
+  ASSERT_TRUE(client.ReadUntil("\"type\":\"text-delta\"")) << client.body();
+  client.CloseGracefully();
+
+  EXPECT_TRUE(WaitFor([&] { return fake_.streams_aborted() + fake_.streams_completed() >= 1; }, 10000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(ChatRequests(), 1u) << "no second step";
+  EXPECT_EQ(server.PostJson(history_path, history_body).Json()["count"], before) << "no payment was made";
+  EXPECT_EQ(server.Get("/health").status, 200);
 }
 
 }  // namespace
