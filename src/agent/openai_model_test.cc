@@ -458,6 +458,11 @@ TEST_F(OpenAiStreamingTest, TextDeltasArriveBeforeTheAnswerEnds) {
   const json body = server_.requests()[0].json;
   EXPECT_EQ(body["stream"], true);
   EXPECT_EQ(body["stream_options"], (json{{"include_usage", true}}));
+  // The fake counts a stream as completed after its last write, which may land just after the
+  // client has read [DONE]: wait for it (bounded).
+  for (int i = 0; i < 200 && server_.streams_completed() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(server_.streams_completed(), 1u);
 }
 

@@ -41,24 +41,6 @@ class DumpCache {
   std::vector<std::pair<std::string, std::string>> results_;
 };
 
-void WriteUsage(JsonWriter& w, const ModelUsage& usage) {
-  w.BeginObject();
-  w.Key("inputTokens");
-  w.Int(usage.input_tokens);
-  w.Key("outputTokens");
-  w.Int(usage.output_tokens);
-  w.Key("totalTokens");
-  w.Int(usage.input_tokens + usage.output_tokens);
-  w.Key("promptTokens");
-  w.Int(usage.input_tokens);
-  w.Key("completionTokens");
-  w.Int(usage.output_tokens);
-  w.Key("reasoningTokens");
-  w.Int(0);
-  w.Key("cachedInputTokens");
-  w.Int(0);
-  w.EndObject();
-}
 
 // {"type":"tool-call","runId","from":"AGENT","toolCallId","toolName","args","payload":{…}}
 std::string ToolCallChunk(const ToolCall& call, const std::string& args,
@@ -197,6 +179,25 @@ void WriteEmptyArrays(JsonWriter& w, std::initializer_list<std::string_view> key
 }
 
 }  // namespace
+
+void WriteUsage(JsonWriter& w, const ModelUsage& usage) {
+  w.BeginObject();
+  w.Key("inputTokens");
+  w.Int(usage.input_tokens);
+  w.Key("outputTokens");
+  w.Int(usage.output_tokens);
+  w.Key("totalTokens");
+  w.Int(usage.input_tokens + usage.output_tokens);
+  w.Key("promptTokens");
+  w.Int(usage.input_tokens);
+  w.Key("completionTokens");
+  w.Int(usage.output_tokens);
+  w.Key("reasoningTokens");
+  w.Int(0);
+  w.Key("cachedInputTokens");
+  w.Int(0);
+  w.EndObject();
+}
 
 std::string GenerateResponseBody(const AgentOutput& output, const AgentConfig& config) {
   (void)config;  // reserved: 1.x puts the agent id in stream "start" chunks, not here

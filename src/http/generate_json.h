@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
+#include "http/json_writer.h"
 
 namespace billing::http {
 
@@ -34,6 +35,9 @@ nlohmann::json GenerateResponseJson(const AgentOutput& output, const AgentConfig
 // {"inputTokens","outputTokens","totalTokens","promptTokens","completionTokens",
 //  "reasoningTokens":0,"cachedInputTokens":0}
 nlohmann::json UsageJson(const ModelUsage& usage);
+// Writes the usage object of both generations (inputTokens/outputTokens/totalTokens and
+// promptTokens/completionTokens), as every response and stream chunk carries it.
+void WriteUsage(JsonWriter& w, const ModelUsage& usage);
 
 // The messages one step adds to the conversation: an assistant message with the step's text and
 // tool calls, then one tool message per executed (non-client) tool result.

@@ -19,21 +19,6 @@ std::string Quoted(std::string_view text) {
   return out;
 }
 
-void WriteUsageV5(JsonWriter& w, const ModelUsage& usage) {
-  w.BeginObject();
-  w.Key("inputTokens");
-  w.Int(usage.input_tokens);
-  w.Key("outputTokens");
-  w.Int(usage.output_tokens);
-  w.Key("totalTokens");
-  w.Int(usage.input_tokens + usage.output_tokens);
-  // v4 names too, for consumers of either generation (as /generate does).
-  w.Key("promptTokens");
-  w.Int(usage.input_tokens);
-  w.Key("completionTokens");
-  w.Int(usage.output_tokens);
-  w.EndObject();
-}
 
 void WriteUsageV4(JsonWriter& w, const ModelUsage& usage, bool with_total) {
   w.BeginObject();
@@ -283,11 +268,11 @@ std::string FinishPayload(const FinishInfo& info) {
   for (const ToolCall& call : info.tool_calls) w.Raw(ToolCallPayload(call));
   w.EndArray();
   w.Key("usage");
-  WriteUsageV5(w, info.usage);
+  WriteUsage(w, info.usage);
   w.FieldRaw("steps", "[]");
   w.EndObject();
   w.Key("usage");
-  WriteUsageV5(w, info.usage);
+  WriteUsage(w, info.usage);
   w.EndObject();
   return out;
 }

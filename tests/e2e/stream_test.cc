@@ -434,7 +434,7 @@ TEST_F(StreamOpenAi, TextDeltasAreRelayedAsTheModelProducesThem) {
   EXPECT_EQ(fake_.streams_completed(), 0u) << "the first delta must arrive while the model is still answering";
   EXPECT_NE(client.head().find("200 OK"), std::string::npos) << client.head();
   client.ReadAll();
-  EXPECT_EQ(fake_.streams_completed(), 1u);
+  EXPECT_TRUE(WaitFor([&] { return fake_.streams_completed() == 1u; }, 2000));
 
   SseItems items = ParseSse(client.body());
   EXPECT_TRUE(items.done);
