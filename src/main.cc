@@ -1,5 +1,6 @@
 // billing-agent: wires configuration, the SQLite ledger, the billing tools, the model (OpenAI or
-// the local planner), the agent and the Mastra HTTP routes, then serves until SIGINT/SIGTERM.
+// the local planner), the agent, authentication and the Mastra HTTP routes, then serves until
+// SIGINT/SIGTERM. `billing-agent keys ...` manages API keys instead (app/keys_command.h).
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -16,6 +17,9 @@
 #include "agent/memory.h"
 #include "agent/openai_model.h"
 #include "app/config.h"
+#include "app/keys_command.h"
+#include "auth/authenticator.h"
+#include "auth/key_store.h"
 #include "billing/service.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
@@ -85,7 +89,26 @@ int Run(const AppConfig& cfg) {
   }
   ConversationMemory memory(*memory_store.value());
   http::MemoryApi memory_api(*memory_store.value(), agent.config().id);
-  http::MastraApi api(agent, *clock, ids, &memory, &memory_api);
+
+  auto key_store = OpenSqliteApiKeyStore({cfg.db_path, threads + 2, 5000});
+  if (!key_store.ok()) {
+    spdlog::critical("cannot open the API keys in {}: {}", cfg.db_path, key_store.error().message);
+    return 1;
+  }
+  auto keys_ever = key_store.value()->Count(/*active_only=*/false);
+  auto keys_active = key_store.value()->Count(/*active_only=*/true);
+  if (!keys_ever.ok() || !keys_active.ok()) {
+    spdlog::critical("cannot read the API keys in {}", cfg.db_path);
+    return 1;
+  }
+  auto decision = DecideAuth(cfg.auth_mode, cfg.host, *keys_ever, *keys_active, !cfg.jwt_secret.empty());
+  if (!decision.ok()) {
+    spdlog::critical("{}", decision.error().message);
+    return 1;
+  }
+  Authenticator authenticator({decision->enabled, cfg.jwt_secret}, key_store.value().get());
+  http::MastraApi api(agent, *clock, ids, &memory, &memory_api,
+                      decision->enabled ? &authenticator : nullptr);
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;
@@ -103,6 +126,12 @@ int Run(const AppConfig& cfg) {
     spdlog::info("model: local (deterministic billing planner, no network)");
   } else {
     spdlog::info("model: {} via {}", cfg.model, cfg.openai_base_url);
+  }
+  if (decision->enabled) {
+    spdlog::info("authentication: on ({} active API key(s){})", *keys_active,
+                 cfg.jwt_secret.empty() ? "" : ", HS256 JWTs");
+  } else {
+    spdlog::warn("development mode: no authentication (every caller has every scope; loopback only)");
   }
   if (!cfg.today.empty()) spdlog::warn("clock pinned: today is {}", cfg.today);
   server.Start();
@@ -136,6 +165,7 @@ int Run(const AppConfig& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (billing::IsKeysCommand(argc, argv)) return billing::RunKeysCommand(argc, argv);
   int exit_code = -1;
   auto cfg = billing::LoadConfig(argc, argv, &exit_code);
   if (!cfg.ok()) {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "auth/jwt.h"
 #include "money/money.h"
 
 namespace billing {
@@ -49,6 +50,8 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   std::string max_amount = Env("BILLING_MAX_AMOUNT");
   std::string timeout_text = Env("BILLING_MODEL_TIMEOUT_MS");
   bool no_seed = Env("BILLING_NO_SEED") == "1";
+  c.auth_mode = Env("BILLING_AUTH");
+  c.jwt_secret = Env("BILLING_JWT_SECRET");
 
   CLI::App app{"billing-agent: a Mastra-compatible billing agent server"};
   app.set_version_flag("--version", "billing-agent 0.1.0");
@@ -116,6 +119,13 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   }
   if (c.model.rfind("openai/", 0) == 0 && c.openai_api_key.empty()) {
     return Error::Invalid("OPENAI_API_KEY", "model " + c.model + " needs OPENAI_API_KEY to be set");
+  }
+  if (!c.auth_mode.empty() && c.auth_mode != "on" && c.auth_mode != "off") {
+    return Error::Invalid("BILLING_AUTH", "BILLING_AUTH must be on or off, got '" + c.auth_mode.substr(0, 32) + "'");
+  }
+  if (!c.jwt_secret.empty() && c.jwt_secret.size() < kMinJwtSecretBytes) {
+    return Error::Invalid("BILLING_JWT_SECRET", "BILLING_JWT_SECRET must be at least " +
+                                                    std::to_string(kMinJwtSecretBytes) + " bytes");
   }
   c.seed = !no_seed;
   return c;

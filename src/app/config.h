@@ -27,6 +27,11 @@ struct AppConfig {
   bool seed = true;   // load the sample data into an empty database
   uint64_t payment_seed = 0;  // non-zero: seeded (reproducible) processor decisions
   BillingOptions billing;
+  // Authentication (README "Authentication"): BILLING_AUTH "on" | "off" | "" (= on when any API
+  // key exists or a JWT secret is set); BILLING_JWT_SECRET (≥ 32 bytes) enables HS256 JWTs.
+  // The secret is never logged.
+  std::string auth_mode;
+  std::string jwt_secret;
 };
 
 // Parses argv and the environment. On --help/--version prints and sets *exit_code.

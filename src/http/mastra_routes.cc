@@ -71,6 +71,13 @@ std::string Truncated(std::string_view text, size_t max_bytes) {
   return std::string(text.substr(0, max_bytes)) + "...";
 }
 
+// 401 {"error": message} with the challenge RFC 6750 asks for.
+HttpResponse Unauthorized(std::string_view message) {
+  HttpResponse response = JsonError(bhttp::status::unauthorized, message);
+  response.set(bhttp::field::www_authenticate, "Bearer realm=\"billing-agent\"");
+  return response;
+}
+
 HttpResponse AgentNotFound(const std::string& agent_id) {
   return JsonError(bhttp::status::not_found,
                    "Agent with name " + Truncated(agent_id, kMaxIdInMessageBytes) + " not found");
@@ -436,6 +443,12 @@ Result<ToolContext> ParseToolContext(const json& body, const std::string& defaul
   return context;
 }
 
+void ApplyPrincipal(ToolContext& context, const Principal& principal) {
+  context.scopes = principal.scopes;
+  context.principal = principal.id;
+  if (principal.authenticated && context.actor.empty()) context.actor = principal.id;
+}
+
 Result<GenerateRequest> ParseGenerateRequest(const json& body) {
   GenerateRequest out;
   auto messages_it = body.find("messages");
@@ -579,8 +592,14 @@ json SerializeTool(const Tool& tool, bool partial) {
 // ---- MastraApi ----
 
 MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
-                     const ConversationMemory* memory, const MemoryApi* memory_api)
-    : agent_(agent), clock_(clock), random_(random), memory_(memory), memory_api_(memory_api) {
+                     const ConversationMemory* memory, const MemoryApi* memory_api,
+                     const Authenticator* auth)
+    : agent_(agent),
+      clock_(clock),
+      random_(random),
+      memory_(memory),
+      memory_api_(memory_api),
+      auth_(auth) {
   const AgentConfig& config = agent.config();
   json tools = json::object();
   json tools_partial = json::object();
@@ -627,11 +646,28 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
                                                        ResponseStream& stream) const {
   const bhttp::verb method = request.method();
   if (method == bhttp::verb::options) co_return Preflight();
+  const Target target = SplitTarget(request.target());
+  // Everything but /health needs a principal when authentication is on (decided on the parsed
+  // path, so "//api/..." or "/api/../" spellings cannot skip it).
+  const bool is_health = !target.too_long && target.size == 1 && target.segments[0] == "health";
+  Principal principal = Principal::Anonymous();
+  if (auth_ != nullptr && !is_health) {
+    Result<Principal> authenticated = auth_->Authenticate(request[bhttp::field::authorization]);
+    if (!authenticated.ok()) {
+      if (authenticated.error().code == ErrorCode::kUnauthenticated) co_return Unauthorized(authenticated.error().message);
+      spdlog::error("authentication failed: {}", authenticated.error().message);
+      co_return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
+    }
+    principal = std::move(authenticated.value());
+    if (method == bhttp::verb::get && !HasScope(principal.scopes, Scope::kRead)) {
+      co_return JsonError(bhttp::status::forbidden,
+                          PermissionDeniedMessage({Scope::kRead, "read this resource"}));
+    }
+  }
   if (memory_api_ != nullptr) {
     std::optional<HttpResponse> memory_response = memory_api_->Handle(request);
     if (memory_response) co_return std::move(*memory_response);
   }
-  const Target target = SplitTarget(request.target());
   if (target.too_long || target.size == 0) co_return NotFound();
   const auto& seg = target.segments;
   const size_t n = target.size;
@@ -675,10 +711,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     const std::string agent_id = Decode(seg[2]);
     if (agent_id != agent_.config().id) co_return AgentNotFound(agent_id);
     if (is_get_agent) co_return JsonResponse(bhttp::status::ok, agent_body_);
-    if (is_generate) co_return co_await Generate(request);
-    if (is_stream) co_return co_await Stream(request, stream);
-    if (is_generate_legacy) co_return co_await GenerateLegacy(request);
-    if (is_stream_legacy) co_return co_await StreamLegacy(request, stream);
+    if (is_generate) co_return co_await Generate(request, principal);
+    if (is_stream) co_return co_await Stream(request, stream, principal);
+    if (is_generate_legacy) co_return co_await GenerateLegacy(request, principal);
+    if (is_stream_legacy) co_return co_await StreamLegacy(request, stream, principal);
     const std::string tool_id = Decode(seg[4]);
     if (is_agent_tool) {
       auto it = tool_bodies_.find(tool_id);
@@ -687,7 +723,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     }
     const Tool* tool = FindToolById(tool_id);
     if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
-    co_return ExecuteTool(*tool, request);
+    co_return ExecuteTool(*tool, request, principal);
   }
 
   if (seg[1] == "tools") {
@@ -700,16 +736,18 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     if (n == 4 && post && seg[3] == "execute") {
       const Tool* tool = FindToolById(Decode(seg[2]));
       if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
-      co_return ExecuteTool(*tool, request);
+      co_return ExecuteTool(*tool, request, principal);
     }
   }
   co_return NotFound();
 }
 
-Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request) const {
+Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
+                                                   const Principal& principal) const {
   Result<json> body = ParseObjectBody(request);
   if (!body.ok()) return body.error();
   Result<GenerateRequest> run = ParseGenerateRequest(*body);
+  if (run.ok()) ApplyPrincipal(run->options.tool_context, principal);
   if (!run.ok() || memory_ == nullptr) return run;
   Result<std::optional<MemoryRef>> ref = ParseMemoryRef(*body);
   if (!ref.ok()) return ref.error();  // 400 with Mastra's message (e.g. no resource)
@@ -743,8 +781,9 @@ boost::asio::awaitable<void> MastraApi::FinishRun(const GenerateRequest& run,
   co_return;
 }
 
-boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& request) const {
-  Result<GenerateRequest> parsed = ParseRunRequest(request);
+boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& request,
+                                                         const Principal& principal) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
@@ -755,8 +794,9 @@ boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& requ
   co_return JsonResponse(bhttp::status::ok, GenerateResponseBody(*output, agent_.config()));
 }
 
-boost::asio::awaitable<HttpResponse> MastraApi::GenerateLegacy(const HttpRequest& request) const {
-  Result<GenerateRequest> parsed = ParseRunRequest(request);
+boost::asio::awaitable<HttpResponse> MastraApi::GenerateLegacy(const HttpRequest& request,
+                                                               const Principal& principal) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
@@ -768,9 +808,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::GenerateLegacy(const HttpRequest
 }
 
 boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
-                                                       ResponseStream& stream) const {
+                                                       ResponseStream& stream,
+                                                       const Principal& principal) const {
   // Errors before the first byte are ordinary JSON answers; after it, they are chunks.
-  Result<GenerateRequest> parsed = ParseRunRequest(request);
+  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
@@ -811,8 +852,9 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
 }
 
 boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& request,
-                                                             ResponseStream& stream) const {
-  Result<GenerateRequest> parsed = ParseRunRequest(request);
+                                                             ResponseStream& stream,
+                                                             const Principal& principal) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
@@ -847,16 +889,23 @@ boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& 
   co_return HttpResponse{};
 }
 
-HttpResponse MastraApi::ExecuteTool(const Tool& tool, const HttpRequest& request) const {
+HttpResponse MastraApi::ExecuteTool(const Tool& tool, const HttpRequest& request,
+                                    const Principal& principal) const {
   Result<json> body = ParseObjectBody(request);
   if (!body.ok()) return JsonError(bhttp::status::bad_request, body.error().message);
   auto data = body->find("data");
   if (data == body->end() || data->is_null()) {
     return JsonError(bhttp::status::bad_request, "Argument \"data\" is required");
   }
-  Result<ToolContext> context = ParseToolContext(*body, "api");
+  Result<ToolContext> context =
+      ParseToolContext(*body, principal.authenticated ? principal.id : std::string("api"));
   if (!context.ok()) return JsonError(bhttp::status::bad_request, context.error().message);
-  return JsonResponse(bhttp::status::ok, Dump(tool.Execute(*data, *context)));
+  ApplyPrincipal(*context, principal);
+  json result = tool.Execute(*data, *context);
+  if (IsPermissionDenied(result)) {
+    return JsonError(bhttp::status::forbidden, result.value("message", std::string("Forbidden")));
+  }
+  return JsonResponse(bhttp::status::ok, Dump(result));
 }
 
 }  // namespace billing::http

@@ -19,6 +19,7 @@
 
 #include "agent/agent.h"
 #include "agent/memory.h"
+#include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "http/memory_routes.h"
@@ -57,6 +58,10 @@ std::string PublicErrorMessage(const Error& error);
 // context), else `default_actor`. A context that is present but not an object is an error.
 Result<ToolContext> ParseToolContext(const nlohmann::json& body, const std::string& default_actor);
 
+// Runs the tool context with the caller's scopes: scopes and principal from `principal`; an
+// authenticated caller without a CometChat sender becomes the actor (when actor is empty).
+void ApplyPrincipal(ToolContext& context, const Principal& principal);
+
 // The HTTP answer for an error from Agent::Generate: 400/404/409 with the message for caller
 // errors; 502 for kUnauthenticated/kUnavailable (the model provider); 500
 // {"error":"Internal Server Error"} for kInternal (the detail is logged, not sent).
@@ -68,9 +73,16 @@ nlohmann::json SerializeTool(const Tool& tool, bool partial);
 
 class MastraApi {
  public:
-  // `memory` and `memory_api` are optional (nullptr: no conversation memory).
+  // `memory` and `memory_api` are optional (nullptr: no conversation memory). `auth` is optional
+  // (nullptr: no authentication, every caller has every scope); with it, every route but
+  // GET /health and CORS preflights (memory routes included) needs a valid principal
+  // (else 401 {"error":...} with WWW-Authenticate: Bearer), every GET /api route needs the
+  // `read` scope (else 403), and tool calls run with the principal's scopes (a tool-execute
+  // route answers a denied call with 403; in a generate/stream run the denial is a tool result
+  // the model relays).
   MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
-            const ConversationMemory* memory = nullptr, const MemoryApi* memory_api = nullptr);
+            const ConversationMemory* memory = nullptr, const MemoryApi* memory_api = nullptr,
+            const Authenticator* auth = nullptr);
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -80,7 +92,8 @@ class MastraApi {
 
  private:
   // The body of a generate/stream request, parsed (ParseGenerateRequest); an error is the 400.
-  Result<GenerateRequest> ParseRunRequest(const HttpRequest& request) const;
+  Result<GenerateRequest> ParseRunRequest(const HttpRequest& request,
+                                          const Principal& principal) const;
   // Memory hook, called by every generate/stream route after parsing and before the run: the
   // place to load the thread's history in front of `run.messages` (run.thread_id/resource_id).
   // An error is answered like an agent error, before any streaming starts.
@@ -90,13 +103,17 @@ class MastraApi {
   // output.response_messages to the thread.
   boost::asio::awaitable<void> FinishRun(const GenerateRequest& run, const AgentOutput& output) const;
 
-  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request) const;
-  boost::asio::awaitable<HttpResponse> GenerateLegacy(const HttpRequest& request) const;
-  boost::asio::awaitable<HttpResponse> Stream(const HttpRequest& request,
-                                              ResponseStream& stream) const;
+  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request,
+                                                const Principal& principal) const;
+  boost::asio::awaitable<HttpResponse> GenerateLegacy(const HttpRequest& request,
+                                                      const Principal& principal) const;
+  boost::asio::awaitable<HttpResponse> Stream(const HttpRequest& request, ResponseStream& stream,
+                                              const Principal& principal) const;
   boost::asio::awaitable<HttpResponse> StreamLegacy(const HttpRequest& request,
-                                                    ResponseStream& stream) const;
-  HttpResponse ExecuteTool(const Tool& tool, const HttpRequest& request) const;
+                                                    ResponseStream& stream,
+                                                    const Principal& principal) const;
+  HttpResponse ExecuteTool(const Tool& tool, const HttpRequest& request,
+                           const Principal& principal) const;
   const Tool* FindToolById(const std::string& id) const;
 
   const Agent& agent_;
@@ -104,6 +121,7 @@ class MastraApi {
   RandomSource& random_;
   const ConversationMemory* memory_;
   const MemoryApi* memory_api_;
+  const Authenticator* auth_;
 
   // Serialized once: the agent and tools do not change while the server runs.
   std::string agents_body_;                                   // GET /api/agents

@@ -28,6 +28,14 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
     }
     auto issues = ValidateSchema(input_schema_, args);
     if (!issues.empty()) return ValidationFailureResult(id_, input, issues);
+    // Authorisation: the caller's scopes, never the model's wishes, decide (auth/scopes.h).
+    const ScopeRequirement needed = RequiredScope(id_, StringArg(args, "action"));
+    if (!HasScope(ctx.scopes, needed.scope)) {
+      spdlog::warn("tool {}: denied to {}: needs scope {}", id_,
+                   ctx.principal.empty() ? "an unauthenticated caller" : ctx.principal,
+                   ScopeName(needed.scope));
+      return PermissionDeniedResult(needed);
+    }
     Result<json> r = Run(args, ctx);
     if (r.ok()) return std::move(r.value());
     const Error& e = r.error();

@@ -1,6 +1,10 @@
 // Shared machinery of the three billing tools: schema validation with null-as-absent, mapping of
 // service errors to tool results, JSON views of the domain records (docs/tools.md), and typed
 // readers for input fields (amounts, dates, enums) whose errors name the field and the rule.
+// Execute() is also where authorisation happens: after schema validation, the scope the action
+// needs (RequiredScope, auth/scopes.h) is checked against ctx.scopes, and a caller without it
+// gets PermissionDeniedResult (nothing runs). Every tool call, from the agent loop or from the
+// HTTP tool routes, passes through here.
 //
 // Thread-safety: BillingTool is immutable; Execute() is safe from many threads.
 #pragma once

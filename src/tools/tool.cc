@@ -11,6 +11,19 @@ nlohmann::json ToolErrorResult(const Error& error) {
   return out;
 }
 
+nlohmann::json PermissionDeniedResult(const ScopeRequirement& requirement) {
+  return {{"success", false},
+          {"error", true},
+          {"code", "PERMISSION_DENIED"},
+          {"message", PermissionDeniedMessage(requirement)}};
+}
+
+bool IsPermissionDenied(const nlohmann::json& result) {
+  if (!IsToolError(result)) return false;
+  auto it = result.find("code");
+  return it != result.end() && it->is_string() && it->get<std::string>() == "PERMISSION_DENIED";
+}
+
 bool IsToolError(const nlohmann::json& result) {
   if (!result.is_object()) return false;
   auto it = result.find("error");

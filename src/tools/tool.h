@@ -16,14 +16,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/scopes.h"
 #include "common/result.h"
 
 namespace billing {
 
-// Who is calling, carried into every change a tool makes.
+// Who is calling, carried into every change a tool makes, and what the caller may do: every
+// tool call runs with the scopes of the authenticated caller (auth/scopes.h), whatever the
+// model asked for. The default (all scopes) is the development-mode anonymous caller.
 struct ToolContext {
-  std::string actor;               // e.g. "cometchat:user123", "api", "" when unknown
+  std::string actor;               // e.g. "cometchat:user123", "key:bk_1a2b3c4d", "api", ""
   nlohmann::json request_context;  // runtimeContext / requestContext as sent, or null
+  std::string principal;           // "key:<prefix>" / "jwt:<sub>"; "" when unauthenticated
+  ScopeSet scopes = kAllScopes;    // what this caller may do
 };
 
 class Tool {
@@ -40,6 +45,12 @@ class Tool {
 // The tool result for a broken rule or a failed lookup:
 // {"success":false,"error":true,"code":"NOT_FOUND","field":"customerId","message":"..."}.
 nlohmann::json ToolErrorResult(const Error& error);
+
+// The tool result for a call the caller has no scope for:
+// {"success":false,"error":true,"code":"PERMISSION_DENIED","message":"This caller lacks ..."}.
+nlohmann::json PermissionDeniedResult(const ScopeRequirement& requirement);
+// True when `result` is such a result (the HTTP tool routes answer it with 403).
+bool IsPermissionDenied(const nlohmann::json& result);
 
 // True when a tool result reports an error (validation or business rule).
 bool IsToolError(const nlohmann::json& result);

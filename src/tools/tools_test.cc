@@ -32,7 +32,9 @@ class ToolsTest : public ::testing::Test {
   json Run(const std::string& id, const json& input) {
     const Tool* tool = registry_.FindById(id);
     EXPECT_NE(tool, nullptr);
-    json out = tool->Execute(input, ToolContext{"test", json()});
+    ToolContext context;
+    context.actor = "test";
+    json out = tool->Execute(input, context);
     EXPECT_TRUE(service_->CheckInvariants().ok());
     return out;
   }
@@ -173,6 +175,32 @@ TEST_F(ToolsTest, PaymentsRefundsHistory) {
 TEST(Schema, NullsAreStrippedRecursively) {
   json in = {{"a", nullptr}, {"b", {{"c", nullptr}, {"d", 1}}}, {"e", json::array({json::object({{"f", nullptr}})})}};
   EXPECT_EQ(StripNulls(in), json({{"b", {{"d", 1}}}, {"e", json::array({json::object()})}}));
+}
+
+TEST_F(ToolsTest, ToolCallsRunWithTheCallersScopes) {
+  const Tool* payments = registry_.FindById("process-payment");
+  const Tool* invoices = registry_.FindById("manage-invoices");
+  ASSERT_NE(payments, nullptr);
+  ASSERT_NE(invoices, nullptr);
+  ToolContext read_only;
+  read_only.actor = "key:bk_00000000";
+  read_only.principal = "key:bk_00000000";
+  read_only.scopes = ScopeBit(Scope::kRead);
+  json refund = payments->Execute({{"action", "refund"}, {"paymentId", "PAY-001"}}, read_only);
+  EXPECT_EQ(refund["code"], "PERMISSION_DENIED") << refund.dump();
+  EXPECT_EQ(refund["message"], "This caller lacks the 'refund' scope needed to refund payments");
+  json create = invoices->Execute({{"action", "create"}, {"customerId", "CUST-001"}, {"amount", 10}}, read_only);
+  EXPECT_EQ(create["code"], "PERMISSION_DENIED") << create.dump();
+  json history = payments->Execute({{"action", "history"}, {"customerId", "CUST-001"}}, read_only);
+  EXPECT_FALSE(IsToolError(history)) << history.dump();
+  for (const json& p : history["payments"]) EXPECT_EQ(p["refunded"], "$0.00") << p.dump();
+  // Validation still comes first: a bad input is a validation error, not a denial.
+  json bad = payments->Execute({{"action", "nope"}}, read_only);
+  EXPECT_NE(bad.value("code", ""), "PERMISSION_DENIED") << bad.dump();
+  // admin implies every scope.
+  ToolContext admin = read_only;
+  admin.scopes = ScopeBit(Scope::kAdmin);
+  EXPECT_FALSE(IsToolError(payments->Execute({{"action", "refund"}, {"paymentId", "PAY-001"}}, admin)));
 }
 
 }  // namespace

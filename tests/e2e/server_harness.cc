@@ -140,9 +140,66 @@ HttpResult ServerProcess::Request(const std::string& method, const std::string& 
   return out;
 }
 
-HttpResult ServerProcess::Ask(const std::string& prompt) {
+HttpResult ServerProcess::Ask(const std::string& prompt,
+                              const std::map<std::string, std::string>& headers) {
   nlohmann::json body = {{"messages", {{{"role", "user"}, {"content", prompt}}}}};
-  return PostJson("/api/agents/billingApiAgent/generate", body);
+  return PostJson("/api/agents/billingApiAgent/generate", body, headers);
+}
+
+CommandResult RunAgentCommand(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env, int timeout_ms) {
+  CommandResult result;
+  char tmpl[] = "/tmp/billing-cmd-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string out_path = dir + "/out";
+  const std::string err_path = dir + "/err";
+  const int pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::unsetenv("OPENAI_API_KEY");
+    ::unsetenv("BILLING_MODEL");
+    ::unsetenv("PORT");
+    ::unsetenv("HOST");
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<std::string> argv_s = {BILLING_AGENT_BINARY};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  bool done = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      done = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!done) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    result.exit_code = -2;
+  } else {
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return result;
 }
 
 }  // namespace billing::e2e

@@ -19,6 +19,17 @@ struct HttpResult {
   nlohmann::json Json() const;
 };
 
+// One run of the billing-agent binary to completion (e.g. `keys create`, or a server that must
+// refuse to start), bounded by timeout_ms (then SIGKILL and exit_code -2).
+struct CommandResult {
+  int exit_code = -1;  // the process's exit status; -1 killed by a signal, -2 timed out
+  std::string out;     // stdout
+  std::string err;     // stderr
+};
+CommandResult RunAgentCommand(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env = {},
+                              int timeout_ms = 20000);
+
 class ServerProcess {
  public:
   // env: extra environment for the server (e.g. BILLING_PAYMENT_MODE=approve).
@@ -37,12 +48,17 @@ class ServerProcess {
   HttpResult Request(const std::string& method, const std::string& target,
                      const std::string& body = "",
                      const std::map<std::string, std::string>& headers = {});
-  HttpResult Get(const std::string& target) { return Request("GET", target); }
-  HttpResult PostJson(const std::string& target, const nlohmann::json& body) {
-    return Request("POST", target, body.dump(), {{"Content-Type", "application/json"}});
+  HttpResult Get(const std::string& target, const std::map<std::string, std::string>& headers = {}) {
+    return Request("GET", target, "", headers);
   }
-  // POST /api/agents/billingApiAgent/generate with one user message.
-  HttpResult Ask(const std::string& prompt);
+  HttpResult PostJson(const std::string& target, const nlohmann::json& body,
+                      std::map<std::string, std::string> headers = {}) {
+    headers.emplace("Content-Type", "application/json");
+    return Request("POST", target, body.dump(), headers);
+  }
+  // POST /api/agents/billingApiAgent/generate with one user message (extra headers optional,
+  // e.g. Authorization).
+  HttpResult Ask(const std::string& prompt, const std::map<std::string, std::string>& headers = {});
 
   void Kill();  // SIGKILL
 

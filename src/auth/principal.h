@@ -1,0 +1,22 @@
+// Principal: the authenticated caller of a request: an API key ("key:bk_1a2b3c4d") or a JWT
+// subject ("jwt:alice"), with its scopes. In development mode (no authentication, loopback
+// only) requests run as the anonymous principal, which has every scope.
+//
+// Thread-safety: plain value.
+#pragma once
+
+#include <string>
+
+#include "auth/scopes.h"
+
+namespace billing {
+
+struct Principal {
+  std::string id;               // "key:<prefix>" / "jwt:<sub>"; "" for the anonymous caller
+  ScopeSet scopes = kNoScopes;
+  bool authenticated = false;   // false only for the development-mode anonymous caller
+
+  static Principal Anonymous() { return Principal{"", kAllScopes, false}; }
+};
+
+}  // namespace billing
