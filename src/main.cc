@@ -16,11 +16,13 @@
 #include "agent/local_planner.h"
 #include "agent/memory.h"
 #include "agent/openai_model.h"
+#include "app/audit_command.h"
 #include "app/config.h"
 #include "app/keys_command.h"
 #include "auth/authenticator.h"
 #include "auth/key_store.h"
 #include "billing/service.h"
+#include "http/audit_routes.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
 #include "http/server.h"
@@ -108,7 +110,10 @@ int Run(const AppConfig& cfg) {
   }
   Authenticator authenticator({decision->enabled, cfg.jwt_secret}, key_store.value().get());
   http::MastraApi api(agent, *clock, ids, &memory, &memory_api,
-                      decision->enabled ? &authenticator : nullptr);
+                      decision->enabled ? &authenticator : nullptr,
+                      [&service](const http::HttpRequest& request) {
+                        return http::AuditListResponse(service, request);
+                      });
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;
@@ -166,6 +171,7 @@ int Run(const AppConfig& cfg) {
 
 int main(int argc, char** argv) {
   if (billing::IsKeysCommand(argc, argv)) return billing::RunKeysCommand(argc, argv);
+  if (billing::IsAuditCommand(argc, argv)) return billing::RunAuditCommand(argc, argv);
   int exit_code = -1;
   auto cfg = billing::LoadConfig(argc, argv, &exit_code);
   if (!cfg.ok()) {

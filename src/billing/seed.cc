@@ -1,5 +1,6 @@
 // The sample data of billing-rules.md, loaded into an empty database on first start. Balances are
 // not typed in: they come out of the ledger (invoices, payments, one opening balance).
+#include "billing/audit.h"
 #include "billing/rules.h"
 #include "billing/service.h"
 
@@ -42,7 +43,13 @@ Status BillingService::SeedIfEmpty() {
         {"CUST-004", "Digital Agency Pro", "Dan Brown", "ap@digitalagency.example", "monthly",
          "paypal", "suspended", "USD", std::nullopt, 120000, "2024-07-10T09:00:00.000Z"},
     };
-    for (const Customer& c : customers) BILLING_TRY(tx.InsertCustomer(c));
+    nlohmann::json loaded = {{"customers", nlohmann::json::array()},
+                             {"invoices", nlohmann::json::array()},
+                             {"payments", nlohmann::json::array()}};
+    for (const Customer& c : customers) {
+      BILLING_TRY(tx.InsertCustomer(c));
+      loaded["customers"].push_back(c.id);
+    }
 
     const SeedInvoice invoices[] = {
         {"CUST-001", 226852, 245000, "pending", "2025-09-15", "2025-10-15", "Enterprise plan (monthly)"},
@@ -71,6 +78,7 @@ Status BillingService::SeedIfEmpty() {
         inv.payment_method = "bank_transfer";
       }
       BILLING_TRY(tx.InsertInvoice(inv));
+      loaded["invoices"].push_back(InvoiceAuditJson(inv));
     }
 
     const SeedPayment payments[] = {
@@ -97,10 +105,19 @@ Status BillingService::SeedIfEmpty() {
       p.actor = "seed";
       BILLING_TRY(tx.InsertPayment(p));
       if (p.status == "completed") {
-        BILLING_TRY(tx.InsertAllocation(Allocation{0, p.id, p.invoice_id, p.amount_cents, 0}));
+        Allocation a{0, p.id, p.invoice_id, p.amount_cents, 0};
+        BILLING_TRY(tx.InsertAllocation(a));
+        p.allocations.push_back(a);
       }
+      loaded["payments"].push_back(PaymentAuditJson(p));
     }
-    return OkStatus();
+    // The sample data is audited as one row, so the log accounts for every record in the ledger.
+    AuditEntry e;
+    e.actor = "seed";
+    e.action = "seed.load";
+    e.entity_type = "ledger";
+    e.after_json = AuditDump(loaded);
+    return Audit(tx, std::move(e));
   });
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "billing/audit.h"
 #include "billing/rules.h"
 #include "money/money.h"
 
@@ -15,6 +16,23 @@ constexpr size_t kMaxNotesBytes = 2000;
 
 std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
 
+AuditEntry Change(const std::string& actor, const std::string& request_id, const char* action,
+                  const char* entity_type, const std::string& entity_id,
+                  const nlohmann::json& before, const nlohmann::json& after) {
+  AuditEntry e;
+  e.actor = actor;
+  e.request_id = request_id;
+  e.action = action;
+  e.entity_type = entity_type;
+  e.entity_id = entity_id;
+  e.before_json = AuditDump(before);
+  e.after_json = AuditDump(after);
+  return e;
+}
+
+constexpr int kAuditVerifyBatch = 500;
+constexpr int64_t kAuditMaxBatches = 100'000'000 / kAuditVerifyBatch;  // 100 million rows
+
 }  // namespace
 
 BillingService::BillingService(Store& store, const Clock& clock, RandomSource& ids,
@@ -23,6 +41,51 @@ BillingService::BillingService(Store& store, const Clock& clock, RandomSource& i
 
 int BillingService::TaxRateFor(const Customer& c) const {
   return c.tax_rate_bp.value_or(options_.default_tax_rate_bp);
+}
+
+Status BillingService::Audit(StoreTx& tx, AuditEntry e) {
+  BILLING_ASSIGN_OR_RETURN(std::optional<AuditEntry> last, tx.LastAudit());
+  e.at = clock_.NowIso8601();
+  BILLING_TRY(ChainAuditEntry(last, e));
+  return tx.AppendAudit(e);
+}
+
+Status BillingService::VerifyAudit(int64_t* rows_checked, int64_t* first_broken_seq,
+                                   std::string* why) {
+  ChainVerifier verifier;
+  int64_t broken = 0;
+  std::string reason;
+  Status status = OkStatus();
+  for (int64_t batch = 0; batch < kAuditMaxBatches && broken == 0; ++batch) {
+    std::vector<AuditEntry> rows;
+    status = store_.Read([&](StoreTx& tx) -> Status {
+      BILLING_ASSIGN_OR_RETURN(rows, tx.ListAudit(verifier.last_seq(), kAuditVerifyBatch));
+      return OkStatus();
+    });
+    if (!status.ok()) break;
+    for (const AuditEntry& e : rows) {
+      if (!verifier.Check(e, &reason)) {
+        broken = e.seq;
+        break;
+      }
+    }
+    if (rows.size() < size_t(kAuditVerifyBatch)) break;
+  }
+  if (rows_checked) *rows_checked = verifier.rows_checked();
+  if (first_broken_seq) *first_broken_seq = broken;
+  if (why) *why = broken ? reason : std::string();
+  return status;
+}
+
+Result<std::vector<AuditEntry>> BillingService::ListAudit(int64_t after_seq, int limit) {
+  limit = std::clamp(limit, 1, 1000);
+  std::vector<AuditEntry> out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(out, tx.ListAudit(after_seq, limit));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
 }
 
 bool BillingService::Approve() {
@@ -211,7 +274,9 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
     inv.created_at = clock_.NowIso8601();
     inv.created_by = request.actor;
     inv.updated_by = request.actor;
-    return tx.InsertInvoice(inv);
+    BILLING_TRY(tx.InsertInvoice(inv));
+    return Audit(tx, Change(request.actor, request.request_id, "invoice.create", "invoice", inv.id,
+                            nullptr, InvoiceAuditJson(inv)));
   });
   if (!s.ok()) return s.error();
   return inv;
@@ -257,7 +322,8 @@ Result<std::vector<Invoice>> BillingService::ListInvoices(const std::string& cus
 }
 
 Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
-                                              const InvoiceUpdate& update, const std::string& actor) {
+                                              const InvoiceUpdate& update, const std::string& actor,
+                                              const std::string& request_id) {
   if (!update.due_date && !update.notes && !update.items) {
     return Error::Invalid("invoiceId", "nothing to update: give dueDate, notes and/or items");
   }
@@ -281,6 +347,7 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
                                      " and cannot be edited",
                                  "invoiceId");
     }
+    const nlohmann::json before = InvoiceAuditJson(inv);
     if (update.due_date) inv.due_date = *update.due_date;
     if (update.notes) inv.notes = *update.notes;
     if (update.items) {
@@ -291,13 +358,16 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
       inv.total_cents = inv.subtotal_cents + inv.tax_cents;
     }
     inv.updated_by = actor;
-    return tx.UpdateInvoice(inv);
+    BILLING_TRY(tx.UpdateInvoice(inv));
+    return Audit(tx, Change(actor, request_id, "invoice.update", "invoice", inv.id, before,
+                            InvoiceAuditJson(inv)));
   });
   if (!s.ok()) return s.error();
   return inv;
 }
 
-Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const std::string& actor) {
+Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const std::string& actor,
+                                              const std::string& request_id) {
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
@@ -309,9 +379,12 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
                                      ") and cannot be cancelled; refund the payment first",
                                  "invoiceId");
     }
+    const nlohmann::json before = InvoiceAuditJson(inv);
     inv.status = "cancelled";
     inv.updated_by = actor;
-    return tx.UpdateInvoice(inv);
+    BILLING_TRY(tx.UpdateInvoice(inv));
+    return Audit(tx, Change(actor, request_id, "invoice.cancel", "invoice", inv.id, before,
+                            InvoiceAuditJson(inv)));
   });
   if (!s.ok()) return s.error();
   return inv;
@@ -319,7 +392,8 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
 
 Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoice_id,
                                                         const std::string& method,
-                                                        const std::string& actor) {
+                                                        const std::string& actor,
+                                                        const std::string& request_id) {
   if (!method.empty() && !IsOneOf(method, kPaymentMethods)) {
     return Error::Invalid("paymentMethod",
                           "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
@@ -332,6 +406,7 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
       return Error::Precondition("Invoice " + inv.id + " is cancelled and cannot be paid", "invoiceId");
     }
     const int64_t due = AmountDueCents(inv);
+    const nlohmann::json before = InvoiceAuditJson(inv);
     BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, inv.customer_id, "customerId"));
     const std::string used_method = method.empty() ? c.payment_method : method;
     Payment p;
@@ -357,6 +432,10 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     inv.paid_cents += due;
     inv.updated_by = actor;
     BILLING_TRY(tx.UpdateInvoice(inv));
+    nlohmann::json after = InvoiceAuditJson(inv);
+    after["payment"] = due > 0 ? PaymentAuditJson(p) : nlohmann::json();
+    BILLING_TRY(Audit(tx, Change(actor, request_id, "invoice.mark_paid", "invoice", inv.id, before,
+                                 after)));
     out.invoice = std::move(inv);
     out.payment = std::move(p);
     return OkStatus();
@@ -415,6 +494,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     p.transaction_id = "txn_" + ids_.HexToken(12);
     p.created_at = clock_.NowIso8601();
     p.actor = req.actor;
+    std::vector<std::string> invoices_paid;
     out.approved = Approve();
     if (!out.approved) {
       p.status = "failed";
@@ -441,11 +521,16 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
           inv.payment_method = p.method;
           inv.updated_by = req.actor;
           BILLING_TRY(tx.UpdateInvoice(inv));
+          invoices_paid.push_back(inv.id);
         }
       }
     }
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, c.id));
-    return OkStatus();
+    nlohmann::json after = PaymentAuditJson(p);
+    after["invoicesPaid"] = invoices_paid;
+    after["newBalanceCents"] = out.new_balance_cents;
+    return Audit(tx, Change(req.actor, req.request_id, "payment.process", "payment", p.id, nullptr,
+                            after));
   });
   if (!s.ok()) return s.error();
   return out;
@@ -454,7 +539,8 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
 Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_id,
                                                     std::optional<int64_t> amount_cents,
                                                     const std::string& reason,
-                                                    const std::string& actor) {
+                                                    const std::string& actor,
+                                                    const std::string& request_id) {
   if (amount_cents && *amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
   if (reason.size() > kMaxNotesBytes) return Error::Invalid("reason", "reason is longer than 2000 characters");
   RefundOutcome out;
@@ -479,6 +565,8 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
                                           Money(refundable) + " still refundable on payment " + p.id);
     }
     BILLING_TRY(LoadAllocations(tx, p));
+    const nlohmann::json before = PaymentAuditJson(p);
+    std::vector<std::string> reopened;
     // Take the refund first from the part of the payment not applied to any invoice (customer
     // credit), then from the invoices it paid, newest allocation first; those re-open.
     int64_t allocated = 0, allocated_refunded = 0;
@@ -502,6 +590,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
         inv->paid_date.clear();
         inv->updated_by = actor;
         BILLING_TRY(tx.UpdateInvoice(*inv));
+        reopened.push_back(inv->id);
       }
     }
     assert(remaining == 0);
@@ -519,6 +608,12 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     r.actor = actor;
     BILLING_TRY(tx.InsertRefund(r));
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, p.customer_id));
+    nlohmann::json after = PaymentAuditJson(p);
+    after["refund"] = RefundAuditJson(r);
+    after["invoicesReopened"] = reopened;
+    after["newBalanceCents"] = out.new_balance_cents;
+    BILLING_TRY(Audit(tx, Change(actor, request_id, "payment.refund", "payment", p.id, before,
+                                 after)));
     out.payment = std::move(p);
     return OkStatus();
   });

@@ -51,7 +51,10 @@ struct NewInvoice {
   std::vector<NewLineItem> items;
   Date due_date;
   std::string notes;
-  std::string actor;  // recorded as created_by
+  // Default member initialisers let callers omit these in aggregate initialisation without
+  // -Wmissing-field-initializers.
+  std::string actor = {};       // recorded as created_by
+  std::string request_id = {};  // recorded in the audit log
 };
 
 struct InvoiceUpdate {
@@ -65,7 +68,8 @@ struct PaymentRequest {
   int64_t amount_cents = 0;
   std::string method;      // empty = the customer's default
   std::string invoice_id;  // empty = allocate to open invoices, oldest due first
-  std::string actor;
+  std::string actor = {};
+  std::string request_id = {};  // recorded in the audit log
 };
 
 struct PaymentOutcome {
@@ -106,16 +110,19 @@ class BillingService {
   // status: "" | pending | paid | overdue | cancelled (overdue is derived).
   Result<std::vector<Invoice>> ListInvoices(const std::string& customer_id, const std::string& status);
   Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update,
-                                const std::string& actor = "");
+                                const std::string& actor = "", const std::string& request_id = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,
-                                          const std::string& actor);
-  Result<Invoice> CancelInvoice(const std::string& invoice_id, const std::string& actor = "");
+                                          const std::string& actor,
+                                          const std::string& request_id = "");
+  Result<Invoice> CancelInvoice(const std::string& invoice_id, const std::string& actor = "",
+                                const std::string& request_id = "");
 
   Result<PaymentOutcome> ProcessPayment(const PaymentRequest& request);
   // amount_cents: nullopt = everything not yet refunded.
   Result<RefundOutcome> RefundPayment(const std::string& payment_id,
                                       std::optional<int64_t> amount_cents,
-                                      const std::string& reason, const std::string& actor = "");
+                                      const std::string& reason, const std::string& actor = "",
+                                      const std::string& request_id = "");
   Result<PaymentHistory> History(const std::string& customer_id);
   Result<std::vector<Payment>> FailedPayments(const std::string& customer_id);
 
@@ -126,7 +133,22 @@ class BillingService {
   // returned as an Error. Used by tests after every operation.
   Status CheckInvariants();
 
+  // Audit log (billing/audit.h). Every successful change above (and the seed load) appends one
+  // row in its own transaction; a failed operation appends none. A declined payment is a
+  // successful change (a failed payment is stored) and is audited.
+  //
+  // VerifyAudit walks the whole chain in batches (one read transaction per batch of 500 rows).
+  // Returns an Error only if the store cannot be read. On return *rows_checked is the number of
+  // rows that verified, *first_broken_seq the seq of the first row whose seq, prev_hash or hash
+  // is wrong (0 = the chain is intact), and *why (optional) says what was wrong with it.
+  Status VerifyAudit(int64_t* rows_checked, int64_t* first_broken_seq, std::string* why = nullptr);
+  // Rows with seq > after_seq, oldest first; limit is clamped to [1, 1000].
+  Result<std::vector<AuditEntry>> ListAudit(int64_t after_seq, int limit);
+
  private:
+  // Appends `e` (actor, action, entity, before/after and request id filled in by the caller) as
+  // the next row of the chain, timestamped now, inside `tx`.
+  Status Audit(StoreTx& tx, AuditEntry e);
   Result<Invoice> ResolveInvoice(StoreTx& tx, const std::string& raw_id);
   Result<Customer> RequireCustomer(StoreTx& tx, const std::string& raw_id,
                                    const std::string& field);

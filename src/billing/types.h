@@ -113,4 +113,21 @@ struct Refund {
   std::string actor;  // who asked for it, if known
 };
 
+// One row of the append-only audit log (store migration 004; chain rules in billing/audit.h).
+// before_json/after_json are JSON texts ("null" when there is no record on that side).
+struct AuditEntry {
+  int64_t seq = 0;          // 1, 2, 3, ... in commit order
+  std::string at;           // ISO 8601 UTC, server clock
+  std::string actor;        // who: API key name, JWT subject or CometChat sender; "seed"; "" = unknown
+  std::string action;       // invoice.create | invoice.update | invoice.cancel | invoice.mark_paid |
+                            // payment.process | payment.refund | seed.load
+  std::string entity_type;  // invoice | payment | ledger
+  std::string entity_id;
+  std::string before_json = "null";
+  std::string after_json = "null";
+  std::string request_id;  // the HTTP request id, if known
+  std::string prev_hash;   // hash of row seq-1 (64 zeros for row 1)
+  std::string hash;        // SHA-256 hex over prev_hash + the canonical row (billing/audit.h)
+};
+
 }  // namespace billing

@@ -593,12 +593,13 @@ json SerializeTool(const Tool& tool, bool partial) {
 
 MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
                      const ConversationMemory* memory, const MemoryApi* memory_api,
-                     const Authenticator* auth)
+                     const Authenticator* auth, AuditHandler audit)
     : agent_(agent),
       clock_(clock),
       random_(random),
       memory_(memory),
       memory_api_(memory_api),
+      audit_(std::move(audit)),
       auth_(auth) {
   const AgentConfig& config = agent.config();
   json tools = json::object();
@@ -679,6 +680,14 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     co_return NotFound();
   }
   if (seg[0] != "api") co_return NotFound();
+  if (n == 2 && seg[1] == "audit" && audit_) {
+    // The audit log is for administrators only (in development mode the caller has every scope).
+    if (!HasScope(principal.scopes, Scope::kAdmin)) {
+      co_return JsonError(bhttp::status::forbidden,
+                          PermissionDeniedMessage({Scope::kAdmin, "read the audit log"}));
+    }
+    co_return audit_(request);
+  }
   if (n == 1) {
     if (get) co_return TextResponse(bhttp::status::ok, "text/html; charset=UTF-8", kWelcomeHtml);
     co_return NotFound();

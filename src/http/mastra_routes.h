@@ -9,6 +9,7 @@
 // Handle() may run concurrently on any number of threads.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange
@@ -71,6 +72,9 @@ HttpResponse AgentErrorResponse(const Error& error);
 // "outputSchema":"{\"json\":…}","requireApproval":false}; `partial` drops the schemas.
 nlohmann::json SerializeTool(const Tool& tool, bool partial);
 
+// Serves GET /api/audit (admin scope only); see http/audit_routes.h.
+using AuditHandler = std::function<HttpResponse(const HttpRequest&)>;
+
 class MastraApi {
  public:
   // `memory` and `memory_api` are optional (nullptr: no conversation memory). `auth` is optional
@@ -82,7 +86,7 @@ class MastraApi {
   // the model relays).
   MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
             const ConversationMemory* memory = nullptr, const MemoryApi* memory_api = nullptr,
-            const Authenticator* auth = nullptr);
+            const Authenticator* auth = nullptr, AuditHandler audit = nullptr);
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -120,6 +124,7 @@ class MastraApi {
   const Clock& clock_;
   RandomSource& random_;
   const ConversationMemory* memory_;
+  AuditHandler audit_;
   const MemoryApi* memory_api_;
   const Authenticator* auth_;
 

@@ -104,6 +104,26 @@ Invoice ReadInvoice(const Stmt& st) {
   return inv;
 }
 
+#define AUDIT_COLS                                                                        \
+  "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, "     \
+  "request_id, prev_hash, hash FROM audit_log"
+
+AuditEntry ReadAudit(const Stmt& st) {
+  AuditEntry e;
+  e.seq = st.Int(0);
+  e.at = st.Text(1);
+  e.actor = st.Text(2);
+  e.action = st.Text(3);
+  e.entity_type = st.Text(4);
+  e.entity_id = st.Text(5);
+  e.before_json = st.Text(6);
+  e.after_json = st.Text(7);
+  e.request_id = st.Text(8);
+  e.prev_hash = st.Text(9);
+  e.hash = st.Text(10);
+  return e;
+}
+
 class SqliteTx final : public StoreTx {
  public:
   explicit SqliteTx(Connection& conn) : conn_(conn) {}
@@ -392,6 +412,35 @@ class SqliteTx final : public StoreTx {
                            st.Text(6), st.Text(7)});
     }
     return out;
+  }
+
+  Status AppendAudit(const AuditEntry& e) override {
+    PREPARE(st,
+            "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_json, "
+            "after_json, request_id, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    st.Bind(1, e.seq).Bind(2, e.at).Bind(3, e.actor).Bind(4, e.action).Bind(5, e.entity_type);
+    st.Bind(6, e.entity_id).Bind(7, e.before_json).Bind(8, e.after_json).Bind(9, e.request_id);
+    st.Bind(10, e.prev_hash).Bind(11, e.hash);
+    return st.Run();
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(int64_t after_seq, int limit) override {
+    PREPARE(st, AUDIT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    st.Bind(1, after_seq).Bind(2, int64_t(limit < 0 ? 0 : limit));
+    std::vector<AuditEntry> out;
+    for (int guard = 0; guard <= limit; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(ReadAudit(st));
+    }
+    return out;
+  }
+
+  Result<std::optional<AuditEntry>> LastAudit() override {
+    PREPARE(st, AUDIT_COLS " ORDER BY seq DESC LIMIT 1");
+    STEP_OR_RETURN(row, st);
+    if (!row) return std::optional<AuditEntry>();
+    return std::optional<AuditEntry>(ReadAudit(st));
   }
 
  private:

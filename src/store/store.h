@@ -71,6 +71,13 @@ class StoreTx {
   virtual Status UpdateAllocationRefunded(int64_t allocation_id, int64_t refunded_cents) = 0;
   virtual Status InsertRefund(const Refund& r) = 0;
   virtual Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) = 0;
+
+  // Audit log (append-only). AppendAudit stores the entry exactly as given (seq, prev_hash and
+  // hash are computed by the caller, billing/audit.h); a duplicate seq is an error. ListAudit
+  // returns rows with seq > after_seq in seq order, at most `limit` of them.
+  virtual Status AppendAudit(const AuditEntry& e) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(int64_t after_seq, int limit) = 0;
+  virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
 };
 
 class Store {

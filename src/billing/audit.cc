@@ -1,0 +1,168 @@
+#include "billing/audit.h"
+
+#include <openssl/evp.h>
+
+#include <memory>
+
+namespace billing {
+namespace {
+
+void AppendField(std::string& out, std::string_view value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out.append(value.data(), value.size());
+  out += ';';
+}
+
+}  // namespace
+
+Result<std::string> Sha256Hex(std::string_view data) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx) return Error::Internal("sha256: EVP_MD_CTX_new failed");
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) {
+    return Error::Internal("sha256: digest failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+std::string AuditCanonical(const AuditEntry& e) {
+  std::string out = "billing-audit-v1";
+  AppendField(out, e.prev_hash);
+  AppendField(out, std::to_string(e.seq));
+  AppendField(out, e.at);
+  AppendField(out, e.actor);
+  AppendField(out, e.action);
+  AppendField(out, e.entity_type);
+  AppendField(out, e.entity_id);
+  AppendField(out, e.before_json);
+  AppendField(out, e.after_json);
+  AppendField(out, e.request_id);
+  return out;
+}
+
+Result<std::string> AuditHash(const AuditEntry& e) { return Sha256Hex(AuditCanonical(e)); }
+
+Status ChainAuditEntry(const std::optional<AuditEntry>& last, AuditEntry& e) {
+  e.seq = last ? last->seq + 1 : 1;
+  e.prev_hash = last ? last->hash : std::string(kAuditGenesisHash);
+  BILLING_ASSIGN_OR_RETURN(e.hash, AuditHash(e));
+  return OkStatus();
+}
+
+bool ChainVerifier::Check(const AuditEntry& e, std::string* why) {
+  std::string reason;
+  if (e.seq != last_seq_ + 1) {
+    reason = "seq " + std::to_string(e.seq) + " follows seq " + std::to_string(last_seq_) +
+             " (rows missing or reordered)";
+  } else if (e.prev_hash != last_hash_) {
+    reason = last_seq_ == 0 ? "prev_hash is not the genesis hash (64 zeros)"
+                            : "prev_hash does not match the hash of row " + std::to_string(last_seq_);
+  } else {
+    auto h = AuditHash(e);
+    if (!h.ok()) {
+      reason = "cannot hash the row: " + h.error().message;
+    } else if (*h != e.hash) {
+      reason = "hash does not match the row's contents";
+    }
+  }
+  if (!reason.empty()) {
+    if (why) *why = std::move(reason);
+    return false;
+  }
+  ++rows_checked_;
+  last_seq_ = e.seq;
+  last_hash_ = e.hash;
+  return true;
+}
+
+nlohmann::json InvoiceAuditJson(const Invoice& inv) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const LineItem& li : inv.items) {
+    items.push_back({{"description", li.description},
+                     {"quantityMilli", li.quantity_milli},
+                     {"unitPriceCents", li.unit_price_cents},
+                     {"amountCents", li.amount_cents}});
+  }
+  return {{"id", inv.id},
+          {"customerId", inv.customer_id},
+          {"items", std::move(items)},
+          {"subtotalCents", inv.subtotal_cents},
+          {"taxRateBp", inv.tax_rate_bp},
+          {"taxCents", inv.tax_cents},
+          {"totalCents", inv.total_cents},
+          {"paidCents", inv.paid_cents},
+          {"status", inv.status},
+          {"issueDate", inv.issue_date.ToString()},
+          {"dueDate", inv.due_date.ToString()},
+          {"notes", inv.notes},
+          {"paidDate", inv.paid_date},
+          {"paymentMethod", inv.payment_method},
+          {"createdBy", inv.created_by},
+          {"updatedBy", inv.updated_by}};
+}
+
+nlohmann::json PaymentAuditJson(const Payment& p) {
+  nlohmann::json allocs = nlohmann::json::array();
+  for (const Allocation& a : p.allocations) {
+    allocs.push_back({{"invoiceId", a.invoice_id},
+                      {"amountCents", a.amount_cents},
+                      {"refundedCents", a.refunded_cents}});
+  }
+  return {{"id", p.id},
+          {"customerId", p.customer_id},
+          {"invoiceId", p.invoice_id},
+          {"amountCents", p.amount_cents},
+          {"refundedCents", p.refunded_cents},
+          {"method", p.method},
+          {"status", p.status},
+          {"transactionId", p.transaction_id},
+          {"failureReason", p.failure_reason},
+          {"actor", p.actor},
+          {"createdAt", p.created_at},
+          {"allocations", std::move(allocs)}};
+}
+
+nlohmann::json RefundAuditJson(const Refund& r) {
+  return {{"id", r.id},
+          {"paymentId", r.payment_id},
+          {"amountCents", r.amount_cents},
+          {"reason", r.reason},
+          {"transactionId", r.transaction_id},
+          {"actor", r.actor},
+          {"createdAt", r.created_at}};
+}
+
+std::string AuditDump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json AuditEntryJson(const AuditEntry& e) {
+  auto parse = [](const std::string& text) {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return j.is_discarded() ? nlohmann::json(text) : j;
+  };
+  return {{"seq", e.seq},
+          {"at", e.at},
+          {"actor", e.actor},
+          {"action", e.action},
+          {"entityType", e.entity_type},
+          {"entityId", e.entity_id},
+          {"before", parse(e.before_json)},
+          {"after", parse(e.after_json)},
+          {"requestId", e.request_id},
+          {"prevHash", e.prev_hash},
+          {"hash", e.hash}};
+}
+
+}  // namespace billing

@@ -1,0 +1,70 @@
+#include "http/audit_routes.h"
+
+#include <charconv>
+#include <cstdint>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "billing/audit.h"
+
+namespace billing::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+constexpr size_t kMaxQueryParams = 32;
+
+bool ParseInt(std::string_view s, int64_t min, int64_t max, int64_t* out) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || v < min || v > max) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+HttpResponse AuditListResponse(BillingService& service, const HttpRequest& request) {
+  if (request.method() != bhttp::verb::get) {
+    HttpResponse r = JsonError(bhttp::status::method_not_allowed, "Method not allowed");
+    r.set(bhttp::field::allow, "GET");
+    return r;
+  }
+  int64_t after = 0, limit = kAuditPageMax;
+  std::string_view target = request.target();
+  const size_t q = target.find('?');
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  for (size_t n = 0; !query.empty() && n < kMaxQueryParams; ++n) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (key == "after" && !ParseInt(value, 0, INT64_MAX, &after)) {
+      return JsonError(bhttp::status::bad_request, "after must be a non-negative integer");
+    }
+    if (key == "limit" && !ParseInt(value, 1, kAuditPageMax, &limit)) {
+      return JsonError(bhttp::status::bad_request,
+                       "limit must be an integer between 1 and " + std::to_string(kAuditPageMax));
+    }
+  }
+  auto rows = service.ListAudit(after, int(limit));
+  if (!rows.ok()) {
+    spdlog::error("GET /api/audit: {}", rows.error().message);
+    return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
+  }
+  nlohmann::json entries = nlohmann::json::array();
+  int64_t next = after;
+  for (const AuditEntry& e : *rows) {
+    entries.push_back(AuditEntryJson(e));
+    next = e.seq;
+  }
+  nlohmann::json body = {{"entries", std::move(entries)}, {"nextAfter", next}};
+  return JsonResponse(bhttp::status::ok, AuditDump(body));
+}
+
+}  // namespace billing::http
