@@ -25,7 +25,7 @@ std::string Token(const json& payload, const std::string& secret = kSecret) {
   return SignJwtHs256(payload.dump(), secret);
 }
 
-TEST(AuthKeys, GeneratedKeysHaveTheFormatAndDiffer) {
+TEST(auth_keys, GeneratedKeysHaveTheFormatAndDiffer) {
   auto a = GenerateApiKey();
   auto b = GenerateApiKey();
   ASSERT_TRUE(a.ok() && b.ok());
@@ -37,12 +37,12 @@ TEST(AuthKeys, GeneratedKeysHaveTheFormatAndDiffer) {
   EXPECT_EQ(ApiKeyPrefix("xx_" + a->substr(3)), "");
 }
 
-TEST(AuthKeys, HashIsSha256Hex) {
+TEST(auth_keys, HashIsSha256Hex) {
   EXPECT_EQ(HashApiKey("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_NE(HashApiKey("bk_a"), HashApiKey("bk_b"));
 }
 
-class AuthStoreTest : public ::testing::Test {
+class auth_store : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = std::filesystem::temp_directory_path() /
@@ -64,7 +64,7 @@ class AuthStoreTest : public ::testing::Test {
   std::unique_ptr<ApiKeyStore> store_;
 };
 
-TEST_F(AuthStoreTest, StoresOnlyTheHashAndVerifies) {
+TEST_F(auth_store, StoresOnlyTheHashAndVerifies) {
   auto created = CreateApiKey(*store_, "ci", ScopeBit(Scope::kRead), "2026-11-25T00:00:00.000Z");
   ASSERT_TRUE(created.ok()) << created.error().message;
   auto list = store_->List();
@@ -98,7 +98,7 @@ TEST_F(AuthStoreTest, StoresOnlyTheHashAndVerifies) {
   EXPECT_EQ(*store_->Count(true), 0);
 }
 
-TEST_F(AuthStoreTest, AuthenticationOffIsAnonymousWithAllScopes) {
+TEST_F(auth_store, AuthenticationOffIsAnonymousWithAllScopes) {
   Authenticator auth({false, ""}, store_.get());
   auto p = auth.Authenticate("");
   ASSERT_TRUE(p.ok());
@@ -106,7 +106,7 @@ TEST_F(AuthStoreTest, AuthenticationOffIsAnonymousWithAllScopes) {
   EXPECT_EQ(p->scopes, kAllScopes);
 }
 
-TEST(AuthJwt, ValidTokenGivesSubjectAndScopes) {
+TEST(auth_jwt, ValidTokenGivesSubjectAndScopes) {
   auto c = VerifyJwtHs256(Token({{"sub", "alice"}, {"scope", "read payment other"}, {"exp", kNow + 60}}),
                           kSecret, kNow);
   ASSERT_TRUE(c.ok()) << c.error().message;
@@ -121,7 +121,7 @@ TEST(AuthJwt, ValidTokenGivesSubjectAndScopes) {
   EXPECT_EQ(p->scopes, ScopeBit(Scope::kRefund));
 }
 
-TEST(AuthJwt, ExpiredAndNotYetValidAreRejected) {
+TEST(auth_jwt, ExpiredAndNotYetValidAreRejected) {
   auto expired = VerifyJwtHs256(Token({{"sub", "a"}, {"exp", kNow - 3600}}), kSecret, kNow);
   ASSERT_FALSE(expired.ok());
   EXPECT_EQ(expired.error().code, ErrorCode::kUnauthenticated);
@@ -134,7 +134,7 @@ TEST(AuthJwt, ExpiredAndNotYetValidAreRejected) {
   EXPECT_FALSE(no_sub.ok());
 }
 
-TEST(AuthJwt, BadSignatureIsRejected) {
+TEST(auth_jwt, BadSignatureIsRejected) {
   const json payload = {{"sub", "a"}, {"scope", "admin"}, {"exp", kNow + 60}};
   auto other = VerifyJwtHs256(Token(payload, std::string(40, 'x')), kSecret, kNow);
   ASSERT_FALSE(other.ok());
@@ -151,7 +151,7 @@ TEST(AuthJwt, BadSignatureIsRejected) {
   EXPECT_FALSE(VerifyJwtHs256(std::string(kMaxJwtBytes + 1, 'a'), kSecret, kNow).ok());
 }
 
-TEST(AuthJwt, AlgNoneAndOtherAlgorithmsAreRejected) {
+TEST(auth_jwt, AlgNoneAndOtherAlgorithmsAreRejected) {
   const std::string payload = Base64UrlEncode(json({{"sub", "a"}, {"scope", "admin"}, {"exp", kNow + 60}}).dump());
   for (const char* header : {R"({"alg":"none","typ":"JWT"})", R"({"alg":"HS512"})", R"({"typ":"JWT"})",
                              R"({"alg":"RS256"})"}) {
@@ -162,7 +162,7 @@ TEST(AuthJwt, AlgNoneAndOtherAlgorithmsAreRejected) {
   }
 }
 
-TEST(AuthJwt, Base64UrlRoundTrip) {
+TEST(auth_jwt, Base64UrlRoundTrip) {
   for (const std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xff\xfe\x00"}) {
     std::string out;
     ASSERT_TRUE(Base64UrlDecode(Base64UrlEncode(s), &out));
@@ -172,7 +172,7 @@ TEST(AuthJwt, Base64UrlRoundTrip) {
   EXPECT_FALSE(Base64UrlDecode("ab+c", &out));
 }
 
-TEST(AuthScopes, TableMapsEveryActionToItsScope) {
+TEST(auth_scopes, TableMapsEveryActionToItsScope) {
   EXPECT_EQ(RequiredScope("get-customer", "").scope, Scope::kRead);
   EXPECT_EQ(RequiredScope("manage-invoices", "get").scope, Scope::kRead);
   EXPECT_EQ(RequiredScope("manage-invoices", "list").scope, Scope::kRead);
@@ -189,7 +189,7 @@ TEST(AuthScopes, TableMapsEveryActionToItsScope) {
             "This caller lacks the 'refund' scope needed to refund payments");
 }
 
-TEST(AuthScopes, AdminImpliesAllAndListsParse) {
+TEST(auth_scopes, AdminImpliesAllAndListsParse) {
   EXPECT_TRUE(HasScope(ScopeBit(Scope::kAdmin), Scope::kRefund));
   EXPECT_FALSE(HasScope(ScopeBit(Scope::kRead), Scope::kRefund));
   auto s = ParseScopeList("read, invoice payment", true);
@@ -199,7 +199,7 @@ TEST(AuthScopes, AdminImpliesAllAndListsParse) {
   EXPECT_EQ(*ParseScopeList("read,root", false), ScopeBit(Scope::kRead));
 }
 
-TEST(AuthMode, DecisionFollowsKeysHostAndMode) {
+TEST(auth_mode, DecisionFollowsKeysHostAndMode) {
   EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
   EXPECT_TRUE(IsLoopbackHost("::1"));
   EXPECT_TRUE(IsLoopbackHost("localhost"));
@@ -218,7 +218,7 @@ TEST(AuthMode, DecisionFollowsKeysHostAndMode) {
   EXPECT_EQ(DecideAuth("maybe", "127.0.0.1", 0, 0, false).error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST(AuthTool, PermissionDeniedResultShape) {
+TEST(auth_tool, PermissionDeniedResultShape) {
   json r = PermissionDeniedResult(RequiredScope("process-payment", "refund"));
   EXPECT_EQ(r["error"], true);
   EXPECT_EQ(r["code"], "PERMISSION_DENIED");

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-TEST(AuditE2E, PaymentOverHttpIsAuditedAndTheChainVerifies) {
+TEST(audit_e2e, PaymentOverHttpIsAuditedAndTheChainVerifies) {
   std::string db;
   {
     ServerProcess server;
@@ -37,7 +37,7 @@ TEST(AuditE2E, PaymentOverHttpIsAuditedAndTheChainVerifies) {
   }
 }
 
-TEST(AuditE2E, CommandVerifiesAndTheRouteIsForAdminsOnly) {
+TEST(audit_e2e, CommandVerifiesAndTheRouteIsForAdminsOnly) {
   ServerProcess server(std::map<std::string, std::string>{{"BILLING_AUTH", "on"}});
   ASSERT_TRUE(server.started()) << server.Log();
   auto create_key = [&](const std::string& scopes) {

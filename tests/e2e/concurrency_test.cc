@@ -21,7 +21,7 @@ json Exec(ServerProcess& server, const std::string& tool, const json& data) {
   return res.Json();
 }
 
-TEST(Concurrency, FiftyParallelRefundsNeverRefundMoreThanThePayment) {
+TEST(concurrency_http, FiftyParallelRefundsNeverRefundMoreThanThePayment) {
   ServerProcess server;
   ASSERT_TRUE(server.started()) << server.Log();
   // PAY-001 is $750.00; 50 refunds of $20.00 race for it: exactly 37 fit ($740.00).
@@ -47,7 +47,7 @@ TEST(Concurrency, FiftyParallelRefundsNeverRefundMoreThanThePayment) {
   EXPECT_EQ(customer["customer"]["outstandingBalance"], "$740.00");
 }
 
-TEST(Concurrency, FiftyParallelInvoiceCreationsGetDistinctConsecutiveNumbers) {
+TEST(concurrency_http, FiftyParallelInvoiceCreationsGetDistinctConsecutiveNumbers) {
   ServerProcess server;
   ASSERT_TRUE(server.started()) << server.Log();
   std::mutex mu;
