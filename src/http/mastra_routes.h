@@ -124,8 +124,8 @@ class MastraApi {
   const Clock& clock_;
   RandomSource& random_;
   const ConversationMemory* memory_;
-  AuditHandler audit_;
   const MemoryApi* memory_api_;
+  AuditHandler audit_;
   const Authenticator* auth_;
 
   // Serialized once: the agent and tools do not change while the server runs.
