@@ -118,6 +118,13 @@ int Run(const AppConfig& cfg) {
   http::ServerOptions server_options;
   server_options.host = cfg.host;
   server_options.port = cfg.port;
+  // CORS: an explicit allowlist when configured; "*" only in development mode.
+  if (!cfg.cors_origins.empty()) {
+    server_options.cors_allow_origin.clear();
+    server_options.cors_allowed_origins = cfg.cors_origins;
+  } else if (decision->enabled) {
+    server_options.cors_allow_origin.clear();
+  }
   http::HttpServer server(io, server_options, api.AsHandler());
   auto port = server.Listen();
   if (!port.ok()) {

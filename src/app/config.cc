@@ -50,6 +50,7 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   std::string max_amount = Env("BILLING_MAX_AMOUNT");
   std::string timeout_text = Env("BILLING_MODEL_TIMEOUT_MS");
   bool no_seed = Env("BILLING_NO_SEED") == "1";
+  std::string cors_origins = Env("BILLING_CORS_ORIGINS");
   c.auth_mode = Env("BILLING_AUTH");
   c.jwt_secret = Env("BILLING_JWT_SECRET");
 
@@ -64,6 +65,8 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   app.add_option("--today", c.today, "Pin today's date YYYY-MM-DD (env BILLING_TODAY)");
   app.add_option("--payment-mode", payment_mode,
                  "random|approve|decline (env BILLING_PAYMENT_MODE, default random = 90% approve)");
+  app.add_option("--cors-origins", cors_origins,
+                 "Comma-separated browser origins allowed by CORS (env BILLING_CORS_ORIGINS)");
   app.add_flag("--no-seed", no_seed, "Do not load the sample data into an empty database");
   try {
     app.parse(argc, argv);
@@ -128,6 +131,21 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
                                                     std::to_string(kMinJwtSecretBytes) + " bytes");
   }
   c.seed = !no_seed;
+  for (size_t start = 0; start <= cors_origins.size() && !cors_origins.empty() && c.cors_origins.size() < 100;) {
+    size_t comma = cors_origins.find(',', start);
+    if (comma == std::string::npos) comma = cors_origins.size();
+    std::string origin = cors_origins.substr(start, comma - start);
+    while (!origin.empty() && origin.front() == ' ') origin.erase(origin.begin());
+    while (!origin.empty() && origin.back() == ' ') origin.pop_back();
+    if (origin == "*") return Error::Invalid("BILLING_CORS_ORIGINS", "BILLING_CORS_ORIGINS must list origins explicitly; '*' is only used in development mode");
+    if (!origin.empty()) {
+      if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0) {
+        return Error::Invalid("BILLING_CORS_ORIGINS", "BILLING_CORS_ORIGINS: origin '" + origin + "' must start with http:// or https://");
+      }
+      c.cors_origins.push_back(origin);
+    }
+    start = comma + 1;
+  }
   return c;
 }
 

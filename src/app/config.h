@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "billing/service.h"
 #include "common/result.h"
@@ -27,6 +28,9 @@ struct AppConfig {
   bool seed = true;   // load the sample data into an empty database
   uint64_t payment_seed = 0;  // non-zero: seeded (reproducible) processor decisions
   BillingOptions billing;
+  // Browser origins allowed by CORS (BILLING_CORS_ORIGINS, comma-separated). Empty: "*" in
+  // development mode (no authentication), no CORS headers otherwise.
+  std::vector<std::string> cors_origins;
   // Authentication (README "Authentication"): BILLING_AUTH "on" | "off" | "" (= on when any API
   // key exists or a JWT secret is set); BILLING_JWT_SECRET (≥ 32 bytes) enables HS256 JWTs.
   // The secret is never logged.

@@ -56,10 +56,18 @@ auto Redirect(error_code& ec) {
   return net::redirect_error(net::use_awaitable, ec);
 }
 
-void ApplyCors(bhttp::fields& fields, const ServerOptions& options) {
-  if (options.cors_allow_origin.empty()) return;
+// `origin`: the Origin header of the request being answered ("" when unknown).
+void ApplyCors(bhttp::fields& fields, const ServerOptions& options, std::string_view origin) {
   if (fields.find(bhttp::field::access_control_allow_origin) != fields.end()) return;
-  fields.set(bhttp::field::access_control_allow_origin, options.cors_allow_origin);
+  if (!options.cors_allow_origin.empty()) {
+    fields.set(bhttp::field::access_control_allow_origin, options.cors_allow_origin);
+  } else {
+    bool allowed = false;
+    for (const std::string& o : options.cors_allowed_origins) allowed = allowed || (!origin.empty() && o == origin);
+    fields.set(bhttp::field::vary, "Origin");
+    if (!allowed) return;
+    fields.set(bhttp::field::access_control_allow_origin, origin);
+  }
   if (fields.find(bhttp::field::access_control_expose_headers) == fields.end()) {
     fields.set(bhttp::field::access_control_expose_headers, "Content-Length,X-Requested-With");
   }
@@ -112,6 +120,7 @@ struct ConnectionState {
   std::shared_ptr<HttpServer::State> state;
   bool waiting_for_request = false;  // idle between requests: Stop() may close it at once
   bool close_after_response = false;
+  std::string origin;  // Origin header of the request being answered (CORS allowlist)
 };
 
 namespace {
@@ -128,7 +137,7 @@ net::awaitable<void> WriteFinalResponse(ConnectionState& conn, HttpResponse resp
   const ServerOptions& options = conn.state->options;
   response.version(version);
   response.keep_alive(false);
-  ApplyCors(response.base(), options);
+  ApplyCors(response.base(), options, conn.origin);
   response.prepare_payload();
   error_code ec;
   conn.stream.expires_after(Ms(options.request_timeout_ms));
@@ -180,6 +189,7 @@ net::awaitable<void> ServeConnection(ConnectionState& conn) {
     parser.body_limit(options.body_limit_bytes);
 
     conn.waiting_for_request = true;
+    conn.origin.clear();
     stream.expires_after(Ms(options.idle_timeout_ms));
     co_await bhttp::async_read_header(stream, buffer, parser, Redirect(ec));
     conn.waiting_for_request = false;
@@ -205,6 +215,7 @@ net::awaitable<void> ServeConnection(ConnectionState& conn) {
     stream.expires_never();
 
     HttpRequest request = parser.release();
+    conn.origin = std::string(request[bhttp::field::origin].substr(0, 512));
     const bool keep_alive = request.keep_alive();
     ResponseStream response_stream(conn, version, keep_alive);
     HttpResponse response;
@@ -237,7 +248,7 @@ net::awaitable<void> ServeConnection(ConnectionState& conn) {
     response.version(version);
     response.keep_alive(keep_alive && !conn.close_after_response &&
                         !state.stopping.load(std::memory_order_relaxed));
-    ApplyCors(response.base(), options);
+    ApplyCors(response.base(), options, conn.origin);
     response.prepare_payload();
     stream.expires_after(Ms(options.request_timeout_ms));
     co_await bhttp::async_write(stream, response, Redirect(ec));
@@ -311,7 +322,7 @@ net::awaitable<Status> ResponseStream::Begin(HttpResponseHeader header) {
   bhttp::response<bhttp::empty_body> response(std::move(header));
   response.version(http_version_);
   response.keep_alive(keep_alive_ && !connection_.close_after_response);
-  ApplyCors(response.base(), options);
+  ApplyCors(response.base(), options, connection_.origin);
   if (http_version_ >= 11) response.chunked(true);
   bhttp::response_serializer<bhttp::empty_body> serializer(response);
   error_code ec;

@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange
 
 #include <boost/asio/awaitable.hpp>
@@ -51,8 +52,12 @@ struct ServerOptions {
   size_t max_connections = 10000;
   int listen_backlog = 1024;
   // Sent as access-control-allow-origin (plus access-control-expose-headers) on every response
-  // that does not set it itself, including the server's own 4xx/5xx. Empty: no CORS headers.
+  // that does not set it itself, including the server's own 4xx/5xx. Empty: no CORS headers
+  // unless the request's Origin is in cors_allowed_origins.
   std::string cors_allow_origin = "*";
+  // With cors_allow_origin empty: the origins that may call from a browser; a request whose
+  // Origin is listed gets it echoed back (with Vary: Origin), any other gets no CORS headers.
+  std::vector<std::string> cors_allowed_origins;
 };
 
 struct ConnectionState;  // server.cc
