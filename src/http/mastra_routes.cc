@@ -720,9 +720,9 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     const std::string agent_id = Decode(seg[2]);
     if (agent_id != agent_.config().id) co_return AgentNotFound(agent_id);
     if (is_get_agent) co_return JsonResponse(bhttp::status::ok, agent_body_);
-    if (is_generate) co_return co_await Generate(request, principal);
+    if (is_generate) co_return co_await Generate(request, principal, GenerateFormat::kMastra);
     if (is_stream) co_return co_await Stream(request, stream, principal);
-    if (is_generate_legacy) co_return co_await GenerateLegacy(request, principal);
+    if (is_generate_legacy) co_return co_await Generate(request, principal, GenerateFormat::kLegacyV4);
     if (is_stream_legacy) co_return co_await StreamLegacy(request, stream, principal);
     const std::string tool_id = Decode(seg[4]);
     if (is_agent_tool) {
@@ -791,7 +791,8 @@ boost::asio::awaitable<void> MastraApi::FinishRun(const GenerateRequest& run,
 }
 
 boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& request,
-                                                         const Principal& principal) const {
+                                                         const Principal& principal,
+                                                         GenerateFormat format) const {
   Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
@@ -800,20 +801,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& requ
   Result<AgentOutput> output = co_await agent_.Generate(run.messages, std::move(run.options));
   if (!output.ok()) co_return AgentErrorResponse(output.error());
   co_await FinishRun(run, *output);
-  co_return JsonResponse(bhttp::status::ok, GenerateResponseBody(*output, agent_.config()));
-}
-
-boost::asio::awaitable<HttpResponse> MastraApi::GenerateLegacy(const HttpRequest& request,
-                                                               const Principal& principal) const {
-  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
-  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
-  GenerateRequest& run = parsed.value();
-  Status prepared = co_await PrepareRun(run);
-  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
-  Result<AgentOutput> output = co_await agent_.Generate(run.messages, std::move(run.options));
-  if (!output.ok()) co_return AgentErrorResponse(output.error());
-  co_await FinishRun(run, *output);
-  co_return JsonResponse(bhttp::status::ok, LegacyGenerateBody(*output, random_));
+  std::string body = format == GenerateFormat::kLegacyV4
+                         ? LegacyGenerateBody(*output, random_)
+                         : GenerateResponseBody(*output, agent_.config());
+  co_return JsonResponse(bhttp::status::ok, std::move(body));
 }
 
 boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,

@@ -107,10 +107,11 @@ class MastraApi {
   // output.response_messages to the thread.
   boost::asio::awaitable<void> FinishRun(const GenerateRequest& run, const AgentOutput& output) const;
 
-  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request,
-                                                const Principal& principal) const;
-  boost::asio::awaitable<HttpResponse> GenerateLegacy(const HttpRequest& request,
-                                                      const Principal& principal) const;
+  // The body format of a whole-run answer: Mastra 0.20+/1.x FullOutput (/generate) or the
+  // AI SDK v4 result (/generate-legacy). Both run the same way.
+  enum class GenerateFormat { kMastra, kLegacyV4 };
+  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request, const Principal& principal,
+                                                GenerateFormat format) const;
   boost::asio::awaitable<HttpResponse> Stream(const HttpRequest& request, ResponseStream& stream,
                                               const Principal& principal) const;
   boost::asio::awaitable<HttpResponse> StreamLegacy(const HttpRequest& request,
