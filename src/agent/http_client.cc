@@ -302,6 +302,20 @@ struct HttpClient::Impl {
     co_return true;
   }
 
+  // The error for a failed read of a buffered response (head or whole body).
+  static Error ReadFailure(const boost::system::error_code& ec, const Connection& conn,
+                           const HttpRequest& req, const std::string& timeout_text) {
+    if (ec == beast::error::timeout) return Unavailable(timeout_text);
+    if (ec == http::error::body_limit) {
+      return Error::Internal("response from " + conn.key + " exceeds " +
+                             std::to_string(req.max_response_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return Error::Internal("response headers from " + conn.key + " are too large");
+    }
+    return Unavailable("reading the response from " + conn.key + " failed: " + ec.message());
+  }
+
   template <typename Stream>
   asio::awaitable<ExchangeOutcome> ExchangeOn(Stream& stream, Connection& conn, const ParsedUrl& url,
                                               const HttpRequest& req, http::verb verb,
@@ -317,30 +331,16 @@ struct HttpClient::Impl {
     parser.header_limit(kMaxResponseHeaderBytes);
     parser.body_limit(req.max_response_body_bytes);
     co_await http::async_read(stream, conn.buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == beast::error::timeout) {
-      out.result = Unavailable(timeout_text);
-      co_return out;
-    }
-    if (ec == http::error::body_limit) {
-      out.result = Error::Internal("response from " + conn.key + " exceeds " +
-                                   std::to_string(req.max_response_body_bytes) + " bytes");
-      co_return out;
-    }
-    if (ec == http::error::header_limit) {
-      out.result = Error::Internal("response headers from " + conn.key + " are too large");
-      co_return out;
-    }
     if (ec) {
-      out.stale = !parser.got_some();
-      out.result = Unavailable("reading the response from " + conn.key + " failed: " + ec.message());
+      // Nothing read at all on a reused connection: it was stale, and the caller may retry once.
+      out.stale = ec != beast::error::timeout && ec != http::error::body_limit &&
+                  ec != http::error::header_limit && !parser.got_some();
+      out.result = ReadFailure(ec, conn, req, timeout_text);
       co_return out;
     }
     http::response<http::string_body> res = parser.release();
     HttpResponse response;
-    response.status = static_cast<int>(res.result_int());
-    for (const auto& field : res) {
-      response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
+    CopyHead(res.base(), response);
     response.body = std::move(res.body());
     out.keep_alive = res.keep_alive();
     out.result = std::move(response);
@@ -374,17 +374,9 @@ struct HttpClient::Impl {
     parser.header_limit(kMaxResponseHeaderBytes);
     parser.body_limit(req.max_response_body_bytes);
     co_await http::async_read_header(stream, conn.buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == beast::error::timeout) {
-      out.result = Unavailable(timeout_text);
-      co_return out;
-    }
-    if (ec == http::error::header_limit) {
-      out.result = Error::Internal("response headers from " + conn.key + " are too large");
-      co_return out;
-    }
     if (ec) {
-      out.stale = !parser.got_some();
-      out.result = Unavailable("reading the response from " + conn.key + " failed: " + ec.message());
+      out.stale = ec != beast::error::timeout && ec != http::error::header_limit && !parser.got_some();
+      out.result = ReadFailure(ec, conn, req, timeout_text);
       co_return out;
     }
     HttpResponse response;
@@ -395,17 +387,8 @@ struct HttpClient::Impl {
       http::response_parser<http::string_body> whole(std::move(parser));
       whole.body_limit(req.max_response_body_bytes);
       co_await http::async_read(stream, conn.buffer, whole, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == beast::error::timeout) {
-        out.result = Unavailable(timeout_text);
-        co_return out;
-      }
-      if (ec == http::error::body_limit) {
-        out.result = Error::Internal("response from " + conn.key + " exceeds " +
-                                     std::to_string(req.max_response_body_bytes) + " bytes");
-        co_return out;
-      }
       if (ec) {
-        out.result = Unavailable("reading the response from " + conn.key + " failed: " + ec.message());
+        out.result = ReadFailure(ec, conn, req, timeout_text);
         co_return out;
       }
       response.body = std::move(whole.get().body());
