@@ -188,13 +188,13 @@ PIDS+=("$MOCK_PID")
 wait_http "$MOCK_URL/health" "$MOCK_PID" mock 100
 log "mock pid $MOCK_PID on $MOCK_URL (MOCK_LATENCY_MS=$LAT)"
 
-LLM_ENV=(OPENAI_API_KEY=sk-mock OPENAI_BASE_URL=$MOCK_URL/v1 BILLING_MODEL=openai/gpt-4o-mini)
+LLM_ENV=(OPENAI_API_KEY=sk-mock OPENAI_BASE_URL=$MOCK_URL/v1 BILLING_MODEL=openai/gpt-4o-mini BILLING_RATE_LIMIT=off BILLING_PAYMENT_RATE_LIMIT=off)
 REF_ENV=(OPENAI_API_KEY=sk-mock OPENAI_BASE_URL=$MOCK_URL/v1 PAYMENT_SUCCESS_RATE=1 MASTRA_TELEMETRY_DISABLED=1)
 
 # start_ours NAME BASE_URL_FOR_LLM DB -> sets OURS_PID, OURS_URL
 start_ours() {
   local name=$1 llm=$2 db=$3 port=""
-  env OPENAI_API_KEY=sk-mock OPENAI_BASE_URL="$llm" BILLING_MODEL=openai/gpt-4o-mini BILLING_PAYMENT_MODE=approve \
+  env OPENAI_API_KEY=sk-mock OPENAI_BASE_URL="$llm" BILLING_MODEL=openai/gpt-4o-mini BILLING_PAYMENT_MODE=approve BILLING_RATE_LIMIT=off BILLING_PAYMENT_RATE_LIMIT=off \
     "$BIN" --host 127.0.0.1 --port 0 --db "$db" >"$RAW/$name.log" 2>&1 &
   OURS_PID=$!
   PIDS+=("$OURS_PID")

@@ -19,7 +19,7 @@ cmake --build build/release --target billing-agent -j"$(nproc)" >/dev/null
 
 work=$(mktemp -d /tmp/billing-bench-XXXXXX)
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-BILLING_PAYMENT_MODE=approve build/release/billing-agent --host 127.0.0.1 --port 0 --db "$work/billing.db" \
+BILLING_RATE_LIMIT=off BILLING_PAYMENT_RATE_LIMIT=off BILLING_PAYMENT_MODE=approve build/release/billing-agent --host 127.0.0.1 --port 0 --db "$work/billing.db" \
   >"$work/server.log" 2>&1 &
 server_pid=$!
 port=""

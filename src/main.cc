@@ -19,6 +19,7 @@
 #include "app/audit_command.h"
 #include "app/config.h"
 #include "app/keys_command.h"
+#include "store/idempotency_store.h"
 #include "auth/authenticator.h"
 #include "auth/key_store.h"
 #include "billing/service.h"
@@ -109,11 +110,25 @@ int Run(const AppConfig& cfg) {
     return 1;
   }
   Authenticator authenticator({decision->enabled, cfg.jwt_secret}, key_store.value().get());
+  auto idempotency_store = OpenSqliteIdempotencyStore({cfg.db_path, threads + 2, 5000});
+  if (!idempotency_store.ok()) {
+    spdlog::critical("cannot open the idempotency store: {}", idempotency_store.error().message);
+    return 1;
+  }
+  http::Idempotency idempotency(*idempotency_store.value(), *clock);
+  http::RateLimitOptions rate_options;
+  rate_options.requests = {cfg.rate_burst, cfg.rate_per_minute};
+  rate_options.payments = {cfg.payment_rate_burst, cfg.payment_rate_per_minute};
+  http::RateLimiter rate_limiter(rate_options);
+  http::Protections protections;
+  protections.idempotency = &idempotency;
+  if (cfg.rate_burst > 0 || cfg.payment_rate_burst > 0) protections.rate_limiter = &rate_limiter;
   http::MastraApi api(agent, *clock, ids, &memory, &memory_api,
                       decision->enabled ? &authenticator : nullptr,
                       [&service](const http::HttpRequest& request) {
                         return http::AuditListResponse(service, request);
-                      });
+                      },
+                      protections);
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;

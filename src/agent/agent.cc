@@ -175,6 +175,10 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
         tool_result = BadArgumentsResult(call);
       } else if (call.args.is_null() && !call.raw_args.empty()) {
         tool_result = BadArgumentsResult(call);
+      } else if (!options.operation_scope.empty() && !call.id.empty()) {
+        ToolContext keyed = options.tool_context;
+        keyed.operation_key = options.operation_scope + ":" + call.id;
+        tool_result = tool->Execute(call.args, keyed);
       } else {
         tool_result = tool->Execute(call.args, options.tool_context);
       }

@@ -45,6 +45,10 @@ struct GenerateOptions {
   nlohmann::json tool_choice;   // passed to the model
   nlohmann::json model_settings = nlohmann::json::object();
   std::string instructions_override;  // body "instructions", when given
+  // When set, every tool call of the run carries operation key "<operation_scope>:<call id>"
+  // (BillingService "Operation keys"): the same tool call id in the same scope (a memory thread,
+  // or an Idempotency-Key) never changes the ledger twice.
+  std::string operation_scope;
 };
 
 struct ToolResultRecord {

@@ -27,6 +27,25 @@ Result<int64_t> ParseInt(const std::string& text, const std::string& name, int64
   }
 }
 
+// "BURST/PER_MINUTE" (both 1..1,000,000) or "off" (burst 0: no limit).
+Status ParseRateLimit(const std::string& text, const char* name, int64_t* burst, int64_t* per_minute) {
+  if (text == "off") {
+    *burst = 0;
+    *per_minute = 0;
+    return OkStatus();
+  }
+  const size_t slash = text.find('/');
+  const std::string rule = std::string(name) + " must be BURST/PER_MINUTE (e.g. 200/1200) or off, got '" +
+                           text.substr(0, 32) + "'";
+  if (slash == std::string::npos) return Error::Invalid(name, rule);
+  auto b = ParseInt(text.substr(0, slash), name, 1, 1'000'000);
+  auto r = ParseInt(text.substr(slash + 1), name, 1, 1'000'000);
+  if (!b.ok() || !r.ok()) return Error::Invalid(name, rule);
+  *burst = b.value();
+  *per_minute = r.value();
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
@@ -51,6 +70,8 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   std::string timeout_text = Env("BILLING_MODEL_TIMEOUT_MS");
   bool no_seed = Env("BILLING_NO_SEED") == "1";
   std::string cors_origins = Env("BILLING_CORS_ORIGINS");
+  std::string rate_limit = Env("BILLING_RATE_LIMIT");
+  std::string payment_rate_limit = Env("BILLING_PAYMENT_RATE_LIMIT");
   c.auth_mode = Env("BILLING_AUTH");
   c.jwt_secret = Env("BILLING_JWT_SECRET");
 
@@ -67,6 +88,10 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
                  "random|approve|decline (env BILLING_PAYMENT_MODE, default random = 90% approve)");
   app.add_option("--cors-origins", cors_origins,
                  "Comma-separated browser origins allowed by CORS (env BILLING_CORS_ORIGINS)");
+  app.add_option("--rate-limit", rate_limit,
+                 "Requests per caller and per address: BURST/PER_MINUTE or off (env BILLING_RATE_LIMIT, default 200/1200)");
+  app.add_option("--payment-rate-limit", payment_rate_limit,
+                 "Payments and refunds per caller: BURST/PER_MINUTE or off (env BILLING_PAYMENT_RATE_LIMIT, default 20/60)");
   app.add_flag("--no-seed", no_seed, "Do not load the sample data into an empty database");
   try {
     app.parse(argc, argv);
@@ -112,6 +137,13 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
     AmountRules rules;
     rules.max_minor = INT64_MAX / 100;
     BILLING_ASSIGN_OR_RETURN(c.billing.max_amount_cents, ParseAmount(max_amount, Usd(), rules, "BILLING_MAX_AMOUNT"));
+  }
+  if (!rate_limit.empty()) {
+    BILLING_TRY(ParseRateLimit(rate_limit, "BILLING_RATE_LIMIT", &c.rate_burst, &c.rate_per_minute));
+  }
+  if (!payment_rate_limit.empty()) {
+    BILLING_TRY(ParseRateLimit(payment_rate_limit, "BILLING_PAYMENT_RATE_LIMIT", &c.payment_rate_burst,
+                               &c.payment_rate_per_minute));
   }
   if (!c.today.empty()) {
     Date d;

@@ -36,6 +36,11 @@ struct AppConfig {
   // The secret is never logged.
   std::string auth_mode;
   std::string jwt_secret;
+  // Rate limits (README "Rate limits"): token buckets, "BURST/PER_MINUTE" or "off".
+  // BILLING_RATE_LIMIT: every /api request, per caller and per client address.
+  // BILLING_PAYMENT_RATE_LIMIT: payments, refunds and mark-paid, per caller.
+  int64_t rate_burst = 200, rate_per_minute = 1200;
+  int64_t payment_rate_burst = 20, payment_rate_per_minute = 60;
 };
 
 // Parses argv and the environment. On --help/--version prints and sets *exit_code.

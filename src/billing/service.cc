@@ -33,6 +33,16 @@ AuditEntry Change(const std::string& actor, const std::string& request_id, const
 constexpr int kAuditVerifyBatch = 500;
 constexpr int64_t kAuditMaxBatches = 100'000'000 / kAuditVerifyBatch;  // 100 million rows
 
+// A hash of an operation's parameters (unit-separated), for operation keys.
+Result<std::string> Fingerprint(std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (std::string_view part : parts) {
+    joined.append(part);
+    joined.push_back('\x1f');
+  }
+  return Sha256Hex(joined);
+}
+
 }  // namespace
 
 BillingService::BillingService(Store& store, const Clock& clock, RandomSource& ids,
@@ -243,12 +253,51 @@ Result<std::vector<CustomerView>> BillingService::ListCustomers(const CustomerQu
 // ---------------------------------------------------------------------------------------------
 // Invoices
 
+Result<std::optional<OperationRecord>> BillingService::PriorOperation(
+    StoreTx& tx, const std::string& op_key, const std::string& kind,
+    const std::string& fingerprint) {
+  BILLING_ASSIGN_OR_RETURN(std::optional<OperationRecord> prior, tx.FindOperation(op_key));
+  if (prior && (prior->kind != kind || prior->fingerprint != fingerprint)) {
+    return Error(ErrorCode::kConflict,
+                 "This idempotency key was already used for a different operation (" +
+                     prior->kind + " " + prior->entity_id +
+                     "); use a new key for a new operation");
+  }
+  return prior;
+}
+
+Status BillingService::RecordOperation(StoreTx& tx, const std::string& op_key,
+                                       const std::string& kind, const std::string& fingerprint,
+                                       const std::string& entity_id, const std::string& detail_id) {
+  return tx.InsertOperation(
+      OperationRecord{op_key, kind, fingerprint, entity_id, detail_id, clock_.NowIso8601()});
+}
+
 Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
   BILLING_TRY(RequireFutureDate(request.due_date));
   BILLING_ASSIGN_OR_RETURN(std::vector<LineItem> items, BuildItems(request.items));
   if (request.notes.size() > kMaxNotesBytes) return Error::Invalid("notes", "notes are longer than 2000 characters");
+  std::string fingerprint;
+  if (!request.operation_key.empty()) {
+    std::string item_text;
+    for (const NewLineItem& li : request.items) {
+      item_text += li.description + "\x1e" + std::to_string(li.quantity_milli) + "\x1e" +
+                   std::to_string(li.unit_price_cents) + "\x1d";
+    }
+    BILLING_ASSIGN_OR_RETURN(fingerprint,
+                             Fingerprint({CanonicalId(request.customer_id), item_text,
+                                          request.due_date.ToString(), request.notes}));
+  }
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    if (!request.operation_key.empty()) {
+      BILLING_ASSIGN_OR_RETURN(auto prior,
+                               PriorOperation(tx, request.operation_key, "invoice", fingerprint));
+      if (prior) {
+        BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, prior->entity_id));
+        return OkStatus();
+      }
+    }
     BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, request.customer_id, "customerId"));
     if (c.status == "suspended") {
       return Error::Precondition("Customer " + c.id + " (" + c.company +
@@ -275,6 +324,9 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
     inv.created_by = request.actor;
     inv.updated_by = request.actor;
     BILLING_TRY(tx.InsertInvoice(inv));
+    if (!request.operation_key.empty()) {
+      BILLING_TRY(RecordOperation(tx, request.operation_key, "invoice", fingerprint, inv.id));
+    }
     return Audit(tx, Change(request.actor, request.request_id, "invoice.create", "invoice", inv.id,
                             nullptr, InvoiceAuditJson(inv)));
   });
@@ -393,13 +445,33 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
 Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoice_id,
                                                         const std::string& method,
                                                         const std::string& actor,
-                                                        const std::string& request_id) {
+                                                        const std::string& request_id,
+                                                        const std::string& operation_key) {
   if (!method.empty() && !IsOneOf(method, kPaymentMethods)) {
     return Error::Invalid("paymentMethod",
                           "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
   }
+  std::string fingerprint;
+  if (!operation_key.empty()) {
+    BILLING_ASSIGN_OR_RETURN(fingerprint, Fingerprint({CanonicalId(invoice_id), method}));
+  }
   MarkPaidOutcome out;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    if (!operation_key.empty()) {
+      BILLING_ASSIGN_OR_RETURN(auto prior,
+                               PriorOperation(tx, operation_key, "mark_paid", fingerprint));
+      if (prior) {
+        BILLING_ASSIGN_OR_RETURN(out.invoice, ResolveInvoice(tx, prior->entity_id));
+        if (!prior->detail_id.empty()) {
+          BILLING_ASSIGN_OR_RETURN(auto payment, tx.FindPayment(prior->detail_id));
+          if (!payment) return Error::Internal("operation " + operation_key + ": payment missing");
+          out.payment = std::move(*payment);
+          BILLING_TRY(LoadAllocations(tx, out.payment));
+        }
+        out.replayed = true;
+        return OkStatus();
+      }
+    }
     BILLING_ASSIGN_OR_RETURN(Invoice inv, ResolveInvoice(tx, invoice_id));
     if (inv.status == "paid") return Error::Precondition("Invoice " + inv.id + " is already paid", "invoiceId");
     if (inv.status == "cancelled") {
@@ -434,6 +506,9 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     BILLING_TRY(tx.UpdateInvoice(inv));
     nlohmann::json after = InvoiceAuditJson(inv);
     after["payment"] = due > 0 ? PaymentAuditJson(p) : nlohmann::json();
+    if (!operation_key.empty()) {
+      BILLING_TRY(RecordOperation(tx, operation_key, "mark_paid", fingerprint, inv.id, p.id));
+    }
     BILLING_TRY(Audit(tx, Change(actor, request_id, "invoice.mark_paid", "invoice", inv.id, before,
                                  after)));
     out.invoice = std::move(inv);
@@ -456,8 +531,28 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     return Error::Invalid("paymentMethod",
                           "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
   }
+  std::string fingerprint;
+  if (!req.operation_key.empty()) {
+    BILLING_ASSIGN_OR_RETURN(fingerprint,
+                             Fingerprint({CanonicalId(req.customer_id), std::to_string(req.amount_cents),
+                                          req.method, CanonicalId(req.invoice_id)}));
+  }
   PaymentOutcome out;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    if (!req.operation_key.empty()) {
+      BILLING_ASSIGN_OR_RETURN(auto prior,
+                               PriorOperation(tx, req.operation_key, "payment", fingerprint));
+      if (prior) {
+        BILLING_ASSIGN_OR_RETURN(auto payment, tx.FindPayment(prior->entity_id));
+        if (!payment) return Error::Internal("operation " + req.operation_key + ": payment missing");
+        out.payment = std::move(*payment);
+        BILLING_TRY(LoadAllocations(tx, out.payment));
+        BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, out.payment.customer_id));
+        out.approved = out.payment.status != "failed";
+        out.replayed = true;
+        return OkStatus();
+      }
+    }
     BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, req.customer_id, "customerId"));
     std::vector<Invoice> targets;
     if (!req.invoice_id.empty()) {
@@ -529,6 +624,9 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     nlohmann::json after = PaymentAuditJson(p);
     after["invoicesPaid"] = invoices_paid;
     after["newBalanceCents"] = out.new_balance_cents;
+    if (!req.operation_key.empty()) {
+      BILLING_TRY(RecordOperation(tx, req.operation_key, "payment", fingerprint, p.id));
+    }
     return Audit(tx, Change(req.actor, req.request_id, "payment.process", "payment", p.id, nullptr,
                             after));
   });
@@ -540,11 +638,35 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
                                                     std::optional<int64_t> amount_cents,
                                                     const std::string& reason,
                                                     const std::string& actor,
-                                                    const std::string& request_id) {
+                                                    const std::string& request_id,
+                                                    const std::string& operation_key) {
   if (amount_cents && *amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
   if (reason.size() > kMaxNotesBytes) return Error::Invalid("reason", "reason is longer than 2000 characters");
+  std::string fingerprint;
+  if (!operation_key.empty()) {
+    BILLING_ASSIGN_OR_RETURN(
+        fingerprint, Fingerprint({CanonicalId(payment_id),
+                                  amount_cents ? std::to_string(*amount_cents) : "all", reason}));
+  }
   RefundOutcome out;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    if (!operation_key.empty()) {
+      BILLING_ASSIGN_OR_RETURN(auto prior, PriorOperation(tx, operation_key, "refund", fingerprint));
+      if (prior) {
+        BILLING_ASSIGN_OR_RETURN(auto payment, tx.FindPayment(prior->entity_id));
+        if (!payment) return Error::Internal("operation " + operation_key + ": payment missing");
+        out.payment = std::move(*payment);
+        BILLING_TRY(LoadAllocations(tx, out.payment));
+        BILLING_ASSIGN_OR_RETURN(std::vector<Refund> refunds, tx.RefundsOf(out.payment.id));
+        auto it = std::find_if(refunds.begin(), refunds.end(),
+                               [&](const Refund& r) { return r.id == prior->detail_id; });
+        if (it == refunds.end()) return Error::Internal("operation " + operation_key + ": refund missing");
+        out.refund = *it;
+        BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, out.payment.customer_id));
+        out.replayed = true;
+        return OkStatus();
+      }
+    }
     const std::string id = CanonicalId(payment_id);
     if (id.empty()) return Error::Invalid("paymentId", "paymentId is required for a refund");
     BILLING_ASSIGN_OR_RETURN(auto found, tx.FindPayment(id));
@@ -612,6 +734,9 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     after["refund"] = RefundAuditJson(r);
     after["invoicesReopened"] = reopened;
     after["newBalanceCents"] = out.new_balance_cents;
+    if (!operation_key.empty()) {
+      BILLING_TRY(RecordOperation(tx, operation_key, "refund", fingerprint, p.id, r.id));
+    }
     BILLING_TRY(Audit(tx, Change(actor, request_id, "payment.refund", "payment", p.id, before,
                                  after)));
     out.payment = std::move(p);

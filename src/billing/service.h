@@ -55,6 +55,7 @@ struct NewInvoice {
   // -Wmissing-field-initializers.
   std::string actor = {};       // recorded as created_by
   std::string request_id = {};  // recorded in the audit log
+  std::string operation_key = {};  // see "Operation keys" below; empty = none
 };
 
 struct InvoiceUpdate {
@@ -69,24 +70,28 @@ struct PaymentRequest {
   std::string method;      // empty = the customer's default
   std::string invoice_id;  // empty = allocate to open invoices, oldest due first
   std::string actor = {};
-  std::string request_id = {};  // recorded in the audit log
+  std::string request_id = {};     // recorded in the audit log
+  std::string operation_key = {};  // see "Operation keys" below; empty = none
 };
 
 struct PaymentOutcome {
   Payment payment;
   int64_t new_balance_cents = 0;
   bool approved = false;
+  bool replayed = false;  // the operation key had run before: this is its original payment
 };
 
 struct RefundOutcome {
   Refund refund;
   Payment payment;
   int64_t new_balance_cents = 0;
+  bool replayed = false;
 };
 
 struct MarkPaidOutcome {
   Invoice invoice;
   Payment payment;
+  bool replayed = false;
 };
 
 struct PaymentHistory {
@@ -94,6 +99,11 @@ struct PaymentHistory {
   std::vector<Payment> payments;  // newest first
 };
 
+// Operation keys: CreateInvoice, MarkInvoicePaid, ProcessPayment and RefundPayment accept an
+// operation key (an HTTP Idempotency-Key, or a conversation's tool call id). The key is stored in
+// the same transaction as the change (store migration 006), so running the same operation again,
+// even after a crash, changes nothing and returns the original record (replayed = true, with
+// current balances). The same key with other parameters is kConflict.
 class BillingService {
  public:
   BillingService(Store& store, const Clock& clock, RandomSource& ids, RandomSource& processor,
@@ -113,7 +123,8 @@ class BillingService {
                                 const std::string& actor = "", const std::string& request_id = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,
                                           const std::string& actor,
-                                          const std::string& request_id = "");
+                                          const std::string& request_id = "",
+                                          const std::string& operation_key = "");
   Result<Invoice> CancelInvoice(const std::string& invoice_id, const std::string& actor = "",
                                 const std::string& request_id = "");
 
@@ -122,7 +133,8 @@ class BillingService {
   Result<RefundOutcome> RefundPayment(const std::string& payment_id,
                                       std::optional<int64_t> amount_cents,
                                       const std::string& reason, const std::string& actor = "",
-                                      const std::string& request_id = "");
+                                      const std::string& request_id = "",
+                                      const std::string& operation_key = "");
   Result<PaymentHistory> History(const std::string& customer_id);
   Result<std::vector<Payment>> FailedPayments(const std::string& customer_id);
 
@@ -149,6 +161,14 @@ class BillingService {
   // Appends `e` (actor, action, entity, before/after and request id filled in by the caller) as
   // the next row of the chain, timestamped now, inside `tx`.
   Status Audit(StoreTx& tx, AuditEntry e);
+  // The earlier record of `op_key` when this operation already ran, nullopt when it is new;
+  // kConflict when the key was used for another kind of operation or other parameters.
+  Result<std::optional<OperationRecord>> PriorOperation(StoreTx& tx, const std::string& op_key,
+                                                        const std::string& kind,
+                                                        const std::string& fingerprint);
+  Status RecordOperation(StoreTx& tx, const std::string& op_key, const std::string& kind,
+                         const std::string& fingerprint, const std::string& entity_id,
+                         const std::string& detail_id = "");
   Result<Invoice> ResolveInvoice(StoreTx& tx, const std::string& raw_id);
   Result<Customer> RequireCustomer(StoreTx& tx, const std::string& raw_id,
                                    const std::string& field);

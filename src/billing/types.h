@@ -113,6 +113,18 @@ struct Refund {
   std::string actor;  // who asked for it, if known
 };
 
+// A change made under an operation key (store migration 006): a retry of the same operation finds
+// it and gets the original result instead of a second change. `fingerprint` hashes the operation's
+// parameters so that a key reused for other parameters is refused.
+struct OperationRecord {
+  std::string op_key;
+  std::string kind;       // payment | refund | invoice | mark_paid
+  std::string fingerprint;
+  std::string entity_id;  // PAY-…, INV-…
+  std::string detail_id;  // RFD-… for a refund
+  std::string created_at;
+};
+
 // One row of the append-only audit log (store migration 004; chain rules in billing/audit.h).
 // before_json/after_json are JSON texts ("null" when there is no record on that side).
 struct AuditEntry {

@@ -8,6 +8,7 @@
 #endif
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cmath>
 #include <string_view>
@@ -58,7 +59,7 @@ HttpResponse Preflight() {
   HttpResponse response{bhttp::status::no_content, 11};
   response.set(bhttp::field::access_control_allow_methods, "GET,POST,PUT,PATCH,DELETE,OPTIONS");
   response.set(bhttp::field::access_control_allow_headers,
-               "Content-Type,Authorization,x-mastra-client-type");
+               "Content-Type,Authorization,x-mastra-client-type,Idempotency-Key,X-Request-Id");
   response.set(bhttp::field::access_control_max_age, "3600");
   return response;
 }
@@ -75,6 +76,32 @@ std::string Truncated(std::string_view text, size_t max_bytes) {
 HttpResponse Unauthorized(std::string_view message) {
   HttpResponse response = JsonError(bhttp::status::unauthorized, message);
   response.set(bhttp::field::www_authenticate, "Bearer realm=\"billing-agent\"");
+  return response;
+}
+
+// The caller's X-Request-Id when it is 1-64 characters of [A-Za-z0-9._:-], else a new random one.
+std::string RequestIdFor(const HttpRequest& request, RandomSource& random) {
+  std::string_view given = request["X-Request-Id"];
+  bool ok = !given.empty() && given.size() <= 64;
+  for (char c : given) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+                c == '-');
+  }
+  if (ok) return std::string(given);
+  return "req_" + random.HexToken(8);
+}
+
+void SetRateLimitHeaders(HttpResponse& response, const RateDecision& d) {
+  response.set("RateLimit-Limit", std::to_string(d.limit));
+  response.set("RateLimit-Remaining", std::to_string(d.remaining));
+  response.set("RateLimit-Reset", std::to_string(d.reset_seconds));
+}
+
+HttpResponse TooManyRequests(const RateDecision& d) {
+  HttpResponse response = JsonError(
+      bhttp::status::too_many_requests,
+      "Too many requests; try again in " + std::to_string(d.retry_after_seconds) + " seconds");
+  response.set(bhttp::field::retry_after, std::to_string(d.retry_after_seconds));
   return response;
 }
 
@@ -593,14 +620,18 @@ json SerializeTool(const Tool& tool, bool partial) {
 
 MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
                      const ConversationMemory* memory, const MemoryApi* memory_api,
-                     const Authenticator* auth, AuditHandler audit)
+                     const Authenticator* auth, AuditHandler audit, Protections protections)
     : agent_(agent),
       clock_(clock),
       random_(random),
       memory_(memory),
       memory_api_(memory_api),
       audit_(std::move(audit)),
-      auth_(auth) {
+      auth_(auth),
+      protections_(protections) {
+  if (protections_.rate_limiter != nullptr) {
+    payment_gate_ = std::make_unique<PaymentRateGate>(*protections_.rate_limiter, clock_);
+  }
   const AgentConfig& config = agent.config();
   json tools = json::object();
   json tools_partial = json::object();
@@ -645,13 +676,35 @@ const Tool* MastraApi::FindToolById(const std::string& id) const {
 
 boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
                                                        ResponseStream& stream) const {
+  RequestScope scope;
+  scope.request_id = RequestIdFor(request, random_);
+  scope.client_address = std::string(stream.client_address());
+  RateDecision decision;
+  HttpResponse response = co_await Admit(request, stream, scope, decision);
+  if (!stream.started()) {
+    response.set("x-request-id", scope.request_id);
+    if (decision.limit > 0) SetRateLimitHeaders(response, decision);
+  }
+  co_return response;
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, ResponseStream& stream,
+                                                      RequestScope& scope,
+                                                      RateDecision& decision) const {
   const bhttp::verb method = request.method();
   if (method == bhttp::verb::options) co_return Preflight();
   const Target target = SplitTarget(request.target());
   // Everything but /health needs a principal when authentication is on (decided on the parsed
   // path, so "//api/..." or "/api/../" spellings cannot skip it).
   const bool is_health = !target.too_long && target.size == 1 && target.segments[0] == "health";
-  Principal principal = Principal::Anonymous();
+  RateLimiter* limiter = is_health ? nullptr : protections_.rate_limiter;
+  const int64_t now_ms = limiter != nullptr ? clock_.NowUnixMs() : 0;
+  // The client address's bucket first, so that guessing credentials is limited too.
+  if (limiter != nullptr) {
+    decision = limiter->Take("addr:" + scope.client_address, limiter->options().requests, now_ms);
+    if (!decision.allowed) co_return TooManyRequests(decision);
+  }
+  scope.principal = Principal::Anonymous();
   if (auth_ != nullptr && !is_health) {
     Result<Principal> authenticated = auth_->Authenticate(request[bhttp::field::authorization]);
     if (!authenticated.ok()) {
@@ -659,12 +712,80 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
       spdlog::error("authentication failed: {}", authenticated.error().message);
       co_return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
     }
-    principal = std::move(authenticated.value());
-    if (method == bhttp::verb::get && !HasScope(principal.scopes, Scope::kRead)) {
+    scope.principal = std::move(authenticated.value());
+    if (method == bhttp::verb::get && !HasScope(scope.principal.scopes, Scope::kRead)) {
       co_return JsonError(bhttp::status::forbidden,
                           PermissionDeniedMessage({Scope::kRead, "read this resource"}));
     }
   }
+  scope.rate_key = scope.principal.authenticated ? scope.principal.id : "addr:" + scope.client_address;
+  if (limiter != nullptr && scope.principal.authenticated) {
+    RateDecision caller = limiter->Take("caller:" + scope.principal.id, limiter->options().requests, now_ms);
+    if (!caller.allowed || caller.remaining < decision.remaining) decision = caller;
+    if (!decision.allowed) co_return TooManyRequests(decision);
+  }
+  if (protections_.idempotency != nullptr && method == bhttp::verb::post) {
+    std::string key(request["Idempotency-Key"]);
+    if (!key.empty()) co_return co_await RouteIdempotent(request, stream, scope, std::move(key));
+  }
+  co_return co_await Route(request, stream, scope);
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::RouteIdempotent(HttpRequest& request,
+                                                                ResponseStream& stream,
+                                                                RequestScope& scope,
+                                                                std::string key) const {
+  Idempotency& idempotency = *protections_.idempotency;
+  if (Status valid = idempotency.ValidateKey(key); !valid.ok()) {
+    co_return JsonError(bhttp::status::bad_request, valid.error().message);
+  }
+  const std::string owner = scope.principal.authenticated ? scope.principal.id : "anonymous";
+  const std::string fingerprint = Idempotency::Fingerprint(request);
+  Result<Idempotency::Claim> claim = idempotency.Begin(owner, key, fingerprint);
+  if (!claim.ok()) {
+    spdlog::error("idempotency: {}", claim.error().message);
+    co_return JsonError(bhttp::status::service_unavailable,
+                        "Idempotency keys are unavailable right now; try again");
+  }
+  switch (claim->verdict) {
+    case Idempotency::Verdict::kReplay:
+      co_return Idempotency::ReplayResponse(*claim->stored);
+    case Idempotency::Verdict::kMismatch:
+      co_return JsonError(bhttp::status::unprocessable_entity,
+                          "Keys for idempotent requests can only be used with the same parameters "
+                          "they were first used with. Use a new Idempotency-Key for a new request");
+    case Idempotency::Verdict::kInFlight:
+      co_return JsonError(bhttp::status::conflict,
+                          "A request with this Idempotency-Key is still being processed; retry "
+                          "after it finishes");
+    case Idempotency::Verdict::kBusy:
+      co_return JsonError(bhttp::status::service_unavailable,
+                          "Too many requests with idempotency keys in flight; try again");
+    case Idempotency::Verdict::kProceed:
+      break;
+  }
+  scope.operation_scope = "idem:" + owner + ":" + key;
+  ResponseStream::Capture capture;
+  capture.limit_bytes = idempotency.options().max_stored_body_bytes;
+  // A streamed answer is stored when the run has written all of it, before the last chunk goes
+  // out: a client that saw the end and retries gets the replay, not a 409.
+  capture.on_complete = [&](const ResponseStream::Capture& done) {
+    idempotency.Finish(owner, key, fingerprint, done.status, done.content_type, done.body);
+  };
+  stream.CaptureInto(&capture);
+  HttpResponse response = co_await Route(request, stream, scope);
+  stream.CaptureInto(nullptr);
+  if (!stream.started()) {
+    idempotency.Finish(owner, key, fingerprint, static_cast<int>(response.result_int()),
+                       response[bhttp::field::content_type], response.body());
+  }
+  co_return response;
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, ResponseStream& stream,
+                                                      const RequestScope& scope) const {
+  const bhttp::verb method = request.method();
+  const Target target = SplitTarget(request.target());
   if (memory_api_ != nullptr) {
     std::optional<HttpResponse> memory_response = memory_api_->Handle(request);
     if (memory_response) co_return std::move(*memory_response);
@@ -682,7 +803,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
   if (seg[0] != "api") co_return NotFound();
   if (n == 2 && seg[1] == "audit" && audit_) {
     // The audit log is for administrators only (in development mode the caller has every scope).
-    if (!HasScope(principal.scopes, Scope::kAdmin)) {
+    if (!HasScope(scope.principal.scopes, Scope::kAdmin)) {
       co_return JsonError(bhttp::status::forbidden,
                           PermissionDeniedMessage({Scope::kAdmin, "read the audit log"}));
     }
@@ -720,10 +841,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     const std::string agent_id = Decode(seg[2]);
     if (agent_id != agent_.config().id) co_return AgentNotFound(agent_id);
     if (is_get_agent) co_return JsonResponse(bhttp::status::ok, agent_body_);
-    if (is_generate) co_return co_await Generate(request, principal, GenerateFormat::kMastra);
-    if (is_stream) co_return co_await Stream(request, stream, principal);
-    if (is_generate_legacy) co_return co_await Generate(request, principal, GenerateFormat::kLegacyV4);
-    if (is_stream_legacy) co_return co_await StreamLegacy(request, stream, principal);
+    if (is_generate) co_return co_await Generate(request, scope, GenerateFormat::kMastra);
+    if (is_stream) co_return co_await Stream(request, stream, scope);
+    if (is_generate_legacy) co_return co_await Generate(request, scope, GenerateFormat::kLegacyV4);
+    if (is_stream_legacy) co_return co_await StreamLegacy(request, stream, scope);
     const std::string tool_id = Decode(seg[4]);
     if (is_agent_tool) {
       auto it = tool_bodies_.find(tool_id);
@@ -732,7 +853,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     }
     const Tool* tool = FindToolById(tool_id);
     if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
-    co_return ExecuteTool(*tool, request, principal);
+    co_return ExecuteTool(*tool, request, scope);
   }
 
   if (seg[1] == "tools") {
@@ -745,22 +866,37 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     if (n == 4 && post && seg[3] == "execute") {
       const Tool* tool = FindToolById(Decode(seg[2]));
       if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
-      co_return ExecuteTool(*tool, request, principal);
+      co_return ExecuteTool(*tool, request, scope);
     }
   }
   co_return NotFound();
 }
 
+void MastraApi::ApplyScope(ToolContext& context, const RequestScope& scope) const {
+  ApplyPrincipal(context, scope.principal);
+  context.request_id = scope.request_id;
+  context.limiter = payment_gate_.get();
+  context.rate_key = scope.rate_key;
+}
+
 Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
-                                                   const Principal& principal) const {
+                                                   const RequestScope& scope) const {
   Result<json> body = ParseObjectBody(request);
   if (!body.ok()) return body.error();
   Result<GenerateRequest> run = ParseGenerateRequest(*body);
-  if (run.ok()) ApplyPrincipal(run->options.tool_context, principal);
-  if (!run.ok() || memory_ == nullptr) return run;
+  if (!run.ok()) return run;
+  ApplyScope(run->options.tool_context, scope);
+  run->options.operation_scope = scope.operation_scope;
+  if (memory_ == nullptr) return run;
   Result<std::optional<MemoryRef>> ref = ParseMemoryRef(*body);
   if (!ref.ok()) return ref.error();  // 400 with Mastra's message (e.g. no resource)
   run->memory = std::move(ref.value());
+  if (run->memory) {
+    // A tool call id is unique within its thread: the same call in the same thread (a retried
+    // turn) never changes the ledger twice.
+    run->options.operation_scope =
+        "thread:" + run->memory->resource_id + ":" + run->memory->thread_id;
+  }
   return run;
 }
 
@@ -791,9 +927,9 @@ boost::asio::awaitable<void> MastraApi::FinishRun(const GenerateRequest& run,
 }
 
 boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& request,
-                                                         const Principal& principal,
+                                                         const RequestScope& scope,
                                                          GenerateFormat format) const {
-  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
+  Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
@@ -809,9 +945,9 @@ boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& requ
 
 boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
                                                        ResponseStream& stream,
-                                                       const Principal& principal) const {
+                                                       const RequestScope& scope) const {
   // Errors before the first byte are ordinary JSON answers; after it, they are chunks.
-  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
+  Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
@@ -853,8 +989,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
 
 boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& request,
                                                              ResponseStream& stream,
-                                                             const Principal& principal) const {
-  Result<GenerateRequest> parsed = ParseRunRequest(request, principal);
+                                                             const RequestScope& scope) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
   if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
@@ -890,7 +1026,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& 
 }
 
 HttpResponse MastraApi::ExecuteTool(const Tool& tool, const HttpRequest& request,
-                                    const Principal& principal) const {
+                                    const RequestScope& scope) const {
+  const Principal& principal = scope.principal;
   Result<json> body = ParseObjectBody(request);
   if (!body.ok()) return JsonError(bhttp::status::bad_request, body.error().message);
   auto data = body->find("data");
@@ -900,10 +1037,17 @@ HttpResponse MastraApi::ExecuteTool(const Tool& tool, const HttpRequest& request
   Result<ToolContext> context =
       ParseToolContext(*body, principal.authenticated ? principal.id : std::string("api"));
   if (!context.ok()) return JsonError(bhttp::status::bad_request, context.error().message);
-  ApplyPrincipal(*context, principal);
+  ApplyScope(*context, scope);
+  context->operation_key = scope.operation_scope;
   json result = tool.Execute(*data, *context);
   if (IsPermissionDenied(result)) {
     return JsonError(bhttp::status::forbidden, result.value("message", std::string("Forbidden")));
+  }
+  if (std::optional<int64_t> retry = RateLimitedRetryAfter(result)) {
+    HttpResponse limited = JsonError(bhttp::status::too_many_requests,
+                                     result.value("message", std::string("Too Many Requests")));
+    limited.set(bhttp::field::retry_after, std::to_string(*retry));
+    return limited;
   }
   return JsonResponse(bhttp::status::ok, Dump(result));
 }

@@ -23,7 +23,9 @@
 #include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "http/idempotency.h"
 #include "http/memory_routes.h"
+#include "http/rate_limiter.h"
 #include "http/server.h"
 
 namespace billing::http {
@@ -75,6 +77,26 @@ nlohmann::json SerializeTool(const Tool& tool, bool partial);
 // Serves GET /api/audit (admin scope only); see http/audit_routes.h.
 using AuditHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// The server's defences against overload and retries; each optional (nullptr = off).
+struct Protections {
+  // Every /api request takes a token from the caller's bucket and from the client address's
+  // bucket (429 with Retry-After when either is empty; RateLimit-Limit/-Remaining/-Reset on
+  // every answer); payments, refunds and mark-paid also take one from the caller's payments
+  // bucket (a RATE_LIMITED tool result; 429 on the tool-execute routes).
+  RateLimiter* rate_limiter = nullptr;
+  // Idempotency-Key on POST (http/idempotency.h).
+  Idempotency* idempotency = nullptr;
+};
+
+// What the server knows about one request besides its bytes.
+struct RequestScope {
+  Principal principal;
+  std::string request_id;      // X-Request-Id: the caller's (if well-formed) or a new one
+  std::string client_address;  // the TCP peer
+  std::string rate_key;        // the caller's rate-limit bucket: principal id, else address
+  std::string operation_scope;  // "idem:<caller>:<key>" under an Idempotency-Key, else ""
+};
+
 class MastraApi {
  public:
   // `memory` and `memory_api` are optional (nullptr: no conversation memory). `auth` is optional
@@ -86,7 +108,8 @@ class MastraApi {
   // the model relays).
   MastraApi(const Agent& agent, const Clock& clock, RandomSource& random,
             const ConversationMemory* memory = nullptr, const MemoryApi* memory_api = nullptr,
-            const Authenticator* auth = nullptr, AuditHandler audit = nullptr);
+            const Authenticator* auth = nullptr, AuditHandler audit = nullptr,
+            Protections protections = {});
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -95,9 +118,20 @@ class MastraApi {
   Handler AsHandler() const;
 
  private:
+  // Authentication, rate limits (into `decision`) and idempotency, then Route().
+  boost::asio::awaitable<HttpResponse> Admit(HttpRequest& request, ResponseStream& stream,
+                                             RequestScope& scope, RateDecision& decision) const;
+  // Routes a request once authentication, rate limits and idempotency have let it through.
+  boost::asio::awaitable<HttpResponse> Route(HttpRequest& request, ResponseStream& stream,
+                                             const RequestScope& scope) const;
+  // Runs a POST that carries an Idempotency-Key (http/idempotency.h).
+  boost::asio::awaitable<HttpResponse> RouteIdempotent(HttpRequest& request, ResponseStream& stream,
+                                                       RequestScope& scope, std::string key) const;
+  // The tool context fields that come from the request scope: principal, request id, limits.
+  void ApplyScope(ToolContext& context, const RequestScope& scope) const;
   // The body of a generate/stream request, parsed (ParseGenerateRequest); an error is the 400.
   Result<GenerateRequest> ParseRunRequest(const HttpRequest& request,
-                                          const Principal& principal) const;
+                                          const RequestScope& scope) const;
   // Memory hook, called by every generate/stream route after parsing and before the run: the
   // place to load the thread's history in front of `run.messages` (run.thread_id/resource_id).
   // An error is answered like an agent error, before any streaming starts.
@@ -110,15 +144,15 @@ class MastraApi {
   // The body format of a whole-run answer: Mastra 0.20+/1.x FullOutput (/generate) or the
   // AI SDK v4 result (/generate-legacy). Both run the same way.
   enum class GenerateFormat { kMastra, kLegacyV4 };
-  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request, const Principal& principal,
+  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request, const RequestScope& scope,
                                                 GenerateFormat format) const;
   boost::asio::awaitable<HttpResponse> Stream(const HttpRequest& request, ResponseStream& stream,
-                                              const Principal& principal) const;
+                                              const RequestScope& scope) const;
   boost::asio::awaitable<HttpResponse> StreamLegacy(const HttpRequest& request,
                                                     ResponseStream& stream,
-                                                    const Principal& principal) const;
+                                                    const RequestScope& scope) const;
   HttpResponse ExecuteTool(const Tool& tool, const HttpRequest& request,
-                           const Principal& principal) const;
+                           const RequestScope& scope) const;
   const Tool* FindToolById(const std::string& id) const;
 
   const Agent& agent_;
@@ -128,6 +162,8 @@ class MastraApi {
   const MemoryApi* memory_api_;
   AuditHandler audit_;
   const Authenticator* auth_;
+  Protections protections_;
+  std::unique_ptr<PaymentRateGate> payment_gate_;  // over protections_.rate_limiter
 
   // Serialized once: the agent and tools do not change while the server runs.
   std::string agents_body_;                                   // GET /api/agents

@@ -69,7 +69,7 @@ void ApplyCors(bhttp::fields& fields, const ServerOptions& options, std::string_
     fields.set(bhttp::field::access_control_allow_origin, origin);
   }
   if (fields.find(bhttp::field::access_control_expose_headers) == fields.end()) {
-    fields.set(bhttp::field::access_control_expose_headers, "Content-Length,X-Requested-With");
+    fields.set(bhttp::field::access_control_expose_headers, "Content-Length,X-Requested-With,X-Request-Id,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset,Idempotent-Replayed");
   }
 }
 
@@ -121,6 +121,7 @@ struct ConnectionState {
   bool waiting_for_request = false;  // idle between requests: Stop() may close it at once
   bool close_after_response = false;
   std::string origin;  // Origin header of the request being answered (CORS allowlist)
+  std::string client_address;  // the TCP peer, for rate limits
 };
 
 namespace {
@@ -298,7 +299,9 @@ net::awaitable<void> AcceptLoop(std::shared_ptr<State> state) {
     }
     socket.set_option(tcp::no_delay(true), ec);
     state->active.fetch_add(1, std::memory_order_relaxed);
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
     auto conn = std::make_shared<ConnectionState>(std::move(socket), state);
+    if (!ec) conn->client_address = peer.address().to_string();
     {
       std::lock_guard<std::mutex> lock(state->mu);
       state->connections.emplace(conn.get(), conn);
@@ -314,9 +317,17 @@ net::awaitable<void> AcceptLoop(std::shared_ptr<State> state) {
 
 // ---- ResponseStream ----
 
+std::string_view ResponseStream::client_address() const {
+  return connection_.client_address;
+}
+
 net::awaitable<Status> ResponseStream::Begin(HttpResponseHeader header) {
   if (started_) co_return Error::Internal("ResponseStream::Begin called twice");
   started_ = true;
+  if (capture_ != nullptr) {
+    capture_->status = static_cast<int>(header.result_int());
+    capture_->content_type = std::string(header[bhttp::field::content_type]);
+  }
   const ServerOptions& options = connection_.state->options;
   if (http_version_ < 11) keep_alive_ = false;  // no chunked encoding: the close ends the body
   bhttp::response<bhttp::empty_body> response(std::move(header));
@@ -339,6 +350,14 @@ net::awaitable<Status> ResponseStream::Write(std::string_view data) {
   if (!started_ || finished_) co_return Error::Internal("ResponseStream::Write out of order");
   if (failed_) co_return Error{ErrorCode::kUnavailable, "client connection failed", {}};
   if (data.empty()) co_return OkStatus();
+  if (capture_ != nullptr && !capture_->overflow) {
+    if (capture_->body.size() + data.size() > capture_->limit_bytes) {
+      capture_->overflow = true;
+      capture_->body.clear();
+    } else {
+      capture_->body.append(data);
+    }
+  }
   // A client that closed its side gracefully (FIN) only makes a write fail one write later, so
   // look first: a zero-byte peek means the peer is gone, and the run should stop now.
   {
@@ -371,6 +390,9 @@ net::awaitable<Status> ResponseStream::Finish() {
   if (!started_ || finished_) co_return Error::Internal("ResponseStream::Finish out of order");
   if (failed_) co_return Error{ErrorCode::kUnavailable, "client connection failed", {}};
   finished_ = true;
+  if (capture_ != nullptr && !capture_->overflow && capture_->on_complete) {
+    capture_->on_complete(*capture_);
+  }
   if (http_version_ < 11) co_return OkStatus();
   error_code ec;
   connection_.stream.expires_after(Ms(connection_.state->options.request_timeout_ms));

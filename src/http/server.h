@@ -83,6 +83,25 @@ class ResponseStream {
   bool finished() const { return finished_; }
   bool failed() const { return failed_; }
 
+  // The TCP peer's address ("127.0.0.1", "::1"); "" when unknown. Rate limits key on it.
+  std::string_view client_address() const;
+
+  // A copy of a streamed response, so that it can be stored and replayed (Idempotency-Key):
+  // Begin records the status and content type, Write appends the data until limit_bytes is
+  // exceeded (then overflow is set and the copy is unusable).
+  struct Capture {
+    size_t limit_bytes = 0;
+    int status = 0;
+    std::string content_type;
+    std::string body;
+    bool overflow = false;
+    // Called by Finish() before the last chunk is sent (so a client that sees the end of the
+    // response can rely on what the callback did), unless the copy overflowed.
+    std::function<void(const Capture&)> on_complete;
+  };
+  // Starts capturing into `capture` (which must outlive the handler call); nullptr stops.
+  void CaptureInto(Capture* capture) { capture_ = capture; }
+
  private:
   ConnectionState& connection_;
   unsigned http_version_;
@@ -90,6 +109,7 @@ class ResponseStream {
   bool started_ = false;
   bool finished_ = false;
   bool failed_ = false;
+  Capture* capture_ = nullptr;
 };
 
 // Handles one request. `request` may be moved from. Runs on the connection's strand.

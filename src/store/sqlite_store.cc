@@ -414,6 +414,26 @@ class SqliteTx final : public StoreTx {
     return out;
   }
 
+  Result<std::optional<OperationRecord>> FindOperation(const std::string& op_key) override {
+    PREPARE(st,
+            "SELECT op_key, kind, fingerprint, entity_id, detail_id, created_at FROM operations "
+            "WHERE op_key = ?1");
+    st.Bind(1, op_key);
+    STEP_OR_RETURN(row, st);
+    if (!row) return std::optional<OperationRecord>();
+    return std::optional<OperationRecord>(
+        OperationRecord{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Text(5)});
+  }
+
+  Status InsertOperation(const OperationRecord& op) override {
+    PREPARE(st,
+            "INSERT INTO operations (op_key, kind, fingerprint, entity_id, detail_id, created_at) "
+            "VALUES (?1,?2,?3,?4,?5,?6)");
+    st.Bind(1, op.op_key).Bind(2, op.kind).Bind(3, op.fingerprint).Bind(4, op.entity_id);
+    st.Bind(5, op.detail_id).Bind(6, op.created_at);
+    return st.Run();
+  }
+
   Status AppendAudit(const AuditEntry& e) override {
     PREPARE(st,
             "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_json, "

@@ -72,6 +72,10 @@ class StoreTx {
   virtual Status InsertRefund(const Refund& r) = 0;
   virtual Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) = 0;
 
+  // Operation keys (idempotency of changes). InsertOperation fails on a duplicate key.
+  virtual Result<std::optional<OperationRecord>> FindOperation(const std::string& op_key) = 0;
+  virtual Status InsertOperation(const OperationRecord& op) = 0;
+
   // Audit log (append-only). AppendAudit stores the entry exactly as given (seq, prev_hash and
   // hash are computed by the caller, billing/audit.h); a duplicate seq is an error. ListAudit
   // returns rows with seq > after_seq in seq order, at most `limit` of them.

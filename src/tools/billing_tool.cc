@@ -36,6 +36,13 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
                    ScopeName(needed.scope));
       return PermissionDeniedResult(needed);
     }
+    // Moving money is rate limited per caller (stricter than requests), before anything runs.
+    if (ctx.limiter != nullptr && (needed.scope == Scope::kPayment || needed.scope == Scope::kRefund)) {
+      if (std::optional<int64_t> retry = ctx.limiter->Admit(ctx.rate_key)) {
+        spdlog::warn("tool {}: rate limited for {}", id_, ctx.rate_key);
+        return RateLimitedResult(*retry);
+      }
+    }
     Result<json> r = Run(args, ctx);
     if (r.ok()) return std::move(r.value());
     const Error& e = r.error();
@@ -50,6 +57,16 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
     // A bug, never input: log it and answer without internals.
     spdlog::error("tool {} threw: {}", id_, ex.what());
     return ToolErrorResult(Error::Internal("The billing system could not complete this operation; nothing was changed. Try again."));
+  }
+}
+
+void MarkReplayed(json& result, bool replayed) {
+  if (!replayed) return;
+  result["replayed"] = true;
+  auto message = result.find("message");
+  if (message != result.end() && message->is_string()) {
+    *message = "Already done earlier under the same idempotency key; nothing new was charged or "
+               "created. " + message->get<std::string>();
   }
 }
 

@@ -56,6 +56,9 @@ nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);
 nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
 nlohmann::json PaymentJson(const Payment& p);
 nlohmann::json RefundJson(const Refund& r);
+// For a change that had already been made under the same operation key: "replayed": true and a
+// message that says nothing new was charged or created.
+void MarkReplayed(nlohmann::json& result, bool replayed);
 nlohmann::json CustomerJson(const CustomerView& v, const Date& today, bool detail,
                             int default_tax_rate_bp);
 

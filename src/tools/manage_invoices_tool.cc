@@ -87,6 +87,8 @@ class ManageInvoicesTool final : public BillingTool {
       BILLING_ASSIGN_OR_RETURN(req.due_date, DateArg(*due, "dueDate"));
       req.notes = StringArg(args, "notes");
       req.actor = ctx.actor;
+      req.request_id = ctx.request_id;
+      req.operation_key = ctx.operation_key;
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CreateInvoice(req));
       return nlohmann::json{
           {"success", true},
@@ -135,7 +137,7 @@ class ManageInvoicesTool final : public BillingTool {
         BILLING_ASSIGN_OR_RETURN(auto items, ItemsArg(args, service_));
         up.items = std::move(items);
       }
-      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.UpdateInvoice(invoice_id, up, ctx.actor));
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.UpdateInvoice(invoice_id, up, ctx.actor, ctx.request_id));
       std::string changed;
       if (up.due_date) changed += "dueDate";
       if (up.notes) changed += std::string(changed.empty() ? "" : ", ") + "notes";
@@ -146,7 +148,8 @@ class ManageInvoicesTool final : public BillingTool {
     }
     if (action == "mark_paid") {
       BILLING_TRY(require_invoice_id());
-      BILLING_ASSIGN_OR_RETURN(auto out, service_.MarkInvoicePaid(invoice_id, StringArg(args, "paymentMethod"), ctx.actor));
+      BILLING_ASSIGN_OR_RETURN(auto out, service_.MarkInvoicePaid(invoice_id, StringArg(args, "paymentMethod"),
+                                                                  ctx.actor, ctx.request_id, ctx.operation_key));
       std::string message = "Invoice " + out.invoice.id + " marked as paid";
       if (!out.payment.id.empty()) {
         message += ": payment " + out.payment.id + " of " + Money(out.payment.amount_cents) + " via " +
@@ -154,11 +157,12 @@ class ManageInvoicesTool final : public BillingTool {
       }
       nlohmann::json j = {{"success", true}, {"message", message}, {"invoice", InvoiceJson(out.invoice, today)}};
       if (!out.payment.id.empty()) j["payment"] = PaymentJson(out.payment);
+      MarkReplayed(j, out.replayed);
       return j;
     }
     if (action == "cancel") {
       BILLING_TRY(require_invoice_id());
-      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CancelInvoice(invoice_id, ctx.actor));
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CancelInvoice(invoice_id, ctx.actor, ctx.request_id));
       return nlohmann::json{{"success", true},
                             {"message", "Invoice " + inv.id + " cancelled"},
                             {"invoice", InvoiceJson(inv, today)}};

@@ -68,6 +68,8 @@ class ProcessPaymentTool final : public BillingTool {
       req.method = StringArg(args, "paymentMethod");
       req.invoice_id = StringArg(args, "invoiceId");
       req.actor = ctx.actor;
+      req.request_id = ctx.request_id;
+      req.operation_key = ctx.operation_key;
       BILLING_ASSIGN_OR_RETURN(PaymentOutcome out, service_.ProcessPayment(req));
       const Payment& p = out.payment;
       nlohmann::json j;
@@ -92,6 +94,7 @@ class ProcessPaymentTool final : public BillingTool {
       }
       j["payment"] = PaymentJson(p);
       PutBalance(j, out.new_balance_cents);
+      MarkReplayed(j, out.replayed);
       return j;
     }
     if (action == "refund") {
@@ -102,7 +105,8 @@ class ProcessPaymentTool final : public BillingTool {
         BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_));
         amount = cents;
       }
-      BILLING_ASSIGN_OR_RETURN(RefundOutcome out, service_.RefundPayment(payment_id, amount, StringArg(args, "reason"), ctx.actor));
+      BILLING_ASSIGN_OR_RETURN(RefundOutcome out, service_.RefundPayment(payment_id, amount, StringArg(args, "reason"), ctx.actor,
+                                                    ctx.request_id, ctx.operation_key));
       nlohmann::json j = {
           {"success", true},
           {"message", "Refunded " + Money(out.refund.amount_cents) + " of payment " + out.payment.id +
@@ -112,6 +116,7 @@ class ProcessPaymentTool final : public BillingTool {
           {"refund", RefundJson(out.refund)},
           {"payment", PaymentJson(out.payment)}};
       PutBalance(j, out.new_balance_cents);
+      MarkReplayed(j, out.replayed);
       return j;
     }
     if (action == "history") {

@@ -24,6 +24,27 @@ bool IsPermissionDenied(const nlohmann::json& result) {
   return it != result.end() && it->is_string() && it->get<std::string>() == "PERMISSION_DENIED";
 }
 
+nlohmann::json RateLimitedResult(int64_t retry_after_seconds) {
+  return {{"success", false},
+          {"error", true},
+          {"code", "RATE_LIMITED"},
+          {"message", "Too many payments and refunds from this caller in a short time; nothing was "
+                      "charged or refunded. Try again in " +
+                          std::to_string(retry_after_seconds) + " seconds."},
+          {"retryAfterSeconds", retry_after_seconds}};
+}
+
+std::optional<int64_t> RateLimitedRetryAfter(const nlohmann::json& result) {
+  if (!IsToolError(result)) return std::nullopt;
+  auto code = result.find("code");
+  if (code == result.end() || !code->is_string() || code->get<std::string>() != "RATE_LIMITED") {
+    return std::nullopt;
+  }
+  auto retry = result.find("retryAfterSeconds");
+  if (retry == result.end() || !retry->is_number_integer()) return std::nullopt;
+  return retry->get<int64_t>();
+}
+
 bool IsToolError(const nlohmann::json& result) {
   if (!result.is_object()) return false;
   auto it = result.find("error");

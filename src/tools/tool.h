@@ -10,7 +10,9 @@
 // Thread-safety: tools are immutable after construction; Execute() is safe from many threads.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,15 @@
 
 namespace billing {
 
+// Admits or refuses a call that moves money (payment, refund, mark paid) before it runs; the
+// HTTP layer implements it with the payments rate limit (http/rate_limiter.h).
+class MoneyMovementLimiter {
+ public:
+  virtual ~MoneyMovementLimiter() = default;
+  // nullopt = admitted; else the seconds until the caller may try again.
+  virtual std::optional<int64_t> Admit(const std::string& caller) const = 0;
+};
+
 // Who is calling, carried into every change a tool makes, and what the caller may do: every
 // tool call runs with the scopes of the authenticated caller (auth/scopes.h), whatever the
 // model asked for. The default (all scopes) is the development-mode anonymous caller.
@@ -29,6 +40,12 @@ struct ToolContext {
   nlohmann::json request_context;  // runtimeContext / requestContext as sent, or null
   std::string principal;           // "key:<prefix>" / "jwt:<sub>"; "" when unauthenticated
   ScopeSet scopes = kAllScopes;    // what this caller may do
+  std::string request_id;          // the HTTP request id, recorded in the audit log
+  // Makes a change idempotent (BillingService "Operation keys"): set per tool call from the
+  // request's Idempotency-Key or from the conversation thread and tool call id. Empty = none.
+  std::string operation_key;
+  const MoneyMovementLimiter* limiter = nullptr;  // nullptr = no rate limit
+  std::string rate_key;                           // the caller's bucket for `limiter`
 };
 
 class Tool {
@@ -51,6 +68,12 @@ nlohmann::json ToolErrorResult(const Error& error);
 nlohmann::json PermissionDeniedResult(const ScopeRequirement& requirement);
 // True when `result` is such a result (the HTTP tool routes answer it with 403).
 bool IsPermissionDenied(const nlohmann::json& result);
+
+// The tool result for a money movement refused by the rate limit:
+// {"success":false,"error":true,"code":"RATE_LIMITED","message":"...","retryAfterSeconds":N}.
+nlohmann::json RateLimitedResult(int64_t retry_after_seconds);
+// The retry-after seconds of such a result, or nullopt for any other result.
+std::optional<int64_t> RateLimitedRetryAfter(const nlohmann::json& result);
 
 // True when a tool result reports an error (validation or business rule).
 bool IsToolError(const nlohmann::json& result);

@@ -35,6 +35,9 @@ ServerProcess::ServerProcess(std::map<std::string, std::string> env, std::vector
   env.emplace("BILLING_TODAY", "2026-11-25");
   env.emplace("BILLING_PAYMENT_MODE", "approve");
   env.emplace("BILLING_THREADS", "2");
+  // Tests send bursts from one address; the rate-limit tests set their own limits.
+  env.emplace("BILLING_RATE_LIMIT", "off");
+  env.emplace("BILLING_PAYMENT_RATE_LIMIT", "off");
 
   pid_ = ::fork();
   if (pid_ == 0) {

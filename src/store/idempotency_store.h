@@ -1,0 +1,43 @@
+// IdempotencyStore: the first response to a POST sent with an Idempotency-Key, kept per caller
+// and key so that a retry gets the same answer (http/idempotency.h has the rules). Rows older
+// than the retention window are ignored by Find and removed by Purge.
+//
+// Thread-safety: safe to use from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace billing {
+
+struct StoredResponse {
+  std::string fingerprint;  // SHA-256 hex of the request (method, target, body)
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  int64_t created_ms = 0;  // Unix time in milliseconds
+};
+
+class IdempotencyStore {
+ public:
+  virtual ~IdempotencyStore() = default;
+  // The stored response of (owner, key) created at or after not_before_ms, if any.
+  virtual Result<std::optional<StoredResponse>> Find(const std::string& owner,
+                                                     const std::string& key,
+                                                     int64_t not_before_ms) = 0;
+  // Stores (or replaces an expired) response for (owner, key). Durable when it returns OK.
+  virtual Status Save(const std::string& owner, const std::string& key,
+                      const StoredResponse& response) = 0;
+  // Deletes at most `limit` rows created before `before_ms`; returns how many.
+  virtual Result<int64_t> Purge(int64_t before_ms, int limit) = 0;
+};
+
+// Over the ledger's database file (table from migration 006).
+Result<std::unique_ptr<IdempotencyStore>> OpenSqliteIdempotencyStore(const SqliteOptions& options);
+
+}  // namespace billing
