@@ -1,5 +1,7 @@
 #include "tools/billing_tool.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "billing/rules.h"
@@ -58,6 +60,27 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
     spdlog::error("tool {} threw: {}", id_, ex.what());
     return ToolErrorResult(Error::Internal("The billing system could not complete this operation; nothing was changed. Try again."));
   }
+}
+
+PageArgs PageArg(const json& args) {
+  PageArgs page;
+  if (auto it = args.find("limit"); it != args.end() && it->is_number_integer()) {
+    page.limit = static_cast<size_t>(std::clamp<int64_t>(it->get<int64_t>(), 1, kMaxPageSize));
+  }
+  if (auto it = args.find("offset"); it != args.end() && it->is_number_integer()) {
+    page.offset = static_cast<size_t>(std::clamp<int64_t>(it->get<int64_t>(), 0, 1'000'000));
+  }
+  return page;
+}
+
+void PutPage(json& out, size_t total, const PageArgs& page) {
+  const size_t returned = page.offset >= total ? 0 : std::min(page.limit, total - page.offset);
+  out["count"] = total;
+  out["returned"] = returned;
+  out["offset"] = page.offset;
+  const bool more = page.offset + returned < total;
+  out["hasMore"] = more;
+  if (more) out["nextOffset"] = page.offset + returned;
 }
 
 void MarkReplayed(json& result, bool replayed) {

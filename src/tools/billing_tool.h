@@ -56,6 +56,18 @@ nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);
 nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
 nlohmann::json PaymentJson(const Payment& p);
 nlohmann::json RefundJson(const Refund& r);
+// A page of a list result: at most kMaxPageSize rows (the schemas bound "limit" and "offset").
+inline constexpr size_t kMaxPageSize = 100;
+struct PageArgs {
+  size_t offset = 0;
+  size_t limit = kMaxPageSize;
+  bool Contains(size_t index) const { return index >= offset && index - offset < limit; }
+};
+PageArgs PageArg(const nlohmann::json& args);
+// "count": all matching rows, "returned", "offset", "hasMore" and, when there are more, "nextOffset".
+// Totals in list results are over all matching rows, not just the page.
+void PutPage(nlohmann::json& out, size_t total, const PageArgs& page);
+
 // For a change that had already been made under the same operation key: "replayed": true and a
 // message that says nothing new was charged or created.
 void MarkReplayed(nlohmann::json& result, bool replayed);

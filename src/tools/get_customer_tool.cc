@@ -14,7 +14,9 @@ constexpr const char* kInputSchema = R"json({
     "billingCycle": {"type": "string", "enum": ["monthly", "quarterly", "annual"], "description": "Filter by billing cycle"},
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Filter by default payment method"},
     "hasOutstandingBalance": {"type": "boolean", "description": "true: only customers who owe money; false: only customers with nothing outstanding"},
-    "minBalance": {"type": ["number", "string"], "description": "Only customers owing at least this amount (USD)"}
+    "minBalance": {"type": ["number", "string"], "description": "Only customers owing at least this amount (USD)"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
   "additionalProperties": false,
   "$schema": "http://json-schema.org/draft-07/schema#"
@@ -65,16 +67,17 @@ class GetCustomerTool final : public BillingTool {
       q.min_balance_cents = min;
     }
     BILLING_ASSIGN_OR_RETURN(auto list, service_.ListCustomers(q));
+    const PageArgs page = PageArg(args);
     nlohmann::json customers = nlohmann::json::array();
     int64_t total = 0;
-    for (const CustomerView& v : list) {
-      if (v.balance_cents > 0) total += v.balance_cents;
-      customers.push_back(CustomerJson(v, today, false, tax_bp));
+    for (size_t k = 0; k < list.size(); ++k) {
+      if (list[k].balance_cents > 0) total += list[k].balance_cents;
+      if (page.Contains(k)) customers.push_back(CustomerJson(list[k], today, false, tax_bp));
     }
     nlohmann::json out = {{"success", true},
                           {"message", "Found " + std::to_string(list.size()) + " customer(s)"},
-                          {"customers", std::move(customers)},
-                          {"count", list.size()}};
+                          {"customers", std::move(customers)}};
+    PutPage(out, list.size(), page);
     PutAmount(out, "totalOutstanding", total);
     return out;
   }

@@ -32,7 +32,9 @@ constexpr const char* kInputSchema = R"json({
     "dueDate": {"type": "string", "description": "Due date YYYY-MM-DD, strictly after today (create; optional for update)"},
     "status": {"type": "string", "enum": ["pending", "paid", "overdue", "cancelled"], "description": "Status filter for list"},
     "notes": {"type": "string", "maxLength": 2000, "description": "Free-text notes (create/update)"},
-    "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method used (mark_paid); defaults to the customer's"}
+    "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method used (mark_paid); defaults to the customer's"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
   "required": ["action"],
   "additionalProperties": false,
@@ -108,19 +110,20 @@ class ManageInvoicesTool final : public BillingTool {
     if (action == "list") {
       const std::string status = StringArg(args, "status");
       BILLING_ASSIGN_OR_RETURN(auto list, service_.ListInvoices(StringArg(args, "customerId"), status));
+      const PageArgs page = PageArg(args);
       nlohmann::json invoices = nlohmann::json::array();
       int64_t total = 0, due = 0;
-      for (const Invoice& inv : list) {
-        total += inv.total_cents;
-        due += AmountDueCents(inv);
-        invoices.push_back(InvoiceJson(inv, today));
+      for (size_t k = 0; k < list.size(); ++k) {
+        total += list[k].total_cents;
+        due += AmountDueCents(list[k]);
+        if (page.Contains(k)) invoices.push_back(InvoiceJson(list[k], today));
       }
       nlohmann::json out = {
           {"success", true},
           {"message", "Found " + std::to_string(list.size()) + " invoice(s)" +
                           (status.empty() ? std::string() : " with status " + status)},
-          {"invoices", std::move(invoices)},
-          {"count", list.size()}};
+          {"invoices", std::move(invoices)}};
+      PutPage(out, list.size(), page);
       PutAmount(out, "total", total);
       PutAmount(out, "amountDue", due);
       return out;

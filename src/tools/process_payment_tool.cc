@@ -16,7 +16,9 @@ constexpr const char* kInputSchema = R"json({
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method (process); defaults to the customer's"},
     "invoiceId": {"type": "string", "maxLength": 64, "description": "Invoice the payment applies to (process, optional; without it the payment settles open invoices oldest first)"},
     "paymentId": {"type": "string", "maxLength": 64, "description": "Payment id, e.g. PAY-001 (refund)"},
-    "reason": {"type": "string", "maxLength": 2000, "description": "Refund reason (refund, optional)"}
+    "reason": {"type": "string", "maxLength": 2000, "description": "Refund reason (refund, optional)"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
   "required": ["action"],
   "additionalProperties": false,
@@ -123,35 +125,38 @@ class ProcessPaymentTool final : public BillingTool {
       const std::string customer_id = StringArg(args, "customerId");
       if (customer_id.empty()) return Error::Invalid("customerId", "customerId is required for payment history");
       BILLING_ASSIGN_OR_RETURN(PaymentHistory h, service_.History(customer_id));
+      const PageArgs page = PageArg(args);
       nlohmann::json payments = nlohmann::json::array();
       int64_t paid = 0, refunded = 0;
-      for (const Payment& p : h.payments) {
+      for (size_t k = 0; k < h.payments.size(); ++k) {
+        const Payment& p = h.payments[k];
         if (p.status != "failed") paid += p.amount_cents;
         refunded += p.refunded_cents;
-        payments.push_back(PaymentJson(p));
+        if (page.Contains(k)) payments.push_back(PaymentJson(p));
       }
       nlohmann::json j = {{"success", true},
                           {"message", std::to_string(h.payments.size()) + " payment(s) for " + h.customer.company},
                           {"customerId", h.customer.id},
                           {"customerName", h.customer.company},
-                          {"payments", std::move(payments)},
-                          {"count", h.payments.size()}};
+                          {"payments", std::move(payments)}};
+      PutPage(j, h.payments.size(), page);
       PutAmount(j, "totalPaid", paid);
       PutAmount(j, "totalRefunded", refunded);
       return j;
     }
     if (action == "list_failed") {
       BILLING_ASSIGN_OR_RETURN(auto list, service_.FailedPayments(StringArg(args, "customerId")));
+      const PageArgs page = PageArg(args);
       nlohmann::json payments = nlohmann::json::array();
       int64_t total = 0;
-      for (const Payment& p : list) {
-        total += p.amount_cents;
-        payments.push_back(PaymentJson(p));
+      for (size_t k = 0; k < list.size(); ++k) {
+        total += list[k].amount_cents;
+        if (page.Contains(k)) payments.push_back(PaymentJson(list[k]));
       }
       nlohmann::json j = {{"success", true},
                           {"message", "Found " + std::to_string(list.size()) + " failed payment(s)"},
-                          {"payments", std::move(payments)},
-                          {"count", list.size()}};
+                          {"payments", std::move(payments)}};
+      PutPage(j, list.size(), page);
       PutAmount(j, "totalFailed", total);
       return j;
     }

@@ -123,6 +123,10 @@ class Validator {
                                             !(d >= it->get<double>())) {
         Add(path, "Number must be greater than or equal to " + it->dump());
       }
+      if (auto it = schema.find("maximum"); it != schema.end() && it->is_number() &&
+                                            !(d <= it->get<double>())) {
+        Add(path, "Number must be less than or equal to " + it->dump());
+      }
     }
     if (v.is_array()) {
       if (auto it = schema.find("minItems"); it != schema.end() && it->is_number_unsigned() &&
@@ -217,7 +221,7 @@ json ValidationFailureResult(const std::string& tool_id, const json& args,
 bool SchemaUsesOnlySupportedKeywords(const json& schema, std::string* unsupported) {
   static const std::set<std::string> kKnown = {
       "type", "enum", "properties", "required", "additionalProperties", "items", "minItems",
-      "maxItems", "minLength", "maxLength", "minimum", "exclusiveMinimum", "anyOf",
+      "maxItems", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "anyOf",
       "description", "default", "$schema"};
   if (schema.is_array()) {
     for (const json& s : schema) {

@@ -205,3 +205,47 @@ TEST_F(ToolsTest, ToolCallsRunWithTheCallersScopes) {
 
 }  // namespace
 }  // namespace billing
+
+namespace billing {
+namespace {
+
+TEST_F(ToolsTest, ListsArePagedAtMostOneHundredRows) {
+  for (int i = 0; i < 120; ++i) {
+    json made = Run("manage-invoices", {{"action", "create"},
+                                        {"customerId", "CUST-002"},
+                                        {"amount", "10.00"},
+                                        {"description", "Item " + std::to_string(i)},
+                                        {"dueDate", "2026-12-31"}});
+    ASSERT_EQ(made["success"], true) << made.dump();
+  }
+  json first = Run("manage-invoices", {{"action", "list"}, {"customerId", "CUST-002"}});
+  ASSERT_EQ(first["success"], true) << first.dump();
+  EXPECT_EQ(first["invoices"].size(), 100u);
+  EXPECT_EQ(first["count"], 121);  // and the sample invoice of CUST-002
+  EXPECT_EQ(first["returned"], 100);
+  EXPECT_EQ(first["hasMore"], true);
+  EXPECT_EQ(first["nextOffset"], 100);
+  EXPECT_EQ(first["total"], "$2,046.00");  // every matching row: $750.00 + 120 × $10.80
+  json rest = Run("manage-invoices",
+                  {{"action", "list"}, {"customerId", "CUST-002"}, {"offset", 100}, {"limit", 50}});
+  EXPECT_EQ(rest["invoices"].size(), 21u);
+  EXPECT_EQ(rest["hasMore"], false);
+  EXPECT_FALSE(rest.contains("nextOffset"));
+  EXPECT_NE(rest["invoices"][0]["id"], first["invoices"][99]["id"]);
+
+  json too_big = Run("manage-invoices", {{"action", "list"}, {"limit", 101}});
+  EXPECT_EQ(too_big["error"], true);
+  EXPECT_NE(too_big["message"].get<std::string>().find("limit"), std::string::npos) << too_big.dump();
+  EXPECT_NE(too_big["message"].get<std::string>().find("less than or equal to 100"), std::string::npos);
+  for (const char* tool : {"get-customer", "process-payment"}) {
+    json bad = Run(tool, {{"action", "history"}, {"customerId", "CUST-001"}, {"limit", 0}});
+    EXPECT_EQ(bad["error"], true) << tool;
+  }
+  json customers = Run("get-customer", {{"limit", 2}});
+  EXPECT_EQ(customers["customers"].size(), 2u);
+  EXPECT_EQ(customers["count"], 4);
+  EXPECT_EQ(customers["nextOffset"], 2);
+}
+
+}  // namespace
+}  // namespace billing
