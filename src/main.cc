@@ -1,6 +1,7 @@
 // billing-agent: wires configuration, the SQLite ledger, the billing tools, the model (OpenAI or
 // the local planner), the agent, authentication and the Mastra HTTP routes, then serves until
 // SIGINT/SIGTERM. `billing-agent keys ...` manages API keys instead (app/keys_command.h).
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -18,6 +19,7 @@
 #include "agent/openai_model.h"
 #include "app/audit_command.h"
 #include "app/config.h"
+#include "app/data_keys.h"
 #include "app/keys_command.h"
 #include "store/idempotency_store.h"
 #include "auth/authenticator.h"
@@ -27,6 +29,7 @@
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
 #include "http/server.h"
+#include "security/redacting_sink.h"
 #include "store/memory_store.h"
 #include "store/store.h"
 #include "tools/billing_tool.h"
@@ -36,6 +39,10 @@ namespace {
 using namespace billing;
 
 int Run(const AppConfig& cfg) {
+  // Every log line passes the card-number redaction first (security/redacting_sink.h).
+  auto console = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "", std::make_shared<security::RedactingSink<std::mutex>>(console)));
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
@@ -62,6 +69,18 @@ int Run(const AppConfig& cfg) {
     return 1;
   }
   BillingService service(*store.value(), *clock, ids, *processor, cfg.billing);
+  bool key_generated = false;
+  auto data_cipher = LoadDataKeys(DataKeySourceFromEnv(cfg.db_path), &key_generated);
+  if (!data_cipher.ok()) {
+    spdlog::critical("cannot load the data keys for card details: {}", data_cipher.error().message);
+    return 1;
+  }
+  if (key_generated) {
+    spdlog::warn("created data key file {}.keys for card details; keep it apart from the database "
+                 "in production (BILLING_DATA_KEYS or BILLING_DATA_KEY_FILE)",
+                 cfg.db_path);
+  }
+  service.set_data_cipher(&data_cipher.value());
   if (cfg.seed) {
     if (Status s = service.SeedIfEmpty(); !s.ok()) {
       spdlog::critical("cannot load the sample data: {}", s.error().message);
@@ -194,6 +213,7 @@ int Run(const AppConfig& cfg) {
 int main(int argc, char** argv) {
   if (billing::IsKeysCommand(argc, argv)) return billing::RunKeysCommand(argc, argv);
   if (billing::IsAuditCommand(argc, argv)) return billing::RunAuditCommand(argc, argv);
+  if (billing::IsDataKeyCommand(argc, argv)) return billing::RunDataKeyCommand(argc, argv);
   int exit_code = -1;
   auto cfg = billing::LoadConfig(argc, argv, &exit_code);
   if (!cfg.ok()) {

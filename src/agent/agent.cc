@@ -1,5 +1,7 @@
 #include "agent/agent.h"
 
+#include "security/card_data.h"
+
 #include <algorithm>
 
 // GCC 12 with optimisation reports a false -Wmismatched-new-delete on Boost 1.74's coroutine
@@ -132,6 +134,8 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
       if (gone) co_return ClientGone();
     }
     if (!r.ok()) co_return r.error();
+    // A card number the model writes never reaches the answer or the memory.
+    if (security::ContainsCardNumber(r->text)) r->text = security::RedactCardNumbers(r->text);
     StepResult result;
     result.step_type = step == 0 ? "initial" : "tool-result";
     result.model = std::move(r.value());

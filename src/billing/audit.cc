@@ -119,7 +119,7 @@ nlohmann::json PaymentAuditJson(const Payment& p) {
                       {"amountCents", a.amount_cents},
                       {"refundedCents", a.refunded_cents}});
   }
-  return {{"id", p.id},
+  nlohmann::json j = {{"id", p.id},
           {"customerId", p.customer_id},
           {"invoiceId", p.invoice_id},
           {"amountCents", p.amount_cents},
@@ -131,6 +131,11 @@ nlohmann::json PaymentAuditJson(const Payment& p) {
           {"actor", p.actor},
           {"createdAt", p.created_at},
           {"allocations", std::move(allocs)}};
+  // A card payment names the stored card (brand and last four digits only).
+  if (!p.payment_method_id.empty()) {
+    j["card"] = {{"id", p.payment_method_id}, {"brand", p.card_brand}, {"last4", p.card_last4}};
+  }
+  return j;
 }
 
 nlohmann::json RefundAuditJson(const Refund& r) {

@@ -4,28 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "billing/service.h"
-#include "testing/temp_db.h"
+#include "testing/seeded_ledger.h"
 
 namespace billing {
 namespace {
 
-constexpr int64_t kNov25_2026NoonMs = 1795608000000;  // 2026-11-25T12:00:00Z
-
-class OperationsTest : public ::testing::Test {
+class OperationsTest : public test_support::SeededLedgerTest {
  protected:
-  void SetUp() override {
-    auto store = OpenSqliteStore({db_.path(), 4, 5000});
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(store.value());
-    BillingOptions options;
-    options.processor_mode = ProcessorMode::kAlwaysApprove;
-    service_ = std::make_unique<BillingService>(*store_, clock_, ids_, processor_, options);
-    ASSERT_TRUE(service_->SeedIfEmpty().ok());
-  }
-  void ExpectInvariants() {
-    Status s = service_->CheckInvariants();
-    EXPECT_TRUE(s.ok()) << s.error().message;
-  }
+  OperationsTest() : SeededLedgerTest("billing-operations-test") {}
   size_t PaymentCount() {
     auto h = service_->History("CUST-001");
     EXPECT_TRUE(h.ok());
@@ -37,13 +23,6 @@ class OperationsTest : public ::testing::Test {
     EXPECT_EQ(broken, 0);
     return rows;
   }
-
-  test_support::TempDbFile db_{"billing-operations-test"};  // outlives the store below
-  FixedClock clock_{kNov25_2026NoonMs};
-  SeededRandom ids_{1};
-  SeededRandom processor_{2};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<BillingService> service_;
 };
 
 TEST_F(OperationsTest, PaymentUnderAKeyIsMadeOnce) {

@@ -6,6 +6,9 @@
 #include "billing/audit.h"
 #include "billing/rules.h"
 #include "money/money.h"
+#include "security/card_data.h"
+
+#include <sodium.h>
 
 namespace billing {
 namespace {
@@ -220,6 +223,8 @@ Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id)
     pf.limit = options_.recent_payments;
     BILLING_ASSIGN_OR_RETURN(view.recent_payments, tx.ListPayments(pf));
     for (Payment& p : view.recent_payments) BILLING_TRY(LoadAllocations(tx, p));
+    BILLING_ASSIGN_OR_RETURN(view.cards, tx.ListStoredCards(view.customer.id, 0, 100));
+    for (StoredCard& card : view.cards) card.details_sealed.clear();  // never leaves the service
     return OkStatus();
   });
   (void)today;
@@ -522,6 +527,112 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
 // ---------------------------------------------------------------------------------------------
 // Payments
 
+Result<StoredCard> BillingService::StoreCard(StoreTx& tx, const Customer& customer,
+                                             const NewCard& in, const std::string& actor) {
+  std::string digits;
+  bool well_formed = in.number.size() <= 32;
+  for (char ch : in.number) {
+    if (ch >= '0' && ch <= '9') {
+      digits.push_back(ch);
+    } else if (ch != ' ' && ch != '-') {
+      well_formed = false;
+    }
+  }
+  // The messages never repeat the number.
+  if (!well_formed || digits.size() < security::kMinCardDigits ||
+      digits.size() > security::kMaxCardDigits || !security::LuhnValid(digits)) {
+    return Error::Invalid("card.number",
+                          "card.number must be a card number: 13 to 19 digits with a valid check digit");
+  }
+  if (in.exp_month < 1 || in.exp_month > 12) {
+    return Error::Invalid("card.expMonth", "card.expMonth must be a month from 1 to 12");
+  }
+  const Date today = Today();
+  if (in.exp_year < today.year || (in.exp_year == today.year && in.exp_month < today.month)) {
+    return Error::Invalid("card.expYear", "the card expired at the end of " +
+                                              std::to_string(in.exp_month) + "/" +
+                                              std::to_string(in.exp_year));
+  }
+  if (in.exp_year > today.year + 30) {
+    return Error::Invalid("card.expYear", "card.expYear must be within 30 years from now");
+  }
+  if (cipher_ == nullptr) {
+    return Error::Precondition("Card details cannot be stored: no data key is configured (BILLING_DATA_KEYS)",
+                               "card");
+  }
+  StoredCard card;
+  BILLING_ASSIGN_OR_RETURN(card.number, tx.NextStoredCardNumber());
+  card.id = "PM-" + std::string(card.number < 10 ? "00" : card.number < 100 ? "0" : "") +
+            std::to_string(card.number);
+  card.customer_id = customer.id;
+  card.brand = security::CardBrand(digits);
+  card.last4 = digits.substr(digits.size() - 4);
+  card.exp_month = in.exp_month;
+  card.exp_year = in.exp_year;
+  const nlohmann::json details = {{"number", digits}, {"expMonth", in.exp_month}, {"expYear", in.exp_year}};
+  BILLING_ASSIGN_OR_RETURN(card.details_sealed, cipher_->Seal(details.dump(), card.id));
+  card.key_id = cipher_->current_key_id();
+  card.actor = actor;
+  card.created_at = clock_.NowIso8601();
+  BILLING_TRY(tx.InsertStoredCard(card));
+  return card;
+}
+
+Result<StoredCard> BillingService::UsableCard(StoreTx& tx, const Customer& customer,
+                                              const std::string& raw_id) {
+  const std::string id = CanonicalId(raw_id);
+  BILLING_ASSIGN_OR_RETURN(std::optional<StoredCard> found, tx.FindStoredCard(id));
+  if (!found || found->customer_id != customer.id) {
+    return Error::NotFound("Payment method " + id + " not found for customer " + customer.id,
+                           "paymentMethodId");
+  }
+  const Date today = Today();
+  if (found->exp_year < today.year || (found->exp_year == today.year && found->exp_month < today.month)) {
+    return Error::Precondition("Card " + id + " (" + found->brand + " ending " + found->last4 +
+                                   ") has expired",
+                               "paymentMethodId");
+  }
+  if (cipher_ == nullptr) {
+    return Error::Precondition("Stored cards cannot be charged: no data key is configured", "paymentMethodId");
+  }
+  // The simulated processor needs the details: they must open with a configured key.
+  Result<std::string> details = cipher_->Open(found->details_sealed, found->id);
+  if (!details.ok()) {
+    return Error::Precondition("Card " + id + " cannot be charged: its details do not open with the configured data keys (" +
+                                   details.error().message + ")",
+                               "paymentMethodId");
+  }
+  sodium_memzero(details->data(), details->size());
+  found->details_sealed.clear();
+  return std::move(*found);
+}
+
+Status BillingService::RotateDataKeys(int64_t* resealed) {
+  *resealed = 0;
+  if (cipher_ == nullptr) return Error::Precondition("no data key is configured");
+  int64_t after = 0;
+  for (int batch = 0; batch < 1'000'000; ++batch) {
+    bool more = false;
+    BILLING_TRY(store_.Write([&](StoreTx& tx) -> Status {
+      BILLING_ASSIGN_OR_RETURN(std::vector<StoredCard> cards, tx.ListStoredCards("", after, 100));
+      more = cards.size() == 100;
+      for (const StoredCard& card : cards) {
+        after = card.number;
+        if (card.key_id == cipher_->current_key_id()) continue;
+        BILLING_ASSIGN_OR_RETURN(std::string details, cipher_->Open(card.details_sealed, card.id));
+        Result<std::string> sealed = cipher_->Seal(details, card.id);
+        sodium_memzero(details.data(), details.size());
+        if (!sealed.ok()) return sealed.error();
+        BILLING_TRY(tx.UpdateStoredCardSeal(card.id, *sealed, cipher_->current_key_id()));
+        ++*resealed;
+      }
+      return OkStatus();
+    }));
+    if (!more) return OkStatus();
+  }
+  return Error::Internal("data key rotation did not finish");
+}
+
 Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req) {
   if (req.amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
   if (req.amount_cents > options_.max_amount_cents) {
@@ -531,11 +642,25 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     return Error::Invalid("paymentMethod",
                           "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
   }
+  const bool by_card = req.card.has_value() || !req.payment_method_id.empty();
+  if (req.card && !req.payment_method_id.empty()) {
+    return Error::Invalid("card", "give either card or paymentMethodId, not both");
+  }
+  if (by_card && !req.method.empty() && req.method != "credit_card") {
+    return Error::Invalid("paymentMethod", "a card payment's paymentMethod must be credit_card");
+  }
   std::string fingerprint;
   if (!req.operation_key.empty()) {
+    // Never a hash of the card number: only what may be shown (last four digits, expiry).
+    std::string card_text = CanonicalId(req.payment_method_id);
+    if (req.card) {
+      const std::string& n = req.card->number;
+      card_text = (n.size() >= 4 ? n.substr(n.size() - 4) : n) + "/" +
+                  std::to_string(req.card->exp_month) + "/" + std::to_string(req.card->exp_year);
+    }
     BILLING_ASSIGN_OR_RETURN(fingerprint,
                              Fingerprint({CanonicalId(req.customer_id), std::to_string(req.amount_cents),
-                                          req.method, CanonicalId(req.invoice_id)}));
+                                          req.method, CanonicalId(req.invoice_id), card_text}));
   }
   PaymentOutcome out;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
@@ -586,6 +711,18 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     p.invoice_id = req.invoice_id.empty() ? "" : targets.front().id;
     p.amount_cents = req.amount_cents;
     p.method = req.method.empty() ? c.payment_method : req.method;
+    if (by_card) {
+      StoredCard card;
+      if (req.card) {
+        BILLING_ASSIGN_OR_RETURN(card, StoreCard(tx, c, *req.card, req.actor));
+      } else {
+        BILLING_ASSIGN_OR_RETURN(card, UsableCard(tx, c, req.payment_method_id));
+      }
+      p.method = "credit_card";
+      p.payment_method_id = card.id;
+      p.card_brand = card.brand;
+      p.card_last4 = card.last4;
+    }
     p.transaction_id = "txn_" + ids_.HexToken(12);
     p.created_at = clock_.NowIso8601();
     p.actor = req.actor;

@@ -13,6 +13,7 @@
 #include "billing/types.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "security/data_cipher.h"
 #include "store/store.h"
 
 namespace billing {
@@ -32,6 +33,14 @@ struct CustomerView {
   int64_t balance_cents = 0;  // negative = credit
   std::vector<Invoice> open_invoices;
   std::vector<Payment> recent_payments;
+  std::vector<StoredCard> cards;  // details_sealed cleared: brand, last4, expiry only
+};
+
+// Card details given with a payment: stored sealed (security/data_cipher.h) and charged.
+struct NewCard {
+  std::string number;  // 13-19 digits (spaces and dashes allowed), Luhn-valid
+  int exp_month = 0;   // 1-12
+  int exp_year = 0;    // four digits; the card must not have expired
 };
 
 struct CustomerQuery {
@@ -72,6 +81,8 @@ struct PaymentRequest {
   std::string actor = {};
   std::string request_id = {};     // recorded in the audit log
   std::string operation_key = {};  // see "Operation keys" below; empty = none
+  std::optional<NewCard> card = {};    // a new card to store and charge (method credit_card)
+  std::string payment_method_id = {};  // a stored card to charge (PM-001)
 };
 
 struct PaymentOutcome {
@@ -110,6 +121,13 @@ class BillingService {
                  BillingOptions options);
 
   const BillingOptions& options() const { return options_; }
+  // The key ring for stored card details; without one, cards cannot be stored or charged.
+  // Must outlive the service; set before serving.
+  void set_data_cipher(const security::DataCipher* cipher) { cipher_ = cipher; }
+
+  // Re-seals every stored card not sealed with the current data key (in batches of 100, one
+  // write transaction each). *resealed gets the number of cards changed.
+  Status RotateDataKeys(int64_t* resealed);
   Date Today() const { return clock_.TodayUtc(); }
 
   Result<CustomerView> GetCustomer(const std::string& customer_id);
@@ -179,7 +197,14 @@ class BillingService {
   int TaxRateFor(const Customer& c) const;
   bool Approve();
 
+  // Validates `card`, seals it and inserts it for `customer` in `tx`.
+  Result<StoredCard> StoreCard(StoreTx& tx, const Customer& customer, const NewCard& card,
+                               const std::string& actor);
+  // The stored card `id` of `customer`, after checking that its details open (a charge needs them).
+  Result<StoredCard> UsableCard(StoreTx& tx, const Customer& customer, const std::string& id);
+
   Store& store_;
+  const security::DataCipher* cipher_ = nullptr;
   const Clock& clock_;
   RandomSource& ids_;
   RandomSource& processor_;

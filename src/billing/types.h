@@ -99,7 +99,27 @@ struct Payment {
   std::string failure_reason;
   std::string created_at;
   std::string actor;  // who asked for it (CometChat sender, API key), if known
+  std::string payment_method_id;  // the stored card charged (PM-001), if any
+  std::string card_brand;         // of that card, filled on read
+  std::string card_last4;
   std::vector<Allocation> allocations;  // filled on read by the service
+};
+
+// A stored card (store migration 007). details_sealed holds the number and expiry, encrypted
+// (security/data_cipher.h); it never leaves the service. Only brand and last4 are shown.
+struct StoredCard {
+  std::string id;  // PM-001
+  int64_t number = 0;
+  std::string customer_id;
+  std::string type = "credit_card";
+  std::string brand;
+  std::string last4;
+  int exp_month = 0;
+  int exp_year = 0;
+  std::string details_sealed;
+  std::string key_id;
+  std::string actor;
+  std::string created_at;
 };
 
 struct Refund {

@@ -22,6 +22,7 @@
 #include "http/json_writer.h"
 #include "http/messages.h"
 #include "http/stream_events.h"
+#include "security/card_data.h"
 
 namespace billing::http {
 namespace {
@@ -885,6 +886,13 @@ Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
   if (!body.ok()) return body.error();
   Result<GenerateRequest> run = ParseGenerateRequest(*body);
   if (!run.ok()) return run;
+  // Card numbers typed into a chat never reach the model, the memory or the logs: the run only
+  // sees "[card ending 4242]" (security/card_data.h). Cards are taken by the tool API instead.
+  for (ChatMessage& message : run->messages) {
+    if (security::ContainsCardNumber(message.content)) {
+      message.content = security::RedactCardNumbers(message.content);
+    }
+  }
   ApplyScope(run->options.tool_context, scope);
   run->options.operation_scope = scope.operation_scope;
   if (memory_ == nullptr) return run;

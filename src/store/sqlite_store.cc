@@ -66,12 +66,39 @@ Payment ReadPayment(const Stmt& st) {
   p.failure_reason = st.Text(9);
   p.actor = st.Text(10);
   p.created_at = st.Text(11);
+  p.payment_method_id = st.Text(12);
+  p.card_brand = st.Text(13);
+  p.card_last4 = st.Text(14);
   return p;
 }
 
 #define PAYMENT_COLS                                                                           \
   "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, " \
-  "transaction_id, failure_reason, actor, created_at FROM payments"
+  "transaction_id, failure_reason, actor, created_at, payment_method_id, "                      \
+  "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
+  "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), '') " \
+  "FROM payments"
+
+#define CARD_COLS                                                                        \
+  "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
+  "key_id, actor, created_at FROM payment_methods"
+
+StoredCard ReadCard(const Stmt& st) {
+  StoredCard c;
+  c.id = st.Text(0);
+  c.number = st.Int(1);
+  c.customer_id = st.Text(2);
+  c.type = st.Text(3);
+  c.brand = st.Text(4);
+  c.last4 = st.Text(5);
+  c.exp_month = static_cast<int>(st.Int(6));
+  c.exp_year = static_cast<int>(st.Int(7));
+  c.details_sealed = st.Text(8);
+  c.key_id = st.Text(9);
+  c.actor = st.Text(10);
+  c.created_at = st.Text(11);
+  return c;
+}
 
 #define INVOICE_COLS                                                                           \
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, "    \
@@ -345,11 +372,12 @@ class SqliteTx final : public StoreTx {
   Status InsertPayment(const Payment& p) override {
     PREPARE(st,
             "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, "
-            "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+            "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at, "
+            "payment_method_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
     st.Bind(1, p.id).Bind(2, p.number).Bind(3, p.customer_id).Bind(4, p.invoice_id);
     st.Bind(5, p.amount_cents).Bind(6, p.refunded_cents).Bind(7, p.method).Bind(8, p.status);
     st.Bind(9, p.transaction_id).Bind(10, p.failure_reason).Bind(11, p.actor).Bind(12, p.created_at);
+    st.Bind(13, p.payment_method_id);
     return st.Run();
   }
 
@@ -412,6 +440,51 @@ class SqliteTx final : public StoreTx {
                            st.Text(6), st.Text(7)});
     }
     return out;
+  }
+
+  Result<int64_t> NextStoredCardNumber() override {
+    PREPARE(st, "SELECT COALESCE(MAX(number), 0) + 1 FROM payment_methods");
+    STEP_OR_RETURN(row, st);
+    return row ? st.Int(0) : 1;
+  }
+
+  Status InsertStoredCard(const StoredCard& c) override {
+    PREPARE(st,
+            "INSERT INTO payment_methods (id, number, customer_id, type, brand, last4, exp_month, "
+            "exp_year, details_sealed, key_id, actor, created_at) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+    st.Bind(1, c.id).Bind(2, c.number).Bind(3, c.customer_id).Bind(4, c.type).Bind(5, c.brand);
+    st.Bind(6, c.last4).Bind(7, int64_t(c.exp_month)).Bind(8, int64_t(c.exp_year));
+    st.Bind(9, c.details_sealed).Bind(10, c.key_id).Bind(11, c.actor).Bind(12, c.created_at);
+    return st.Run();
+  }
+
+  Result<std::optional<StoredCard>> FindStoredCard(const std::string& id) override {
+    PREPARE(st, CARD_COLS " WHERE id = ?1");
+    st.Bind(1, id);
+    STEP_OR_RETURN(row, st);
+    if (!row) return std::optional<StoredCard>();
+    return std::optional<StoredCard>(ReadCard(st));
+  }
+
+  Result<std::vector<StoredCard>> ListStoredCards(const std::string& customer_id,
+                                                  int64_t after_number, int limit) override {
+    PREPARE(st, CARD_COLS " WHERE (?1 = '' OR customer_id = ?1) AND number > ?2 ORDER BY number LIMIT ?3");
+    st.Bind(1, customer_id).Bind(2, after_number).Bind(3, int64_t(limit));
+    std::vector<StoredCard> out;
+    for (int guard = 0; guard < 100'000; ++guard) {
+      STEP_OR_RETURN(row, st);
+      if (!row) break;
+      out.push_back(ReadCard(st));
+    }
+    return out;
+  }
+
+  Status UpdateStoredCardSeal(const std::string& id, const std::string& sealed,
+                              const std::string& key_id) override {
+    PREPARE(st, "UPDATE payment_methods SET details_sealed = ?2, key_id = ?3 WHERE id = ?1");
+    st.Bind(1, id).Bind(2, sealed).Bind(3, key_id);
+    return st.Run();
   }
 
   Result<std::optional<OperationRecord>> FindOperation(const std::string& op_key) override {

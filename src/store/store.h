@@ -72,6 +72,16 @@ class StoreTx {
   virtual Status InsertRefund(const Refund& r) = 0;
   virtual Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) = 0;
 
+  // Stored cards. ListStoredCards: ids greater than after_id (by number), of one customer
+  // ("" = all), at most `limit`.
+  virtual Result<int64_t> NextStoredCardNumber() = 0;
+  virtual Status InsertStoredCard(const StoredCard& card) = 0;
+  virtual Result<std::optional<StoredCard>> FindStoredCard(const std::string& id) = 0;
+  virtual Result<std::vector<StoredCard>> ListStoredCards(const std::string& customer_id,
+                                                          int64_t after_number, int limit) = 0;
+  virtual Status UpdateStoredCardSeal(const std::string& id, const std::string& sealed,
+                                      const std::string& key_id) = 0;
+
   // Operation keys (idempotency of changes). InsertOperation fails on a duplicate key.
   virtual Result<std::optional<OperationRecord>> FindOperation(const std::string& op_key) = 0;
   virtual Status InsertOperation(const OperationRecord& op) = 0;

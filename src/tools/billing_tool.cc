@@ -185,6 +185,9 @@ json PaymentJson(const Payment& p) {
   PutAmount(j, "amount", p.amount_cents);
   PutAmount(j, "refunded", p.refunded_cents);
   j["method"] = p.method;
+  if (!p.payment_method_id.empty()) {
+    j["card"] = {{"paymentMethodId", p.payment_method_id}, {"brand", p.card_brand}, {"last4", p.card_last4}};
+  }
   j["status"] = p.status;
   j["transactionId"] = p.transaction_id;
   if (!p.failure_reason.empty()) j["failureReason"] = p.failure_reason;
@@ -238,6 +241,16 @@ json CustomerJson(const CustomerView& v, const Date& today, bool detail, int def
     json recent = json::array();
     for (const Payment& p : v.recent_payments) recent.push_back(PaymentJson(p));
     j["recentPayments"] = std::move(recent);
+    // Stored cards: brand, last four digits and expiry only; the details stay sealed.
+    json cards = json::array();
+    for (const StoredCard& card : v.cards) {
+      cards.push_back({{"paymentMethodId", card.id},
+                       {"brand", card.brand},
+                       {"last4", card.last4},
+                       {"expMonth", card.exp_month},
+                       {"expYear", card.exp_year}});
+    }
+    j["cards"] = std::move(cards);
   }
   return j;
 }

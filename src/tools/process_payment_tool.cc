@@ -16,6 +16,8 @@ constexpr const char* kInputSchema = R"json({
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method (process); defaults to the customer's"},
     "invoiceId": {"type": "string", "maxLength": 64, "description": "Invoice the payment applies to (process, optional; without it the payment settles open invoices oldest first)"},
     "paymentId": {"type": "string", "maxLength": 64, "description": "Payment id, e.g. PAY-001 (refund)"},
+    "card": {"type": "object", "properties": {"number": {"type": "string", "maxLength": 32}, "expMonth": {"type": "integer", "minimum": 1, "maximum": 12}, "expYear": {"type": "integer", "minimum": 2000, "maximum": 2100}}, "required": ["number", "expMonth", "expYear"], "additionalProperties": false, "description": "A new card to charge and keep on file (process, API callers only: card numbers typed in chat are redacted before the model sees them)"},
+    "paymentMethodId": {"type": "string", "maxLength": 64, "description": "A stored card to charge, e.g. PM-001 (process)"},
     "reason": {"type": "string", "maxLength": 2000, "description": "Refund reason (refund, optional)"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
     "offset": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
@@ -69,6 +71,11 @@ class ProcessPaymentTool final : public BillingTool {
       BILLING_ASSIGN_OR_RETURN(req.amount_cents, AmountArg(*amount, "amount", service_));
       req.method = StringArg(args, "paymentMethod");
       req.invoice_id = StringArg(args, "invoiceId");
+      req.payment_method_id = StringArg(args, "paymentMethodId");
+      if (auto card = args.find("card"); card != args.end()) {
+        req.card = NewCard{card->value("number", std::string()), card->value("expMonth", 0),
+                           card->value("expYear", 0)};
+      }
       req.actor = ctx.actor;
       req.request_id = ctx.request_id;
       req.operation_key = ctx.operation_key;

@@ -1,5 +1,7 @@
 #include "tools/schema.h"
 
+#include "security/card_data.h"
+
 #include <cmath>
 #include <set>
 
@@ -201,16 +203,18 @@ json ValidationFailureResult(const std::string& tool_id, const json& args,
                         ". Please fix the following errors and try again:\n";
   json errors = {{"_errors", json::array()}};
   for (const SchemaIssue& i : issues) {
-    message += "- " + (i.path.empty() ? std::string("input") : i.path) + ": " + i.message + "\n";
+    const std::string issue = security::RedactCardNumbers(i.message);  // may quote the input
+    message += "- " + (i.path.empty() ? std::string("input") : i.path) + ": " + issue + "\n";
     if (i.path.empty()) {
-      errors["_errors"].push_back(i.message);
+      errors["_errors"].push_back(issue);
     } else {
-      errors[i.path]["_errors"].push_back(i.message);
+      errors[i.path]["_errors"].push_back(issue);
     }
   }
   std::string provided = args.dump(2, ' ', false, json::error_handler_t::replace);
   if (provided.size() > 2000) provided = provided.substr(0, 2000) + "...";
   message += "\nProvided arguments: " + provided;
+  message = security::RedactCardNumbers(message);  // the echo must not carry a card number
   return {{"success", false},
           {"error", true},
           {"code", "INVALID_ARGUMENT"},

@@ -1,12 +1,15 @@
 #include "tools/tool.h"
 
+#include "security/card_data.h"
+
 namespace billing {
 
 nlohmann::json ToolErrorResult(const Error& error) {
+  // An error may quote its input: card-number-like runs are redacted (security/card_data.h).
   nlohmann::json out = {{"success", false},
                         {"error", true},
                         {"code", ErrorCodeName(error.code)},
-                        {"message", error.message}};
+                        {"message", security::RedactCardNumbers(error.message)}};
   if (!error.field.empty()) out["field"] = error.field;
   return out;
 }
