@@ -104,6 +104,8 @@ int Run(const AppConfig& cfg) {
     model = std::make_unique<OpenAiModel>(io, options);
   }
   Agent agent(BillingAgentConfig(), tools, *model, *clock, ids);
+  ToolRunner tool_runner(size_t(cfg.write_threads));
+  agent.set_tool_runner(&tool_runner);
   auto memory_store = OpenSqliteMemoryStore({cfg.db_path, threads + 2, 5000}, *clock, ids);
   if (!memory_store.ok()) {
     spdlog::critical("cannot open conversation memory in {}: {}", cfg.db_path, memory_store.error().message);

@@ -179,12 +179,19 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
         tool_result = BadArgumentsResult(call);
       } else if (call.args.is_null() && !call.raw_args.empty()) {
         tool_result = BadArgumentsResult(call);
-      } else if (!options.operation_scope.empty() && !call.id.empty()) {
-        ToolContext keyed = options.tool_context;
-        keyed.operation_key = options.operation_scope + ":" + call.id;
-        tool_result = tool->Execute(call.args, keyed);
       } else {
-        tool_result = tool->Execute(call.args, options.tool_context);
+        ToolContext keyed;
+        const ToolContext* context = &options.tool_context;
+        if (!options.operation_scope.empty() && !call.id.empty()) {
+          keyed = options.tool_context;
+          keyed.operation_key = options.operation_scope + ":" + call.id;
+          context = &keyed;
+        }
+        if (runner_ != nullptr) {
+          tool_result = co_await runner_->Run(*tool, call.args, *context);
+        } else {
+          tool_result = tool->Execute(call.args, *context);
+        }
       }
       request.messages.push_back(ChatMessage{"tool", "", {}, call.id, call.name, tool_result});
       result.tool_results.push_back(ToolResultRecord{call, std::move(tool_result), false});

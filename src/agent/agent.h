@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/model.h"
+#include "agent/tool_runner.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "tools/tool.h"
@@ -104,6 +105,9 @@ class Agent {
         RandomSource& random);
 
   const AgentConfig& config() const { return config_; }
+  // Runs the tool calls (agent/tool_runner.h); null: inline on the run's thread. Set before use.
+  void set_tool_runner(const ToolRunner* runner) { runner_ = runner; }
+  const ToolRunner* tool_runner() const { return runner_; }
   const ToolRegistry& tools() const { return tools_; }
   Model& model() const { return model_; }
 
@@ -127,6 +131,7 @@ class Agent {
   const Clock& clock_;
   RandomSource& random_;
   ToolSpecList tool_specs_;  // the registry's tools as the model sees them, built once
+  const ToolRunner* runner_ = nullptr;
 };
 
 // A random UUID v4 string from `random`.

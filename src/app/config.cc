@@ -62,6 +62,7 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (auto v = Env("LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("BILLING_TODAY"); !v.empty()) c.today = v;
   std::string threads_text = Env("BILLING_THREADS");
+  std::string write_threads_text = Env("BILLING_WRITE_THREADS");
   std::string payment_mode = Env("BILLING_PAYMENT_MODE");
   std::string payment_seed = Env("BILLING_PAYMENT_SEED");
   std::string approval_rate = Env("BILLING_APPROVAL_RATE_BP");
@@ -107,6 +108,10 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (!threads_text.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t t, ParseInt(threads_text, "threads", 1, 256));
     c.threads = int(t);
+  }
+  if (!write_threads_text.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t t, ParseInt(write_threads_text, "BILLING_WRITE_THREADS", 0, 256));
+    c.write_threads = int(t);
   }
   if (!timeout_text.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t t, ParseInt(timeout_text, "BILLING_MODEL_TIMEOUT_MS", 100, 600000));

@@ -23,6 +23,9 @@ struct AppConfig {
   int model_timeout_ms = 60000;
   int model_max_retries = 3;
   int threads = 0;  // 0 = hardware concurrency
+  // Threads that run ledger writes so that they can wait for a group commit together
+  // (agent/tool_runner.h); BILLING_WRITE_THREADS, 0 = run writes on the I/O threads.
+  int write_threads = 32;
   std::string log_level = "info";
   std::string today;  // YYYY-MM-DD: pin the clock (tests, demos); empty = system clock
   bool seed = true;   // load the sample data into an empty database

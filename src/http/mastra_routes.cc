@@ -854,7 +854,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     }
     const Tool* tool = FindToolById(tool_id);
     if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
-    co_return ExecuteTool(*tool, request, scope);
+    co_return co_await ExecuteTool(*tool, request, scope);
   }
 
   if (seg[1] == "tools") {
@@ -867,7 +867,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     if (n == 4 && post && seg[3] == "execute") {
       const Tool* tool = FindToolById(Decode(seg[2]));
       if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
-      co_return ExecuteTool(*tool, request, scope);
+      co_return co_await ExecuteTool(*tool, request, scope);
     }
   }
   co_return NotFound();
@@ -1033,31 +1033,37 @@ boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& 
   co_return HttpResponse{};
 }
 
-HttpResponse MastraApi::ExecuteTool(const Tool& tool, const HttpRequest& request,
-                                    const RequestScope& scope) const {
+boost::asio::awaitable<HttpResponse> MastraApi::ExecuteTool(const Tool& tool,
+                                                            const HttpRequest& request,
+                                                            const RequestScope& scope) const {
   const Principal& principal = scope.principal;
   Result<json> body = ParseObjectBody(request);
-  if (!body.ok()) return JsonError(bhttp::status::bad_request, body.error().message);
+  if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
   auto data = body->find("data");
   if (data == body->end() || data->is_null()) {
-    return JsonError(bhttp::status::bad_request, "Argument \"data\" is required");
+    co_return JsonError(bhttp::status::bad_request, "Argument \"data\" is required");
   }
   Result<ToolContext> context =
       ParseToolContext(*body, principal.authenticated ? principal.id : std::string("api"));
-  if (!context.ok()) return JsonError(bhttp::status::bad_request, context.error().message);
+  if (!context.ok()) co_return JsonError(bhttp::status::bad_request, context.error().message);
   ApplyScope(*context, scope);
   context->operation_key = scope.operation_scope;
-  json result = tool.Execute(*data, *context);
+  json result;
+  if (agent_.tool_runner() != nullptr) {
+    result = co_await agent_.tool_runner()->Run(tool, *data, *context);
+  } else {
+    result = tool.Execute(*data, *context);
+  }
   if (IsPermissionDenied(result)) {
-    return JsonError(bhttp::status::forbidden, result.value("message", std::string("Forbidden")));
+    co_return JsonError(bhttp::status::forbidden, result.value("message", std::string("Forbidden")));
   }
   if (std::optional<int64_t> retry = RateLimitedRetryAfter(result)) {
     HttpResponse limited = JsonError(bhttp::status::too_many_requests,
                                      result.value("message", std::string("Too Many Requests")));
     limited.set(bhttp::field::retry_after, std::to_string(*retry));
-    return limited;
+    co_return limited;
   }
-  return JsonResponse(bhttp::status::ok, Dump(result));
+  co_return JsonResponse(bhttp::status::ok, Dump(result));
 }
 
 }  // namespace billing::http

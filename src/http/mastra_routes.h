@@ -151,8 +151,8 @@ class MastraApi {
   boost::asio::awaitable<HttpResponse> StreamLegacy(const HttpRequest& request,
                                                     ResponseStream& stream,
                                                     const RequestScope& scope) const;
-  HttpResponse ExecuteTool(const Tool& tool, const HttpRequest& request,
-                           const RequestScope& scope) const;
+  boost::asio::awaitable<HttpResponse> ExecuteTool(const Tool& tool, const HttpRequest& request,
+                                                   const RequestScope& scope) const;
   const Tool* FindToolById(const std::string& id) const;
 
   const Agent& agent_;

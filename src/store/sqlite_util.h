@@ -7,8 +7,9 @@
 // Stmt: a cached statement bound and stepped with small helpers; resets itself when destroyed.
 // ConnectionPool: a bounded pool of connections to one WAL database file. Open() creates the
 // parent directory and applies pending migrations (store/migrations.h; idempotent, so several
-// pools may open the same file). Write() serialises writers of this pool with a mutex and runs
-// BEGIN IMMEDIATE (writers of other pools on the same file wait on busy_timeout); Read() runs in
+// pools may open the same file). Write() queues the writers of this pool and commits them in
+// groups, each group one BEGIN IMMEDIATE transaction (writers of other pools on the same file
+// wait on busy_timeout); Read() runs in
 // a deferred transaction on its own connection (WAL gives it a snapshot). synchronous=FULL makes
 // every acknowledged commit durable; foreign keys are on.
 //
@@ -18,7 +19,9 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -112,19 +115,37 @@ class ConnectionPool {
 
   // Runs `fn` in a read transaction; COMMIT if it returns OK, else ROLLBACK.
   Status Read(const std::function<Status(Connection&)>& fn);
-  // Runs `fn` in a BEGIN IMMEDIATE transaction; commits only if `fn` returns OK.
+  // Runs `fn` in a BEGIN IMMEDIATE transaction; its changes are committed (durably) only if it
+  // returns OK, and Write returns only after that commit. Concurrent writers are committed as a
+  // group, one fsync for up to kMaxGroupWrites of them (group commit; see sqlite_util.cc). `fn`
+  // runs on whichever thread leads the group, and must not call Write itself.
   Status Write(const std::function<Status(Connection&)>& fn);
+  static constexpr size_t kMaxGroupWrites = 64;
+  // Counters since Open: committed write transactions (groups) and the writers in them.
+  uint64_t groups_committed() const { return groups_committed_.load(); }
+  uint64_t writes_committed() const { return writes_committed_.load(); }
 
   const SqliteOptions& options() const { return options_; }
 
  private:
+  struct PendingWrite {
+    explicit PendingWrite(const std::function<Status(Connection&)>* f) : fn(f) {}
+    const std::function<Status(Connection&)>* fn;
+    Status result = OkStatus();
+    bool done = false;
+    std::condition_variable cv;
+  };
+  void RunGroup(const std::vector<PendingWrite*>& group);
   Result<std::unique_ptr<Connection>> OpenConnection();
   Status Migrate();
   Result<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> conn);
 
   SqliteOptions options_;
-  std::mutex write_mu_;
+  std::mutex queue_mu_;
+  std::deque<PendingWrite*> queue_;  // writers waiting, the leader first
+  std::atomic<uint64_t> groups_committed_{0};
+  std::atomic<uint64_t> writes_committed_{0};
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Connection>> idle_;

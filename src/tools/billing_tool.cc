@@ -22,6 +22,11 @@ BillingTool::BillingTool(std::string id, std::string key, std::string descriptio
       input_schema_(json::parse(input_schema)),
       output_schema_(json::parse(output_schema)) {}
 
+bool BillingTool::Writes(const json& input) const {
+  const std::string action = input.is_object() ? StringArg(input, "action") : std::string();
+  return RequiredScope(id_, action).scope != Scope::kRead;
+}
+
 json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
   try {
     const json args = StripNulls(input.is_null() ? json::object() : input);

@@ -31,6 +31,8 @@ class BillingTool : public Tool {
   const nlohmann::json& output_schema() const override { return output_schema_; }
 
   nlohmann::json Execute(const nlohmann::json& input, const ToolContext& ctx) const final;
+  // Every action but the read-only ones (auth/scopes.h) writes.
+  bool Writes(const nlohmann::json& input) const override;
 
  protected:
   // `args` is schema-valid with nulls removed.

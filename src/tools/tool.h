@@ -57,6 +57,8 @@ class Tool {
   virtual const nlohmann::json& input_schema() const = 0;   // JSON Schema draft-07
   virtual const nlohmann::json& output_schema() const = 0;  // JSON Schema draft-07
   virtual nlohmann::json Execute(const nlohmann::json& input, const ToolContext& ctx) const = 0;
+  // Whether this call may change the ledger (and so wait for a durable commit).
+  virtual bool Writes(const nlohmann::json& input) const { return false; }
 };
 
 // The tool result for a broken rule or a failed lookup:
