@@ -200,13 +200,10 @@ class SqliteTx final : public StoreTx {
 
   Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) override {
     PREPARE(st,
-            "SELECT c.id, c.opening_balance_cents, "
-            "(SELECT COALESCE(SUM(total_cents),0) FROM invoices i WHERE i.customer_id = c.id "
-            "  AND i.status <> 'cancelled'), "
-            "(SELECT COALESCE(SUM(amount_cents),0) FROM payments p WHERE p.customer_id = c.id "
-            "  AND p.status <> 'failed'), "
-            "(SELECT COALESCE(SUM(refunded_cents),0) FROM payments p WHERE p.customer_id = c.id) "
-            "FROM customers c WHERE (?1 = '' OR c.id = ?1)");
+            // Running totals kept by triggers (migration 008); CheckInvariants recomputes them.
+            "SELECT c.id, c.opening_balance_cents, t.invoiced_cents, t.paid_cents, "
+            "t.refunded_cents FROM customers c JOIN customer_totals t ON t.customer_id = c.id "
+            "WHERE (?1 = '' OR c.id = ?1)");
     st.Bind(1, customer_id);
     std::map<std::string, LedgerTotals> out;
     for (int guard = 0; guard < 1'000'000; ++guard) {

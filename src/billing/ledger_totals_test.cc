@@ -1,0 +1,59 @@
+// The running per-customer totals (store migration 008, kept by triggers) always equal the sums
+// recomputed from the rows, through every kind of change; a tampered total is caught by
+// CheckInvariants.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "testing/seeded_ledger.h"
+
+namespace billing {
+namespace {
+
+class LedgerTotalsTest : public test_support::SeededLedgerTest {
+ protected:
+  LedgerTotalsTest() : SeededLedgerTest("billing-ledger-totals-test") {}
+};
+
+TEST_F(LedgerTotalsTest, TotalsFollowEveryChangeAndTamperingIsCaught) {
+  Date due;
+  ASSERT_TRUE(Date::Parse("2026-12-31", &due));
+  auto inv = service_->CreateInvoice(NewInvoice{"CUST-002", {{"Work", 2000, 12'345}}, due, ""});
+  ASSERT_TRUE(inv.ok());
+  ExpectInvariants();
+  ASSERT_TRUE(
+      service_
+          ->UpdateInvoice(inv->id, InvoiceUpdate{std::nullopt, std::nullopt,
+                                                 std::vector<NewLineItem>{{"Work", 1000, 999}}})
+          .ok());
+  ExpectInvariants();
+  auto paid = service_->ProcessPayment(PaymentRequest{"CUST-002", 500, "", inv->id});
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  ExpectInvariants();
+  ASSERT_TRUE(service_->RefundPayment(paid->payment.id, 200, "").ok());
+  ExpectInvariants();
+  ASSERT_TRUE(service_->RefundPayment(paid->payment.id, std::nullopt, "").ok());
+  ExpectInvariants();
+  ASSERT_TRUE(service_->CancelInvoice(inv->id).ok());
+  ExpectInvariants();
+  auto marked = service_->CreateInvoice(NewInvoice{"CUST-003", {{"Plan", 1000, 5'000}}, due, ""});
+  ASSERT_TRUE(marked.ok());
+  ASSERT_TRUE(service_->MarkInvoicePaid(marked->id, "", "tester").ok());
+  ExpectInvariants();
+  EXPECT_EQ(service_->GetCustomer("CUST-002")->balance_cents, 0);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(
+          db,
+          "UPDATE customer_totals SET paid_cents = paid_cents + 1 WHERE customer_id = 'CUST-001'",
+          nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  Status broken = service_->CheckInvariants();
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().message.find("CUST-001"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace billing
