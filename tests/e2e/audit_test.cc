@@ -21,8 +21,10 @@ TEST(audit_e2e, PaymentOverHttpIsAuditedAndTheChainVerifies) {
     db = server.db_path();
     HttpResult res = server.PostJson(
         "/api/tools/process-payment/execute",
-        {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", 100}}}});
+        {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", 100}}}},
+        {{"X-Request-Id", "req-e2e-audit-1"}});
     ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(res.headers["x-request-id"], "req-e2e-audit-1");
     std::ostringstream out, err;
     EXPECT_EQ(RunAuditCommand(db, {"verify"}, out, err), 0) << out.str() << err.str();
     EXPECT_EQ(out.str(), "audit chain OK: 2 rows\n");  // seed.load + payment.process
@@ -34,6 +36,10 @@ TEST(audit_e2e, PaymentOverHttpIsAuditedAndTheChainVerifies) {
     EXPECT_EQ(row["entityType"], "payment");
     EXPECT_EQ(row["after"]["customerId"], "CUST-003");
     EXPECT_EQ(row["after"]["amountCents"], 10000);
+    EXPECT_EQ(row["requestId"], "req-e2e-audit-1");  // the change names the request that made it
+    // Without X-Request-Id the server makes one up, and says so.
+    HttpResult plain = server.Get("/api/tools");
+    EXPECT_EQ(plain.headers["x-request-id"].rfind("req_", 0), 0u);
   }
 }
 
