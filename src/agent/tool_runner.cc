@@ -1,7 +1,6 @@
 #include "agent/tool_runner.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace billing {
@@ -19,10 +18,13 @@ ToolRunner::~ToolRunner() {
 net::awaitable<nlohmann::json> ToolRunner::Run(const Tool& tool, const nlohmann::json& args,
                                                const ToolContext& ctx) const {
   if (!pool_ || !tool.Writes(args)) co_return tool.Execute(args, ctx);
-  auto home = co_await net::this_coro::executor;
-  co_await net::post(pool_->get_executor(), net::use_awaitable);  // now on a pool thread
-  nlohmann::json result = tool.Execute(args, ctx);
-  co_await net::post(home, net::use_awaitable);  // back on the caller's executor
+  // The call runs as its own coroutine on the pool; the caller resumes on its own executor when it
+  // completes. (A bare post(pool, use_awaitable) would resume the caller on its executor at once:
+  // an awaitable always resumes on the executor of the coroutine that awaits.)
+  nlohmann::json result = co_await net::co_spawn(
+      pool_->get_executor(),
+      [&tool, &args, &ctx]() -> net::awaitable<nlohmann::json> { co_return tool.Execute(args, ctx); },
+      net::use_awaitable);
   co_return result;
 }
 
