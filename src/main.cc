@@ -206,6 +206,11 @@ int Run(const AppConfig& cfg) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  // How well group commit did: ledger writes per commit (each commit is one WAL fsync).
+  if (const Store::WriteStats w = store.value()->write_stats(); w.commits > 0) {
+    spdlog::info("store: {} writes committed in {} group commits ({:.2f} writes per fsync)", w.writes,
+                 w.commits, double(w.writes) / double(w.commits));
+  }
   spdlog::info("stopped");
   return 0;
 }

@@ -79,17 +79,31 @@ Result<Idempotency::Claim> Idempotency::Begin(const std::string& owner, const st
                                               const std::string& fingerprint) {
   Claim claim;
   std::string slot = Slot(owner, key);
+  bool running = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (in_flight_.count(slot) != 0) {
+    running = in_flight_.count(slot) != 0;
+    if (!running) {
+      if (in_flight_.size() >= options_.max_in_flight) {
+        claim.verdict = Verdict::kBusy;
+        return claim;
+      }
+      in_flight_.insert(slot);
+    }
+  }
+  if (running) {
+    // A streamed answer is stored before its last chunk is sent, while the first request still
+    // holds the key: a client that saw the end and retries gets the replay, not a 409.
+    Result<std::optional<StoredResponse>> stored =
+        store_.Find(owner, key, clock_.NowUnixMs() - options_.retention_ms);
+    if (!stored.ok()) return stored.error();
+    if (!stored.value()) {
       claim.verdict = Verdict::kInFlight;
       return claim;
     }
-    if (in_flight_.size() >= options_.max_in_flight) {
-      claim.verdict = Verdict::kBusy;
-      return claim;
-    }
-    in_flight_.insert(slot);
+    claim.verdict = stored.value()->fingerprint == fingerprint ? Verdict::kReplay : Verdict::kMismatch;
+    claim.stored = std::move(stored.value());
+    return claim;
   }
   // From here the slot is ours: a concurrent request with the same key gets kInFlight.
   claim.lease = Lease(this, std::move(slot));

@@ -107,3 +107,23 @@ TEST_F(IdempotencyTest, FingerprintCoversMethodTargetAndBody) {
 
 }  // namespace
 }  // namespace billing::http
+
+namespace billing::http {
+namespace {
+
+TEST_F(IdempotencyTest, StoredBeforeTheFirstReturnsIsReplayedNotInFlight) {
+  auto first = idempotency_->Begin("anonymous", "k4", "fp");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->verdict, Idempotency::Verdict::kProceed);
+  // A stream stores its answer before the last chunk, while the first request still runs.
+  idempotency_->Finish("anonymous", "k4", "fp", 200, "text/event-stream", "data: [DONE]\n\n");
+  auto retry = idempotency_->Begin("anonymous", "k4", "fp");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->verdict, Idempotency::Verdict::kReplay);
+  auto other = idempotency_->Begin("anonymous", "k4", "other");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->verdict, Idempotency::Verdict::kMismatch);
+}
+
+}  // namespace
+}  // namespace billing::http

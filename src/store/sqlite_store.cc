@@ -10,8 +10,6 @@
 #include "store/sqlite_util.h"
 #include "store/store.h"
 
-#include <spdlog/spdlog.h>
-
 namespace billing {
 namespace {
 
@@ -542,14 +540,8 @@ class SqliteTx final : public StoreTx {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::unique_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
-  ~SqliteStore() override {
-    // How well group commit did over this store's life: writes per commit (per WAL fsync).
-    const uint64_t groups = pool_->groups_committed();
-    const uint64_t writes = pool_->writes_committed();
-    if (groups > 0) {
-      spdlog::info("store: {} writes committed in {} group commits ({:.2f} writes per fsync)", writes,
-                   groups, double(writes) / double(groups));
-    }
+  WriteStats write_stats() const override {
+    return WriteStats{pool_->writes_committed(), pool_->groups_committed()};
   }
 
   Status Read(const std::function<Status(StoreTx&)>& fn) override {

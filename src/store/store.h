@@ -101,6 +101,12 @@ class Store {
   virtual Status Write(const std::function<Status(StoreTx&)>& fn) = 0;
   // Human-readable description for the start-up log ("sqlite:./data/billing.db").
   virtual std::string Describe() const = 0;
+  // Committed write transactions and the writes they carried (group commit: several per commit).
+  struct WriteStats {
+    uint64_t writes = 0;
+    uint64_t commits = 0;
+  };
+  virtual WriteStats write_stats() const { return {}; }
 };
 
 struct SqliteOptions {
