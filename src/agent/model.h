@@ -64,6 +64,9 @@ class ToolSpecList {
     specs_ = std::move(copy);
   }
   bool empty() const { return !specs_ || specs_->empty(); }
+  // The shared list itself (one identity for every request of an agent): providers may cache
+  // what they derive from it, keyed by this pointer.
+  const std::shared_ptr<const std::vector<ToolSpec>>& shared() const { return specs_; }
   size_t size() const { return specs_ ? specs_->size() : 0; }
   const ToolSpec& operator[](size_t i) const { return (*specs_)[i]; }
   std::vector<ToolSpec>::const_iterator begin() const { return specs_ ? specs_->begin() : Empty().begin(); }

@@ -196,82 +196,135 @@ OpenAiModel::OpenAiModel(asio::io_context& io, OpenAiOptions options)
 
 OpenAiModel::~OpenAiModel() = default;
 
-Result<json> OpenAiModel::BuildRequestBody(const ModelRequest& request) const {
-  json messages = json::array();
-  if (!request.instructions.empty()) messages.push_back({{"role", "system"}, {"content", request.instructions}});
-  for (const ChatMessage& m : request.messages) {
-    if (m.role == "tool") {
-      std::string content;
-      if (!m.tool_result.is_null() || m.content.empty()) {
-        content = DumpJson(m.tool_result);
-      } else {
-        content = m.content;
-      }
-      messages.push_back({{"role", "tool"}, {"tool_call_id", m.tool_call_id}, {"content", content}});
-    } else if (m.role == "assistant") {
-      json msg = {{"role", "assistant"}};
-      if (m.tool_calls.empty()) {
-        msg["content"] = m.content;
-      } else {
-        msg["content"] = m.content.empty() ? json() : json(m.content);
-        json calls = json::array();
-        for (const ToolCall& c : m.tool_calls) {
-          std::string arguments;
-          if (!c.raw_args.empty() && (c.args.is_null() || c.args.is_discarded())) {
-            arguments = c.raw_args;  // replay what the model sent, so the history stays truthful
-          } else if (c.args.is_null()) {
-            arguments = "{}";
-          } else {
-            arguments = DumpJson(c.args);
-          }
-          calls.push_back({{"id", c.id},
-                           {"type", "function"},
-                           {"function", {{"name", c.name}, {"arguments", arguments}}}});
-        }
-        msg["tool_calls"] = std::move(calls);
-      }
-      messages.push_back(std::move(msg));
-    } else if (m.role == "system" || m.role == "user") {
-      messages.push_back({{"role", m.role}, {"content", m.content}});
-    } else {
-      return Error::Invalid("messages", "unsupported message role '" + m.role + "'");
-    }
-  }
+namespace {
 
-  json body = {{"model", options_.model}, {"messages", std::move(messages)}};
-  if (!request.tools.empty()) {
-    json tools = json::array();
-    for (const ToolSpec& t : request.tools) {
+// One conversation message in the Chat Completions shape.
+Result<json> MessageJson(const ChatMessage& m) {
+  if (m.role == "tool") {
+    std::string content;
+    if (!m.tool_result.is_null() || m.content.empty()) {
+      content = DumpJson(m.tool_result);
+    } else {
+      content = m.content;
+    }
+    return json{{"role", "tool"}, {"tool_call_id", m.tool_call_id}, {"content", content}};
+  }
+  if (m.role == "assistant") {
+    json msg = {{"role", "assistant"}};
+    if (m.tool_calls.empty()) {
+      msg["content"] = m.content;
+      return msg;
+    }
+    msg["content"] = m.content.empty() ? json() : json(m.content);
+    json calls = json::array();
+    for (const ToolCall& c : m.tool_calls) {
+      std::string arguments;
+      if (!c.raw_args.empty() && (c.args.is_null() || c.args.is_discarded())) {
+        arguments = c.raw_args;  // replay what the model sent, so the history stays truthful
+      } else if (c.args.is_null()) {
+        arguments = "{}";
+      } else {
+        arguments = DumpJson(c.args);
+      }
+      calls.push_back({{"id", c.id},
+                       {"type", "function"},
+                       {"function", {{"name", c.name}, {"arguments", arguments}}}});
+    }
+    msg["tool_calls"] = std::move(calls);
+    return msg;
+  }
+  if (m.role == "system" || m.role == "user") return json{{"role", m.role}, {"content", m.content}};
+  return Error::Invalid("messages", "unsupported message role '" + m.role + "'");
+}
+
+}  // namespace
+
+std::string OpenAiModel::SystemMessageJson(const std::string& instructions) const {
+  std::lock_guard<std::mutex> lock(cache_->mu);
+  if (cache_->system_json.empty() || cache_->instructions != instructions) {
+    cache_->instructions = instructions;
+    cache_->system_json = DumpJson(json{{"role", "system"}, {"content", instructions}});
+  }
+  return cache_->system_json;
+}
+
+std::string OpenAiModel::ToolsJson(const ToolSpecList& tools) const {
+  auto build = [&] {
+    json array = json::array();
+    for (const ToolSpec& t : tools) {
       json parameters = t.parameters.is_object() ? t.parameters
                                                  : json{{"type", "object"}, {"properties", json::object()}};
       json fn = {{"name", t.name}, {"parameters", std::move(parameters)}};
       if (!t.description.empty()) fn["description"] = t.description;
-      tools.push_back({{"type", "function"}, {"function", std::move(fn)}});
+      array.push_back({{"type", "function"}, {"function", std::move(fn)}});
     }
-    body["tools"] = std::move(tools);
+    return DumpJson(array);
+  };
+  std::lock_guard<std::mutex> lock(cache_->mu);
+  if (cache_->tools != tools.shared() || cache_->tools_json.empty()) {
+    cache_->tools = tools.shared();  // an agent's list: the same pointer for every request
+    cache_->tools_json = build();
+  }
+  return cache_->tools_json;
+}
+
+Result<std::string> OpenAiModel::SerializeRequestBody(const ModelRequest& request, bool stream) const {
+  std::string out = "{\"model\":";
+  out += DumpJson(options_.model);
+  out += ",\"messages\":[";
+  bool first = true;
+  if (!request.instructions.empty()) {
+    out += SystemMessageJson(request.instructions);
+    first = false;
+  }
+  for (const ChatMessage& m : request.messages) {
+    BILLING_ASSIGN_OR_RETURN(json message, MessageJson(m));
+    if (!first) out += ',';
+    out += DumpJson(message);
+    first = false;
+  }
+  out += ']';
+  if (!request.tools.empty()) {
+    out += ",\"tools\":";
+    out += ToolsJson(request.tools);
     auto choice = MapToolChoice(request.tool_choice);
     if (!choice.ok()) return choice.error();
-    if (!choice->is_null()) body["tool_choice"] = std::move(*choice);
+    if (!choice->is_null()) {
+      out += ",\"tool_choice\":";
+      out += DumpJson(*choice);
+    }
   }
-
   const json& s = request.model_settings;
   if (s.is_object()) {
+    auto put = [&](const char* name, const json& value) {
+      out += ",\"";
+      out += name;
+      out += "\":";
+      out += DumpJson(value);
+    };
     auto number = [&](const char* key) -> const json* {
       auto it = s.find(key);
       return it != s.end() && it->is_number() ? &*it : nullptr;
     };
-    if (const json* v = number("temperature")) body["temperature"] = *v;
-    if (const json* v = number("topP")) body["top_p"] = *v;
-    if (const json* v = number("frequencyPenalty")) body["frequency_penalty"] = *v;
-    if (const json* v = number("presencePenalty")) body["presence_penalty"] = *v;
-    if (const json* v = number("seed"); v && v->is_number_integer()) body["seed"] = *v;
+    if (const json* v = number("temperature")) put("temperature", *v);
+    if (const json* v = number("topP")) put("top_p", *v);
+    if (const json* v = number("frequencyPenalty")) put("frequency_penalty", *v);
+    if (const json* v = number("presencePenalty")) put("presence_penalty", *v);
+    if (const json* v = number("seed"); v && v->is_number_integer()) put("seed", *v);
     const json* max_tokens = number("maxTokens");
     if (!max_tokens) max_tokens = number("maxOutputTokens");
-    if (max_tokens && max_tokens->is_number_integer()) body[max_tokens_field_] = *max_tokens;
+    if (max_tokens && max_tokens->is_number_integer()) put(max_tokens_field_.c_str(), *max_tokens);
     auto stop = s.find("stopSequences");
-    if (stop != s.end() && stop->is_array() && !stop->empty()) body["stop"] = *stop;
+    if (stop != s.end() && stop->is_array() && !stop->empty()) put("stop", *stop);
   }
-  return body;
+  if (stream) out += ",\"stream\":true,\"stream_options\":{\"include_usage\":true}";
+  out += '}';
+  return out;
+}
+
+Result<json> OpenAiModel::BuildRequestBody(const ModelRequest& request) const {
+  BILLING_ASSIGN_OR_RETURN(std::string body, SerializeRequestBody(request, /*stream=*/false));
+  return json::parse(body);
 }
 
 Result<ModelResponse> OpenAiModel::ParseResponseBody(const std::string& body, const std::string& default_model) {
@@ -395,14 +448,14 @@ AttemptFailure ClassifyStatus(const HttpResponse& res, const std::string& api_ke
 
 }  // namespace
 
-HttpRequest OpenAiModel::MakeHttpRequest(const json& body, bool stream) const {
+HttpRequest OpenAiModel::MakeHttpRequest(std::string body, bool stream) const {
   HttpRequest http_request;
   http_request.method = "POST";
   http_request.url = endpoint_url_;
   http_request.headers = {{"Content-Type", "application/json"},
                           {"Accept", stream ? "text/event-stream" : "application/json"}};
   if (!options_.api_key.empty()) http_request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
-  http_request.body = DumpJson(body);
+  http_request.body = std::move(body);
   http_request.timeout_ms = options_.timeout_ms;
   http_request.read_timeout_ms = options_.timeout_ms;
   http_request.max_response_body_bytes = options_.max_response_bytes;
@@ -411,9 +464,9 @@ HttpRequest OpenAiModel::MakeHttpRequest(const json& body, bool stream) const {
 
 asio::awaitable<Result<ModelResponse>> OpenAiModel::Complete(const ModelRequest& request) {
   try {
-    auto body = BuildRequestBody(request);
+    auto body = SerializeRequestBody(request, /*stream=*/false);
     if (!body.ok()) co_return body.error();
-    const HttpRequest http_request = MakeHttpRequest(*body, /*stream=*/false);
+    const HttpRequest http_request = MakeHttpRequest(std::move(*body), /*stream=*/false);
 
     const int attempts = options_.max_retries + 1;
     std::string last_failure;
@@ -503,11 +556,9 @@ asio::awaitable<bool> OpenAiModel::OnStreamBytes(StreamState& state, const HttpR
 asio::awaitable<Result<ModelResponse>> OpenAiModel::CompleteStreaming(const ModelRequest& request,
                                                                        const TextDeltaHandler& on_text) {
   try {
-    auto body = BuildRequestBody(request);
+    auto body = SerializeRequestBody(request, /*stream=*/true);
     if (!body.ok()) co_return body.error();
-    (*body)["stream"] = true;
-    (*body)["stream_options"] = {{"include_usage", true}};
-    const HttpRequest http_request = MakeHttpRequest(*body, /*stream=*/true);
+    const HttpRequest http_request = MakeHttpRequest(std::move(*body), /*stream=*/true);
 
     const int attempts = options_.max_retries + 1;
     std::string last_failure;

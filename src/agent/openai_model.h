@@ -27,6 +27,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange
@@ -119,8 +120,12 @@ class OpenAiModel final : public Model {
   boost::asio::awaitable<Result<ModelResponse>> CompleteStreaming(const ModelRequest& request,
                                                                   const TextDeltaHandler& on_text) override;
 
-  // The Chat Completions request body for `request` (exposed for tests).
-  // kInvalidArgument when tool_choice has an unknown shape.
+  // The Chat Completions request body for `request`, serialized; `stream` adds "stream":true and
+  // "stream_options". kInvalidArgument when tool_choice has an unknown shape or a message role
+  // is unknown. The system prompt and the tools array are serialized once and reused while they
+  // stay the same (they were a third of the CPU of a generate on the OpenAI path).
+  Result<std::string> SerializeRequestBody(const ModelRequest& request, bool stream) const;
+  // The same body parsed back (for tests).
   Result<nlohmann::json> BuildRequestBody(const ModelRequest& request) const;
 
   // Parses a 2xx Chat Completions body; kInternal when it is not one.
@@ -130,7 +135,10 @@ class OpenAiModel final : public Model {
   struct StreamState;
   static boost::asio::awaitable<bool> OnStreamBytes(StreamState& state, const HttpResponse& head,
                                                     std::string_view bytes);
-  HttpRequest MakeHttpRequest(const nlohmann::json& body, bool stream) const;
+  HttpRequest MakeHttpRequest(std::string body, bool stream) const;
+  // The serialized system message and tools array, cached (see SerializeRequestBody).
+  std::string SystemMessageJson(const std::string& instructions) const;
+  std::string ToolsJson(const ToolSpecList& tools) const;
   boost::asio::awaitable<void> WaitBeforeRetry(int attempt, int attempts, int64_t server_wait_ms,
                                                const std::string& last_failure) const;
 
@@ -138,6 +146,15 @@ class OpenAiModel final : public Model {
   std::string endpoint_url_;
   std::string max_tokens_field_;
   std::unique_ptr<HttpClient> http_;
+
+  struct SerializedCache {
+    std::mutex mu;
+    std::string instructions;  // the prompt of system_json
+    std::string system_json;   // {"role":"system","content":...}
+    std::shared_ptr<const std::vector<ToolSpec>> tools;  // the list of tools_json (kept alive)
+    std::string tools_json;                                // [{"type":"function",...}]
+  };
+  std::unique_ptr<SerializedCache> cache_ = std::make_unique<SerializedCache>();
 };
 
 }  // namespace billing

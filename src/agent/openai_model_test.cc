@@ -679,3 +679,39 @@ TEST(ParsedUrlTest, SplitsUrls) {
 
 }  // namespace
 }  // namespace billing
+
+namespace billing {
+namespace {
+
+// The cached system prompt and tools array follow the request: a changed prompt or tool list is
+// serialized anew, the same ones give the same bytes; streaming adds its two fields.
+TEST(OpenAiRequestBodyTest, CachedPartsFollowTheRequest) {
+  boost::asio::io_context io;
+  OpenAiOptions o;
+  o.model = "gpt-4o-mini";
+  OpenAiModel model(io, o);
+  ModelRequest r;
+  r.instructions = "You are a billing agent.";
+  r.messages.push_back(ChatMessage{"user", "hi", {}, {}, {}, {}});
+  r.tools.push_back({"getCustomerTool", "Get a customer", json{{"type", "object"}}});
+  auto first = model.SerializeRequestBody(r, false);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*model.SerializeRequestBody(r, false), *first);
+  json parsed = json::parse(*first);
+  EXPECT_EQ(parsed["messages"][0], (json{{"role", "system"}, {"content", "You are a billing agent."}}));
+  EXPECT_EQ(parsed["tools"].size(), 1u);
+  EXPECT_FALSE(parsed.contains("stream"));
+
+  r.instructions = "Other instructions";
+  r.tools.push_back({"processPaymentTool", "Pay", json{{"type", "object"}}});
+  json changed = json::parse(*model.SerializeRequestBody(r, true));
+  EXPECT_EQ(changed["messages"][0]["content"], "Other instructions");
+  EXPECT_EQ(changed["tools"].size(), 2u);
+  EXPECT_EQ(changed["stream"], true);
+  EXPECT_EQ(changed["stream_options"], (json{{"include_usage", true}}));
+  r.instructions.clear();
+  EXPECT_EQ(json::parse(*model.SerializeRequestBody(r, false))["messages"][0]["role"], "user");
+}
+
+}  // namespace
+}  // namespace billing
