@@ -143,22 +143,35 @@ Result<ParsedUrl> ParsedUrl::Parse(std::string_view url) {
 
 struct HttpClient::Impl {
   Impl(asio::any_io_executor ex, HttpClientOptions opts)
-      : strand(asio::make_strand(ex)), options(std::move(opts)), ssl_ctx(ssl::context::tls_client) {
-    try {
-      SSL_CTX_set_min_proto_version(ssl_ctx.native_handle(), TLS1_2_VERSION);
-      ssl_ctx.set_default_verify_paths();
-      if (!options.ca_file.empty()) ssl_ctx.load_verify_file(options.ca_file);
-      ssl_ctx.set_verify_mode(options.verify_peer ? ssl::verify_peer : ssl::verify_none);
-    } catch (const std::exception& e) {
-      ssl_error = std::string("TLS setup failed: ") + e.what();
-    }
+      : strand(asio::make_strand(ex)), options(std::move(opts)) {
     options.max_idle_per_host = std::clamp(options.max_idle_per_host, 0, 64);
     options.max_pooled_hosts = std::clamp(options.max_pooled_hosts, 0, 256);
   }
 
+  // The TLS context, made on the first https connection: loading the system's CA certificates
+  // takes ~40 ms, which a server talking plain http (a local model server, the benchmark's mock)
+  // should not pay at start-up. Null with *error set when setup failed.
+  ssl::context* TlsContext(std::string* error) {
+    std::call_once(ssl_once, [&] {
+      try {
+        auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+        SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+        ctx->set_default_verify_paths();
+        if (!options.ca_file.empty()) ctx->load_verify_file(options.ca_file);
+        ctx->set_verify_mode(options.verify_peer ? ssl::verify_peer : ssl::verify_none);
+        ssl_ctx = std::move(ctx);
+      } catch (const std::exception& e) {
+        ssl_error = std::string("TLS setup failed: ") + e.what();
+      }
+    });
+    if (!ssl_ctx) *error = ssl_error;
+    return ssl_ctx.get();
+  }
+
   asio::strand<asio::any_io_executor> strand;
   HttpClientOptions options;
-  ssl::context ssl_ctx;
+  std::once_flag ssl_once;
+  std::unique_ptr<ssl::context> ssl_ctx;  // set once by TlsContext
   std::string ssl_error;
 
   mutable std::mutex mu;
@@ -207,7 +220,12 @@ struct HttpClient::Impl {
   asio::awaitable<Result<std::unique_ptr<Connection>>> Connect(const ParsedUrl& url, const std::string& key,
                                                                SteadyClock::time_point deadline,
                                                                int timeout_ms) {
-    if (url.https() && !ssl_error.empty()) co_return Unavailable(ssl_error);
+    ssl::context* tls_context = nullptr;
+    if (url.https()) {
+      std::string tls_error;
+      tls_context = TlsContext(&tls_error);
+      if (tls_context == nullptr) co_return Unavailable(tls_error);
+    }
     boost::system::error_code ec;
 
     // Resolve, bounded by the deadline: a timer cancels the resolver.
@@ -233,7 +251,7 @@ struct HttpClient::Impl {
     auto conn = std::make_unique<Connection>();
     conn->key = key;
     if (url.https()) {
-      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(strand, ssl_ctx);
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(strand, *tls_context);
       if (!IsIpLiteral(url.host) &&
           !SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str())) {
         co_return Unavailable("TLS: cannot set SNI host name " + url.host);
