@@ -193,8 +193,10 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
           tool_result = tool->Execute(call.args, *context);
         }
       }
-      request.messages.push_back(ChatMessage{"tool", "", {}, call.id, call.name, tool_result});
-      result.tool_results.push_back(ToolResultRecord{call, std::move(tool_result), false});
+      // Serialized once: the next model request and the HTTP answer both carry it.
+      std::string result_text = tool_result.dump(-1, ' ', false, json::error_handler_t::replace);
+      request.messages.push_back(ChatMessage{"tool", "", {}, call.id, call.name, tool_result, result_text});
+      result.tool_results.push_back(ToolResultRecord{call, std::move(tool_result), false, std::move(result_text)});
       if (sink != nullptr) {
         const bool more = co_await sink->OnToolResult(step, result.tool_results.back());
         if (!more) co_return ClientGone();

@@ -56,6 +56,9 @@ struct ToolResultRecord {
   ToolCall call;
   nlohmann::json result;
   bool client_tool = false;  // not executed here: the caller runs it
+  // `result` serialized (compact), made once by the agent and reused by the model request and
+  // the HTTP answers; empty when not made (tests, client tools).
+  std::string result_text = {};
 };
 
 struct StepResult {

@@ -42,6 +42,8 @@ struct ChatMessage {
   std::string tool_call_id;
   std::string tool_name;
   nlohmann::json tool_result;
+  // tool_result serialized (compact), when the agent has made it already; empty otherwise.
+  std::string tool_result_text = {};
 };
 
 struct ToolSpec {

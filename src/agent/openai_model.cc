@@ -202,7 +202,9 @@ namespace {
 Result<json> MessageJson(const ChatMessage& m) {
   if (m.role == "tool") {
     std::string content;
-    if (!m.tool_result.is_null() || m.content.empty()) {
+    if (!m.tool_result_text.empty()) {
+      content = m.tool_result_text;
+    } else if (!m.tool_result.is_null() || m.content.empty()) {
       content = DumpJson(m.tool_result);
     } else {
       content = m.content;

@@ -1,5 +1,6 @@
 #include "http/generate_json.h"
 
+#include <deque>
 #include <string_view>
 #include <utility>
 
@@ -27,18 +28,35 @@ class DumpCache {
     args_.emplace_back(call.id, Dump(ArgsJson(call)));
     return args_.back().second;
   }
-  const std::string& Result(const std::string& call_id, const json& result) {
-    for (const auto& [id, text] : results_) {
-      if (id == call_id) return text;
+  // `text`: the result already serialized by the agent, if it did (ToolResultRecord).
+  const std::string& Result(const std::string& call_id, const json& result,
+                            const std::string& text = std::string()) {
+    for (const auto& [id, dumped] : results_) {
+      if (id == call_id) return dumped;
     }
-    results_.emplace_back(call_id, Dump(result));
+    results_.emplace_back(call_id, text.empty() ? Dump(result) : text);
     return results_.back().second;
+  }
+  // A text of the run (the model's answer, a step's text) as a JSON string, escaped once: the
+  // same text appears up to five times in a response. Keyed by the string object itself, which
+  // lives in the AgentOutput being written.
+  const std::string& Text(const std::string& text) {
+    for (const auto& [source, escaped] : texts_) {
+      // The same object, or a copy of it (the run's final text is a copy of the last step's).
+      if (source == &text || *source == text) return escaped;
+    }
+    std::string escaped;
+    AppendJsonString(text, escaped);
+    texts_.emplace_back(&text, std::move(escaped));
+    return texts_.back().second;
   }
 
  private:
-  // Few entries (one per tool call of the run): a linear scan beats hashing.
-  std::vector<std::pair<std::string, std::string>> args_;
-  std::vector<std::pair<std::string, std::string>> results_;
+  // Few entries (one per tool call or step of the run): a linear scan beats hashing. Deques keep
+  // the returned references valid while entries are added.
+  std::deque<std::pair<const std::string*, std::string>> texts_;
+  std::deque<std::pair<std::string, std::string>> args_;
+  std::deque<std::pair<std::string, std::string>> results_;
 };
 
 
@@ -128,7 +146,7 @@ void WriteModelMessages(JsonWriter& w, const std::vector<ChatMessage>& messages,
         tool_open = true;
       }
       WriteToolResultPart(w, message.tool_call_id, message.tool_name, nullptr,
-                          cache.Result(message.tool_call_id, message.tool_result));
+                          cache.Result(message.tool_call_id, message.tool_result, message.tool_result_text));
       continue;
     }
     if (tool_open) {
@@ -144,7 +162,7 @@ void WriteModelMessages(JsonWriter& w, const std::vector<ChatMessage>& messages,
       if (!message.content.empty() || message.tool_calls.empty()) {
         w.BeginObject();
         w.Field("type", "text");
-        w.Field("text", message.content);
+        w.FieldRaw("text", cache.Text(message.content));
         w.EndObject();
       }
       for (const ToolCall& call : message.tool_calls) {
@@ -155,6 +173,41 @@ void WriteModelMessages(JsonWriter& w, const std::vector<ChatMessage>& messages,
       w.String(message.content);
     }
     w.EndObject();
+  }
+  if (tool_open) {
+    w.EndArray();
+    w.EndObject();
+  }
+}
+
+// The model messages of one step, as WriteModelMessages(StepMessages(step)) writes them, without
+// copying the step's texts, calls and results into messages first.
+void WriteStepMessages(JsonWriter& w, const StepResult& step, DumpCache& cache) {
+  w.BeginObject();
+  w.Field("role", "assistant");
+  w.Key("content");
+  w.BeginArray();
+  if (!step.model.text.empty() || step.model.tool_calls.empty()) {
+    w.BeginObject();
+    w.Field("type", "text");
+    w.FieldRaw("text", cache.Text(step.model.text));
+    w.EndObject();
+  }
+  for (const ToolCall& call : step.model.tool_calls) WriteToolCallPart(w, call, cache.Args(call));
+  w.EndArray();
+  w.EndObject();
+  bool tool_open = false;
+  for (const ToolResultRecord& record : step.tool_results) {
+    if (record.client_tool) continue;
+    if (!tool_open) {
+      w.BeginObject();
+      w.Field("role", "tool");
+      w.Key("content");
+      w.BeginArray();
+      tool_open = true;
+    }
+    WriteToolResultPart(w, record.call.id, record.call.name, nullptr,
+                        cache.Result(record.call.id, record.result, record.result_text));
   }
   if (tool_open) {
     w.EndArray();
@@ -212,7 +265,7 @@ std::string GenerateResponseBody(const AgentOutput& output, const AgentConfig& c
   body.reserve(4096);
   JsonWriter w(body);
   w.BeginObject();
-  w.Field("text", output.text);
+  w.FieldRaw("text", cache.Text(output.text));
   w.Key("usage");
   WriteUsage(w, output.usage);
   w.Key("steps");
@@ -230,7 +283,7 @@ std::string GenerateResponseBody(const AgentOutput& output, const AgentConfig& c
     for (const ToolResultRecord& record : step.tool_results) {
       if (record.client_tool) continue;
       std::string chunk = ToolResultChunk(record.call, cache.Args(record.call),
-                                          cache.Result(record.call.id, record.result), run_id);
+                                          cache.Result(record.call.id, record.result, record.result_text), run_id);
       if (!step_results.empty()) step_results += ',';
       step_results += chunk;
       if (!all_results.empty()) all_results += ',';
@@ -239,7 +292,7 @@ std::string GenerateResponseBody(const AgentOutput& output, const AgentConfig& c
     {
       std::string fragment;
       JsonWriter mw(fragment);
-      WriteModelMessages(mw, StepMessages(step), cache);
+      WriteStepMessages(mw, step, cache);
       if (!cumulative_messages.empty()) cumulative_messages += ',';
       cumulative_messages += fragment;
     }
@@ -256,7 +309,7 @@ std::string GenerateResponseBody(const AgentOutput& output, const AgentConfig& c
     if (!step.model.text.empty()) {
       w.BeginObject();
       w.Field("type", "text");
-      w.Field("text", step.model.text);
+      w.FieldRaw("text", cache.Text(step.model.text));
       w.EndObject();
     }
     for (const ToolCall& call : step.model.tool_calls) WriteToolCallPart(w, call, cache.Args(call));
@@ -264,10 +317,10 @@ std::string GenerateResponseBody(const AgentOutput& output, const AgentConfig& c
       if (record.client_tool) continue;
       const std::string& args = cache.Args(record.call);
       WriteToolResultPart(w, record.call.id, record.call.name, &args,
-                          cache.Result(record.call.id, record.result));
+                          cache.Result(record.call.id, record.result, record.result_text));
     }
     w.EndArray();
-    w.Field("text", step.model.text);
+    w.FieldRaw("text", cache.Text(step.model.text));
     w.Field("reasoningText", "");
     WriteEmptyArrays(w, {"reasoning", "staticToolCalls", "dynamicToolCalls", "staticToolResults",
                          "dynamicToolResults"});

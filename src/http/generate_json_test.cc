@@ -317,3 +317,24 @@ TEST(JsonWriterTest, Structure) {
 
 }  // namespace
 }  // namespace billing::http
+
+namespace billing::http {
+namespace {
+
+// Each step's response.messages (written straight from the steps) is exactly the model-message
+// form of the step messages so far, and the run's response.messages equals the last step's.
+TEST(GenerateJsonTest, StepMessagesMatchTheModelMessageForm) {
+  const AgentOutput output = ToolRunOutput();
+  json out = GenerateResponseJson(output, AgentConfig{});
+  std::vector<ChatMessage> so_far;
+  for (size_t k = 0; k < output.steps.size(); ++k) {
+    std::vector<ChatMessage> step = StepMessages(output.steps[k]);
+    so_far.insert(so_far.end(), step.begin(), step.end());
+    EXPECT_EQ(out["steps"][k]["response"]["messages"], ModelMessagesJson(so_far)) << k;
+  }
+  EXPECT_EQ(out["response"]["messages"], out["steps"].back()["response"]["messages"]);
+  EXPECT_EQ(out["text"], output.text);
+}
+
+}  // namespace
+}  // namespace billing::http
