@@ -144,7 +144,7 @@ Result<ParsedUrl> ParsedUrl::Parse(std::string_view url) {
 struct HttpClient::Impl {
   Impl(asio::any_io_executor ex, HttpClientOptions opts)
       : strand(asio::make_strand(ex)), options(std::move(opts)) {
-    options.max_idle_per_host = std::clamp(options.max_idle_per_host, 0, 64);
+    options.max_idle_per_host = std::clamp(options.max_idle_per_host, 0, 8192);
     options.max_pooled_hosts = std::clamp(options.max_pooled_hosts, 0, 256);
   }
 

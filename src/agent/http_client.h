@@ -75,7 +75,10 @@ using BodyChunkHandler =
     std::function<boost::asio::awaitable<bool>(const HttpResponse& head, std::string_view bytes)>;
 
 struct HttpClientOptions {
-  int max_idle_per_host = 4;      // idle keep-alive connections kept per scheme://host:port
+  // Idle keep-alive connections kept per scheme://host:port (bounded to [0, 8192]). As many as
+  // model calls run at once: a connection closed after its call costs the next call a TCP (and
+  // TLS) handshake (with 4, most calls at c=16 opened a new connection).
+  int max_idle_per_host = 2048;
   int max_pooled_hosts = 16;      // distinct hosts with an idle pool
   int idle_timeout_ms = 30000;    // idle connections older than this are closed, not reused
   bool verify_peer = true;        // https: verify the certificate chain and the host name
