@@ -6,6 +6,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libssl-dev
   libsodium-dev libspdlog-dev libfmt-dev libcli11-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # the libFuzzer targets (preset fuzz, docs/fuzzing.md)
 )
 if [[ ${BILLING_WITH_BENCH:-0} == 1 ]]; then PACKAGES+=(wrk procps bc linux-perf); fi
 if [[ ${BILLING_WITH_NODE:-1} == 1 ]] && ! command -v node >/dev/null; then PACKAGES+=(nodejs npm); fi

@@ -2,6 +2,8 @@
 # One command that installs what is missing, builds everything and runs every test (unit tests next
 # to the code in src/**/_test.cc, end-to-end tests in tests/e2e that start the real binary).
 # BILLING_PRESET=debug runs the same suite under AddressSanitizer and UBSan.
+# Then the libFuzzer targets (docs/fuzzing.md): a Clang build with ASan+UBSan, each target fuzzed
+# for BILLING_FUZZ_SECONDS (default 30) plus a replay of every seed; BILLING_WITH_FUZZ=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET=${BILLING_PRESET:-release}
@@ -11,3 +13,9 @@ scripts/install-deps.sh
 cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" -j"$(nproc)"
 ctest --test-dir "build/$PRESET" --output-on-failure -j"$(nproc)" --timeout 600
+
+if [[ ${BILLING_WITH_FUZZ:-1} == 1 ]]; then
+  cmake --preset fuzz -DBILLING_FUZZ_SECONDS="${BILLING_FUZZ_SECONDS:-30}" >/dev/null
+  cmake --build build/fuzz -j"$(nproc)"
+  ctest --test-dir build/fuzz -R '^fuzz_' --output-on-failure -j"$(nproc)"
+fi

@@ -132,6 +132,18 @@ Status StreamError(const error_code& ec) {
   return Error{ErrorCode::kUnavailable, "client connection failed: " + ec.message(), {}};
 }
 
+// Reads and discards what the client is still sending, bounded in bytes and time.
+net::awaitable<void> DrainInput(ConnectionState& conn) {
+  error_code ec;
+  conn.stream.expires_after(Ms(kDrainTimeoutMs));
+  char scratch[16 * 1024];
+  for (size_t drained = 0; drained < kDrainLimitBytes;) {
+    const size_t n = co_await conn.stream.async_read_some(net::buffer(scratch), Redirect(ec));
+    if (ec) break;
+    drained += n;
+  }
+}
+
 // Writes a response the server produces itself (4xx/5xx on a broken request), then closes.
 net::awaitable<void> WriteFinalResponse(ConnectionState& conn, HttpResponse response,
                                         unsigned version, bool drain) {
@@ -145,15 +157,7 @@ net::awaitable<void> WriteFinalResponse(ConnectionState& conn, HttpResponse resp
   co_await bhttp::async_write(conn.stream, response, Redirect(ec));
   if (ec) co_return;
   conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  if (!drain) co_return;
-  // Read and discard what the client is still sending, bounded in bytes and time.
-  conn.stream.expires_after(Ms(kDrainTimeoutMs));
-  char scratch[16 * 1024];
-  for (size_t drained = 0; drained < kDrainLimitBytes;) {
-    const size_t n = co_await conn.stream.async_read_some(net::buffer(scratch), Redirect(ec));
-    if (ec) break;
-    drained += n;
-  }
+  if (drain) co_await DrainInput(conn);
 }
 
 // Answers a failed request read. Returns with the connection to be closed.
@@ -264,6 +268,15 @@ net::awaitable<void> ServeConnection(ConnectionState& conn) {
 net::awaitable<void> RunConnection(std::shared_ptr<ConnectionState> conn) {
   try {
     co_await ServeConnection(*conn);
+    // Closing a socket with unread input (pipelined requests after a "Connection: close" or a
+    // malformed request) makes the kernel send a reset, which also drops the responses not yet
+    // delivered: the client would lose answers to requests that ran. Half-close and drain first
+    // (RFC 9112 section 9.6).
+    error_code ec;
+    if (conn->stream.socket().available(ec) > 0 && !ec) {
+      conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_await DrainInput(*conn);
+    }
   } catch (const std::exception& e) {
     spdlog::error("http: connection failed: {}", e.what());
   } catch (...) {

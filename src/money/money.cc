@@ -209,7 +209,9 @@ std::string FormatDecimal(int64_t minor, int exponent) {
 
 std::string FormatMoney(int64_t minor, const Currency& currency) {
   const bool negative = minor < 0;
-  const std::string plain = FormatDecimal(negative ? -minor : minor, currency.exponent);
+  // FormatDecimal negates in unsigned arithmetic: -minor would overflow for INT64_MIN.
+  std::string plain = FormatDecimal(minor, currency.exponent);
+  if (negative) plain.erase(0, 1);
   const size_t point = plain.find('.');
   const std::string whole = plain.substr(0, point);
   std::string grouped;
