@@ -968,6 +968,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
   header.set(bhttp::field::content_type, "text/event-stream");
   header.set(bhttp::field::cache_control, "no-cache");
   header.set("x-accel-buffering", "no");
+  header.set("x-request-id", scope.request_id);
   Status began = co_await stream.Begin(std::move(header));
   if (!began.ok()) co_return HttpResponse{};
 
@@ -1009,6 +1010,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& 
   header.result(bhttp::status::ok);
   header.set(bhttp::field::content_type, "text/plain; charset=utf-8");
   header.set("x-vercel-ai-data-stream", "v1");
+  header.set("x-request-id", scope.request_id);
   Status began = co_await stream.Begin(std::move(header));
   if (!began.ok()) co_return HttpResponse{};
 

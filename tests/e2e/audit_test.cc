@@ -40,6 +40,10 @@ TEST(audit_e2e, PaymentOverHttpIsAuditedAndTheChainVerifies) {
     // Without X-Request-Id the server makes one up, and says so.
     HttpResult plain = server.Get("/api/tools");
     EXPECT_EQ(plain.headers["x-request-id"].rfind("req_", 0), 0u);
+    // Streamed answers carry it too.
+    HttpResult streamed = server.PostJson("/api/agents/billingApiAgent/stream", {{"messages", "hi"}},
+                                          {{"X-Request-Id", "req-stream-1"}});
+    EXPECT_EQ(streamed.headers["x-request-id"], "req-stream-1");
   }
 }
 
