@@ -166,6 +166,15 @@ std::string ContentText(const json& content) {
   return text;
 }
 
+// The error after the last retry failed (logged as well).
+Error GiveUp(int attempts, const std::string& last_failure) {
+  spdlog::error("openai: giving up after {} attempt(s): {}", attempts, last_failure);
+  return Error{ErrorCode::kUnavailable,
+               "OpenAI did not answer successfully after " + std::to_string(attempts) +
+                   " attempt(s): " + last_failure,
+               {}};
+}
+
 std::string StripTrailingSlashes(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
@@ -487,11 +496,7 @@ asio::awaitable<Result<ModelResponse>> OpenAiModel::Complete(const ModelRequest&
       if (attempt == attempts) break;
       co_await WaitBeforeRetry(attempt, attempts, failure.server_wait_ms, last_failure);
     }
-    spdlog::error("openai: giving up after {} attempt(s): {}", attempts, last_failure);
-    co_return Error{ErrorCode::kUnavailable,
-                    "OpenAI did not answer successfully after " + std::to_string(attempts) +
-                        " attempt(s): " + last_failure,
-                    {}};
+    co_return GiveUp(attempts, last_failure);
   } catch (const std::exception& e) {
     co_return Error::Internal(std::string("OpenAI model: ") + e.what());
   }
@@ -613,11 +618,7 @@ asio::awaitable<Result<ModelResponse>> OpenAiModel::CompleteStreaming(const Mode
       if (attempt == attempts) break;
       co_await WaitBeforeRetry(attempt, attempts, failure.server_wait_ms, last_failure);
     }
-    spdlog::error("openai: giving up after {} attempt(s): {}", attempts, last_failure);
-    co_return Error{ErrorCode::kUnavailable,
-                    "OpenAI did not answer successfully after " + std::to_string(attempts) +
-                        " attempt(s): " + last_failure,
-                    {}};
+    co_return GiveUp(attempts, last_failure);
   } catch (const std::exception& e) {
     co_return Error::Internal(std::string("OpenAI model: ") + e.what());
   }

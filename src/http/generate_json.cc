@@ -180,8 +180,8 @@ void WriteModelMessages(JsonWriter& w, const std::vector<ChatMessage>& messages,
   }
 }
 
-// The model messages of one step, as WriteModelMessages(StepMessages(step)) writes them, without
-// copying the step's texts, calls and results into messages first.
+// The model messages of one step (its assistant message, then its tool results merged into one
+// tool message), written straight from the step without copying it into messages first.
 void WriteStepMessages(JsonWriter& w, const StepResult& step, DumpCache& cache) {
   w.BeginObject();
   w.Field("role", "assistant");
@@ -390,24 +390,5 @@ json UsageJson(const ModelUsage& usage) {
   return json::parse(text);
 }
 
-std::vector<ChatMessage> StepMessages(const StepResult& step) {
-  std::vector<ChatMessage> messages;
-  messages.reserve(1 + step.tool_results.size());
-  ChatMessage assistant;
-  assistant.role = "assistant";
-  assistant.content = step.model.text;
-  assistant.tool_calls = step.model.tool_calls;
-  messages.push_back(std::move(assistant));
-  for (const ToolResultRecord& record : step.tool_results) {
-    if (record.client_tool) continue;
-    ChatMessage tool;
-    tool.role = "tool";
-    tool.tool_call_id = record.call.id;
-    tool.tool_name = record.call.name;
-    tool.tool_result = record.result;
-    messages.push_back(std::move(tool));
-  }
-  return messages;
-}
 
 }  // namespace billing::http

@@ -39,8 +39,4 @@ nlohmann::json UsageJson(const ModelUsage& usage);
 // promptTokens/completionTokens), as every response and stream chunk carries it.
 void WriteUsage(JsonWriter& w, const ModelUsage& usage);
 
-// The messages one step adds to the conversation: an assistant message with the step's text and
-// tool calls, then one tool message per executed (non-client) tool result.
-std::vector<ChatMessage> StepMessages(const StepResult& step);
-
 }  // namespace billing::http

@@ -321,6 +321,27 @@ TEST(JsonWriterTest, Structure) {
 namespace billing::http {
 namespace {
 
+// The messages one step adds to the conversation, built the plain way as the reference.
+std::vector<ChatMessage> StepMessages(const StepResult& step) {
+  std::vector<ChatMessage> messages;
+  messages.reserve(1 + step.tool_results.size());
+  ChatMessage assistant;
+  assistant.role = "assistant";
+  assistant.content = step.model.text;
+  assistant.tool_calls = step.model.tool_calls;
+  messages.push_back(std::move(assistant));
+  for (const ToolResultRecord& record : step.tool_results) {
+    if (record.client_tool) continue;
+    ChatMessage tool;
+    tool.role = "tool";
+    tool.tool_call_id = record.call.id;
+    tool.tool_name = record.call.name;
+    tool.tool_result = record.result;
+    messages.push_back(std::move(tool));
+  }
+  return messages;
+}
+
 // Each step's response.messages (written straight from the steps) is exactly the model-message
 // form of the step messages so far, and the run's response.messages equals the last step's.
 TEST(GenerateJsonTest, StepMessagesMatchTheModelMessageForm) {
