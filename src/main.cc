@@ -216,7 +216,7 @@ int Run(const AppConfig& cfg) {
   io.run();
   for (auto& t : pool) t.join();
   // How well group commit did: ledger writes per commit (each commit is one WAL fsync).
-  if (const Store::WriteStats w = store.value()->write_stats(); w.commits > 0) {
+  if (const Store::Stats w = store.value()->stats(); w.commits > 0) {
     spdlog::info("store: {} writes committed in {} group commits ({:.2f} writes per fsync)", w.writes,
                  w.commits, double(w.writes) / double(w.commits));
   }

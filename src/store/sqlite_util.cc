@@ -33,6 +33,14 @@ Result<sqlite3_stmt*> Connection::Prepare(const char* sql) {
   return stmt;
 }
 
+void Connection::CountWork(sqlite3_stmt* stmt) {
+  if (work_ == nullptr) return;
+  const int scanned = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+  const int sorted = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_SORT, 1);
+  if (scanned > 0) work_->full_scan_steps.fetch_add(uint64_t(scanned), std::memory_order_relaxed);
+  if (sorted > 0) work_->sorts.fetch_add(uint64_t(sorted), std::memory_order_relaxed);
+}
+
 Status Connection::Run(const char* sql) {
   auto st = Prepare(sql);
   if (!st.ok()) return st.error();
@@ -73,7 +81,7 @@ Result<std::unique_ptr<Connection>> ConnectionPool::OpenConnection() {
     sqlite3_close(db);
     return e;
   }
-  auto conn = std::make_unique<Connection>(db);
+  auto conn = std::make_unique<Connection>(db, &work_);
   sqlite3_busy_timeout(db, options_.busy_timeout_ms);
   BILLING_TRY(conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   return conn;

@@ -4,7 +4,10 @@
 //
 // Connection: one sqlite3 handle plus its prepared-statement cache (keyed by the address of the
 // SQL text, so every statement text must be a string with static storage duration).
-// Stmt: a cached statement bound and stepped with small helpers; resets itself when destroyed.
+// Stmt: a cached statement bound and stepped with small helpers; resets itself when destroyed,
+// adding the rows it stepped through in full table scans and its sorts without an index to the
+// pool's work counters (ConnectionPool::work(); tests use them to show that a request's work does
+// not grow with the size of the ledger).
 // ConnectionPool: a bounded pool of connections to one WAL database file. Open() creates the
 // parent directory and applies pending migrations (store/migrations.h; idempotent, so several
 // pools may open the same file). Write() queues the writers of this pool and commits them in
@@ -37,9 +40,16 @@ namespace billing::sqlite {
 
 Error SqlError(sqlite3* db, const std::string& what);
 
+// Work a pool's statements did that an index would have avoided.
+struct WorkCounters {
+  std::atomic<uint64_t> full_scan_steps{0};  // rows stepped through in full table scans
+  std::atomic<uint64_t> sorts{0};            // ORDER BY / GROUP BY sorts without an index
+};
+
 class Connection {
  public:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  // `work` (may be null) outlives the connection.
+  Connection(sqlite3* db, WorkCounters* work) : db_(db), work_(work) {}
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -53,9 +63,12 @@ class Connection {
   Status Run(const char* sql);
   // Runs SQL text (possibly several statements) without caching.
   Status Exec(const char* sql);
+  // Adds the scan and sort counts of `stmt` to the pool's counters and zeroes them.
+  void CountWork(sqlite3_stmt* stmt);
 
  private:
   sqlite3* db_;
+  WorkCounters* work_;
   // Keyed by the address of the SQL literal: every statement text is a static string.
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
@@ -64,7 +77,10 @@ class Connection {
 class Stmt {
  public:
   Stmt(Connection& c, sqlite3_stmt* s) : conn_(c), s_(s) {}
-  ~Stmt() { sqlite3_reset(s_); }
+  ~Stmt() {
+    conn_.CountWork(s_);
+    sqlite3_reset(s_);
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt& Bind(int i, const std::string& v) {
@@ -124,6 +140,7 @@ class ConnectionPool {
   // Counters since Open: committed write transactions (groups) and the writers in them.
   uint64_t groups_committed() const { return groups_committed_.load(); }
   uint64_t writes_committed() const { return writes_committed_.load(); }
+  const WorkCounters& work() const { return work_; }
 
   const SqliteOptions& options() const { return options_; }
 
@@ -146,6 +163,7 @@ class ConnectionPool {
   std::deque<PendingWrite*> queue_;  // writers waiting, the leader first
   std::atomic<uint64_t> groups_committed_{0};
   std::atomic<uint64_t> writes_committed_{0};
+  WorkCounters work_;
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Connection>> idle_;

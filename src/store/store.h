@@ -101,12 +101,16 @@ class Store {
   virtual Status Write(const std::function<Status(StoreTx&)>& fn) = 0;
   // Human-readable description for the start-up log ("sqlite:./data/billing.db").
   virtual std::string Describe() const = 0;
-  // Committed write transactions and the writes they carried (group commit: several per commit).
-  struct WriteStats {
+  // Counters since the store was opened: committed writes and the write transactions that carried
+  // them (group commit: several per commit); rows stepped through by full table scans and sorts
+  // done without an index (work that grows with the ledger; the hot paths must do none).
+  struct Stats {
     uint64_t writes = 0;
     uint64_t commits = 0;
+    uint64_t full_scan_steps = 0;
+    uint64_t sorts = 0;
   };
-  virtual WriteStats write_stats() const { return {}; }
+  virtual Stats stats() const { return {}; }
 };
 
 struct SqliteOptions {
