@@ -345,8 +345,9 @@ TEST_F(TamperTest, FirstRowTamperAndCommandReportIt) {
 }
 
 TEST_F(AuditTest, ConcurrentWritersKeepAValidChain) {
-  // Two stores (two connection pools) on one file, four threads each writing through them.
-  auto second = OpenSqliteStore({path_.string(), 4, 5000});
+  // Two stores with connection pools of their own on one file (as two processes would be), four
+  // threads each writing through them.
+  auto second = OpenSqliteStore({path_.string(), 4, 5000, /*share_pool=*/false});
   ASSERT_TRUE(second.ok());
   BillingOptions options;
   options.processor_mode = ProcessorMode::kAlwaysApprove;

@@ -18,7 +18,7 @@ using sqlite::Stmt;
 
 class SqliteIdempotencyStore final : public IdempotencyStore {
  public:
-  explicit SqliteIdempotencyStore(std::unique_ptr<sqlite::ConnectionPool> pool)
+  explicit SqliteIdempotencyStore(std::shared_ptr<sqlite::ConnectionPool> pool)
       : pool_(std::move(pool)) {}
 
   Result<std::optional<StoredResponse>> Find(const std::string& owner, const std::string& key,
@@ -72,7 +72,7 @@ class SqliteIdempotencyStore final : public IdempotencyStore {
   }
 
  private:
-  std::unique_ptr<sqlite::ConnectionPool> pool_;
+  std::shared_ptr<sqlite::ConnectionPool> pool_;
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ StoredApiKey ReadKey(const Stmt& st) {
 
 class SqliteApiKeyStore final : public ApiKeyStore {
  public:
-  explicit SqliteApiKeyStore(std::unique_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
+  explicit SqliteApiKeyStore(std::shared_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
 
   Status Insert(const StoredApiKey& key) override {
     if (key.name.size() > kMaxApiKeyNameBytes) {
@@ -131,7 +131,7 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   }
 
  private:
-  std::unique_ptr<sqlite::ConnectionPool> pool_;
+  std::shared_ptr<sqlite::ConnectionPool> pool_;
 };
 
 }  // namespace

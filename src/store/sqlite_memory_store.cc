@@ -142,7 +142,7 @@ Result<StoredMessage> ReadMessage(const Stmt& st) {
 
 class SqliteMemoryStore final : public MemoryStore {
  public:
-  SqliteMemoryStore(std::unique_ptr<sqlite::ConnectionPool> pool, const Clock& clock,
+  SqliteMemoryStore(std::shared_ptr<sqlite::ConnectionPool> pool, const Clock& clock,
                     RandomSource& random)
       : pool_(std::move(pool)), clock_(clock), random_(random) {}
 
@@ -366,7 +366,7 @@ class SqliteMemoryStore final : public MemoryStore {
   }
 
  private:
-  std::unique_ptr<sqlite::ConnectionPool> pool_;
+  std::shared_ptr<sqlite::ConnectionPool> pool_;
   const Clock& clock_;
   RandomSource& random_;
 };

@@ -575,7 +575,7 @@ class SqliteTx final : public StoreTx {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
+  explicit SqliteStore(std::shared_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
   Stats stats() const override {
     return Stats{pool_->writes_committed(), pool_->groups_committed(),
                  pool_->work().full_scan_steps.load(), pool_->work().sorts.load()};
@@ -598,7 +598,7 @@ class SqliteStore final : public Store {
   std::string Describe() const override { return "sqlite:" + pool_->options().path; }
 
  private:
-  std::unique_ptr<sqlite::ConnectionPool> pool_;
+  std::shared_ptr<sqlite::ConnectionPool> pool_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cassert>
 #include <filesystem>
+#include <map>
 
 #include "store/migrations.h"
 
@@ -62,14 +63,33 @@ Status Connection::Exec(const char* sql) {
   return OkStatus();
 }
 
-Result<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions& options) {
+Result<std::shared_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions& options) {
   std::error_code ec;
   const auto parent = std::filesystem::path(options.path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return Error::Internal("cannot create directory " + parent.string() + ": " + ec.message());
-  auto pool = std::make_unique<ConnectionPool>(options);
-  pool->options_.max_connections = std::max(1, pool->options_.max_connections);
+  const int connections = std::max(1, options.max_connections);
+  // The open pools by file (weak: a pool closes with its last store). Held while migrating, so two
+  // stores opening one file at once end with one pool.
+  static std::mutex registry_mu;
+  static std::map<std::string, std::weak_ptr<ConnectionPool>> registry;
+  std::unique_lock registry_lock(registry_mu, std::defer_lock);
+  std::string file_key;
+  if (options.share_pool) {
+    file_key = std::filesystem::weakly_canonical(options.path, ec).string();
+    if (ec) file_key = options.path;
+    registry_lock.lock();
+    std::erase_if(registry, [](const auto& entry) { return entry.second.expired(); });
+    if (std::shared_ptr<ConnectionPool> open = registry[file_key].lock()) {
+      std::lock_guard lock(open->pool_mu_);
+      open->options_.max_connections += connections;
+      return open;
+    }
+  }
+  auto pool = std::make_shared<ConnectionPool>(options);
+  pool->options_.max_connections = connections;
   BILLING_TRY(pool->Migrate());
+  if (options.share_pool) registry[file_key] = pool;
   return pool;
 }
 

@@ -8,11 +8,12 @@
 // adding the rows it stepped through in full table scans and its sorts without an index to the
 // pool's work counters (ConnectionPool::work(); tests use them to show that a request's work does
 // not grow with the size of the ledger).
-// ConnectionPool: a bounded pool of connections to one WAL database file. Open() creates the
-// parent directory and applies pending migrations (store/migrations.h; idempotent, so several
-// pools may open the same file). Write() queues the writers of this pool and commits them in
-// groups, each group one BEGIN IMMEDIATE transaction (writers of other pools on the same file
-// wait on busy_timeout); Read() runs in
+// ConnectionPool: a bounded pool of connections to one WAL database file, by default one per file
+// per process, shared by every store on the file. Open() creates the parent directory and applies
+// pending migrations (store/migrations.h; idempotent, so several pools - or processes - may open
+// the same file). Write() queues the writers of this pool and commits them in groups, each group
+// one BEGIN IMMEDIATE transaction (writers of other pools on the same file wait on
+// busy_timeout); Read() runs in
 // a deferred transaction on its own connection (WAL gives it a snapshot). synchronous=FULL makes
 // every acknowledged commit durable; foreign keys are on.
 //
@@ -122,8 +123,10 @@ class Stmt {
 
 class ConnectionPool {
  public:
-  // Creates the parent directory if needed, opens the file and applies pending migrations.
-  static Result<std::unique_ptr<ConnectionPool>> Open(const SqliteOptions& options);
+  // Creates the parent directory if needed, opens the file and applies pending migrations. With
+  // options.share_pool, returns the pool already open on the same file in this process (if any),
+  // allowing it options.max_connections more connections.
+  static Result<std::shared_ptr<ConnectionPool>> Open(const SqliteOptions& options);
 
   explicit ConnectionPool(SqliteOptions options) : options_(std::move(options)) {}
   ConnectionPool(const ConnectionPool&) = delete;

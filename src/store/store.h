@@ -117,6 +117,12 @@ struct SqliteOptions {
   std::string path;           // file path; parent directory is created if missing
   int max_connections = 8;    // bound on open connections (readers + the writer)
   int busy_timeout_ms = 5000;
+  // true: every store opened on this file in this process shares one connection pool, so all
+  // their writes line up in one writer queue and commit together (the ledger, conversation
+  // memory, idempotency keys, API keys); none waits on another's file lock, where SQLite's busy
+  // handler sleeps 1, 2, 5, ... ms. false: a pool of its own (tests that stand for another
+  // process on the same file).
+  bool share_pool = true;
 };
 
 // Opens (creating if needed) the database, applies pending migrations, and returns the store.
