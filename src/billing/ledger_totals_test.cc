@@ -1,6 +1,6 @@
-// The running per-customer totals (store migration 008, kept by triggers) always equal the sums
-// recomputed from the rows, through every kind of change; a tampered total is caught by
-// CheckInvariants.
+// The running per-customer totals (store migration 008) and per-invoice paid totals (migration
+// 011), kept by triggers, always equal the sums recomputed from the rows, through every kind of
+// change; a tampered total is caught by CheckInvariants.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -53,6 +53,26 @@ TEST_F(LedgerTotalsTest, TotalsFollowEveryChangeAndTamperingIsCaught) {
   Status broken = service_->CheckInvariants();
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.error().message.find("CUST-001"), std::string::npos);
+}
+
+TEST_F(LedgerTotalsTest, ATamperedInvoicePaidTotalIsCaught) {
+  auto paid = service_->ProcessPayment(PaymentRequest{"CUST-001", 10'000, "", ""});
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  ASSERT_EQ(paid->payment.allocations.size(), 1u);
+  const std::string invoice_id = paid->payment.allocations[0].invoice_id;
+  EXPECT_EQ(service_->GetInvoice(invoice_id)->paid_cents, 10'000);
+  ASSERT_TRUE(service_->RefundPayment(paid->payment.id, 2'500, "").ok());
+  EXPECT_EQ(service_->GetInvoice(invoice_id)->paid_cents, 7'500);
+  ExpectInvariants();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.path().c_str(), &db), SQLITE_OK);
+  const std::string tamper = "UPDATE invoices SET paid_cents = paid_cents + 1 WHERE id = '" + invoice_id + "'";
+  ASSERT_EQ(sqlite3_exec(db, tamper.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  Status broken = service_->CheckInvariants();
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().message.find(invoice_id), std::string::npos) << broken.error().message;
 }
 
 }  // namespace

@@ -928,6 +928,7 @@ Status BillingService::CheckInvariants() {
     BILLING_ASSIGN_OR_RETURN(auto payments, tx.ListPayments(pall));
 
     std::map<std::string, int64_t> expected;  // independent recomputation of each balance
+    std::map<std::string, int64_t> invoice_paid;  // recomputed from the allocations
     std::set<std::pair<int, int>> numbers;
     for (const Customer& c : customers) expected[c.id] = c.opening_balance_cents;
     for (const Invoice& inv : invoices) {
@@ -968,12 +969,18 @@ Status BillingService::CheckInvariants() {
       for (const Allocation& a : allocs) {
         allocated += a.amount_cents;
         alloc_refunded += a.refunded_cents;
+        invoice_paid[a.invoice_id] += a.amount_cents - a.refunded_cents;
       }
       if (allocated > p.amount_cents || alloc_refunded > p.refunded_cents) {
         return Error::Internal("invariant: allocations exceed payment " + p.id);
       }
       if (p.status == "failed" && allocated != 0) {
         return Error::Internal("invariant: failed payment was applied: " + p.id);
+      }
+    }
+    for (const Invoice& inv : invoices) {
+      if (inv.paid_cents != invoice_paid[inv.id]) {
+        return Error::Internal("invariant: paid total of " + inv.id + " does not match its allocations");
       }
     }
     for (const Customer& c : customers) {

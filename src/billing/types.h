@@ -72,7 +72,7 @@ struct Invoice {
   std::string notes;
   std::string paid_date;       // YYYY-MM-DD when status became paid
   std::string payment_method;  // method of the payment that settled it
-  int64_t paid_cents = 0;      // net of refunds, from allocations (filled on read)
+  int64_t paid_cents = 0;      // net of refunds, from allocations (kept by the store)
   std::string created_at;
   std::string created_by;  // actor who created it (CometChat sender, API caller), if known
   std::string updated_by;  // actor of the last change

@@ -103,9 +103,9 @@ StoredCard ReadCard(const Stmt& st) {
 #define INVOICE_COLS                                                                           \
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, "    \
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "     \
-  "i.payment_method, i.created_at, i.created_by, i.updated_by, "                                                           \
-  "(SELECT COALESCE(SUM(a.amount_cents - a.refunded_cents), 0) FROM payment_allocations a "    \
-  "WHERE a.invoice_id = i.id) FROM invoices i JOIN customers c ON c.id = i.customer_id"
+  "i.payment_method, i.created_at, i.created_by, i.updated_by, "                               \
+  "i.paid_cents " /* kept by triggers (migration 011) */                                       \
+  "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 Invoice ReadInvoice(const Stmt& st) {
   Invoice inv;
@@ -577,8 +577,9 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::shared_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
   Stats stats() const override {
-    return Stats{pool_->writes_committed(), pool_->groups_committed(),
-                 pool_->work().full_scan_steps.load(), pool_->work().sorts.load()};
+    const sqlite::WorkCounters& work = pool_->work();
+    return Stats{pool_->writes_committed(), pool_->groups_committed(), work.full_scan_steps.load(),
+                 work.sorts.load(), work.vm_steps.load()};
   }
 
   Status Read(const std::function<Status(StoreTx&)>& fn) override {

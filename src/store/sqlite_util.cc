@@ -38,6 +38,8 @@ void Connection::CountWork(sqlite3_stmt* stmt) {
   if (work_ == nullptr) return;
   const int scanned = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
   const int sorted = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_SORT, 1);
+  const int steps = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
+  if (steps > 0) work_->vm_steps.fetch_add(uint64_t(steps), std::memory_order_relaxed);
   if (scanned > 0) work_->full_scan_steps.fetch_add(uint64_t(scanned), std::memory_order_relaxed);
   if (sorted > 0) work_->sorts.fetch_add(uint64_t(sorted), std::memory_order_relaxed);
 }
@@ -107,14 +109,30 @@ Result<std::unique_ptr<Connection>> ConnectionPool::OpenConnection() {
   return conn;
 }
 
-// All pending migrations run in one transaction: a new database costs one commit (one fsync)
-// instead of one per migration (cold start), and a failed migration leaves the schema as it was.
+// Pending migrations run in one transaction: a new database costs one commit (one fsync) instead
+// of one per migration (cold start), and a failed migration leaves the schema as it was. The
+// exception is a migration that rewrites CREATE statements in sqlite_schema (PRAGMA
+// writable_schema, migration 010): the connection that ran it keeps the schema it parsed before
+// (a later ALTER TABLE on it would splice text at the old offsets), so its transaction commits
+// there and the next migrations run on a new connection. Each migration is recorded in the
+// transaction that applies it, so a crash between two transactions resumes where it stopped.
 Status ConnectionPool::Migrate() {
+  const std::vector<Migration>& all = AllMigrations();
+  size_t next = 0;
+  // Bounded: every pass applies at least one migration or ends.
+  for (size_t pass = 0; pass <= all.size(); ++pass) {
+    BILLING_ASSIGN_OR_RETURN(bool reparse, MigrateFrom(all, next));
+    if (!reparse) return OkStatus();
+  }
+  return Error::Internal("migrations did not finish");
+}
+
+Result<bool> ConnectionPool::MigrateFrom(const std::vector<Migration>& all, size_t& next) {
   auto c = OpenConnection();
   if (!c.ok()) return c.error();
   Connection& conn = *c.value();
   BILLING_TRY(conn.Exec("BEGIN IMMEDIATE"));
-  auto rollback = [&](const Error& e) -> Status {
+  auto rollback = [&](const Error& e) -> Error {
     (void)conn.Exec("ROLLBACK");
     return e;
   };
@@ -122,7 +140,10 @@ Status ConnectionPool::Migrate() {
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
       "NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
   if (!created.ok()) return rollback(created.error());
-  for (const Migration& m : AllMigrations()) {
+  bool migrated = false;
+  bool reparse = false;
+  for (; next < all.size() && !reparse; ++next) {
+    const Migration& m = all[next];
     auto st_r = conn.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
     if (!st_r.ok()) return rollback(st_r.error());
     bool applied = false;
@@ -134,6 +155,8 @@ Status ConnectionPool::Migrate() {
       applied = row.value();
     }
     if (applied) continue;
+    migrated = true;
+    reparse = m.sql.find("PRAGMA writable_schema") != std::string_view::npos;
     const std::string sql(m.sql);
     if (Status s = conn.Exec(sql.c_str()); !s.ok()) {
       return rollback(Error::Internal("migration " + std::to_string(m.version) + " failed: " +
@@ -146,12 +169,15 @@ Status ConnectionPool::Migrate() {
     if (Status s = st.Run(); !s.ok()) return rollback(s.error());
   }
   BILLING_TRY(conn.Exec("COMMIT"));
+  // A connection that ran migrations is closed (it may hold a stale parse of the schema);
+  // otherwise it joins the pool.
+  if (migrated) return reparse;
   {
     std::lock_guard lock(pool_mu_);
-    ++open_;  // the migration connection joins the pool
+    ++open_;
   }
   Release(std::move(c.value()));
-  return OkStatus();
+  return false;
 }
 
 Status ConnectionPool::Read(const std::function<Status(Connection&)>& fn) {

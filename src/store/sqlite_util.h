@@ -5,8 +5,8 @@
 // Connection: one sqlite3 handle plus its prepared-statement cache (keyed by the address of the
 // SQL text, so every statement text must be a string with static storage duration).
 // Stmt: a cached statement bound and stepped with small helpers; resets itself when destroyed,
-// adding the rows it stepped through in full table scans and its sorts without an index to the
-// pool's work counters (ConnectionPool::work(); tests use them to show that a request's work does
+// adding its virtual machine steps, the rows it stepped through in full table scans and its sorts
+// without an index to the pool's work counters (ConnectionPool::work(); tests use them to show that a request's work does
 // not grow with the size of the ledger).
 // ConnectionPool: a bounded pool of connections to one WAL database file, by default one per file
 // per process, shared by every store on the file. Open() creates the parent directory and applies
@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 namespace billing::sqlite {
@@ -45,6 +46,7 @@ Error SqlError(sqlite3* db, const std::string& what);
 struct WorkCounters {
   std::atomic<uint64_t> full_scan_steps{0};  // rows stepped through in full table scans
   std::atomic<uint64_t> sorts{0};            // ORDER BY / GROUP BY sorts without an index
+  std::atomic<uint64_t> vm_steps{0};         // virtual machine operations, all statements
 };
 
 class Connection {
@@ -64,7 +66,7 @@ class Connection {
   Status Run(const char* sql);
   // Runs SQL text (possibly several statements) without caching.
   Status Exec(const char* sql);
-  // Adds the scan and sort counts of `stmt` to the pool's counters and zeroes them.
+  // Adds the step, scan and sort counts of `stmt` to the pool's counters and zeroes them.
   void CountWork(sqlite3_stmt* stmt);
 
  private:
@@ -158,6 +160,9 @@ class ConnectionPool {
   void RunGroup(const std::vector<PendingWrite*>& group);
   Result<std::unique_ptr<Connection>> OpenConnection();
   Status Migrate();
+  // Applies migrations from all[next] on in one transaction; true when it stopped after one that
+  // rewrote sqlite_schema text (the rest need a new connection).
+  Result<bool> MigrateFrom(const std::vector<Migration>& all, size_t& next);
   Result<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> conn);
 

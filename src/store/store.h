@@ -103,12 +103,14 @@ class Store {
   virtual std::string Describe() const = 0;
   // Counters since the store was opened: committed writes and the write transactions that carried
   // them (group commit: several per commit); rows stepped through by full table scans and sorts
-  // done without an index (work that grows with the ledger; the hot paths must do none).
+  // done without an index (work that grows with the ledger; the hot paths must do none); and
+  // SQLite virtual machine steps, a measure of all the work the statements did.
   struct Stats {
     uint64_t writes = 0;
     uint64_t commits = 0;
     uint64_t full_scan_steps = 0;
     uint64_t sorts = 0;
+    uint64_t vm_steps = 0;
   };
   virtual Stats stats() const { return {}; }
 };
