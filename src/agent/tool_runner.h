@@ -1,18 +1,25 @@
-// ToolRunner: runs tool calls for coroutines. A call that changes the ledger (Tool::Writes) waits
-// for its group commit (store/sqlite_util.h: the fsync of the group it joins), so it runs on a
-// bounded pool of blocking threads: the I/O threads keep serving, and as many writes as the pool
-// has threads can wait for the same fsync, which is what lets group commit batch them. Reads run
-// inline on the calling coroutine's thread (no thread hop on the hot path).
+// ToolRunner: runs tool calls, and other durable writes, for coroutines. A call that changes the
+// ledger (Tool::Writes) waits for its group commit (store/sqlite_util.h: the fsync of the group it
+// joins), so it runs on a bounded pool of blocking threads: the I/O threads keep serving, and as
+// many writes as the pool has threads can wait for the same fsync, which is what lets group commit
+// batch them. Reads run inline on the calling coroutine's thread (no thread hop on the hot path).
+// RunWrite does the same for any other blocking write (conversation memory, stored idempotent
+// responses): on an I/O thread each would stall every connection of that thread for an fsync,
+// and at most one write per I/O thread could share a commit.
 //
 // Thread-safety: Run may be called from any number of coroutines at once.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <type_traits>
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "tools/tool.h"
@@ -31,6 +38,31 @@ class ToolRunner {
   // until the call completes (they live in the caller's coroutine frame).
   boost::asio::awaitable<nlohmann::json> Run(const Tool& tool, const nlohmann::json& args,
                                              const ToolContext& ctx) const;
+
+  // Calls `fn` (a function that blocks on a durable write) on the write pool, or inline when the
+  // pool has no threads, and resumes the caller on its own executor with fn's result. What `fn`
+  // refers to must stay valid until it returns (the caller's coroutine frame waits for it).
+  template <typename Fn>
+  boost::asio::awaitable<std::invoke_result_t<Fn&>> RunWrite(Fn fn) const {
+    using R = std::invoke_result_t<Fn&>;
+    namespace net = boost::asio;
+    if (!pool_) co_return fn();
+    if constexpr (std::is_void_v<R>) {
+      co_await net::co_spawn(
+          pool_->get_executor(), [&fn]() -> net::awaitable<void> { fn(); co_return; },
+          net::use_awaitable);
+    } else {
+      std::optional<R> result;
+      co_await net::co_spawn(
+          pool_->get_executor(),
+          [&fn, &result]() -> net::awaitable<void> {
+            result.emplace(fn());
+            co_return;
+          },
+          net::use_awaitable);
+      co_return std::move(*result);
+    }
+  }
 
  private:
   std::unique_ptr<boost::asio::thread_pool> pool_;

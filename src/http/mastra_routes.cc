@@ -777,8 +777,16 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteIdempotent(HttpRequest& req
   HttpResponse response = co_await Route(request, stream, scope);
   stream.CaptureInto(nullptr);
   if (!stream.started()) {
-    idempotency.Finish(owner, key, fingerprint, static_cast<int>(response.result_int()),
-                       response[bhttp::field::content_type], response.body());
+    auto finish = [&] {
+      idempotency.Finish(owner, key, fingerprint, static_cast<int>(response.result_int()),
+                         response[bhttp::field::content_type], response.body());
+    };
+    // Stored durably before the answer goes out; on the write pool, as FinishRun's memory save.
+    if (const ToolRunner* writes = agent_.tool_runner(); writes != nullptr) {
+      co_await writes->RunWrite(finish);
+    } else {
+      finish();
+    }
   }
   co_return response;
 }
@@ -788,7 +796,15 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   const bhttp::verb method = request.method();
   const Target target = SplitTarget(request.target());
   if (memory_api_ != nullptr) {
-    std::optional<HttpResponse> memory_response = memory_api_->Handle(request);
+    // Memory routes that change threads or messages wait for a commit: on the write pool.
+    const ToolRunner* writes = agent_.tool_runner();
+    auto handle = [&] { return memory_api_->Handle(request); };
+    std::optional<HttpResponse> memory_response;
+    if (writes != nullptr && MemoryApi::MayWrite(request)) {
+      memory_response = co_await writes->RunWrite(handle);
+    } else {
+      memory_response = handle();
+    }
     if (memory_response) co_return std::move(*memory_response);
   }
   if (target.too_long || target.size == 0) co_return NotFound();
@@ -926,8 +942,18 @@ boost::asio::awaitable<void> MastraApi::FinishRun(const GenerateRequest& run,
   // of them) and the run's own messages.
   const size_t skip = std::min(run.history_count, run.messages.size());
   const std::vector<ChatMessage> input(run.messages.begin() + std::ptrdiff_t(skip), run.messages.end());
-  Status saved = memory_->Save(run.memory->thread_id, run.memory->resource_id, input,
-                               output.response_messages);
+  // On the write pool: the save waits for its group commit (an fsync), which must not hold up
+  // the I/O thread, and many saves waiting at once share one commit.
+  auto save = [&] {
+    return memory_->Save(run.memory->thread_id, run.memory->resource_id, input,
+                         output.response_messages);
+  };
+  Status saved = OkStatus();
+  if (const ToolRunner* writes = agent_.tool_runner(); writes != nullptr) {
+    saved = co_await writes->RunWrite(save);
+  } else {
+    saved = save();
+  }
   if (!saved.ok()) {
     spdlog::warn("memory: cannot save thread {}: {}", run.memory->thread_id, saved.error().message);
   }

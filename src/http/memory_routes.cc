@@ -408,6 +408,12 @@ void WriteDbMessage(JsonWriter& w, const UiMessage& g) {
 MemoryApi::MemoryApi(MemoryStore& store, std::string agent_id)
     : store_(store), agent_id_(std::move(agent_id)) {}
 
+bool MemoryApi::MayWrite(const HttpRequest& request) {
+  constexpr std::string_view kPrefix = "/api/memory/";
+  return request.method() != bhttp::verb::get &&
+         std::string_view(request.target()).substr(0, kPrefix.size()) == kPrefix;
+}
+
 std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const {
   std::string_view target = request.target();
   std::string_view query_text;

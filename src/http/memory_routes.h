@@ -32,6 +32,9 @@ class MemoryApi {
   // The response for a memory route, or nullopt when the method and path are not one of the
   // routes above (the caller then routes the request itself). Never throws for bad input.
   std::optional<HttpResponse> Handle(const HttpRequest& request) const;
+  // Whether `request` is for a memory route that may change the store (not a GET): such calls
+  // wait for a commit, so the caller runs them off the I/O threads.
+  static bool MayWrite(const HttpRequest& request);
 
  private:
   MemoryStore& store_;
