@@ -2,8 +2,10 @@
 // synchronous=FULL): the CPU a payment transaction costs (Google Benchmark's "CPU" column; "Time"
 // adds the fsync wait of each commit), with and without a large ledger beside the customer.
 //
-//   cmake --preset release -DBILLING_BUILD_BENCH=ON && cmake --build build/release --target
-//   micro_bench build/release/micro_bench --benchmark_filter=Ledger
+// clang-format off
+//   cmake --preset release && cmake --build build/release --target micro_bench
+//   build/release/micro_bench --benchmark_filter=Ledger
+// clang-format on
 #include <benchmark/benchmark.h>
 
 #include <unistd.h>
