@@ -70,7 +70,7 @@ TEST_F(LedgerScaleTest, CustomerRequestsScanAndSortNothingWhateverTheLedgerSize)
 
 TEST_F(LedgerScaleTest, AnInstallmentCostsTheSameAfterAThousandInstallments) {
   // $1.00 installments on the sample invoice of CUST-001 ($2,450.00): the invoice's paid total is
-  // kept on its row (migration 011), so reading it does not sum its allocations.
+  // kept on its row (migration 010), so reading it does not sum its allocations.
   auto pay_one = [&] {
     auto paid = service_->ProcessPayment(PaymentRequest{"CUST-001", 100, "", ""});
     ASSERT_TRUE(paid.ok()) << paid.error().message;

@@ -1,6 +1,6 @@
 // Schema migrations over real files: a database left at migration 9 with a ledger in it upgrades
-// in place (010 rewrites the IN-list CHECK constraints, 011 computes every invoice's paid total
-// from its allocations), keeps every row and every constraint, and a fresh database ends with the
+// in place (010 computes every invoice's paid total from its allocations, 011 rewrites the IN-list
+// CHECK constraints), keeps every row and every constraint, and a fresh database ends with the
 // same schema. The billing invariants hold on the upgraded ledger.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -9,6 +9,7 @@
 
 #include "billing/service.h"
 #include "store/migrations.h"
+#include "store/sqlite_util.h"
 #include "testing/temp_db.h"
 
 namespace billing {
@@ -155,6 +156,34 @@ TEST(MigrationsTest, AFreshDatabaseHasTheUpgradedSchema) {
       "(SELECT * FROM sqlite_schema WHERE name <> 'schema_migrations' ORDER BY type, name)";
   EXPECT_EQ(a.Text(schema), b.Text(schema));
   EXPECT_EQ(a.Text("PRAGMA integrity_check"), "ok");
+}
+
+TEST(MigrationsTest, AMigrationAfterASchemaRewriteRunsOnAFreshConnection) {
+  // Migration 2 rewrites a CREATE TABLE in sqlite_schema; migration 3 alters the same table. On
+  // the connection that ran 2, SQLite would splice 3's column into the text at offsets of the old
+  // text ("error in table t after add column"); the runner commits after 2 and runs 3 on a new
+  // connection.
+  const std::vector<Migration> migrations = {
+      {1, "table", "CREATE TABLE t (s TEXT NOT NULL CHECK (s IN ('a','b','c')));"},
+      {2, "rewrite",
+       "PRAGMA writable_schema = ON;"
+       "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (s IN (''a'',''b'',''c''))', "
+       "'CHECK (s = ''a'' OR s = ''b'' OR s = ''c'')') WHERE name = 't';"
+       "PRAGMA writable_schema = OFF;"
+       "CREATE TABLE reload (x); DROP TABLE reload;"},
+      {3, "column", "ALTER TABLE t ADD COLUMN n INTEGER NOT NULL DEFAULT 0;"},
+  };
+  test_support::TempDbFile db("billing-migration-runner");
+  auto pool = sqlite::ConnectionPool::Open({db.path(), 2, 5000}, migrations);
+  ASSERT_TRUE(pool.ok()) << pool.error().message;
+  RawDb raw(db.path());
+  EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(raw.Text("SELECT sql FROM sqlite_schema WHERE name = 't'"),
+            "CREATE TABLE t (s TEXT NOT NULL CHECK (s = 'a' OR s = 'b' OR s = 'c'), n INTEGER NOT "
+            "NULL DEFAULT 0)");
+  EXPECT_EQ(raw.Text("SELECT group_concat(version) FROM schema_migrations"), "1,2,3");
+  EXPECT_EQ(raw.Exec("INSERT INTO t (s) VALUES ('b')"), SQLITE_OK);
+  EXPECT_EQ(raw.Exec("INSERT INTO t (s) VALUES ('z')"), SQLITE_CONSTRAINT);
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ StoredCard ReadCard(const Stmt& st) {
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, "    \
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "     \
   "i.payment_method, i.created_at, i.created_by, i.updated_by, "                               \
-  "i.paid_cents " /* kept by triggers (migration 011) */                                       \
+  "i.paid_cents " /* kept by triggers (migration 010) */                                       \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 Invoice ReadInvoice(const Stmt& st) {

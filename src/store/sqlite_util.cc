@@ -66,6 +66,11 @@ Status Connection::Exec(const char* sql) {
 }
 
 Result<std::shared_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions& options) {
+  return Open(options, AllMigrations());
+}
+
+Result<std::shared_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions& options,
+                                                             const std::vector<Migration>& migrations) {
   std::error_code ec;
   const auto parent = std::filesystem::path(options.path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -90,7 +95,7 @@ Result<std::shared_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions
   }
   auto pool = std::make_shared<ConnectionPool>(options);
   pool->options_.max_connections = connections;
-  BILLING_TRY(pool->Migrate());
+  BILLING_TRY(pool->Migrate(migrations));
   if (options.share_pool) registry[file_key] = pool;
   return pool;
 }
@@ -112,17 +117,16 @@ Result<std::unique_ptr<Connection>> ConnectionPool::OpenConnection() {
 // Pending migrations run in one transaction: a new database costs one commit (one fsync) instead
 // of one per migration (cold start), and a failed migration leaves the schema as it was. The
 // exception is a migration that rewrites CREATE statements in sqlite_schema (PRAGMA
-// writable_schema, migration 010): the connection that ran it keeps the schema it parsed before
+// writable_schema, migration 011): the connection that ran it keeps the schema it parsed before
 // (a later ALTER TABLE on it would splice text at the old offsets), so its transaction commits
 // there and the next migrations run on a new connection. Each migration is recorded in the
 // transaction that applies it, so a crash between two transactions resumes where it stopped.
-Status ConnectionPool::Migrate() {
-  const std::vector<Migration>& all = AllMigrations();
+Status ConnectionPool::Migrate(const std::vector<Migration>& all) {
   size_t next = 0;
   // Bounded: every pass applies at least one migration or ends.
   for (size_t pass = 0; pass <= all.size(); ++pass) {
     BILLING_ASSIGN_OR_RETURN(bool reparse, MigrateFrom(all, next));
-    if (!reparse) return OkStatus();
+    if (!reparse || next == all.size()) return OkStatus();
   }
   return Error::Internal("migrations did not finish");
 }

@@ -129,6 +129,9 @@ class ConnectionPool {
   // options.share_pool, returns the pool already open on the same file in this process (if any),
   // allowing it options.max_connections more connections.
   static Result<std::shared_ptr<ConnectionPool>> Open(const SqliteOptions& options);
+  // As Open, with `migrations` instead of the schema's (tests of the migration runner).
+  static Result<std::shared_ptr<ConnectionPool>> Open(const SqliteOptions& options,
+                                                      const std::vector<Migration>& migrations);
 
   explicit ConnectionPool(SqliteOptions options) : options_(std::move(options)) {}
   ConnectionPool(const ConnectionPool&) = delete;
@@ -159,7 +162,7 @@ class ConnectionPool {
   };
   void RunGroup(const std::vector<PendingWrite*>& group);
   Result<std::unique_ptr<Connection>> OpenConnection();
-  Status Migrate();
+  Status Migrate(const std::vector<Migration>& all);
   // Applies migrations from all[next] on in one transaction; true when it stopped after one that
   // rewrote sqlite_schema text (the rest need a new connection).
   Result<bool> MigrateFrom(const std::vector<Migration>& all, size_t& next);

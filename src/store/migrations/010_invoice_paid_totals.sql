@@ -1,4 +1,4 @@
--- 011: each invoice's paid amount (its allocations net of their refunds) kept on the invoice row
+-- 010: each invoice's paid amount (its allocations net of their refunds) kept on the invoice row
 -- by triggers, in the same transaction as every allocation change. Reading an invoice summed all
 -- its allocations, so paying an invoice in installments got slower with every installment (and
 -- a payment reads the invoices it settles). BillingService::CheckInvariants recomputes the sums

@@ -1,4 +1,4 @@
--- 010: the same CHECK constraints, written so that SQLite checks them with plain comparisons.
+-- 011: the same CHECK constraints, written so that SQLite checks them with plain comparisons.
 -- SQLite evaluates "x IN (<three or more constants>)" by building a temporary b-tree (with a page
 -- cache of its own) on every INSERT or UPDATE that checks it, and freeing it again: about a third
 -- of the CPU of a payment transaction went there. "x = 'a' OR x = 'b' OR ..." accepts exactly the
@@ -37,5 +37,5 @@ UPDATE sqlite_schema
 
 PRAGMA writable_schema = OFF;
 
-CREATE TABLE schema_reload_010 (x);
-DROP TABLE schema_reload_010;
+CREATE TABLE schema_reload_011 (x);
+DROP TABLE schema_reload_011;
