@@ -215,6 +215,8 @@ int Run(const AppConfig& cfg) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  // Writes still running on the write pool after a forced stop use the stores declared after it.
+  tool_runner.Join();
   // How well group commit did: ledger writes per commit (each commit is one WAL fsync).
   if (const Store::Stats w = store.value()->stats(); w.commits > 0) {
     spdlog::info("store: {} writes committed in {} group commits ({:.2f} writes per fsync)", w.writes,

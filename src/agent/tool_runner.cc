@@ -11,7 +11,9 @@ ToolRunner::ToolRunner(size_t write_threads) {
   if (write_threads > 0) pool_ = std::make_unique<net::thread_pool>(write_threads);
 }
 
-ToolRunner::~ToolRunner() {
+ToolRunner::~ToolRunner() { Join(); }
+
+void ToolRunner::Join() {
   if (pool_) pool_->join();
 }
 

@@ -31,6 +31,10 @@ class ToolRunner {
   // write_threads = 0: every call runs inline.
   explicit ToolRunner(size_t write_threads);
   ~ToolRunner();  // waits for calls in progress
+
+  // Waits for the calls in progress and stops the pool. Call it when the I/O threads have stopped
+  // and before the stores the calls use are destroyed (a forced shutdown leaves writes running).
+  void Join();
   ToolRunner(const ToolRunner&) = delete;
   ToolRunner& operator=(const ToolRunner&) = delete;
 
