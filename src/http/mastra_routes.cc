@@ -770,23 +770,27 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteIdempotent(HttpRequest& req
   capture.limit_bytes = idempotency.options().max_stored_body_bytes;
   // A streamed answer is stored when the run has written all of it, before the last chunk goes
   // out: a client that saw the end and retries gets the replay, not a 409.
-  capture.on_complete = [&](const ResponseStream::Capture& done) {
-    idempotency.Finish(owner, key, fingerprint, done.status, done.content_type, done.body);
+  // Stored durably before the answer's end goes out, on the write pool (as FinishRun's memory
+  // save): the save waits for its commit, which must not hold up the I/O thread.
+  const ToolRunner* writes = agent_.tool_runner();
+  auto store = [&](int status, std::string_view content_type,
+                   std::string_view body) -> boost::asio::awaitable<void> {
+    auto finish = [&] { idempotency.Finish(owner, key, fingerprint, status, content_type, body); };
+    if (writes != nullptr) {
+      co_await writes->RunWrite(finish);
+    } else {
+      finish();
+    }
+  };
+  capture.on_complete = [&](const ResponseStream::Capture& done) -> boost::asio::awaitable<void> {
+    co_await store(done.status, done.content_type, done.body);
   };
   stream.CaptureInto(&capture);
   HttpResponse response = co_await Route(request, stream, scope);
   stream.CaptureInto(nullptr);
   if (!stream.started()) {
-    auto finish = [&] {
-      idempotency.Finish(owner, key, fingerprint, static_cast<int>(response.result_int()),
-                         response[bhttp::field::content_type], response.body());
-    };
-    // Stored durably before the answer goes out; on the write pool, as FinishRun's memory save.
-    if (const ToolRunner* writes = agent_.tool_runner(); writes != nullptr) {
-      co_await writes->RunWrite(finish);
-    } else {
-      finish();
-    }
+    co_await store(static_cast<int>(response.result_int()), response[bhttp::field::content_type],
+                   response.body());
   }
   co_return response;
 }

@@ -404,7 +404,7 @@ net::awaitable<Status> ResponseStream::Finish() {
   if (failed_) co_return Error{ErrorCode::kUnavailable, "client connection failed", {}};
   finished_ = true;
   if (capture_ != nullptr && !capture_->overflow && capture_->on_complete) {
-    capture_->on_complete(*capture_);
+    co_await capture_->on_complete(*capture_);
   }
   if (http_version_ < 11) co_return OkStatus();
   error_code ec;

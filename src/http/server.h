@@ -95,9 +95,10 @@ class ResponseStream {
     std::string content_type;
     std::string body;
     bool overflow = false;
-    // Called by Finish() before the last chunk is sent (so a client that sees the end of the
-    // response can rely on what the callback did), unless the copy overflowed.
-    std::function<void(const Capture&)> on_complete;
+    // Awaited by Finish() before the last chunk is sent (so a client that sees the end of the
+    // response can rely on what it did), unless the copy overflowed. A coroutine, so that it
+    // can wait for a durable write off the I/O thread.
+    std::function<boost::asio::awaitable<void>(const Capture&)> on_complete;
   };
   // Starts capturing into `capture` (which must outlive the handler call); nullptr stops.
   void CaptureInto(Capture* capture) { capture_ = capture; }
