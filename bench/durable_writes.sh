@@ -8,7 +8,7 @@
 # N microseconds slower by an LD_PRELOAD shim, bench/slow_fsync.c, standing for a disk whose
 # flushes are slow):
 #   1. the fsync rate: bench/fsync_probe.c appends 4 KiB and fdatasyncs, 2,000 times (shimmed too);
-#   2. for BILLING_WRITE_THREADS=32 (the default: ledger writes wait for their group commit on the
+#   2. for BILLING_WRITE_THREADS=64 (the default: ledger writes wait for their group commit on the
 #      write pool) and =0 (writes on the 2 I/O threads, so at most 2 per commit): the Release
 #      binary over a fresh database, wrk POSTing $1.00 payments to
 #      /api/tools/process-payment/execute at each concurrency. A payment is acknowledged only after
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-"1 16 64 128"}
 SLOW_FSYNC_US=${SLOW_FSYNC_US:-"0 2000"}
-POOLS=${POOLS:-"32 0"}
+POOLS=${POOLS:-"64 0"}
 BILLING_WITH_BENCH=1 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build build/release --target billing-agent -j"$(nproc)" >/dev/null
@@ -96,7 +96,7 @@ for slow in $SLOW_FSYNC_US; do
 done
 {
   echo
-  echo "write pool 32: ledger writes wait for their group commit on the write pool (default); 0: on the I/O threads."
+  echo "write pool 64: ledger writes wait for their group commit on the write pool (default); 0: on the I/O threads."
   echo "writes per commit: the server's own count at shutdown (ledger writes / commits; each commit is one WAL fsync)."
 } >>"$out"
 cat "$out"

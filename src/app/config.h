@@ -25,7 +25,7 @@ struct AppConfig {
   int threads = 0;  // 0 = hardware concurrency
   // Threads that run ledger writes so that they can wait for a group commit together
   // (agent/tool_runner.h); BILLING_WRITE_THREADS, 0 = run writes on the I/O threads.
-  int write_threads = 32;
+  int write_threads = 64;
   std::string log_level = "info";
   std::string today;  // YYYY-MM-DD: pin the clock (tests, demos); empty = system clock
   bool seed = true;   // load the sample data into an empty database

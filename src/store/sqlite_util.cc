@@ -198,35 +198,55 @@ Status ConnectionPool::Read(const std::function<Status(Connection&)>& fn) {
   return s;
 }
 
-// Group commit, as LevelDB's writer queue: writers line up; the one at the front (the leader)
-// takes the queue's first kMaxGroupWrites writers and runs them in one BEGIN IMMEDIATE ... COMMIT,
-// each inside its own savepoint, so a writer whose fn fails is rolled back alone. The one COMMIT
-// (one WAL fsync with synchronous=FULL) makes the whole group durable; only then is any writer
-// of the group told its result. While the leader commits, new writers queue up behind it and
-// form the next group, so the number of fsyncs per write falls as concurrency rises.
+// Group commit: writers line up in the queue; the pool's committer thread takes the queue's
+// first kMaxGroupWrites writers and runs them in one BEGIN IMMEDIATE ... COMMIT, each inside its
+// own savepoint, so a writer whose fn fails is rolled back alone. The one COMMIT (one WAL fsync
+// with synchronous=FULL) makes the whole group durable; only then is any writer of the group told
+// its result. While a group commits, new writers queue up and form the next group, so the number
+// of fsyncs per write falls as concurrency rises. One thread that keeps committing while writers
+// wait, rather than LevelDB's hand-over to a waiting writer that leads the next group: waking
+// that writer cost ~360 us per group on 2 busy cores, 12% of the time the ledger could commit.
 Status ConnectionPool::Write(const std::function<Status(Connection&)>& fn) {
   PendingWrite self{&fn};
   std::unique_lock lock(queue_mu_);
+  if (!committer_.joinable()) committer_ = std::thread([this] { CommitLoop(); });
+  // Bounded: at most one pending write per calling thread (the write pool and the I/O threads).
   queue_.push_back(&self);
-  // Bounded: each leader finishes one group and hands over, so every waiter reaches the front.
-  while (!self.done && queue_.front() != &self) self.cv.wait(lock);
-  if (self.done) return self.result;
-
-  std::vector<PendingWrite*> group;
-  for (auto it = queue_.begin(); it != queue_.end() && group.size() < kMaxGroupWrites; ++it) {
-    group.push_back(*it);
-  }
-  lock.unlock();
-  RunGroup(group);
-  lock.lock();
-  for (size_t k = 0; k < group.size(); ++k) {
-    assert(queue_.front() == group[k]);
-    queue_.pop_front();
-    group[k]->done = true;
-    if (group[k] != &self) group[k]->cv.notify_one();
-  }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();  // the next leader
+  if (queue_.size() == 1) committer_cv_.notify_one();
+  self.cv.wait(lock, [&] { return self.done; });
   return self.result;
+}
+
+void ConnectionPool::CommitLoop() {
+  std::unique_lock lock(queue_mu_);
+  std::vector<PendingWrite*> group;
+  group.reserve(kMaxGroupWrites);
+  while (true) {
+    committer_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and every queued write has been answered
+    group.clear();
+    for (auto it = queue_.begin(); it != queue_.end() && group.size() < kMaxGroupWrites; ++it) {
+      group.push_back(*it);
+    }
+    lock.unlock();
+    RunGroup(group);
+    lock.lock();
+    for (PendingWrite* w : group) {
+      assert(queue_.front() == w);
+      queue_.pop_front();
+      w->done = true;
+      w->cv.notify_one();  // under the lock: the writer may return (and free `w`) once it sees done
+    }
+  }
+}
+
+ConnectionPool::~ConnectionPool() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  committer_cv_.notify_one();
+  if (committer_.joinable()) committer_.join();
 }
 
 void ConnectionPool::RunGroup(const std::vector<PendingWrite*>& group) {

@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -134,6 +135,7 @@ class ConnectionPool {
                                                       const std::vector<Migration>& migrations);
 
   explicit ConnectionPool(SqliteOptions options) : options_(std::move(options)) {}
+  ~ConnectionPool();  // answers the writes queued so far, then stops the committer thread
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
@@ -142,7 +144,8 @@ class ConnectionPool {
   // Runs `fn` in a BEGIN IMMEDIATE transaction; its changes are committed (durably) only if it
   // returns OK, and Write returns only after that commit. Concurrent writers are committed as a
   // group, one fsync for up to kMaxGroupWrites of them (group commit; see sqlite_util.cc). `fn`
-  // runs on whichever thread leads the group, and must not call Write itself.
+  // runs on the pool's committer thread (started by the first Write) while the caller waits, and
+  // must not call Write itself.
   Status Write(const std::function<Status(Connection&)>& fn);
   static constexpr size_t kMaxGroupWrites = 64;
   // Counters since Open: committed write transactions (groups) and the writers in them.
@@ -161,6 +164,7 @@ class ConnectionPool {
     std::condition_variable cv;
   };
   void RunGroup(const std::vector<PendingWrite*>& group);
+  void CommitLoop();  // the committer thread
   Result<std::unique_ptr<Connection>> OpenConnection();
   Status Migrate(const std::vector<Migration>& all);
   // Applies migrations from all[next] on in one transaction; true when it stopped after one that
@@ -171,7 +175,10 @@ class ConnectionPool {
 
   SqliteOptions options_;
   std::mutex queue_mu_;
-  std::deque<PendingWrite*> queue_;  // writers waiting, the leader first
+  std::deque<PendingWrite*> queue_;  // writers waiting, oldest first (under queue_mu_)
+  std::condition_variable committer_cv_;  // the committer waits here for writers
+  bool stopping_ = false;                 // under queue_mu_
+  std::thread committer_;                 // started by the first Write
   std::atomic<uint64_t> groups_committed_{0};
   std::atomic<uint64_t> writes_committed_{0};
   WorkCounters work_;
