@@ -6,16 +6,16 @@
 // SQL text, so every statement text must be a string with static storage duration).
 // Stmt: a cached statement bound and stepped with small helpers; resets itself when destroyed,
 // adding its virtual machine steps, the rows it stepped through in full table scans and its sorts
-// without an index to the pool's work counters (ConnectionPool::work(); tests use them to show that a request's work does
-// not grow with the size of the ledger).
+// without an index to the pool's work counters (ConnectionPool::work(); tests use them to show
+// that a request's work does not grow with the size of the ledger).
 // ConnectionPool: a bounded pool of connections to one WAL database file, by default one per file
 // per process, shared by every store on the file. Open() creates the parent directory and applies
 // pending migrations (store/migrations.h; idempotent, so several pools - or processes - may open
-// the same file). Write() queues the writers of this pool and commits them in groups, each group
-// one BEGIN IMMEDIATE transaction (writers of other pools on the same file wait on
-// busy_timeout); Read() runs in
-// a deferred transaction on its own connection (WAL gives it a snapshot). synchronous=FULL makes
-// every acknowledged commit durable; foreign keys are on.
+// the same file). Write() queues the writers of this pool; the pool's committer thread commits
+// them in groups, each group one BEGIN IMMEDIATE transaction (writers of other pools on the same
+// file wait on busy_timeout). Read() runs in a deferred transaction on its own connection (WAL
+// gives it a snapshot). synchronous=FULL makes every acknowledged commit durable; foreign keys
+// are on.
 //
 // Thread-safety: a ConnectionPool is safe from any number of threads. A Connection (and any Stmt
 // on it) belongs to the one call that acquired it.
