@@ -132,87 +132,77 @@ void WriteToolResultPart(JsonWriter& w, const std::string& call_id, const std::s
   w.EndObject();
 }
 
+// {"role":"assistant","content":[...]}: a text part (when there is text, or no tool call), then
+// one part per tool call.
+void WriteAssistantMessage(JsonWriter& w, const std::string& text,
+                           const std::vector<ToolCall>& tool_calls, DumpCache& cache) {
+  w.BeginObject();
+  w.Field("role", "assistant");
+  w.Key("content");
+  w.BeginArray();
+  if (!text.empty() || tool_calls.empty()) {
+    w.BeginObject();
+    w.Field("type", "text");
+    w.FieldRaw("text", cache.Text(text));
+    w.EndObject();
+  }
+  for (const ToolCall& call : tool_calls) WriteToolCallPart(w, call, cache.Args(call));
+  w.EndArray();
+  w.EndObject();
+}
+
+// Opens {"role":"tool","content":[ ; the caller writes the result parts, then EndToolMessage.
+void BeginToolMessage(JsonWriter& w) {
+  w.BeginObject();
+  w.Field("role", "tool");
+  w.Key("content");
+  w.BeginArray();
+}
+
+void EndToolMessage(JsonWriter& w) {
+  w.EndArray();
+  w.EndObject();
+}
+
 // The model-message form of `messages` (see messages.h ModelMessagesJson), as array items
 // without the brackets. Consecutive tool messages are merged into one.
 void WriteModelMessages(JsonWriter& w, const std::vector<ChatMessage>& messages, DumpCache& cache) {
   bool tool_open = false;
   for (const ChatMessage& message : messages) {
     if (message.role == "tool") {
-      if (!tool_open) {
-        w.BeginObject();
-        w.Field("role", "tool");
-        w.Key("content");
-        w.BeginArray();
-        tool_open = true;
-      }
+      if (!tool_open) BeginToolMessage(w);
+      tool_open = true;
       WriteToolResultPart(w, message.tool_call_id, message.tool_name, nullptr,
                           cache.Result(message.tool_call_id, message.tool_result, message.tool_result_text));
       continue;
     }
-    if (tool_open) {
-      w.EndArray();
-      w.EndObject();
-      tool_open = false;
+    if (tool_open) EndToolMessage(w);
+    tool_open = false;
+    if (message.role == "assistant") {
+      WriteAssistantMessage(w, message.content, message.tool_calls, cache);
+      continue;
     }
     w.BeginObject();
     w.Field("role", message.role);
-    w.Key("content");
-    if (message.role == "assistant") {
-      w.BeginArray();
-      if (!message.content.empty() || message.tool_calls.empty()) {
-        w.BeginObject();
-        w.Field("type", "text");
-        w.FieldRaw("text", cache.Text(message.content));
-        w.EndObject();
-      }
-      for (const ToolCall& call : message.tool_calls) {
-        WriteToolCallPart(w, call, cache.Args(call));
-      }
-      w.EndArray();
-    } else {
-      w.String(message.content);
-    }
+    w.Field("content", message.content);
     w.EndObject();
   }
-  if (tool_open) {
-    w.EndArray();
-    w.EndObject();
-  }
+  if (tool_open) EndToolMessage(w);
 }
 
 // The model messages of one step (its assistant message, then its tool results merged into one
 // tool message), written straight from the step without copying it into messages first.
 void WriteStepMessages(JsonWriter& w, const StepResult& step, DumpCache& cache) {
-  w.BeginObject();
-  w.Field("role", "assistant");
-  w.Key("content");
-  w.BeginArray();
-  if (!step.model.text.empty() || step.model.tool_calls.empty()) {
-    w.BeginObject();
-    w.Field("type", "text");
-    w.FieldRaw("text", cache.Text(step.model.text));
-    w.EndObject();
-  }
-  for (const ToolCall& call : step.model.tool_calls) WriteToolCallPart(w, call, cache.Args(call));
-  w.EndArray();
-  w.EndObject();
+  WriteAssistantMessage(w, step.model.text, step.model.tool_calls, cache);
   bool tool_open = false;
   for (const ToolResultRecord& record : step.tool_results) {
     if (record.client_tool) continue;
-    if (!tool_open) {
-      w.BeginObject();
-      w.Field("role", "tool");
-      w.Key("content");
-      w.BeginArray();
-      tool_open = true;
-    }
+    if (!tool_open) BeginToolMessage(w);
+    tool_open = true;
     WriteToolResultPart(w, record.call.id, record.call.name, nullptr,
                         cache.Result(record.call.id, record.result, record.result_text));
   }
-  if (tool_open) {
-    w.EndArray();
-    w.EndObject();
-  }
+  if (tool_open) EndToolMessage(w);
 }
 
 void WriteModelMetadata(JsonWriter& w, const std::string& model_id, const std::string& provider) {
