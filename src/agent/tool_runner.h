@@ -72,4 +72,11 @@ class ToolRunner {
   std::unique_ptr<boost::asio::thread_pool> pool_;
 };
 
+// runner->RunWrite(fn), or fn inline when there is no runner (servers built without one in tests).
+template <typename Fn>
+boost::asio::awaitable<std::invoke_result_t<Fn&>> RunWriteOn(const ToolRunner* runner, Fn fn) {
+  if (runner != nullptr) co_return co_await runner->RunWrite(std::move(fn));
+  co_return fn();
+}
+
 }  // namespace billing

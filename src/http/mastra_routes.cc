@@ -772,15 +772,11 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteIdempotent(HttpRequest& req
   // out: a client that saw the end and retries gets the replay, not a 409.
   // Stored durably before the answer's end goes out, on the write pool (as FinishRun's memory
   // save): the save waits for its commit, which must not hold up the I/O thread.
-  const ToolRunner* writes = agent_.tool_runner();
   auto store = [&](int status, std::string_view content_type,
                    std::string_view body) -> boost::asio::awaitable<void> {
-    auto finish = [&] { idempotency.Finish(owner, key, fingerprint, status, content_type, body); };
-    if (writes != nullptr) {
-      co_await writes->RunWrite(finish);
-    } else {
-      finish();
-    }
+    co_await RunWriteOn(agent_.tool_runner(), [&] {
+      idempotency.Finish(owner, key, fingerprint, status, content_type, body);
+    });
   };
   capture.on_complete = [&](const ResponseStream::Capture& done) -> boost::asio::awaitable<void> {
     co_await store(done.status, done.content_type, done.body);
@@ -801,11 +797,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   const Target target = SplitTarget(request.target());
   if (memory_api_ != nullptr) {
     // Memory routes that change threads or messages wait for a commit: on the write pool.
-    const ToolRunner* writes = agent_.tool_runner();
     auto handle = [&] { return memory_api_->Handle(request); };
     std::optional<HttpResponse> memory_response;
-    if (writes != nullptr && MemoryApi::MayWrite(request)) {
-      memory_response = co_await writes->RunWrite(handle);
+    if (MemoryApi::MayWrite(request)) {
+      memory_response = co_await RunWriteOn(agent_.tool_runner(), handle);
     } else {
       memory_response = handle();
     }
@@ -948,16 +943,10 @@ boost::asio::awaitable<void> MastraApi::FinishRun(const GenerateRequest& run,
   const std::vector<ChatMessage> input(run.messages.begin() + std::ptrdiff_t(skip), run.messages.end());
   // On the write pool: the save waits for its group commit (an fsync), which must not hold up
   // the I/O thread, and many saves waiting at once share one commit.
-  auto save = [&] {
+  Status saved = co_await RunWriteOn(agent_.tool_runner(), [&] {
     return memory_->Save(run.memory->thread_id, run.memory->resource_id, input,
                          output.response_messages);
-  };
-  Status saved = OkStatus();
-  if (const ToolRunner* writes = agent_.tool_runner(); writes != nullptr) {
-    saved = co_await writes->RunWrite(save);
-  } else {
-    saved = save();
-  }
+  });
   if (!saved.ok()) {
     spdlog::warn("memory: cannot save thread {}: {}", run.memory->thread_id, saved.error().message);
   }

@@ -408,10 +408,13 @@ void WriteDbMessage(JsonWriter& w, const UiMessage& g) {
 MemoryApi::MemoryApi(MemoryStore& store, std::string agent_id)
     : store_(store), agent_id_(std::move(agent_id)) {}
 
+namespace {
+constexpr std::string_view kMemoryPrefix = "/api/memory/";
+}  // namespace
+
 bool MemoryApi::MayWrite(const HttpRequest& request) {
-  constexpr std::string_view kPrefix = "/api/memory/";
   return request.method() != bhttp::verb::get &&
-         std::string_view(request.target()).substr(0, kPrefix.size()) == kPrefix;
+         std::string_view(request.target()).substr(0, kMemoryPrefix.size()) == kMemoryPrefix;
 }
 
 std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const {
@@ -421,9 +424,8 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
     query_text = target.substr(q + 1);
     target = target.substr(0, q);
   }
-  constexpr std::string_view kPrefix = "/api/memory/";
-  if (target.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  target.remove_prefix(kPrefix.size());
+  if (target.substr(0, kMemoryPrefix.size()) != kMemoryPrefix) return std::nullopt;
+  target.remove_prefix(kMemoryPrefix.size());
   if (!target.empty() && target.back() == '/') target.remove_suffix(1);
   std::array<std::string_view, kMaxPathSegments> seg;
   size_t n = 0;

@@ -35,13 +35,12 @@ Result<sqlite3_stmt*> Connection::Prepare(const char* sql) {
 }
 
 void Connection::CountWork(sqlite3_stmt* stmt) {
-  if (work_ == nullptr) return;
   const int scanned = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
   const int sorted = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_SORT, 1);
   const int steps = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
-  if (steps > 0) work_->vm_steps.fetch_add(uint64_t(steps), std::memory_order_relaxed);
-  if (scanned > 0) work_->full_scan_steps.fetch_add(uint64_t(scanned), std::memory_order_relaxed);
-  if (sorted > 0) work_->sorts.fetch_add(uint64_t(sorted), std::memory_order_relaxed);
+  if (steps > 0) work_.vm_steps.fetch_add(uint64_t(steps), std::memory_order_relaxed);
+  if (scanned > 0) work_.full_scan_steps.fetch_add(uint64_t(scanned), std::memory_order_relaxed);
+  if (sorted > 0) work_.sorts.fetch_add(uint64_t(sorted), std::memory_order_relaxed);
 }
 
 Status Connection::Run(const char* sql) {
@@ -108,7 +107,7 @@ Result<std::unique_ptr<Connection>> ConnectionPool::OpenConnection() {
     sqlite3_close(db);
     return e;
   }
-  auto conn = std::make_unique<Connection>(db, &work_);
+  auto conn = std::make_unique<Connection>(db, work_);
   sqlite3_busy_timeout(db, options_.busy_timeout_ms);
   BILLING_TRY(conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   return conn;

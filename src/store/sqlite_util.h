@@ -52,8 +52,8 @@ struct WorkCounters {
 
 class Connection {
  public:
-  // `work` (may be null) outlives the connection.
-  Connection(sqlite3* db, WorkCounters* work) : db_(db), work_(work) {}
+  // `work` (the pool's counters) outlives the connection.
+  Connection(sqlite3* db, WorkCounters& work) : db_(db), work_(work) {}
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -72,7 +72,7 @@ class Connection {
 
  private:
   sqlite3* db_;
-  WorkCounters* work_;
+  WorkCounters& work_;
   // Keyed by the address of the SQL literal: every statement text is a static string.
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
