@@ -344,9 +344,9 @@ class SqliteTx final : public StoreTx {
                      [&](Stmt& st) { st.Bind(1, name); });
   }
 
-  // Increments a counter row (creating it at 1) and returns the new value. Three plain statements
-  // rather than one "UPSERT ... RETURNING": SQLite runs RETURNING through a temporary table built
-  // and freed on every call, which cost more than the other two statements together.
+  // Increments a counter row (creating it at 1) and returns the new value: UPDATE then SELECT (an
+  // INSERT the first time) rather than one "UPSERT ... RETURNING", which SQLite runs through a
+  // temporary table built and freed on every call, costing more than the two statements together.
   template <typename BindKey>
   Result<int64_t> NextValue(const char* increment_sql, const char* read_sql, const char* insert_sql,
                             const BindKey& bind_key) {
