@@ -266,7 +266,7 @@ TEST_F(AuditTest, AuditRowIsInTheSameTransactionAsTheChange) {
   ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_refuse"), SQLITE_OK);
   auto invoices = service_->ListInvoices("CUST-002", "");
   ASSERT_TRUE(invoices.ok());
-  EXPECT_EQ(invoices->size(), 1u);  // only the seed invoice
+  EXPECT_EQ(invoices->invoices.size(), 1u);  // only the seed invoice
   auto history = service_->History("CUST-001");
   ASSERT_TRUE(history.ok());
   EXPECT_EQ(history->payments.size(), 1u);  // only the seed payment

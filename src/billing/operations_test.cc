@@ -88,7 +88,7 @@ TEST_F(OperationsTest, InvoiceAndMarkPaidUnderAKeyAreMadeOnce) {
   auto list = service_->ListInvoices("CUST-001", "");
   ASSERT_TRUE(list.ok());
   size_t with_id = 0;
-  for (const Invoice& i : *list) with_id += i.id == first->id;
+  for (const Invoice& i : list->invoices) with_id += i.id == first->id;
   EXPECT_EQ(with_id, 1u);
 
   auto paid = service_->MarkInvoicePaid(first->id, "", "tester", "", "op-5");

@@ -1,9 +1,11 @@
 #include "billing/service.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "billing/audit.h"
+#include "store/walk.h"
 #include "billing/rules.h"
 #include "money/money.h"
 #include "security/card_data.h"
@@ -32,6 +34,18 @@ AuditEntry Change(const std::string& actor, const std::string& request_id, const
   e.after_json = AuditDump(after);
   return e;
 }
+
+// A page asked of the service: the caller's error (the tools' schemas bound limit and offset).
+Status CheckPage(const PageSpec& page) {
+  if (page.limit < 1 || page.limit > kMaxPageRows) {
+    return Error::Invalid("limit", "limit must be from 1 to " + std::to_string(kMaxPageRows));
+  }
+  if (page.offset < 0) return Error::Invalid("offset", "offset must not be negative");
+  return OkStatus();
+}
+
+// The most invoices one payment without an invoice id settles (and so its allocations).
+constexpr int64_t kMaxAllocations = 100'000;
 
 constexpr int kAuditVerifyBatch = 500;
 constexpr int64_t kAuditMaxBatches = 100'000'000 / kAuditVerifyBatch;  // 100 million rows
@@ -214,41 +228,44 @@ Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id)
   Status s = store_.Read([&](StoreTx& tx) -> Status {
     BILLING_ASSIGN_OR_RETURN(view.customer, RequireCustomer(tx, customer_id, "customerId"));
     BILLING_ASSIGN_OR_RETURN(view.balance_cents, Balance(tx, view.customer.id));
-    InvoiceFilter f;
-    f.customer_id = view.customer.id;
-    f.status = {"pending"};
-    BILLING_ASSIGN_OR_RETURN(view.open_invoices, tx.ListInvoices(f));
-    PaymentFilter pf;
-    pf.customer_id = view.customer.id;
-    pf.limit = options_.recent_payments;
-    BILLING_ASSIGN_OR_RETURN(view.recent_payments, tx.ListPayments(pf));
+    const InvoiceQuery open{view.customer.id, InvoiceStatusFilter::kOpen, today};
+    BILLING_ASSIGN_OR_RETURN(view.open_invoices, tx.ListInvoices(open, PageSpec{0, kOpenInvoicesShown}));
+    BILLING_ASSIGN_OR_RETURN(view.open_totals, tx.SumInvoices(open));
+    BILLING_ASSIGN_OR_RETURN(view.recent_payments,
+                             tx.ListPayments(PaymentQuery{view.customer.id},
+                                             PageSpec{0, options_.recent_payments}));
     for (Payment& p : view.recent_payments) BILLING_TRY(LoadAllocations(tx, p));
     BILLING_ASSIGN_OR_RETURN(view.cards, tx.ListStoredCards(view.customer.id, 0, 100));
     for (StoredCard& card : view.cards) card.details_sealed.clear();  // never leaves the service
     return OkStatus();
   });
-  (void)today;
   if (!s.ok()) return s.error();
   return view;
 }
 
-Result<std::vector<CustomerView>> BillingService::ListCustomers(const CustomerQuery& q) {
-  std::vector<CustomerView> out;
+Result<CustomerList> BillingService::ListCustomers(const CustomerQuery& q, const PageSpec& page) {
+  BILLING_TRY(CheckPage(page));
+  if (!q.status.empty() && !IsOneOf(q.status, kCustomerStatuses)) {
+    return Error::Invalid("status", "status must be one of active, suspended");
+  }
+  if (!q.billing_cycle.empty() && !IsOneOf(q.billing_cycle, kBillingCycles)) {
+    return Error::Invalid("billingCycle", "billingCycle must be one of monthly, quarterly, annual");
+  }
+  if (!q.payment_method.empty() && !IsOneOf(q.payment_method, kPaymentMethods)) {
+    return Error::Invalid("paymentMethod",
+                          "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
+  }
+  CustomerList out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
-    BILLING_ASSIGN_OR_RETURN(auto customers, tx.ListCustomers());
-    BILLING_ASSIGN_OR_RETURN(auto ledger, tx.Ledger(""));
-    for (Customer& c : customers) {
-      if (!q.status.empty() && c.status != q.status) continue;
-      if (!q.billing_cycle.empty() && c.billing_cycle != q.billing_cycle) continue;
-      if (!q.payment_method.empty() && c.payment_method != q.payment_method) continue;
-      const int64_t balance = OutstandingCents(ledger[c.id]);
-      if (q.has_outstanding_balance && (balance > 0) != *q.has_outstanding_balance) continue;
-      if (q.min_balance_cents && balance < *q.min_balance_cents) continue;
+    out = CustomerList{};
+    BILLING_ASSIGN_OR_RETURN(std::vector<CustomerRow> rows, tx.ListCustomers(q, page));
+    for (CustomerRow& row : rows) {
       CustomerView v;
-      v.customer = std::move(c);
-      v.balance_cents = balance;
-      out.push_back(std::move(v));
+      v.customer = std::move(row.customer);
+      v.balance_cents = row.balance_cents;
+      out.customers.push_back(std::move(v));
     }
+    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumCustomers(q));
     return OkStatus();
   });
   if (!s.ok()) return s.error();
@@ -349,29 +366,33 @@ Result<Invoice> BillingService::GetInvoice(const std::string& invoice_id) {
   return inv;
 }
 
-Result<std::vector<Invoice>> BillingService::ListInvoices(const std::string& customer_id,
-                                                          const std::string& status) {
-  if (!status.empty() && !IsOneOf(status, kInvoiceStatuses)) {
+Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
+                                                 const std::string& status, const PageSpec& page) {
+  InvoiceQuery q;
+  if (status.empty()) {
+    q.status = InvoiceStatusFilter::kAll;
+  } else if (status == "pending") {
+    q.status = InvoiceStatusFilter::kPending;
+  } else if (status == "overdue") {
+    q.status = InvoiceStatusFilter::kOverdue;
+  } else if (status == "paid") {
+    q.status = InvoiceStatusFilter::kPaid;
+  } else if (status == "cancelled") {
+    q.status = InvoiceStatusFilter::kCancelled;
+  } else {
     return Error::Invalid("status", "status must be one of pending, paid, overdue, cancelled");
   }
-  const Date today = Today();
-  std::vector<Invoice> out;
+  BILLING_TRY(CheckPage(page));
+  q.today = Today();
+  InvoiceList out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
-    InvoiceFilter f;
+    out = InvoiceList{};
     if (!customer_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
-      f.customer_id = c.id;
+      q.customer_id = c.id;
     }
-    if (status == "overdue" || status == "pending") {
-      f.status = {"pending"};
-    } else if (!status.empty()) {
-      f.status = {status};
-    }
-    BILLING_ASSIGN_OR_RETURN(auto all, tx.ListInvoices(f));
-    for (Invoice& inv : all) {
-      if (!status.empty() && EffectiveStatus(inv, today) != status) continue;
-      out.push_back(std::move(inv));
-    }
+    BILLING_ASSIGN_OR_RETURN(out.invoices, tx.ListInvoices(q, page));
+    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumInvoices(q));
     return OkStatus();
   });
   if (!s.ok()) return s.error();
@@ -679,7 +700,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
       }
     }
     BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, req.customer_id, "customerId"));
-    std::vector<Invoice> targets;
+    std::optional<Invoice> named;  // the invoice the caller named; none = the open ones, oldest due first
     if (!req.invoice_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(Invoice inv, ResolveInvoice(tx, req.invoice_id));
       if (inv.customer_id != c.id) {
@@ -696,19 +717,14 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
                                             " exceeds the " + Money(due) + " still due on invoice " +
                                             inv.id);
       }
-      targets.push_back(std::move(inv));
-    } else {
-      InvoiceFilter f;
-      f.customer_id = c.id;
-      f.status = {"pending"};
-      BILLING_ASSIGN_OR_RETURN(targets, tx.ListInvoices(f));  // ordered by due date, oldest first
+      named = std::move(inv);
     }
 
     Payment& p = out.payment;
     BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
     p.id = PaymentId(p.number);
     p.customer_id = c.id;
-    p.invoice_id = req.invoice_id.empty() ? "" : targets.front().id;
+    p.invoice_id = named ? named->id : "";
     p.amount_cents = req.amount_cents;
     p.method = req.method.empty() ? c.payment_method : req.method;
     if (by_card) {
@@ -737,10 +753,9 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
       BILLING_TRY(tx.InsertPayment(p));
       int64_t remaining = p.amount_cents;
       const std::string today = Today().ToString();
-      for (Invoice& inv : targets) {
-        if (remaining == 0) break;
+      auto apply = [&](Invoice& inv) -> Status {
         const int64_t due = AmountDueCents(inv);
-        if (due <= 0) continue;
+        if (due <= 0 || remaining == 0) return OkStatus();
         const int64_t applied = std::min(due, remaining);
         Allocation a{0, p.id, inv.id, applied, 0};
         BILLING_TRY(tx.InsertAllocation(a));
@@ -755,6 +770,19 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
           BILLING_TRY(tx.UpdateInvoice(inv));
           invoices_paid.push_back(inv.id);
         }
+        return OkStatus();
+      };
+      if (named) {
+        BILLING_TRY(apply(*named));
+      } else {
+        const Error too_many = Error::Invalid(
+            "amount", "this payment would settle more than " + std::to_string(kMaxAllocations) +
+                          " invoices at once; pay in parts or name an invoiceId");
+        BILLING_TRY(WalkInvoices(tx, InvoiceQuery{c.id, InvoiceStatusFilter::kOpen, Today()},
+                                 kMaxAllocations, too_many, [&](Invoice& inv) -> Result<bool> {
+                                   BILLING_TRY(apply(inv));
+                                   return remaining > 0;
+                                 }));
       }
     }
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, c.id));
@@ -883,30 +911,37 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
   return out;
 }
 
-Result<PaymentHistory> BillingService::History(const std::string& customer_id) {
+Result<PaymentHistory> BillingService::History(const std::string& customer_id,
+                                               const PageSpec& page) {
+  BILLING_TRY(CheckPage(page));
   PaymentHistory out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
+    out = PaymentHistory{};
     BILLING_ASSIGN_OR_RETURN(out.customer, RequireCustomer(tx, customer_id, "customerId"));
-    PaymentFilter f;
-    f.customer_id = out.customer.id;
-    BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(f));
+    const PaymentQuery q{out.customer.id};
+    BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(q, page));
     for (Payment& p : out.payments) BILLING_TRY(LoadAllocations(tx, p));
+    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumPayments(q));
     return OkStatus();
   });
   if (!s.ok()) return s.error();
   return out;
 }
 
-Result<std::vector<Payment>> BillingService::FailedPayments(const std::string& customer_id) {
-  std::vector<Payment> out;
+Result<PaymentList> BillingService::FailedPayments(const std::string& customer_id,
+                                                   const PageSpec& page) {
+  BILLING_TRY(CheckPage(page));
+  PaymentList out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
-    PaymentFilter f;
-    f.status = "failed";
+    out = PaymentList{};
+    PaymentQuery q;
+    q.status = "failed";
     if (!customer_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
-      f.customer_id = c.id;
+      q.customer_id = c.id;
     }
-    BILLING_ASSIGN_OR_RETURN(out, tx.ListPayments(f));
+    BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(q, page));
+    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumPayments(q));
     return OkStatus();
   });
   if (!s.ok()) return s.error();
@@ -918,20 +953,32 @@ Result<std::vector<Payment>> BillingService::FailedPayments(const std::string& c
 
 Status BillingService::CheckInvariants() {
   return store_.Read([&](StoreTx& tx) -> Status {
-    BILLING_ASSIGN_OR_RETURN(auto customers, tx.ListCustomers());
+    constexpr int64_t kMaxRows = 100'000'000;
+    const Error too_many = Error::Internal("invariant check: more than 100 million rows");
     BILLING_ASSIGN_OR_RETURN(auto ledger, tx.Ledger(""));
-    InvoiceFilter all;
-    all.limit = 1'000'000;
-    BILLING_ASSIGN_OR_RETURN(auto invoices, tx.ListInvoices(all));
-    PaymentFilter pall;
-    pall.limit = 1'000'000;
-    BILLING_ASSIGN_OR_RETURN(auto payments, tx.ListPayments(pall));
 
     std::map<std::string, int64_t> expected;  // independent recomputation of each balance
     std::map<std::string, int64_t> invoice_paid;  // recomputed from the allocations
+    int64_t customers = 0;
+    BILLING_TRY(WalkCustomers(tx, CustomerQuery{}, kMaxRows, too_many, [&](CustomerRow& row) -> Result<bool> {
+      ++customers;
+      expected[row.customer.id] = row.customer.opening_balance_cents;
+      if (row.balance_cents != OutstandingCents(ledger[row.customer.id])) {
+        return Error::Internal("invariant: listed balance of " + row.customer.id +
+                               " does not match its totals");
+      }
+      return true;
+    }));
+    BILLING_ASSIGN_OR_RETURN(int64_t customer_count, tx.CountCustomers());
+    if (customers != customer_count || int64_t(ledger.size()) != customer_count) {
+      return Error::Internal("invariant: the customer walk, the count and the ledger totals disagree");
+    }
+
     std::set<std::pair<int, int>> numbers;
-    for (const Customer& c : customers) expected[c.id] = c.opening_balance_cents;
-    for (const Invoice& inv : invoices) {
+    std::vector<std::pair<std::string, int64_t>> stored_paid;  // invoice id, paid_cents
+    int64_t invoices = 0;
+    BILLING_TRY(WalkInvoices(tx, InvoiceQuery{}, kMaxRows, too_many, [&](Invoice& inv) -> Result<bool> {
+      ++invoices;
       if (inv.subtotal_cents + inv.tax_cents != inv.total_cents) {
         return Error::Internal("invariant: subtotal + tax != total on " + inv.id);
       }
@@ -951,9 +998,18 @@ Status BillingService::CheckInvariants() {
         return Error::Internal("invariant: duplicate invoice number " + inv.id);
       }
       if (inv.status != "cancelled") expected[inv.customer_id] += inv.total_cents;
+      stored_paid.emplace_back(inv.id, inv.paid_cents);
+      return true;
+    }));
+    BILLING_ASSIGN_OR_RETURN(InvoiceTotals invoice_totals, tx.SumInvoices(InvoiceQuery{}));
+    if (invoice_totals.count != invoices) {
+      return Error::Internal("invariant: the invoice walk and the invoice count disagree");
     }
+
     std::set<std::string> txns;
-    for (const Payment& p : payments) {
+    int64_t payments = 0;
+    BILLING_TRY(WalkPayments(tx, PaymentQuery{}, kMaxRows, too_many, [&](Payment& p) -> Result<bool> {
+      ++payments;
       if (p.refunded_cents < 0 || p.refunded_cents > p.amount_cents) {
         return Error::Internal("invariant: refunded outside [0, amount] on " + p.id);
       }
@@ -977,15 +1033,20 @@ Status BillingService::CheckInvariants() {
       if (p.status == "failed" && allocated != 0) {
         return Error::Internal("invariant: failed payment was applied: " + p.id);
       }
+      return true;
+    }));
+    BILLING_ASSIGN_OR_RETURN(PaymentTotals payment_totals, tx.SumPayments(PaymentQuery{}));
+    if (payment_totals.count != payments) {
+      return Error::Internal("invariant: the payment walk and the payment count disagree");
     }
-    for (const Invoice& inv : invoices) {
-      if (inv.paid_cents != invoice_paid[inv.id]) {
-        return Error::Internal("invariant: paid total of " + inv.id + " does not match its allocations");
+    for (const auto& [id, paid] : stored_paid) {
+      if (paid != invoice_paid[id]) {
+        return Error::Internal("invariant: paid total of " + id + " does not match its allocations");
       }
     }
-    for (const Customer& c : customers) {
-      if (OutstandingCents(ledger[c.id]) != expected[c.id]) {
-        return Error::Internal("invariant: balance of " + c.id + " does not match the ledger");
+    for (const auto& [id, want] : expected) {
+      if (OutstandingCents(ledger[id]) != want) {
+        return Error::Internal("invariant: balance of " + id + " does not match the ledger");
       }
     }
     return OkStatus();

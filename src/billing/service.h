@@ -28,10 +28,14 @@ struct BillingOptions {
   int recent_payments = 5;      // shown with a customer
 };
 
+// Rows of a customer's detail view (GetCustomer); the counts and totals are over every row.
+inline constexpr int kOpenInvoicesShown = 50;  // oldest due first
+
 struct CustomerView {
   Customer customer;
   int64_t balance_cents = 0;  // negative = credit
-  std::vector<Invoice> open_invoices;
+  std::vector<Invoice> open_invoices;  // detail view: the oldest-due kOpenInvoicesShown of them
+  InvoiceTotals open_totals;           // detail view: every open invoice (count, due, overdue)
   std::vector<Payment> recent_payments;
   std::vector<StoredCard> cards;  // details_sealed cleared: brand, last4, expiry only
 };
@@ -43,10 +47,18 @@ struct NewCard {
   int exp_year = 0;    // four digits; the card must not have expired
 };
 
-struct CustomerQuery {
-  std::string status, billing_cycle, payment_method;  // empty = any
-  std::optional<bool> has_outstanding_balance;
-  std::optional<int64_t> min_balance_cents;
+// A page of a list and the count and totals of every row the list selects (store/store.h).
+struct CustomerList {
+  std::vector<CustomerView> customers;  // id order
+  CustomerTotals totals;
+};
+struct InvoiceList {
+  std::vector<Invoice> invoices;  // oldest due first
+  InvoiceTotals totals;
+};
+struct PaymentList {
+  std::vector<Payment> payments;  // newest first
+  PaymentTotals totals;
 };
 
 struct NewLineItem {
@@ -107,7 +119,8 @@ struct MarkPaidOutcome {
 
 struct PaymentHistory {
   Customer customer;
-  std::vector<Payment> payments;  // newest first
+  std::vector<Payment> payments;  // a page, newest first
+  PaymentTotals totals;           // every payment of the customer
 };
 
 // Operation keys: CreateInvoice, MarkInvoicePaid, ProcessPayment and RefundPayment accept an
@@ -131,12 +144,15 @@ class BillingService {
   Date Today() const { return clock_.TodayUtc(); }
 
   Result<CustomerView> GetCustomer(const std::string& customer_id);
-  Result<std::vector<CustomerView>> ListCustomers(const CustomerQuery& query);
+  // Lists: a page (limit 1..kMaxPageRows, offset >= 0, else kInvalid naming the field) and the
+  // exact count and totals of every matching row, read in one transaction.
+  Result<CustomerList> ListCustomers(const CustomerQuery& query, const PageSpec& page = {});
 
   Result<Invoice> CreateInvoice(const NewInvoice& request);
   Result<Invoice> GetInvoice(const std::string& invoice_id);
   // status: "" | pending | paid | overdue | cancelled (overdue is derived).
-  Result<std::vector<Invoice>> ListInvoices(const std::string& customer_id, const std::string& status);
+  Result<InvoiceList> ListInvoices(const std::string& customer_id, const std::string& status,
+                                   const PageSpec& page = {});
   Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update,
                                 const std::string& actor = "", const std::string& request_id = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,
@@ -153,8 +169,8 @@ class BillingService {
                                       const std::string& reason, const std::string& actor = "",
                                       const std::string& request_id = "",
                                       const std::string& operation_key = "");
-  Result<PaymentHistory> History(const std::string& customer_id);
-  Result<std::vector<Payment>> FailedPayments(const std::string& customer_id);
+  Result<PaymentHistory> History(const std::string& customer_id, const PageSpec& page = {});
+  Result<PaymentList> FailedPayments(const std::string& customer_id, const PageSpec& page = {});
 
   // Loads the sample data of billing-rules.md into an empty database; no-op otherwise.
   Status SeedIfEmpty();

@@ -137,7 +137,8 @@ TEST_F(ServiceTest, CreateInvoiceRulesChangeNothing) {
   EXPECT_EQ(Balance("CUST-002"), 0);
   auto list = service_->ListInvoices("", "");
   ASSERT_TRUE(list.ok());
-  EXPECT_EQ(list->size(), 3u);
+  EXPECT_EQ(list->invoices.size(), 3u);
+  EXPECT_EQ(list->totals.count, 3);
   // A failed creation does not burn an invoice number.
   auto ok = service_->CreateInvoice({"CUST-002", {line}, D("2026-12-31"), ""});
   ASSERT_TRUE(ok.ok());
@@ -162,16 +163,21 @@ TEST_F(ServiceTest, ShortInvoiceIdsResolveOrListCandidates) {
 TEST_F(ServiceTest, OverdueListIsDerivedOnRead) {
   auto overdue = service_->ListInvoices("", "overdue");
   ASSERT_TRUE(overdue.ok());
-  ASSERT_EQ(overdue->size(), 2u);
-  EXPECT_EQ((*overdue)[0].id, "INV-2025-003");  // oldest due first
-  EXPECT_EQ((*overdue)[1].id, "INV-2025-001");
+  ASSERT_EQ(overdue->invoices.size(), 2u);
+  EXPECT_EQ(overdue->totals.count, 2);
+  EXPECT_EQ(overdue->totals.overdue_count, 2);
+  EXPECT_EQ(overdue->totals.total_cents, 245000 + 87550);
+  EXPECT_EQ(overdue->invoices[0].id, "INV-2025-003");  // oldest due first
+  EXPECT_EQ(overdue->invoices[1].id, "INV-2025-001");
   auto pending = service_->ListInvoices("", "pending");
   ASSERT_TRUE(pending.ok());
-  EXPECT_TRUE(pending->empty());
+  EXPECT_TRUE(pending->invoices.empty());
+  EXPECT_EQ(pending->totals.count, 0);
   clock_.Set(1759579200000);  // 2025-10-04: INV-2025-001 is not yet due
   auto early = service_->ListInvoices("", "overdue");
   ASSERT_TRUE(early.ok());
-  EXPECT_EQ(early->size(), 1u);
+  EXPECT_EQ(early->invoices.size(), 1u);
+  EXPECT_EQ(early->totals.count, 1);
 }
 
 TEST_F(ServiceTest, MarkPaidRecordsACompletedPaymentInOneTransaction) {
@@ -251,8 +257,9 @@ TEST_F(ServiceTest, DeclinedPaymentIsStoredAsFailedAndChangesNoBalance) {
   EXPECT_EQ(out->new_balance_cents, 87550);
   auto failed = service_->FailedPayments("");
   ASSERT_TRUE(failed.ok());
-  EXPECT_EQ(failed->size(), 4u);
-  EXPECT_EQ(failed->front().id, out->payment.id);  // newest first
+  EXPECT_EQ(failed->payments.size(), 4u);
+  EXPECT_EQ(failed->totals.count, 4);
+  EXPECT_EQ(failed->payments.front().id, out->payment.id);  // newest first
   ExpectInvariants();
 }
 
@@ -337,14 +344,17 @@ TEST_F(ServiceTest, UpdateAndCancelOnlyWhileNothingIsPaid) {
 TEST_F(ServiceTest, CustomerFilters) {
   auto owing = service_->ListCustomers({"", "", "", true, std::nullopt});
   ASSERT_TRUE(owing.ok());
-  ASSERT_EQ(owing->size(), 3u);
+  ASSERT_EQ(owing->customers.size(), 3u);
+  EXPECT_EQ(owing->totals.count, 3);
+  EXPECT_EQ(owing->totals.outstanding_cents, 245000 + 87550 + 120000);
   auto quarterly = service_->ListCustomers({"", "quarterly", "", std::nullopt, std::nullopt});
-  ASSERT_EQ(quarterly->size(), 1u);
-  EXPECT_EQ(quarterly->front().customer.id, "CUST-002");
+  ASSERT_EQ(quarterly->customers.size(), 1u);
+  EXPECT_EQ(quarterly->customers.front().customer.id, "CUST-002");
   auto suspended = service_->ListCustomers({"suspended", "", "", std::nullopt, std::nullopt});
-  ASSERT_EQ(suspended->size(), 1u);
+  ASSERT_EQ(suspended->customers.size(), 1u);
   auto min = service_->ListCustomers({"", "", "", std::nullopt, int64_t(100000)});
-  EXPECT_EQ(min->size(), 2u);
+  EXPECT_EQ(min->customers.size(), 2u);
+  EXPECT_EQ(min->totals.count, 2);
 }
 
 TEST_F(ServiceTest, ConcurrentCreationsGetDistinctConsecutiveNumbers) {

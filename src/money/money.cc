@@ -207,18 +207,32 @@ std::string FormatDecimal(int64_t minor, int exponent) {
   return out;
 }
 
+namespace {
+// "1234567" -> "1,234,567" (digits only).
+std::string GroupThousands(const std::string& whole) {
+  std::string grouped;
+  for (size_t k = 0; k < whole.size(); ++k) {
+    if (k > 0 && (whole.size() - k) % 3 == 0) grouped += ',';
+    grouped += whole[k];
+  }
+  return grouped;
+}
+}  // namespace
+
+std::string FormatCount(int64_t n) {
+  std::string plain = FormatDecimal(n, 0);
+  const bool negative = n < 0;
+  if (negative) plain.erase(0, 1);
+  return (negative ? "-" : "") + GroupThousands(plain);
+}
+
 std::string FormatMoney(int64_t minor, const Currency& currency) {
   const bool negative = minor < 0;
   // FormatDecimal negates in unsigned arithmetic: -minor would overflow for INT64_MIN.
   std::string plain = FormatDecimal(minor, currency.exponent);
   if (negative) plain.erase(0, 1);
   const size_t point = plain.find('.');
-  const std::string whole = plain.substr(0, point);
-  std::string grouped;
-  for (size_t k = 0; k < whole.size(); ++k) {
-    if (k > 0 && (whole.size() - k) % 3 == 0) grouped += ',';
-    grouped += whole[k];
-  }
+  const std::string grouped = GroupThousands(plain.substr(0, point));
   std::string out = negative ? "-" : "";
   out += currency.symbol;
   out += grouped;

@@ -51,6 +51,8 @@ std::string FormatMoney(int64_t minor, const Currency& currency);
 // "1620.00": plain decimal text, no grouping or symbol.
 std::string FormatDecimal(int64_t minor, int exponent);
 std::string FormatQuantity(int64_t quantity_milli);
+// A count with thousands separators: 29033 -> "29,033".
+std::string FormatCount(int64_t n);
 
 // round-half-up(value * numerator / denominator) for non-negative value; asserts on overflow.
 int64_t MulDivRoundHalfUp(int64_t value, int64_t numerator, int64_t denominator);

@@ -16,6 +16,13 @@ namespace {
 using sqlite::Connection;
 using sqlite::Stmt;
 
+// Most rows the data can hold where a read is not paged (StepRows turns more into an error).
+constexpr int64_t kMaxItemsPerInvoice = 100;     // BillingService's line-item limit
+constexpr int64_t kMaxRowsPerPayment = 100'000;  // allocations or refunds of one payment
+constexpr int64_t kMaxYears = 10'000;            // invoices sharing a sequence number (one a year)
+// Ledger("") returns every customer's totals in one map; only invariant checks ask for it.
+constexpr int64_t kMaxLedgerCustomers = 10'000'000;
+
 #define PREPARE(var, sql)                    \
   auto var##_r = conn_.Prepare(sql);         \
   if (!var##_r.ok()) return var##_r.error(); \
@@ -26,10 +33,35 @@ using sqlite::Stmt;
   if (!row##_r.ok()) return row##_r.error(); \
   const bool row = row##_r.value()
 
-Date ParseDateOr(const std::string& s) {
-  Date d;
-  Date::Parse(s, &d);
-  return d;
+// Steps `st` through its result rows, calling `read()` on each. A statement that yields more than
+// `max_rows` rows is an error, never a silently shorter list: every caller either bounds its query
+// (LIMIT) or names the most rows the data can hold.
+template <typename ReadRow>
+Status StepRows(Stmt& st, int64_t max_rows, const char* what, ReadRow&& read) {
+  for (int64_t n = 0;; ++n) {
+    auto row = st.Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) return OkStatus();
+    if (n == max_rows) {
+      return Error::Internal(std::string("sqlite: ") + what + " has more than " +
+                             std::to_string(max_rows) + " rows");
+    }
+    BILLING_TRY(read());
+  }
+}
+
+// A stored date that does not parse is a corrupt row, not 1970-01-01.
+Status ParseStoredDate(const std::string& text, const std::string& where, Date* out) {
+  if (!Date::Parse(text, out)) return Error::Internal("sqlite: corrupt date '" + text + "' in " + where);
+  return OkStatus();
+}
+
+Status CheckPage(const PageSpec& page) {
+  if (page.limit < 1 || page.limit > kMaxPageRows || page.offset < 0) {
+    return Error::Internal("sqlite: page out of range (limit " + std::to_string(page.limit) +
+                           ", offset " + std::to_string(page.offset) + ")");
+  }
+  return OkStatus();
 }
 
 constexpr const char* kCustomerCols =
@@ -107,7 +139,7 @@ StoredCard ReadCard(const Stmt& st) {
   "i.paid_cents " /* kept by triggers (migration 010) */                                       \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
-Invoice ReadInvoice(const Stmt& st) {
+Result<Invoice> ReadInvoice(const Stmt& st) {
   Invoice inv;
   inv.id = st.Text(0);
   inv.year = int(st.Int(1));
@@ -119,8 +151,8 @@ Invoice ReadInvoice(const Stmt& st) {
   inv.tax_cents = st.Int(7);
   inv.total_cents = st.Int(8);
   inv.status = st.Text(9);
-  inv.issue_date = ParseDateOr(st.Text(10));
-  inv.due_date = ParseDateOr(st.Text(11));
+  BILLING_TRY(ParseStoredDate(st.Text(10), "invoices/" + inv.id + ".issue_date", &inv.issue_date));
+  BILLING_TRY(ParseStoredDate(st.Text(11), "invoices/" + inv.id + ".due_date", &inv.due_date));
   inv.notes = st.Text(12);
   inv.paid_date = st.Text(13);
   inv.payment_method = st.Text(14);
@@ -130,6 +162,102 @@ Invoice ReadInvoice(const Stmt& st) {
   inv.paid_cents = st.Int(18);
   return inv;
 }
+
+// --- List queries ------------------------------------------------------------------------------
+// For each combination of filters, one page statement and one totals statement with the same
+// WHERE clause, so that a page and its totals always cover the same rows. Each combination has a
+// statement text of its own (never "(?1 = '' OR col = ?1)", which makes SQLite scan instead of
+// using an index); the texts live in function-local statics, since the statement cache is keyed
+// by their address. Indexes that serve them: migration 012.
+
+// Invoices. Parameters: ?1 customer id, ?2 today, ?3 after due date, ?4 after id, ?5 limit,
+// ?6 offset.
+const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool keyset, bool totals) {
+  constexpr int kStatuses = 6;
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> out;
+    for (int shape = 0; shape < 2 * kStatuses * 2 * 2; ++shape) {
+      const bool customer = shape & 1, after = shape & 2, sum = shape & 4;
+      const auto st = static_cast<InvoiceStatusFilter>(shape >> 3);
+      std::vector<std::string> where;
+      if (customer) where.push_back("i.customer_id = ?1");
+      switch (st) {
+        case InvoiceStatusFilter::kAll: break;
+        case InvoiceStatusFilter::kOpen: where.push_back("i.status = 'pending'"); break;
+        case InvoiceStatusFilter::kPending:
+          where.push_back("i.status = 'pending' AND i.due_date >= ?2");
+          break;
+        case InvoiceStatusFilter::kOverdue:
+          where.push_back("i.status = 'pending' AND i.due_date < ?2");
+          break;
+        case InvoiceStatusFilter::kPaid: where.push_back("i.status = 'paid'"); break;
+        case InvoiceStatusFilter::kCancelled: where.push_back("i.status = 'cancelled'"); break;
+      }
+      if (after) where.push_back("i.due_date >= ?3 AND (i.due_date > ?3 OR i.id > ?4)");
+      std::string sql =
+          sum ? "SELECT COUNT(*), COALESCE(SUM(i.total_cents), 0), "
+                "COALESCE(SUM(CASE WHEN i.status = 'cancelled' OR i.paid_cents >= i.total_cents "
+                "THEN 0 ELSE i.total_cents - i.paid_cents END), 0), "
+                "COALESCE(SUM(CASE WHEN i.status = 'pending' AND i.due_date < ?2 THEN 1 ELSE 0 "
+                "END), 0) FROM invoices i"
+              : INVOICE_COLS;
+      for (size_t k = 0; k < where.size(); ++k) sql += (k ? " AND " : " WHERE ") + where[k];
+      if (!sum) sql += " ORDER BY i.due_date, i.id LIMIT ?5 OFFSET ?6";
+      out.push_back(std::move(sql));
+    }
+    return out;
+  }();
+  const int shape = (by_customer ? 1 : 0) | (keyset ? 2 : 0) | (totals ? 4 : 0) |
+                    (static_cast<int>(status) << 3);
+  assert(shape >= 0 && size_t(shape) < texts.size());
+  return texts[size_t(shape)].c_str();
+}
+
+// Payments. Parameters: ?1 customer id, ?2 status, ?3 before number, ?4 limit, ?5 offset.
+const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool totals) {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> out;
+    for (int shape = 0; shape < 16; ++shape) {
+      const bool customer = shape & 1, status = shape & 2, before = shape & 4, sum = shape & 8;
+      std::vector<std::string> where;
+      if (customer) where.push_back("customer_id = ?1");
+      if (status) where.push_back("status = ?2");
+      if (before) where.push_back("number < ?3");
+      std::string sql = sum ? "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), "
+                              "COALESCE(SUM(CASE WHEN status <> 'failed' THEN amount_cents ELSE 0 "
+                              "END), 0), COALESCE(SUM(refunded_cents), 0) FROM payments"
+                            : PAYMENT_COLS;
+      for (size_t k = 0; k < where.size(); ++k) sql += (k ? " AND " : " WHERE ") + where[k];
+      if (!sum) sql += " ORDER BY number DESC LIMIT ?4 OFFSET ?5";
+      out.push_back(std::move(sql));
+    }
+    return out;
+  }();
+  const int shape = (by_customer ? 1 : 0) | (by_status ? 2 : 0) | (keyset ? 4 : 0) | (totals ? 8 : 0);
+  return texts[size_t(shape)].c_str();
+}
+
+// Customers: one statement each (the list reads the customers in id order whatever the filters;
+// the filters are on the customer row and on its running totals, one primary-key lookup each).
+// Parameters: ?1 status, ?2 billing cycle, ?3 payment method, ?4 balance filter (0 any, 1 owing,
+// 2 not owing), ?5 minimum balance (NULL = none), ?6 after id, ?7 limit, ?8 offset.
+#define CUSTOMER_BALANCE "(c.opening_balance_cents + t.invoiced_cents - t.paid_cents + t.refunded_cents)"
+#define CUSTOMER_WHERE                                                                        \
+  " FROM customers c JOIN customer_totals t ON t.customer_id = c.id WHERE c.id > ?6"           \
+  " AND (?1 = '' OR c.status = ?1) AND (?2 = '' OR c.billing_cycle = ?2)"                     \
+  " AND (?3 = '' OR c.payment_method = ?3)"                                                    \
+  " AND (?4 = 0 OR (?4 = 1 AND " CUSTOMER_BALANCE " > 0) OR (?4 = 2 AND " CUSTOMER_BALANCE     \
+  " <= 0)) AND (?5 IS NULL OR " CUSTOMER_BALANCE " >= ?5)"
+constexpr const char* kCustomerPageSql =
+    "SELECT c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, "
+    "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, " CUSTOMER_BALANCE
+    CUSTOMER_WHERE " ORDER BY c.id LIMIT ?7 OFFSET ?8";
+constexpr const char* kCustomerTotalsSql =
+    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE " > 0 THEN " CUSTOMER_BALANCE
+    " ELSE 0 END), 0), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE " < 0 THEN -" CUSTOMER_BALANCE
+    " ELSE 0 END), 0)" CUSTOMER_WHERE;
+#undef CUSTOMER_WHERE
+#undef CUSTOMER_BALANCE
 
 #define AUDIT_COLS                                                                        \
   "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, "     \
@@ -164,16 +292,37 @@ class SqliteTx final : public StoreTx {
     return std::optional<Customer>(ReadCustomer(st));
   }
 
-  Result<std::vector<Customer>> ListCustomers() override {
-    static const std::string sql = std::string(kCustomerCols) + " ORDER BY id";
-    PREPARE(st, sql.c_str());
-    std::vector<Customer> out;
-    for (int guard = 0; guard < 1'000'000; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
-      out.push_back(ReadCustomer(st));
+  void BindCustomerQuery(Stmt& st, const CustomerQuery& q) {
+    st.Bind(1, q.status).Bind(2, q.billing_cycle).Bind(3, q.payment_method);
+    st.Bind(4, int64_t(!q.has_outstanding_balance ? 0 : *q.has_outstanding_balance ? 1 : 2));
+    if (q.min_balance_cents) {
+      st.Bind(5, *q.min_balance_cents);
+    } else {
+      st.BindNull(5);
     }
+    st.Bind(6, q.after_id);
+  }
+
+  Result<std::vector<CustomerRow>> ListCustomers(const CustomerQuery& q,
+                                                 const PageSpec& page) override {
+    BILLING_TRY(CheckPage(page));
+    PREPARE(st, kCustomerPageSql);
+    BindCustomerQuery(st, q);
+    st.Bind(7, int64_t(page.limit)).Bind(8, page.offset);
+    std::vector<CustomerRow> out;
+    BILLING_TRY(StepRows(st, page.limit, "a customer page", [&]() -> Status {
+      out.push_back(CustomerRow{ReadCustomer(st), st.Int(11)});
+      return OkStatus();
+    }));
     return out;
+  }
+
+  Result<CustomerTotals> SumCustomers(const CustomerQuery& q) override {
+    PREPARE(st, kCustomerTotalsSql);
+    BindCustomerQuery(st, q);
+    STEP_OR_RETURN(row, st);
+    if (!row) return Error::Internal("sqlite: customer totals returned no row");
+    return CustomerTotals{st.Int(0), st.Int(1), st.Int(2)};
   }
 
   Status InsertCustomer(const Customer& c) override {
@@ -208,16 +357,15 @@ class SqliteTx final : public StoreTx {
 #undef LEDGER_SQL
     if (!customer_id.empty()) st.Bind(1, customer_id);
     std::map<std::string, LedgerTotals> out;
-    for (int guard = 0; guard < 1'000'000; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    BILLING_TRY(StepRows(st, kMaxLedgerCustomers, "the ledger totals", [&]() -> Status {
       LedgerTotals t;
       t.opening_cents = st.Int(1);
       t.invoiced_cents = st.Int(2);
       t.paid_cents = st.Int(3);
       t.refunded_cents = st.Int(4);
       out.emplace(st.Text(0), t);
-    }
+      return OkStatus();
+    }));
     return out;
   }
 
@@ -226,12 +374,10 @@ class SqliteTx final : public StoreTx {
             "SELECT description, quantity_milli, unit_price_cents, amount_cents FROM invoice_items "
             "WHERE invoice_id = ?1 ORDER BY position");
     st.Bind(1, inv.id);
-    for (int guard = 0; guard < 10'000; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    return StepRows(st, kMaxItemsPerInvoice, "an invoice's line items", [&]() -> Status {
       inv.items.push_back(LineItem{st.Text(0), st.Int(1), st.Int(2), st.Int(3)});
-    }
-    return OkStatus();
+      return OkStatus();
+    });
   }
 
   Result<std::optional<Invoice>> FindInvoice(const std::string& id) override {
@@ -239,7 +385,7 @@ class SqliteTx final : public StoreTx {
     st.Bind(1, id);
     STEP_OR_RETURN(row, st);
     if (!row) return std::optional<Invoice>();
-    Invoice inv = ReadInvoice(st);
+    BILLING_ASSIGN_OR_RETURN(Invoice inv, ReadInvoice(st));
     BILLING_TRY(LoadItems(inv));
     return std::optional<Invoice>(std::move(inv));
   }
@@ -248,38 +394,40 @@ class SqliteTx final : public StoreTx {
     PREPARE(st, "SELECT id FROM invoices WHERE seq = ?1 ORDER BY year, id");
     st.Bind(1, int64_t(seq));
     std::vector<std::string> out;
-    for (int guard = 0; guard < 10'000; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    // One invoice per year can have a given sequence number (UNIQUE (year, seq)).
+    BILLING_TRY(StepRows(st, kMaxYears, "invoices with one sequence number", [&]() -> Status {
       out.push_back(st.Text(0));
-    }
+      return OkStatus();
+    }));
     return out;
   }
 
-  Result<std::vector<Invoice>> ListInvoices(const InvoiceFilter& f) override {
-    // A customer's invoices come from the (customer_id, due_date, id) index in order (migration
-    // 009): a payment's work must not grow with the other customers' invoices.
-    PREPARE(st, f.customer_id.empty()
-                    ? INVOICE_COLS " WHERE (?2 = '' OR instr(?2, ',' || i.status || ',') > 0)"
-                                   " ORDER BY i.due_date, i.id LIMIT ?3"
-                    : INVOICE_COLS " WHERE i.customer_id = ?1"
-                                   " AND (?2 = '' OR instr(?2, ',' || i.status || ',') > 0)"
-                                   " ORDER BY i.customer_id, i.due_date, i.id LIMIT ?3");
-    if (!f.customer_id.empty()) st.Bind(1, f.customer_id);
-    std::string statuses;
-    if (!f.status.empty()) {
-      statuses = ",";
-      for (const auto& s : f.status) statuses += s + ",";
-    }
-    st.Bind(2, statuses).Bind(3, int64_t(f.limit));
+  void BindInvoiceQuery(Stmt& st, const InvoiceQuery& q) {
+    st.Bind(1, q.customer_id).Bind(2, q.today.ToString());
+    st.Bind(3, q.after_due_date.ToString()).Bind(4, q.after_id);
+  }
+
+  Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q, const PageSpec& page) override {
+    BILLING_TRY(CheckPage(page));
+    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), false));
+    BindInvoiceQuery(st, q);
+    st.Bind(5, int64_t(page.limit)).Bind(6, page.offset);
     std::vector<Invoice> out;
-    for (int guard = 0; guard <= f.limit; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
-      out.push_back(ReadInvoice(st));
-    }
+    BILLING_TRY(StepRows(st, page.limit, "an invoice page", [&]() -> Status {
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, ReadInvoice(st));
+      out.push_back(std::move(inv));
+      return OkStatus();
+    }));
     for (Invoice& inv : out) BILLING_TRY(LoadItems(inv));
     return out;
+  }
+
+  Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) override {
+    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), true));
+    BindInvoiceQuery(st, q);
+    STEP_OR_RETURN(row, st);
+    if (!row) return Error::Internal("sqlite: invoice totals returned no row");
+    return InvoiceTotals{st.Int(0), st.Int(1), st.Int(2), st.Int(3)};
   }
 
   Result<int> NextInvoiceSeq(int year) override {
@@ -379,23 +527,25 @@ class SqliteTx final : public StoreTx {
     return std::optional<Payment>(ReadPayment(st));
   }
 
-  Result<std::vector<Payment>> ListPayments(const PaymentFilter& f) override {
-    // A customer's payments come from the (customer_id, number) index, newest first.
-    PREPARE(st, f.customer_id.empty()
-                    ? PAYMENT_COLS " WHERE (?2 = '' OR status = ?2) AND (?3 = '' OR invoice_id = ?3)"
-                                   " ORDER BY number DESC LIMIT ?4"
-                    : PAYMENT_COLS " WHERE customer_id = ?1 AND (?2 = '' OR status = ?2)"
-                                   " AND (?3 = '' OR invoice_id = ?3)"
-                                   " ORDER BY customer_id DESC, number DESC LIMIT ?4");
-    if (!f.customer_id.empty()) st.Bind(1, f.customer_id);
-    st.Bind(2, f.status).Bind(3, f.invoice_id).Bind(4, int64_t(f.limit));
+  Result<std::vector<Payment>> ListPayments(const PaymentQuery& q, const PageSpec& page) override {
+    BILLING_TRY(CheckPage(page));
+    PREPARE(st, PaymentListSql(!q.customer_id.empty(), !q.status.empty(), q.before_number > 0, false));
+    st.Bind(1, q.customer_id).Bind(2, q.status).Bind(3, q.before_number);
+    st.Bind(4, int64_t(page.limit)).Bind(5, page.offset);
     std::vector<Payment> out;
-    for (int guard = 0; guard <= f.limit; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    BILLING_TRY(StepRows(st, page.limit, "a payment page", [&]() -> Status {
       out.push_back(ReadPayment(st));
-    }
+      return OkStatus();
+    }));
     return out;
+  }
+
+  Result<PaymentTotals> SumPayments(const PaymentQuery& q) override {
+    PREPARE(st, PaymentListSql(!q.customer_id.empty(), !q.status.empty(), q.before_number > 0, true));
+    st.Bind(1, q.customer_id).Bind(2, q.status).Bind(3, q.before_number);
+    STEP_OR_RETURN(row, st);
+    if (!row) return Error::Internal("sqlite: payment totals returned no row");
+    return PaymentTotals{st.Int(0), st.Int(1), st.Int(2), st.Int(3)};
   }
 
   Status InsertPayment(const Payment& p) override {
@@ -425,11 +575,10 @@ class SqliteTx final : public StoreTx {
             "payment_allocations WHERE payment_id = ?1 ORDER BY id");
     st.Bind(1, payment_id);
     std::vector<Allocation> out;
-    for (int guard = 0; guard < 100'000; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    BILLING_TRY(StepRows(st, kMaxRowsPerPayment, "a payment's allocations", [&]() -> Status {
       out.push_back(Allocation{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4)});
-    }
+      return OkStatus();
+    }));
     return out;
   }
 
@@ -462,12 +611,11 @@ class SqliteTx final : public StoreTx {
             "FROM refunds WHERE payment_id = ?1 ORDER BY number");
     st.Bind(1, payment_id);
     std::vector<Refund> out;
-    for (int guard = 0; guard < 100'000; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    BILLING_TRY(StepRows(st, kMaxRowsPerPayment, "a payment's refunds", [&]() -> Status {
       out.push_back(Refund{st.Text(0), st.Int(1), st.Text(2), st.Int(3), st.Text(4), st.Text(5),
                            st.Text(6), st.Text(7)});
-    }
+      return OkStatus();
+    }));
     return out;
   }
 
@@ -504,12 +652,12 @@ class SqliteTx final : public StoreTx {
                                 " ORDER BY customer_id, number LIMIT ?3");
     if (!customer_id.empty()) st.Bind(1, customer_id);
     st.Bind(2, after_number).Bind(3, int64_t(limit));
+    if (limit < 1 || limit > kMaxPageRows) return Error::Internal("sqlite: card page out of range");
     std::vector<StoredCard> out;
-    for (int guard = 0; guard < 100'000; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    BILLING_TRY(StepRows(st, limit, "a stored card page", [&]() -> Status {
       out.push_back(ReadCard(st));
-    }
+      return OkStatus();
+    }));
     return out;
   }
 
@@ -552,13 +700,13 @@ class SqliteTx final : public StoreTx {
 
   Result<std::vector<AuditEntry>> ListAudit(int64_t after_seq, int limit) override {
     PREPARE(st, AUDIT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-    st.Bind(1, after_seq).Bind(2, int64_t(limit < 0 ? 0 : limit));
+    if (limit < 1 || limit > kMaxPageRows) return Error::Internal("sqlite: audit page out of range");
+    st.Bind(1, after_seq).Bind(2, int64_t(limit));
     std::vector<AuditEntry> out;
-    for (int guard = 0; guard <= limit; ++guard) {
-      STEP_OR_RETURN(row, st);
-      if (!row) break;
+    BILLING_TRY(StepRows(st, limit, "an audit page", [&]() -> Status {
       out.push_back(ReadAudit(st));
-    }
+      return OkStatus();
+    }));
     return out;
   }
 

@@ -23,17 +23,71 @@
 
 namespace billing {
 
-struct InvoiceFilter {
-  std::string customer_id;          // empty = all
-  std::vector<std::string> status;  // stored statuses; empty = all
-  int limit = 1000;
+// A page of a list: at most `limit` rows (1..kMaxPageRows) after skipping `offset` rows, in the
+// list's order. A page is always fetched with its own bounded query; counts and totals of the same
+// list come from the matching Sum* method over every row, never from a page.
+inline constexpr int kMaxPageRows = 1000;
+struct PageSpec {
+  int64_t offset = 0;
+  int limit = 100;
 };
 
-struct PaymentFilter {
-  std::string customer_id;  // empty = all
-  std::string status;       // empty = all
-  std::string invoice_id;   // empty = all
-  int limit = 1000;
+// Invoices as a list selects them. The store applies every filter (statuses are stored, "overdue"
+// is pending with a due date before `today`), so a page and the totals of one query cover exactly
+// the same rows. List order: due date, then id (oldest due first).
+enum class InvoiceStatusFilter {
+  kAll,
+  kOpen,     // stored pending, whatever the due date
+  kPending,  // pending and due on or after today (not overdue)
+  kOverdue,  // pending and due before today
+  kPaid,
+  kCancelled,
+};
+struct InvoiceQuery {
+  std::string customer_id;  // canonical id; "" = every customer
+  InvoiceStatusFilter status = InvoiceStatusFilter::kAll;
+  Date today = {};  // the server's today, for kPending / kOverdue / overdue_count
+  // Keyset continuation: only invoices after (after_due_date, after_id) in list order; an empty
+  // after_id starts at the beginning. Walks that visit every row use this, not offsets.
+  Date after_due_date = {};
+  std::string after_id = {};
+};
+struct InvoiceTotals {
+  int64_t count = 0;
+  int64_t total_cents = 0;    // sum of the invoices' totals
+  int64_t due_cents = 0;      // sum of what is still due on them (rules.h AmountDueCents)
+  int64_t overdue_count = 0;  // of them, pending and due before today
+};
+
+// Payments as a list selects them. List order: newest first (by number).
+struct PaymentQuery {
+  std::string customer_id;    // canonical id; "" = every customer
+  std::string status;         // kPaymentStatuses; "" = any
+  int64_t before_number = 0;  // keyset: only payments numbered below this; 0 = from the newest
+};
+struct PaymentTotals {
+  int64_t count = 0;
+  int64_t amount_cents = 0;    // sum of the amounts of every matching payment
+  int64_t settled_cents = 0;   // of those not failed (money that moved, even if later refunded)
+  int64_t refunded_cents = 0;  // refunded of them
+};
+
+// Customers as a list selects them, with the outstanding balance derived from the running ledger
+// totals (rules.h OutstandingCents). List order: id.
+struct CustomerQuery {
+  std::string status, billing_cycle, payment_method;  // empty = any
+  std::optional<bool> has_outstanding_balance = {};   // balance > 0 (true) or <= 0 (false)
+  std::optional<int64_t> min_balance_cents = {};      // balance >= this
+  std::string after_id = {};                          // keyset: ids after this; "" = from the start
+};
+struct CustomerRow {
+  Customer customer;
+  int64_t balance_cents = 0;  // negative = credit
+};
+struct CustomerTotals {
+  int64_t count = 0;
+  int64_t outstanding_cents = 0;  // sum of the positive balances
+  int64_t credit_cents = 0;       // sum of the credits (negative balances), as a positive number
 };
 
 class StoreTx {
@@ -42,7 +96,10 @@ class StoreTx {
 
   // Customers. Ids are passed in canonical (upper) case.
   virtual Result<std::optional<Customer>> FindCustomer(const std::string& id) = 0;
-  virtual Result<std::vector<Customer>> ListCustomers() = 0;
+  // A page of the customers `q` selects, and the count and balance totals of all of them.
+  virtual Result<std::vector<CustomerRow>> ListCustomers(const CustomerQuery& q,
+                                                         const PageSpec& page) = 0;
+  virtual Result<CustomerTotals> SumCustomers(const CustomerQuery& q) = 0;
   virtual Status InsertCustomer(const Customer& c) = 0;
   virtual Result<int64_t> CountCustomers() = 0;
   // Ledger sums per customer id (every customer has an entry).
@@ -51,7 +108,9 @@ class StoreTx {
   // Invoices (items and paid_cents filled in).
   virtual Result<std::optional<Invoice>> FindInvoice(const std::string& id) = 0;
   virtual Result<std::vector<std::string>> InvoiceIdsWithSeq(int seq) = 0;
-  virtual Result<std::vector<Invoice>> ListInvoices(const InvoiceFilter& filter) = 0;
+  // A page of the invoices `q` selects (items filled in), and the totals of all of them.
+  virtual Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q, const PageSpec& page) = 0;
+  virtual Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) = 0;
   // Allocates the next invoice sequence number of `year` (gapless; part of the transaction).
   virtual Result<int> NextInvoiceSeq(int year) = 0;
   virtual Status InsertInvoice(const Invoice& inv) = 0;
@@ -62,7 +121,9 @@ class StoreTx {
   virtual Result<int64_t> NextPaymentNumber() = 0;
   virtual Result<int64_t> NextRefundNumber() = 0;
   virtual Result<std::optional<Payment>> FindPayment(const std::string& id) = 0;
-  virtual Result<std::vector<Payment>> ListPayments(const PaymentFilter& filter) = 0;  // newest first
+  // A page of the payments `q` selects (newest first), and the totals of all of them.
+  virtual Result<std::vector<Payment>> ListPayments(const PaymentQuery& q, const PageSpec& page) = 0;
+  virtual Result<PaymentTotals> SumPayments(const PaymentQuery& q) = 0;
   virtual Status InsertPayment(const Payment& p) = 0;
   virtual Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,
                                      const std::string& status) = 0;

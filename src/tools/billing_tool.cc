@@ -1,6 +1,7 @@
 #include "tools/billing_tool.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include <spdlog/spdlog.h>
 
@@ -67,25 +68,34 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
   }
 }
 
-PageArgs PageArg(const json& args) {
-  PageArgs page;
+PageSpec PageArg(const json& args) {
+  PageSpec page{0, int(kMaxPageSize)};
   if (auto it = args.find("limit"); it != args.end() && it->is_number_integer()) {
-    page.limit = static_cast<size_t>(std::clamp<int64_t>(it->get<int64_t>(), 1, kMaxPageSize));
+    page.limit = int(std::clamp<int64_t>(it->get<int64_t>(), 1, int64_t(kMaxPageSize)));
   }
   if (auto it = args.find("offset"); it != args.end() && it->is_number_integer()) {
-    page.offset = static_cast<size_t>(std::clamp<int64_t>(it->get<int64_t>(), 0, 1'000'000));
+    page.offset = std::clamp<int64_t>(it->get<int64_t>(), 0, kMaxOffset);
   }
   return page;
 }
 
-void PutPage(json& out, size_t total, const PageArgs& page) {
-  const size_t returned = page.offset >= total ? 0 : std::min(page.limit, total - page.offset);
-  out["count"] = total;
+void PutPage(json& out, int64_t count, size_t returned, const PageSpec& page) {
+  // The page and the count come from one read transaction: they cannot disagree.
+  assert(returned <= size_t(page.limit));
+  assert(returned == 0 || page.offset + int64_t(returned) <= count);
+  out["count"] = count;
   out["returned"] = returned;
   out["offset"] = page.offset;
-  const bool more = page.offset + returned < total;
+  const bool more = page.offset + int64_t(returned) < count;
   out["hasMore"] = more;
-  if (more) out["nextOffset"] = page.offset + returned;
+  if (more) out["nextOffset"] = page.offset + int64_t(returned);
+}
+
+std::string PageText(int64_t count, size_t returned, const PageSpec& page, const char* order) {
+  if (page.offset == 0 && int64_t(returned) == count) return "";
+  if (returned == 0) return "; none at offset " + FormatCount(page.offset);
+  return "; showing " + FormatCount(page.offset + 1) + "-" +
+         FormatCount(page.offset + int64_t(returned)) + " (" + order + ")";
 }
 
 void MarkReplayed(json& result, bool replayed) {
@@ -234,14 +244,13 @@ json CustomerJson(const CustomerView& v, const Date& today, bool detail, int def
   if (v.balance_cents < 0) PutAmount(j, "credit", -v.balance_cents);
   j["createdAt"] = c.created_at;
   if (detail) {
+    // Counts and the amount due are over every open invoice; the list shows the oldest due.
     json open = json::array();
-    int overdue = 0;
-    for (const Invoice& inv : v.open_invoices) {
-      if (EffectiveStatus(inv, today) == "overdue") ++overdue;
-      open.push_back(InvoiceSummaryJson(inv, today));
-    }
-    j["openInvoiceCount"] = v.open_invoices.size();
-    j["overdueInvoiceCount"] = overdue;
+    for (const Invoice& inv : v.open_invoices) open.push_back(InvoiceSummaryJson(inv, today));
+    j["openInvoiceCount"] = v.open_totals.count;
+    j["overdueInvoiceCount"] = v.open_totals.overdue_count;
+    PutAmount(j, "openAmountDue", v.open_totals.due_cents);
+    j["openInvoicesShown"] = v.open_invoices.size();
     j["openInvoices"] = std::move(open);
     json recent = json::array();
     for (const Payment& p : v.recent_payments) recent.push_back(PaymentJson(p));

@@ -58,17 +58,17 @@ nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);
 nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
 nlohmann::json PaymentJson(const Payment& p);
 nlohmann::json RefundJson(const Refund& r);
-// A page of a list result: at most kMaxPageSize rows (the schemas bound "limit" and "offset").
+// A page of a list result: at most kMaxPageSize rows from `offset` (the schemas bound "limit" and
+// "offset"; out-of-range values are clamped here too).
 inline constexpr size_t kMaxPageSize = 100;
-struct PageArgs {
-  size_t offset = 0;
-  size_t limit = kMaxPageSize;
-  bool Contains(size_t index) const { return index >= offset && index - offset < limit; }
-};
-PageArgs PageArg(const nlohmann::json& args);
-// "count": all matching rows, "returned", "offset", "hasMore" and, when there are more, "nextOffset".
-// Totals in list results are over all matching rows, not just the page.
-void PutPage(nlohmann::json& out, size_t total, const PageArgs& page);
+inline constexpr int64_t kMaxOffset = 1'000'000'000;
+PageSpec PageArg(const nlohmann::json& args);
+// "count": every matching row (exact, from the store's aggregate), "returned" (rows in this page),
+// "offset", "hasMore" and, when there are more, "nextOffset". Totals in list results are over every
+// matching row, never just the page.
+void PutPage(nlohmann::json& out, int64_t count, size_t returned, const PageSpec& page);
+// For a list message: "" when the page holds every row, else "; showing 101-200 (newest first)".
+std::string PageText(int64_t count, size_t returned, const PageSpec& page, const char* order);
 
 // For a change that had already been made under the same operation key: "replayed": true and a
 // message that says nothing new was charged or created.

@@ -16,7 +16,7 @@ constexpr const char* kInputSchema = R"json({
     "hasOutstandingBalance": {"type": "boolean", "description": "true: only customers who owe money; false: only customers with nothing outstanding"},
     "minBalance": {"type": ["number", "string"], "description": "Only customers owing at least this amount (USD)"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
-    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
+    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
   "additionalProperties": false,
   "$schema": "http://json-schema.org/draft-07/schema#"
@@ -66,19 +66,16 @@ class GetCustomerTool final : public BillingTool {
       BILLING_ASSIGN_OR_RETURN(int64_t min, ParseAmountJson(*it, Usd(), rules, "minBalance"));
       q.min_balance_cents = min;
     }
-    BILLING_ASSIGN_OR_RETURN(auto list, service_.ListCustomers(q));
-    const PageArgs page = PageArg(args);
+    const PageSpec page = PageArg(args);
+    BILLING_ASSIGN_OR_RETURN(CustomerList list, service_.ListCustomers(q, page));
     nlohmann::json customers = nlohmann::json::array();
-    int64_t total = 0;
-    for (size_t k = 0; k < list.size(); ++k) {
-      if (list[k].balance_cents > 0) total += list[k].balance_cents;
-      if (page.Contains(k)) customers.push_back(CustomerJson(list[k], today, false, tax_bp));
-    }
+    for (const CustomerView& v : list.customers) customers.push_back(CustomerJson(v, today, false, tax_bp));
     nlohmann::json out = {{"success", true},
-                          {"message", "Found " + std::to_string(list.size()) + " customer(s)"},
+                          {"message", "Found " + FormatCount(list.totals.count) + " customer(s)" +
+                                          PageText(list.totals.count, list.customers.size(), page, "by id")},
                           {"customers", std::move(customers)}};
-    PutPage(out, list.size(), page);
-    PutAmount(out, "totalOutstanding", total);
+    PutPage(out, list.totals.count, list.customers.size(), page);
+    PutAmount(out, "totalOutstanding", list.totals.outstanding_cents);
     return out;
   }
 };

@@ -34,7 +34,7 @@ constexpr const char* kInputSchema = R"json({
     "notes": {"type": "string", "maxLength": 2000, "description": "Free-text notes (create/update)"},
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method used (mark_paid); defaults to the customer's"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
-    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
+    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
   "required": ["action"],
   "additionalProperties": false,
@@ -109,23 +109,20 @@ class ManageInvoicesTool final : public BillingTool {
     }
     if (action == "list") {
       const std::string status = StringArg(args, "status");
-      BILLING_ASSIGN_OR_RETURN(auto list, service_.ListInvoices(StringArg(args, "customerId"), status));
-      const PageArgs page = PageArg(args);
+      const PageSpec page = PageArg(args);
+      BILLING_ASSIGN_OR_RETURN(InvoiceList list,
+                               service_.ListInvoices(StringArg(args, "customerId"), status, page));
       nlohmann::json invoices = nlohmann::json::array();
-      int64_t total = 0, due = 0;
-      for (size_t k = 0; k < list.size(); ++k) {
-        total += list[k].total_cents;
-        due += AmountDueCents(list[k]);
-        if (page.Contains(k)) invoices.push_back(InvoiceJson(list[k], today));
-      }
+      for (const Invoice& inv : list.invoices) invoices.push_back(InvoiceJson(inv, today));
       nlohmann::json out = {
           {"success", true},
-          {"message", "Found " + std::to_string(list.size()) + " invoice(s)" +
-                          (status.empty() ? std::string() : " with status " + status)},
+          {"message", "Found " + FormatCount(list.totals.count) + " invoice(s)" +
+                          (status.empty() ? std::string() : " with status " + status) +
+                          PageText(list.totals.count, list.invoices.size(), page, "oldest due first")},
           {"invoices", std::move(invoices)}};
-      PutPage(out, list.size(), page);
-      PutAmount(out, "total", total);
-      PutAmount(out, "amountDue", due);
+      PutPage(out, list.totals.count, list.invoices.size(), page);
+      PutAmount(out, "total", list.totals.total_cents);
+      PutAmount(out, "amountDue", list.totals.due_cents);
       return out;
     }
     if (action == "update") {

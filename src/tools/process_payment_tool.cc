@@ -20,7 +20,7 @@ constexpr const char* kInputSchema = R"json({
     "paymentMethodId": {"type": "string", "maxLength": 64, "description": "A stored card to charge, e.g. PM-001 (process)"},
     "reason": {"type": "string", "maxLength": 2000, "description": "Refund reason (refund, optional)"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
-    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
+    "offset": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
   "required": ["action"],
   "additionalProperties": false,
@@ -131,40 +131,32 @@ class ProcessPaymentTool final : public BillingTool {
     if (action == "history") {
       const std::string customer_id = StringArg(args, "customerId");
       if (customer_id.empty()) return Error::Invalid("customerId", "customerId is required for payment history");
-      BILLING_ASSIGN_OR_RETURN(PaymentHistory h, service_.History(customer_id));
-      const PageArgs page = PageArg(args);
+      const PageSpec page = PageArg(args);
+      BILLING_ASSIGN_OR_RETURN(PaymentHistory h, service_.History(customer_id, page));
       nlohmann::json payments = nlohmann::json::array();
-      int64_t paid = 0, refunded = 0;
-      for (size_t k = 0; k < h.payments.size(); ++k) {
-        const Payment& p = h.payments[k];
-        if (p.status != "failed") paid += p.amount_cents;
-        refunded += p.refunded_cents;
-        if (page.Contains(k)) payments.push_back(PaymentJson(p));
-      }
+      for (const Payment& p : h.payments) payments.push_back(PaymentJson(p));
       nlohmann::json j = {{"success", true},
-                          {"message", std::to_string(h.payments.size()) + " payment(s) for " + h.customer.company},
+                          {"message", FormatCount(h.totals.count) + " payment(s) for " + h.customer.company +
+                                          PageText(h.totals.count, h.payments.size(), page, "newest first")},
                           {"customerId", h.customer.id},
                           {"customerName", h.customer.company},
                           {"payments", std::move(payments)}};
-      PutPage(j, h.payments.size(), page);
-      PutAmount(j, "totalPaid", paid);
-      PutAmount(j, "totalRefunded", refunded);
+      PutPage(j, h.totals.count, h.payments.size(), page);
+      PutAmount(j, "totalPaid", h.totals.settled_cents);
+      PutAmount(j, "totalRefunded", h.totals.refunded_cents);
       return j;
     }
     if (action == "list_failed") {
-      BILLING_ASSIGN_OR_RETURN(auto list, service_.FailedPayments(StringArg(args, "customerId")));
-      const PageArgs page = PageArg(args);
+      const PageSpec page = PageArg(args);
+      BILLING_ASSIGN_OR_RETURN(PaymentList list, service_.FailedPayments(StringArg(args, "customerId"), page));
       nlohmann::json payments = nlohmann::json::array();
-      int64_t total = 0;
-      for (size_t k = 0; k < list.size(); ++k) {
-        total += list[k].amount_cents;
-        if (page.Contains(k)) payments.push_back(PaymentJson(list[k]));
-      }
+      for (const Payment& p : list.payments) payments.push_back(PaymentJson(p));
       nlohmann::json j = {{"success", true},
-                          {"message", "Found " + std::to_string(list.size()) + " failed payment(s)"},
+                          {"message", "Found " + FormatCount(list.totals.count) + " failed payment(s)" +
+                                          PageText(list.totals.count, list.payments.size(), page, "newest first")},
                           {"payments", std::move(payments)}};
-      PutPage(j, list.size(), page);
-      PutAmount(j, "totalFailed", total);
+      PutPage(j, list.totals.count, list.payments.size(), page);
+      PutAmount(j, "totalFailed", list.totals.amount_cents);
       return j;
     }
     return Error::Invalid("action", "action must be one of process, refund, history, list_failed");

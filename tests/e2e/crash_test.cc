@@ -58,6 +58,7 @@
 #include "common/clock.h"
 #include "e2e/server_harness.h"
 #include "store/store.h"
+#include "store/walk.h"
 
 namespace billing::e2e {
 namespace {
@@ -345,12 +346,15 @@ struct Snapshot {
 
 Status ReadSnapshot(Store& store, Snapshot* s) {
   return store.Read([&](StoreTx& tx) -> Status {
-    InvoiceFilter invoices;
-    invoices.limit = 1'000'000;
-    BILLING_ASSIGN_OR_RETURN(s->invoices, tx.ListInvoices(invoices));
-    PaymentFilter payments;
-    payments.limit = 1'000'000;
-    BILLING_ASSIGN_OR_RETURN(s->payments, tx.ListPayments(payments));
+    const Error too_many = Error::Internal("snapshot: more than a million rows");
+    BILLING_TRY(WalkInvoices(tx, InvoiceQuery{}, 1'000'000, too_many, [&](Invoice& inv) -> Result<bool> {
+      s->invoices.push_back(inv);
+      return true;
+    }));
+    BILLING_TRY(WalkPayments(tx, PaymentQuery{}, 1'000'000, too_many, [&](Payment& p) -> Result<bool> {
+      s->payments.push_back(p);
+      return true;
+    }));
     for (const Payment& p : s->payments) {
       BILLING_ASSIGN_OR_RETURN(s->refunds[p.id], tx.RefundsOf(p.id));
       BILLING_ASSIGN_OR_RETURN(s->allocations[p.id], tx.AllocationsOf(p.id));
