@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "agent/request_parser.h"
+#include "money/money.h"
 
 namespace billing {
 namespace {
@@ -69,7 +70,7 @@ std::string MethodName(const std::string& m) {
 }
 
 std::string Plural(int64_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+  return FormatCount(n) + " " + word + (n == 1 ? "" : "s");
 }
 
 bool Contains(const std::string& hay, const std::string& needle) {
@@ -83,6 +84,57 @@ std::string DatePart(const std::string& iso) {
 // "and 12 more" trailer for long lists.
 void MoreRows(std::string& out, size_t total) {
   if (total > kMaxListed) out += "\n- … and " + std::to_string(total - kMaxListed) + " more";
+}
+
+// The tool's message without its page trailer ("; showing 1-100 (newest first)"): a list answer
+// says itself which rows it shows.
+std::string Headline(const json& r) {
+  std::string m = Str(r, "message");
+  for (const char* trailer : {"; showing ", "; none at offset "}) {
+    const size_t cut = m.find(trailer);
+    if (cut != std::string::npos) m.resize(cut);
+  }
+  return Sentence(m);
+}
+
+// How many of a list's rows the answer shows, against the tool's exact count over the whole
+// filter: "Showing the newest 50 of 29,033 payments." Empty when every row is shown. `first`
+// names the leading rows ("newest"), `order` the page's order ("oldest due first").
+struct ListShape {
+  const char* noun;   // plural: "payments"
+  const char* first;  // "newest", "first"
+  const char* order;  // "" or "oldest due first"
+};
+
+bool PartialList(const json& r, size_t listed) {
+  const json* count = Field(r, "count");
+  if (!count || !count->is_number_integer()) return false;
+  return Int(r, "offset") > 0 || count->get<int64_t>() > int64_t(listed);
+}
+
+std::string ShownLine(const json& r, size_t listed, const ListShape& shape) {
+  const json* count_field = Field(r, "count");
+  if (!count_field || !count_field->is_number_integer()) return {};
+  const int64_t count = count_field->get<int64_t>(), offset = Int(r, "offset");
+  if (!PartialList(r, listed)) return {};
+  const std::string order = *shape.order ? std::string(" (") + shape.order + ")" : "";
+  if (listed == 0) {
+    return "\nNone at offset " + FormatCount(offset) + "; there are " + FormatCount(count) + " " +
+           shape.noun + " in all.";
+  }
+  if (offset == 0) {
+    return "\nShowing the " + std::string(shape.first) + " " + FormatCount(int64_t(listed)) +
+           " of " + FormatCount(count) + " " + shape.noun + order + ":";
+  }
+  return "\nShowing " + std::string(shape.noun) + " " + FormatCount(offset + 1) + "-" +
+         FormatCount(offset + int64_t(listed)) + " of " + FormatCount(count) + order + ":";
+}
+
+// " (over all 29,033 payments, not only those shown)" after a total when the list is partial.
+std::string OverAll(const json& r, size_t listed, const char* noun) {
+  if (!PartialList(r, listed)) return {};
+  return std::string(" (over all ") + FormatCount(Int(r, "count")) + " " + noun +
+         ", not only those shown)";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,20 +296,26 @@ std::string CustomerAnswer(const json& r) {
   if (Field(c, "openInvoiceCount")) {
     out += " across " + Plural(Int(c, "openInvoiceCount"), "open invoice");
     if (Int(c, "overdueInvoiceCount") > 0)
-      out += " (" + std::to_string(Int(c, "overdueInvoiceCount")) + " overdue)";
+      out += " (" + FormatCount(Int(c, "overdueInvoiceCount")) + " overdue)";
   }
   out += ".";
   if (Int(c, "creditCents") > 0) out += "\nCredit on account: " + Str(c, "credit") + ".";
   const json& open = Array(c, "openInvoices");
   if (!open.empty()) {
-    out += "\nOpen invoices:";
-    for (size_t k = 0; k < open.size() && k < kMaxListed; ++k)
-      out += "\n" + InvoiceSummaryLine(open[k]);
-    MoreRows(out, open.size());
+    const size_t listed = std::min(open.size(), kMaxListed);
+    const int64_t open_count =
+        Field(c, "openInvoiceCount") ? Int(c, "openInvoiceCount") : int64_t(open.size());
+    out += "\nOpen invoices";
+    if (open_count > int64_t(listed)) {
+      out += " (the " + FormatCount(int64_t(listed)) + " oldest due of " + FormatCount(open_count) +
+             "; amount due over all of them: " + Str(c, "openAmountDue") + ")";
+    }
+    out += ":";
+    for (size_t k = 0; k < listed; ++k) out += "\n" + InvoiceSummaryLine(open[k]);
   }
   const json& pays = Array(c, "recentPayments");
   if (!pays.empty()) {
-    out += "\nRecent payments:";
+    out += "\nRecent payments (latest " + std::to_string(std::min(pays.size(), kMaxListed)) + "):";
     for (size_t k = 0; k < pays.size() && k < kMaxListed; ++k)
       out += "\n" + PaymentLine(pays[k], false);
     MoreRows(out, pays.size());
@@ -268,16 +326,19 @@ std::string CustomerAnswer(const json& r) {
 
 std::string CustomerListAnswer(const json& r) {
   const json& list = Array(r, "customers");
-  std::string out = Sentence(Str(r, "message"));
-  for (size_t k = 0; k < list.size() && k < kMaxListed; ++k) {
+  const size_t listed = std::min(list.size(), kMaxListed);
+  std::string out = Headline(r);
+  out += Field(r, "count") ? ShownLine(r, listed, {"customers", "first", "by id"}) : std::string();
+  for (size_t k = 0; k < listed; ++k) {
     const json& c = list[k];
     out += "\n- " + Str(c, "id") + " " + Str(c, "company") + ": outstanding " +
            Str(c, "outstandingBalance") + " · " + Str(c, "billingCycle") + " · " +
            MethodName(Str(c, "paymentMethod")) + " · " + Str(c, "status");
   }
-  MoreRows(out, list.size());
+  if (!Field(r, "count")) MoreRows(out, list.size());
   if (!list.empty() && !Str(r, "totalOutstanding").empty()) {
-    out += "\nTotal outstanding: " + Str(r, "totalOutstanding") + ".";
+    out += "\nTotal outstanding: " + Str(r, "totalOutstanding") + OverAll(r, listed, "customers") +
+           ".";
   }
   return out;
 }
@@ -286,13 +347,14 @@ std::string InvoiceAnswer(const json& args, const json& r) {
   const std::string action = Str(args, "action");
   std::string out = Sentence(Str(r, "message"));
   if (const json* list = Field(r, "invoices"); list && list->is_array()) {
-    for (size_t k = 0; k < list->size() && k < kMaxListed; ++k)
-      out += "\n" + InvoiceSummaryLine((*list)[k]);
-    MoreRows(out, list->size());
+    const size_t listed = std::min(list->size(), kMaxListed);
+    out = Headline(r) + ShownLine(r, listed, {"invoices", "first", "oldest due first"});
+    for (size_t k = 0; k < listed; ++k) out += "\n" + InvoiceSummaryLine((*list)[k]);
+    if (!Field(r, "count")) MoreRows(out, list->size());
     if (!list->empty()) {
       out += "\nTotal: " + Str(r, "total");
       if (!Str(r, "amountDue").empty()) out += "; still due: " + Str(r, "amountDue");
-      out += ".";
+      out += OverAll(r, listed, "invoices") + ".";
     }
     return out;
   }
@@ -336,16 +398,18 @@ std::string PaymentAnswer(const json& args, const json& r) {
   }
   if (const json* list = Field(r, "payments"); list && list->is_array()) {
     const bool failed = action == "list_failed" || Field(r, "totalFailed");
-    for (size_t k = 0; k < list->size() && k < kMaxListed; ++k)
-      out += "\n" + PaymentLine((*list)[k], failed);
-    MoreRows(out, list->size());
+    const size_t listed = std::min(list->size(), kMaxListed);
+    const char* noun = failed ? "failed payments" : "payments";
+    out = Headline(r) + ShownLine(r, listed, {noun, "newest", ""});
+    for (size_t k = 0; k < listed; ++k) out += "\n" + PaymentLine((*list)[k], failed);
+    if (!Field(r, "count")) MoreRows(out, list->size());
     if (failed) {
       if (!list->empty() && !Str(r, "totalFailed").empty())
-        out += "\nTotal failed: " + Str(r, "totalFailed") + ".";
+        out += "\nTotal failed: " + Str(r, "totalFailed") + OverAll(r, listed, noun) + ".";
     } else if (!Str(r, "totalPaid").empty()) {
       out += "\nTotal paid: " + Str(r, "totalPaid");
       if (!Str(r, "totalRefunded").empty()) out += "; total refunded: " + Str(r, "totalRefunded");
-      out += ".";
+      out += OverAll(r, listed, noun) + ".";
     }
     return out;
   }
@@ -369,6 +433,10 @@ std::string PaymentAnswer(const json& args, const json& r) {
       out += "\nApplied to:";
       for (size_t k = 0; k < alloc.size() && k < kMaxListed; ++k) {
         out += (k ? ", " : " ") + Str(alloc[k], "invoiceId") + " (" + Str(alloc[k], "amount") + ")";
+      }
+      if (alloc.size() > kMaxListed) {
+        out += " and " + FormatCount(int64_t(alloc.size() - kMaxListed)) + " more invoices (" +
+               FormatCount(int64_t(alloc.size())) + " in all)";
       }
       out += ".";
     }
@@ -479,8 +547,8 @@ bool IsMutation(Intent i) {
          i == Intent::kProcessPayment || i == Intent::kRefundPayment;
 }
 
-std::string NoCustomerMatch(const json& customers, const std::vector<size_t>& matches,
-                            Intent intent) {
+std::string NoCustomerMatch(const json& result, const json& customers,
+                            const std::vector<size_t>& matches, Intent intent) {
   std::string out;
   const bool several = matches.size() > 1;
   if (several) {
@@ -491,6 +559,11 @@ std::string NoCustomerMatch(const json& customers, const std::vector<size_t>& ma
     }
   } else {
     out = "I couldn't find a customer named in your request.";
+    if (True(result, "hasMore")) {
+      // The name lookup reads one page of customers; say so rather than imply none matches.
+      out += " I compared the first " + FormatCount(int64_t(customers.size())) + " of " +
+             FormatCount(Int(result, "count")) + " customers by name.";
+    }
     if (!customers.empty()) {
       out += " Customers on file:";
       for (size_t k = 0; k < customers.size() && k < kMaxListed; ++k) {
@@ -664,7 +737,7 @@ ModelResponse LocalPlanner::Plan(const ModelRequest& request) const {
     if (customers && customers->is_array()) {
       std::vector<size_t> matches = MatchCompanies(*customers, text);
       if (matches.size() != 1)
-        return finish_text(NoCustomerMatch(*customers, matches, parsed.intent));
+        return finish_text(NoCustomerMatch(result, *customers, matches, parsed.intent));
       parsed.customer_id = Str((*customers)[matches[0]], "id");
       PlannedAction next = DecideAction(parsed, today);
       if (!next.calls.empty() && !next.customer_lookup) return finish_calls(next.calls);

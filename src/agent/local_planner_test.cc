@@ -101,6 +101,8 @@ class PlannerTest : public ::testing::Test {
 TEST_F(PlannerTest, QuickstartExamples) {
   ExpectCall("Show me billing details for customer CUST-001", "getCustomerTool",
              {{"customerId", "CUST-001"}});
+  ExpectCall("Show failed payments for CUST-002", "processPaymentTool",
+             {{"action", "list_failed"}, {"customerId", "CUST-002"}});
   // The quickstart's due date (2025-11-15) is in the past today: refused, nothing created.
   ExpectCall("Show me all overdue invoices", "manageInvoicesTool",
              {{"action", "list"}, {"status", "overdue"}});
@@ -604,6 +606,67 @@ TEST_F(PlannerTest, AnswerRefundHistoryAndFailed) {
   EXPECT_HAS(text,
              "PAY-003 (2025-09-15) · CUST-003: $300.00 via credit card — failed: card expired");
   EXPECT_HAS(text, "Total failed: $300.00.");
+}
+
+// A page of a long list: the answer says how many it shows of the exact count, and that the
+// totals cover every matching record (issue #16).
+TEST_F(PlannerTest, AnswerPartialListsSayShownOfCount) {
+  json page = json::array();
+  for (int k = 0; k < 100; ++k) {
+    page.push_back({{"id", "PAY-" + std::to_string(29033 - k)}, {"customerId", "CUST-001"},
+                    {"amountCents", 100}, {"amount", "$1.00"}, {"method", "paypal"},
+                    {"status", "completed"}, {"createdAt", "2026-10-01T00:00:00.000Z"},
+                    {"allocations", json::array()}});
+  }
+  json history = {{"success", true},
+                  {"message", "29,033 payment(s) for TechCorp Inc.; showing 1-100 (newest first)"},
+                  {"customerId", "CUST-001"}, {"payments", page}, {"count", 29033},
+                  {"returned", 100}, {"offset", 0}, {"hasMore", true}, {"nextOffset", 100},
+                  {"totalPaidCents", 2903300}, {"totalPaid", "$29,033.00"},
+                  {"totalRefundedCents", 0}, {"totalRefunded", "$0.00"}};
+  std::string text = Answer("Show payment history for customer CUST-001", {history});
+  EXPECT_HAS(text, "29,033 payment(s) for TechCorp Inc.");
+  EXPECT_LACKS(text, "showing 1-100");
+  EXPECT_HAS(text, "Showing the newest 50 of 29,033 payments:");
+  EXPECT_HAS(text, "PAY-28984");
+  EXPECT_LACKS(text, "PAY-28983");
+  EXPECT_HAS(text, "Total paid: $29,033.00; total refunded: $0.00 (over all 29,033 payments, not "
+                   "only those shown).");
+
+  json invoices = json::array();
+  for (int k = 0; k < 100; ++k) {
+    invoices.push_back({{"id", "INV-2026-" + std::to_string(1000 + k)}, {"customerId", "CUST-001"},
+                        {"total", "$10.00"}, {"amountDue", "$10.00"}, {"status", "overdue"},
+                        {"dueDate", "2026-01-01"}});
+  }
+  json list = {{"success", true},
+               {"message", "Found 9,750 invoice(s) with status overdue; showing 101-200 (oldest "
+                           "due first)"},
+               {"invoices", invoices}, {"count", 9750}, {"returned", 100}, {"offset", 100},
+               {"hasMore", true}, {"total", "$97,500.00"}, {"amountDue", "$97,500.00"}};
+  text = Answer("List overdue invoices", {list});
+  EXPECT_HAS(text, "Found 9,750 invoice(s) with status overdue.");
+  EXPECT_HAS(text, "Showing invoices 101-150 of 9,750 (oldest due first):");
+  EXPECT_HAS(text, "Total: $97,500.00; still due: $97,500.00 (over all 9,750 invoices");
+
+  json customer = SampleCustomer();
+  json& c = customer["customer"];
+  c["openInvoiceCount"] = 9750;
+  c["overdueInvoiceCount"] = 9000;
+  c["openAmountDue"] = "$97,500.00";
+  json open = json::array();
+  for (int k = 0; k < 50; ++k) open.push_back(c["openInvoices"][0]);
+  c["openInvoices"] = open;
+  text = Answer("Show me billing details for customer CUST-001", {customer});
+  EXPECT_HAS(text, "across 9,750 open invoices (9,000 overdue)");
+  EXPECT_HAS(text, "Open invoices (the 50 oldest due of 9,750; amount due over all of them: "
+                   "$97,500.00):");
+
+  json failed = {{"success", true}, {"message", "Found 12 failed payment(s); none at offset 500"},
+                 {"payments", json::array()}, {"count", 12}, {"returned", 0}, {"offset", 500},
+                 {"hasMore", false}, {"totalFailed", "$120.00"}};
+  text = Answer("Show me all failed payments", {failed});
+  EXPECT_HAS(text, "None at offset 500; there are 12 failed payments in all.");
 }
 
 TEST_F(PlannerTest, AnswerErrors) {

@@ -1718,9 +1718,17 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       }
       return a;
 
-    case Intent::kListFailedPayments:
-      call("processPaymentTool", {{"action", "list_failed"}});
+    case Intent::kListFailedPayments: {
+      // One customer's failed payments when the request names one, else everyone's.
+      if (p.customer_id.empty() && p.names_company) {
+        lookup();
+        return a;
+      }
+      nlohmann::json args = {{"action", "list_failed"}};
+      if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+      call("processPaymentTool", std::move(args));
       return a;
+    }
   }
   a.reply = HelpText();
   return a;

@@ -135,5 +135,20 @@ TEST_F(CardsTest, RotationReSealsWithTheNewKeyAndTheOldKeyCanThenBeDropped) {
   EXPECT_TRUE(service_->CheckInvariants().ok());
 }
 
+// A customer keeps at most 100 stored cards, so the customer's view lists all of them (#16).
+TEST_F(CardsTest, AHundredAndFirstCardIsRefusedAndTheViewListsEveryCard) {
+  for (int k = 0; k < 100; ++k) {
+    auto paid = PayByCard("4242 4242 4242 4242", 1 + k % 12, 2028 + k / 12);
+    ASSERT_TRUE(paid.ok()) << k << ": " << paid.error().message;
+  }
+  auto refused = PayByCard("4242 4242 4242 4242");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "card");
+  EXPECT_NE(refused.error().message.find("100 stored cards"), std::string::npos);
+  auto view = service_->GetCustomer("CUST-001");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->cards.size(), 100u);
+}
+
 }  // namespace
 }  // namespace billing

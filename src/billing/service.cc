@@ -18,6 +18,8 @@ namespace {
 constexpr size_t kMaxLineItems = 100;
 constexpr size_t kMaxDescriptionBytes = 500;
 constexpr size_t kMaxNotesBytes = 2000;
+// A customer keeps at most this many stored cards, so a customer's view lists every one of them.
+constexpr int kMaxStoredCardsPerCustomer = 100;
 
 std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
 
@@ -235,7 +237,7 @@ Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id)
                              tx.ListPayments(PaymentQuery{view.customer.id},
                                              PageSpec{0, options_.recent_payments}));
     for (Payment& p : view.recent_payments) BILLING_TRY(LoadAllocations(tx, p));
-    BILLING_ASSIGN_OR_RETURN(view.cards, tx.ListStoredCards(view.customer.id, 0, 100));
+    BILLING_ASSIGN_OR_RETURN(view.cards, tx.ListStoredCards(view.customer.id, 0, kMaxStoredCardsPerCustomer));
     for (StoredCard& card : view.cards) card.details_sealed.clear();  // never leaves the service
     return OkStatus();
   });
@@ -579,6 +581,15 @@ Result<StoredCard> BillingService::StoreCard(StoreTx& tx, const Customer& custom
   }
   if (cipher_ == nullptr) {
     return Error::Precondition("Card details cannot be stored: no data key is configured (BILLING_DATA_KEYS)",
+                               "card");
+  }
+  BILLING_ASSIGN_OR_RETURN(std::vector<StoredCard> kept,
+                           tx.ListStoredCards(customer.id, 0, kMaxStoredCardsPerCustomer));
+  if (kept.size() >= size_t(kMaxStoredCardsPerCustomer)) {
+    return Error::Precondition(customer.id + " already has " +
+                                   std::to_string(kMaxStoredCardsPerCustomer) +
+                                   " stored cards, the most a customer can keep; charge one of "
+                                   "them by paymentMethodId",
                                "card");
   }
   StoredCard card;

@@ -62,8 +62,8 @@ struct InvoiceTotals {
 // Payments as a list selects them. List order: newest first (by number).
 struct PaymentQuery {
   std::string customer_id;    // canonical id; "" = every customer
-  std::string status;         // kPaymentStatuses; "" = any
-  int64_t before_number = 0;  // keyset: only payments numbered below this; 0 = from the newest
+  std::string status = {};        // kPaymentStatuses; "" = any
+  int64_t before_number = {};     // keyset: only payments numbered below this; 0 = from the newest
 };
 struct PaymentTotals {
   int64_t count = 0;

@@ -215,6 +215,7 @@ json PaymentJson(const Payment& p) {
     if (a.refunded_cents) PutAmount(aj, "refunded", a.refunded_cents);
     allocs.push_back(std::move(aj));
   }
+  j["allocationCount"] = p.allocations.size();
   j["allocations"] = std::move(allocs);
   return j;
 }

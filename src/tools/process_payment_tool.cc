@@ -83,9 +83,16 @@ class ProcessPaymentTool final : public BillingTool {
       const Payment& p = out.payment;
       nlohmann::json j;
       if (out.approved) {
+        // The message names the first invoices paid; "allocations" holds every one of them.
+        constexpr size_t kNamedInMessage = 10;
         std::string applied;
-        for (const Allocation& a : p.allocations) {
+        for (size_t k = 0; k < p.allocations.size() && k < kNamedInMessage; ++k) {
+          const Allocation& a = p.allocations[k];
           applied += (applied.empty() ? "" : ", ") + Money(a.amount_cents) + " to " + a.invoice_id;
+        }
+        if (p.allocations.size() > kNamedInMessage) {
+          applied += " and " + FormatCount(int64_t(p.allocations.size() - kNamedInMessage)) +
+                     " more invoices (" + FormatCount(int64_t(p.allocations.size())) + " in all)";
         }
         j = {{"success", true},
              {"message", "Payment " + p.id + " of " + Money(p.amount_cents) + " via " + p.method +
