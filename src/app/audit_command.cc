@@ -18,7 +18,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: billing-agent audit verify [--db PATH]\n"
-    "       billing-agent audit list [--db PATH] [--after N] [--limit N]\n";
+    "       billing-agent audit list [--db PATH] [--after N] [--limit N] [--actor ID]\n"
+    "                                [--on-behalf-of ID]\n";
 constexpr int64_t kMaxListRows = 100'000;
 constexpr int kListBatch = 1000;
 
@@ -56,7 +57,8 @@ int RunAuditCommand(const std::string& db_path, const std::vector<std::string>& 
   }
   const bool verify = args[0] == "verify";
   std::string db = db_path;
-  int64_t after = 0, limit = 100;
+  int64_t limit = 100;
+  AuditQuery query;
   for (size_t i = 1; i < args.size(); i += 2) {
     const std::string& flag = args[i];
     if (i + 1 >= args.size()) {
@@ -72,7 +74,14 @@ int RunAuditCommand(const std::string& db_path, const std::vector<std::string>& 
         err << "audit: --after must be a non-negative integer\n";
         return 2;
       }
-      after = *v;
+      query.after_seq = *v;
+    } else if (!verify && (flag == "--actor" || flag == "--on-behalf-of")) {
+      // Exact ids as recorded: --actor key:bk_1a2b3c4d, --on-behalf-of cometchat:user123.
+      if (value.empty() || value.size() > 256) {
+        err << "audit: " << flag << " must be an id of 1 to 256 characters\n";
+        return 2;
+      }
+      (flag == "--actor" ? query.actor : query.on_behalf_of) = value;
     } else if (!verify && flag == "--limit") {
       auto v = ParseInt(value, 1, kMaxListRows);
       if (!v) {
@@ -118,14 +127,14 @@ int RunAuditCommand(const std::string& db_path, const std::vector<std::string>& 
   int64_t printed = 0;
   for (int64_t batch = 0; batch <= kMaxListRows / kListBatch && printed < limit; ++batch) {
     const int want = int(std::min<int64_t>(kListBatch, limit - printed));
-    auto rows = service.ListAudit(after, want);
+    auto rows = service.ListAudit(query, want);
     if (!rows.ok()) {
       err << "audit: cannot read the audit log: " << rows.error().message << "\n";
       return 2;
     }
     for (const AuditEntry& e : *rows) {
       out << AuditDump(AuditEntryJson(e)) << "\n";
-      after = e.seq;
+      query.after_seq = e.seq;
       ++printed;
     }
     if (rows->size() < size_t(want)) break;

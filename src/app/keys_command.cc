@@ -25,7 +25,7 @@ int RunKeysCommand(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   CLI::App* create = app.add_subcommand("create", "Create a key; it is printed once");
-  create->add_option("--scopes", scopes_text, "read,invoice,payment,refund,admin")->required();
+  create->add_option("--scopes", scopes_text, "read,invoice,payment,refund,act_on_behalf,admin")->required();
   create->add_option("--name", name, "A label for the key (≤ 200 bytes)");
   CLI::App* list = app.add_subcommand("list", "List keys (prefix, name, scopes, created, revoked)");
   CLI::App* revoke = app.add_subcommand("revoke", "Revoke a key by its prefix (bk_1a2b3c4d)");

@@ -11,6 +11,10 @@
 
 namespace billing {
 
+// How the development-mode anonymous principal is named in the records it changes (audit actor,
+// createdBy). The sample data is "seed"; the scheduler of later issues "billing-run".
+inline constexpr const char* kDevPrincipal = "dev";
+
 struct Principal {
   std::string id;               // "key:<prefix>" / "jwt:<sub>"; "" for the anonymous caller
   ScopeSet scopes = kNoScopes;

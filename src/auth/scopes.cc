@@ -9,10 +9,11 @@ struct ScopeEntry {
   Scope scope;
   const char* name;
 };
-constexpr std::array<ScopeEntry, 5> kScopes = {{{Scope::kRead, "read"},
+constexpr std::array<ScopeEntry, 6> kScopes = {{{Scope::kRead, "read"},
                                                 {Scope::kInvoice, "invoice"},
                                                 {Scope::kPayment, "payment"},
                                                 {Scope::kRefund, "refund"},
+                                                {Scope::kActOnBehalf, "act_on_behalf"},
                                                 {Scope::kAdmin, "admin"}}};
 
 struct ActionEntry {
@@ -49,7 +50,7 @@ Result<Scope> ParseScopeName(std::string_view name) {
     if (name == e.name) return e.scope;
   }
   return Error::Invalid("scopes", "unknown scope '" + std::string(name.substr(0, 64)) +
-                                      "' (scopes: read, invoice, payment, refund, admin)");
+                                      "' (scopes: read, invoice, payment, refund, act_on_behalf, admin)");
 }
 
 Result<ScopeSet> ParseScopeList(std::string_view text, bool strict) {

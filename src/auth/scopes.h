@@ -1,5 +1,7 @@
-// Scopes: what a caller may do. Five scopes (read, invoice, payment, refund, admin); admin
-// implies all the others. The scope each tool action needs lives in one table, here
+// Scopes: what a caller may do. Six scopes (read, invoice, payment, refund, act_on_behalf,
+// admin); admin implies all the others. act_on_behalf lets a caller name the end user it acts
+// for (a CometChat sender, a requestContext userId): the claim is recorded beside the caller in
+// every change it makes (billing/types.h Actor); without the scope a claim is refused (403). The scope each tool action needs lives in one table, here
 // (RequiredScope), and is enforced by BillingTool::Execute for every tool call, whether it
 // comes from the agent loop or from the HTTP tool routes.
 //
@@ -20,13 +22,14 @@ enum class Scope : uint32_t {
   kPayment = 1u << 2,
   kRefund = 1u << 3,
   kAdmin = 1u << 4,
+  kActOnBehalf = 1u << 5,
 };
 
 // A set of scopes as a bit mask of Scope values.
 using ScopeSet = uint32_t;
 
 inline constexpr ScopeSet kNoScopes = 0;
-inline constexpr ScopeSet kAllScopes = 0x1f;
+inline constexpr ScopeSet kAllScopes = 0x3f;
 
 constexpr ScopeSet ScopeBit(Scope s) { return static_cast<ScopeSet>(s); }
 
@@ -35,7 +38,7 @@ constexpr bool HasScope(ScopeSet scopes, Scope needed) {
   return (scopes & ScopeBit(Scope::kAdmin)) != 0 || (scopes & ScopeBit(needed)) != 0;
 }
 
-// "read", "invoice", "payment", "refund", "admin".
+// "read", "invoice", "payment", "refund", "admin", "act_on_behalf".
 const char* ScopeName(Scope s);
 // The scope called `name`, or an error (kInvalidArgument) for an unknown name.
 Result<Scope> ParseScopeName(std::string_view name);

@@ -41,7 +41,9 @@ Result<std::string> Sha256Hex(std::string_view data) {
 }
 
 std::string AuditCanonical(const AuditEntry& e) {
-  std::string out = "billing-audit-v1";
+  std::string out = e.chain_version == 1   ? "billing-audit-v1"
+                    : e.chain_version == 2 ? "billing-audit-v2"
+                                           : "billing-audit-unknown-version";
   AppendField(out, e.prev_hash);
   AppendField(out, std::to_string(e.seq));
   AppendField(out, e.at);
@@ -52,12 +54,14 @@ std::string AuditCanonical(const AuditEntry& e) {
   AppendField(out, e.before_json);
   AppendField(out, e.after_json);
   AppendField(out, e.request_id);
+  if (e.chain_version >= 2) AppendField(out, e.on_behalf_of);
   return out;
 }
 
 Result<std::string> AuditHash(const AuditEntry& e) { return Sha256Hex(AuditCanonical(e)); }
 
 Status ChainAuditEntry(const std::optional<AuditEntry>& last, AuditEntry& e) {
+  e.chain_version = kAuditChainVersion;
   e.seq = last ? last->seq + 1 : 1;
   e.prev_hash = last ? last->hash : std::string(kAuditGenesisHash);
   BILLING_ASSIGN_OR_RETURN(e.hash, AuditHash(e));
@@ -72,6 +76,13 @@ bool ChainVerifier::Check(const AuditEntry& e, std::string* why) {
   } else if (e.prev_hash != last_hash_) {
     reason = last_seq_ == 0 ? "prev_hash is not the genesis hash (64 zeros)"
                             : "prev_hash does not match the hash of row " + std::to_string(last_seq_);
+  } else if (e.chain_version < 1 || e.chain_version > kAuditChainVersion) {
+    reason = "unknown chain version " + std::to_string(e.chain_version);
+  } else if (e.chain_version < last_version_) {
+    reason = "chain version " + std::to_string(e.chain_version) + " follows version " +
+             std::to_string(last_version_) + " (versions never go down)";
+  } else if (e.chain_version == 1 && !e.on_behalf_of.empty()) {
+    reason = "onBehalfOf on a version 1 row, whose hash does not cover it";
   } else {
     auto h = AuditHash(e);
     if (!h.ok()) {
@@ -86,6 +97,7 @@ bool ChainVerifier::Check(const AuditEntry& e, std::string* why) {
   }
   ++rows_checked_;
   last_seq_ = e.seq;
+  last_version_ = e.chain_version;
   last_hash_ = e.hash;
   return true;
 }
@@ -98,7 +110,7 @@ nlohmann::json InvoiceAuditJson(const Invoice& inv) {
                      {"unitPriceCents", li.unit_price_cents},
                      {"amountCents", li.amount_cents}});
   }
-  return {{"id", inv.id},
+  nlohmann::json j = {{"id", inv.id},
           {"customerId", inv.customer_id},
           {"items", std::move(items)},
           {"subtotalCents", inv.subtotal_cents},
@@ -114,6 +126,10 @@ nlohmann::json InvoiceAuditJson(const Invoice& inv) {
           {"paymentMethod", inv.payment_method},
           {"createdBy", inv.created_by},
           {"updatedBy", inv.updated_by}};
+  // Claimed end users appear only when there is one, so rows without stay as they were.
+  if (!inv.created_on_behalf_of.empty()) j["createdOnBehalfOf"] = inv.created_on_behalf_of;
+  if (!inv.updated_on_behalf_of.empty()) j["updatedOnBehalfOf"] = inv.updated_on_behalf_of;
+  return j;
 }
 
 nlohmann::json PaymentAuditJson(const Payment& p) {
@@ -139,17 +155,20 @@ nlohmann::json PaymentAuditJson(const Payment& p) {
   if (!p.payment_method_id.empty()) {
     j["card"] = {{"id", p.payment_method_id}, {"brand", p.card_brand}, {"last4", p.card_last4}};
   }
+  if (!p.on_behalf_of.empty()) j["onBehalfOf"] = p.on_behalf_of;
   return j;
 }
 
 nlohmann::json RefundAuditJson(const Refund& r) {
-  return {{"id", r.id},
-          {"paymentId", r.payment_id},
-          {"amountCents", r.amount_cents},
-          {"reason", r.reason},
-          {"transactionId", r.transaction_id},
-          {"actor", r.actor},
-          {"createdAt", r.created_at}};
+  nlohmann::json j = {{"id", r.id},
+                      {"paymentId", r.payment_id},
+                      {"amountCents", r.amount_cents},
+                      {"reason", r.reason},
+                      {"transactionId", r.transaction_id},
+                      {"actor", r.actor},
+                      {"createdAt", r.created_at}};
+  if (!r.on_behalf_of.empty()) j["onBehalfOf"] = r.on_behalf_of;
+  return j;
 }
 
 std::string AuditDump(const nlohmann::json& j) {
@@ -164,6 +183,7 @@ nlohmann::json AuditEntryJson(const AuditEntry& e) {
   return {{"seq", e.seq},
           {"at", e.at},
           {"actor", e.actor},
+          {"onBehalfOf", OnBehalfOfJson(e.on_behalf_of)},
           {"action", e.action},
           {"entityType", e.entity_type},
           {"entityId", e.entity_id},
@@ -171,7 +191,13 @@ nlohmann::json AuditEntryJson(const AuditEntry& e) {
           {"after", parse(e.after_json)},
           {"requestId", e.request_id},
           {"prevHash", e.prev_hash},
-          {"hash", e.hash}};
+          {"hash", e.hash},
+          {"chainVersion", e.chain_version}};
+}
+
+nlohmann::json OnBehalfOfJson(const std::string& on_behalf_of) {
+  if (on_behalf_of.empty()) return nullptr;
+  return {{"id", on_behalf_of}, {"claim", true}};
 }
 
 }  // namespace billing

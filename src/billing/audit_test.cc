@@ -85,7 +85,7 @@ class AuditTest : public ::testing::Test {
     service_ = std::make_unique<BillingService>(*store_, clock_, ids_, processor_, options);
   }
   std::vector<AuditEntry> All() {
-    auto rows = service_->ListAudit(0, 1000);
+    auto rows = service_->ListAudit(AuditQuery{}, 1000);
     EXPECT_TRUE(rows.ok());
     return rows.ok() ? *rows : std::vector<AuditEntry>();
   }
@@ -132,6 +132,66 @@ TEST(AuditChain, CanonicalFormIsUnambiguousAndHashIsSha256) {
   ASSERT_TRUE(ChainAuditEntry(first, second).ok());
   EXPECT_EQ(second.seq, 2);
   EXPECT_EQ(second.prev_hash, first.hash);
+}
+
+// Chain versions (issue #17): rows hashed by v1 before the upgrade and by v2 after verify
+// together; v2 covers on_behalf_of; versions never go down; a v1 row cannot carry a claim.
+AuditEntry Row(int version, const AuditEntry* prev, const std::string& actor,
+               const std::string& on_behalf_of) {
+  AuditEntry e;
+  e.chain_version = version;
+  e.seq = prev ? prev->seq + 1 : 1;
+  e.prev_hash = prev ? prev->hash : std::string(kAuditGenesisHash);
+  e.at = "2026-11-25T12:00:00.000Z";
+  e.actor = actor;
+  e.on_behalf_of = on_behalf_of;
+  e.action = "payment.process";
+  e.entity_type = "payment";
+  e.entity_id = "PAY-" + std::to_string(e.seq);
+  e.hash = *AuditHash(e);
+  return e;
+}
+
+TEST(AuditChain, VersionOneRowsThenVersionTwoRowsVerify) {
+  const AuditEntry a = Row(1, nullptr, "seed", "");
+  const AuditEntry b = Row(1, &a, "cometchat:old-style", "");
+  const AuditEntry c = Row(2, &b, "key:bk_1a2b3c4d", "cometchat:ceo");
+  const AuditEntry d = Row(2, &c, "key:bk_1a2b3c4d", "");
+  ChainVerifier v;
+  std::string why;
+  for (const AuditEntry* e : {&a, &b, &c, &d}) EXPECT_TRUE(v.Check(*e, &why)) << why;
+  EXPECT_EQ(v.rows_checked(), 4);
+  // v2's canonical form ends with the claim; v1's has none.
+  EXPECT_EQ(AuditCanonical(c).rfind("billing-audit-v2", 0), 0u);
+  EXPECT_NE(AuditCanonical(c).find("13:cometchat:ceo;"), std::string::npos);
+  EXPECT_EQ(AuditCanonical(a).rfind("billing-audit-v1", 0), 0u);
+  // The claim is in the hash: the same row with another claim hashes differently.
+  AuditEntry other = c;
+  other.on_behalf_of = "cometchat:someone-else";
+  EXPECT_NE(*AuditHash(other), c.hash);
+  // New rows are chained with the current version.
+  AuditEntry next;
+  ASSERT_TRUE(ChainAuditEntry(d, next).ok());
+  EXPECT_EQ(next.chain_version, kAuditChainVersion);
+}
+
+TEST(AuditChain, VersionsNeverGoDownAndVersionOneRowsCarryNoClaim) {
+  const AuditEntry a = Row(2, nullptr, "seed", "");
+  const AuditEntry down = Row(1, &a, "key:bk_1a2b3c4d", "");
+  ChainVerifier v;
+  std::string why;
+  ASSERT_TRUE(v.Check(a, &why)) << why;
+  EXPECT_FALSE(v.Check(down, &why));
+  EXPECT_NE(why.find("versions never go down"), std::string::npos) << why;
+
+  ChainVerifier claim_on_v1;
+  const AuditEntry claimed = Row(1, nullptr, "key:bk_1a2b3c4d", "cometchat:ceo");
+  EXPECT_FALSE(claim_on_v1.Check(claimed, &why));
+  EXPECT_NE(why.find("version 1 row"), std::string::npos) << why;
+
+  ChainVerifier unknown;
+  EXPECT_FALSE(unknown.Check(Row(3, nullptr, "seed", ""), &why));
+  EXPECT_NE(why.find("unknown chain version 3"), std::string::npos) << why;
 }
 
 TEST_F(AuditTest, SeedLoadIsTheFirstRow) {
@@ -326,6 +386,34 @@ TEST_F(TamperTest, RehashedRowIsFoundAtTheNextRow) {
   std::string why;
   EXPECT_EQ(Verify(nullptr, &why), 4);
   EXPECT_NE(why.find("prev_hash does not match the hash of row 3"), std::string::npos) << why;
+}
+
+TEST_F(TamperTest, TamperedOnBehalfOfIsFoundAtItsSeq) {
+  PaymentRequest claimed{"CUST-001", 500, "", ""};
+  claimed.actor = Actor{"key:bk_1a2b3c4d", "cometchat:ceo-of-company"};
+  ASSERT_TRUE(service_->ProcessPayment(claimed).ok());
+  ASSERT_EQ(Verify(), 0);
+  EXPECT_EQ(Last().actor, "key:bk_1a2b3c4d");
+  EXPECT_EQ(Last().on_behalf_of, "cometchat:ceo-of-company");
+  EXPECT_EQ(Last().chain_version, 2);
+  // Another name written into the claim is found at that row.
+  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET on_behalf_of = 'cometchat:someone-else' WHERE seq = 7"),
+            SQLITE_OK);
+  std::string why;
+  EXPECT_EQ(Verify(nullptr, &why), 7);
+  EXPECT_NE(why.find("hash does not match"), std::string::npos) << why;
+}
+
+TEST_F(TamperTest, AClaimAddedToAnUnclaimedRowOrADowngradedVersionIsFound) {
+  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET on_behalf_of = 'cometchat:ceo' WHERE seq = 3"),
+            SQLITE_OK);
+  EXPECT_EQ(Verify(), 3);
+  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET on_behalf_of = '' WHERE seq = 3"), SQLITE_OK);
+  EXPECT_EQ(Verify(), 0);
+  // Relabelling a v2 row as v1 (whose hash would not cover a claim) breaks its hash.
+  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET chain_version = 1 WHERE seq = 4"), SQLITE_OK);
+  std::string why;
+  EXPECT_EQ(Verify(nullptr, &why), 4);
 }
 
 TEST_F(TamperTest, DeletedRowIsFound) {

@@ -23,11 +23,12 @@ constexpr int kMaxStoredCardsPerCustomer = 100;
 
 std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
 
-AuditEntry Change(const std::string& actor, const std::string& request_id, const char* action,
+AuditEntry Change(const Actor& actor, const std::string& request_id, const char* action,
                   const char* entity_type, const std::string& entity_id,
                   const nlohmann::json& before, const nlohmann::json& after) {
   AuditEntry e;
-  e.actor = actor;
+  e.actor = actor.principal;
+  e.on_behalf_of = actor.on_behalf_of;
   e.request_id = request_id;
   e.action = action;
   e.entity_type = entity_type;
@@ -88,7 +89,7 @@ Status BillingService::VerifyAudit(int64_t* rows_checked, int64_t* first_broken_
   for (int64_t batch = 0; batch < kAuditMaxBatches && broken == 0; ++batch) {
     std::vector<AuditEntry> rows;
     status = store_.Read([&](StoreTx& tx) -> Status {
-      BILLING_ASSIGN_OR_RETURN(rows, tx.ListAudit(verifier.last_seq(), kAuditVerifyBatch));
+      BILLING_ASSIGN_OR_RETURN(rows, tx.ListAudit(AuditQuery{verifier.last_seq()}, kAuditVerifyBatch));
       return OkStatus();
     });
     if (!status.ok()) break;
@@ -106,11 +107,11 @@ Status BillingService::VerifyAudit(int64_t* rows_checked, int64_t* first_broken_
   return status;
 }
 
-Result<std::vector<AuditEntry>> BillingService::ListAudit(int64_t after_seq, int limit) {
+Result<std::vector<AuditEntry>> BillingService::ListAudit(const AuditQuery& q, int limit) {
   limit = std::clamp(limit, 1, 1000);
   std::vector<AuditEntry> out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
-    BILLING_ASSIGN_OR_RETURN(out, tx.ListAudit(after_seq, limit));
+    BILLING_ASSIGN_OR_RETURN(out, tx.ListAudit(q, limit));
     return OkStatus();
   });
   if (!s.ok()) return s.error();
@@ -345,8 +346,10 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
     inv.due_date = request.due_date;
     inv.notes = request.notes;
     inv.created_at = clock_.NowIso8601();
-    inv.created_by = request.actor;
-    inv.updated_by = request.actor;
+    inv.created_by = request.actor.principal;
+    inv.updated_by = request.actor.principal;
+    inv.created_on_behalf_of = request.actor.on_behalf_of;
+    inv.updated_on_behalf_of = request.actor.on_behalf_of;
     BILLING_TRY(tx.InsertInvoice(inv));
     if (!request.operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, request.operation_key, "invoice", fingerprint, inv.id));
@@ -402,7 +405,7 @@ Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
 }
 
 Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
-                                              const InvoiceUpdate& update, const std::string& actor,
+                                              const InvoiceUpdate& update, const Actor& actor,
                                               const std::string& request_id) {
   if (!update.due_date && !update.notes && !update.items) {
     return Error::Invalid("invoiceId", "nothing to update: give dueDate, notes and/or items");
@@ -437,7 +440,8 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
       inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
       inv.total_cents = inv.subtotal_cents + inv.tax_cents;
     }
-    inv.updated_by = actor;
+    inv.updated_by = actor.principal;
+    inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
     return Audit(tx, Change(actor, request_id, "invoice.update", "invoice", inv.id, before,
                             InvoiceAuditJson(inv)));
@@ -446,7 +450,7 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
   return inv;
 }
 
-Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const std::string& actor,
+Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const Actor& actor,
                                               const std::string& request_id) {
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
@@ -461,7 +465,8 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
     }
     const nlohmann::json before = InvoiceAuditJson(inv);
     inv.status = "cancelled";
-    inv.updated_by = actor;
+    inv.updated_by = actor.principal;
+    inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
     return Audit(tx, Change(actor, request_id, "invoice.cancel", "invoice", inv.id, before,
                             InvoiceAuditJson(inv)));
@@ -472,7 +477,7 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
 
 Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoice_id,
                                                         const std::string& method,
-                                                        const std::string& actor,
+                                                        const Actor& actor,
                                                         const std::string& request_id,
                                                         const std::string& operation_key) {
   if (!method.empty() && !IsOneOf(method, kPaymentMethods)) {
@@ -520,7 +525,8 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
       p.status = "completed";
       p.transaction_id = "txn_" + ids_.HexToken(12);
       p.created_at = clock_.NowIso8601();
-      p.actor = actor;
+      p.actor = actor.principal;
+      p.on_behalf_of = actor.on_behalf_of;
       BILLING_TRY(tx.InsertPayment(p));
       Allocation a{0, p.id, inv.id, due, 0};
       BILLING_TRY(tx.InsertAllocation(a));
@@ -530,7 +536,8 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     inv.paid_date = Today().ToString();
     inv.payment_method = used_method;
     inv.paid_cents += due;
-    inv.updated_by = actor;
+    inv.updated_by = actor.principal;
+    inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
     nlohmann::json after = InvoiceAuditJson(inv);
     after["payment"] = due > 0 ? PaymentAuditJson(p) : nlohmann::json();
@@ -551,7 +558,7 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
 // Payments
 
 Result<StoredCard> BillingService::StoreCard(StoreTx& tx, const Customer& customer,
-                                             const NewCard& in, const std::string& actor) {
+                                             const NewCard& in, const Actor& actor) {
   std::string digits;
   bool well_formed = in.number.size() <= 32;
   for (char ch : in.number) {
@@ -604,7 +611,8 @@ Result<StoredCard> BillingService::StoreCard(StoreTx& tx, const Customer& custom
   const nlohmann::json details = {{"number", digits}, {"expMonth", in.exp_month}, {"expYear", in.exp_year}};
   BILLING_ASSIGN_OR_RETURN(card.details_sealed, cipher_->Seal(details.dump(), card.id));
   card.key_id = cipher_->current_key_id();
-  card.actor = actor;
+  card.actor = actor.principal;
+  card.on_behalf_of = actor.on_behalf_of;
   card.created_at = clock_.NowIso8601();
   BILLING_TRY(tx.InsertStoredCard(card));
   return card;
@@ -752,7 +760,8 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     }
     p.transaction_id = "txn_" + ids_.HexToken(12);
     p.created_at = clock_.NowIso8601();
-    p.actor = req.actor;
+    p.actor = req.actor.principal;
+    p.on_behalf_of = req.actor.on_behalf_of;
     std::vector<std::string> invoices_paid;
     out.approved = Approve();
     if (!out.approved) {
@@ -777,7 +786,8 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
           inv.status = "paid";
           inv.paid_date = today;
           inv.payment_method = p.method;
-          inv.updated_by = req.actor;
+          inv.updated_by = req.actor.principal;
+          inv.updated_on_behalf_of = req.actor.on_behalf_of;
           BILLING_TRY(tx.UpdateInvoice(inv));
           invoices_paid.push_back(inv.id);
         }
@@ -813,7 +823,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
 Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_id,
                                                     std::optional<int64_t> amount_cents,
                                                     const std::string& reason,
-                                                    const std::string& actor,
+                                                    const Actor& actor,
                                                     const std::string& request_id,
                                                     const std::string& operation_key) {
   if (amount_cents && *amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
@@ -886,7 +896,8 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
       if (inv && inv->status == "paid") {
         inv->status = "pending";
         inv->paid_date.clear();
-        inv->updated_by = actor;
+        inv->updated_by = actor.principal;
+        inv->updated_on_behalf_of = actor.on_behalf_of;
         BILLING_TRY(tx.UpdateInvoice(*inv));
         reopened.push_back(inv->id);
       }
@@ -903,7 +914,8 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     r.reason = reason.empty() ? "Customer request" : reason;
     r.transaction_id = "txn_" + ids_.HexToken(12);
     r.created_at = clock_.NowIso8601();
-    r.actor = actor;
+    r.actor = actor.principal;
+    r.on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.InsertRefund(r));
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, p.customer_id));
     nlohmann::json after = PaymentAuditJson(p);

@@ -74,7 +74,7 @@ struct NewInvoice {
   std::string notes;
   // Default member initialisers let callers omit these in aggregate initialisation without
   // -Wmissing-field-initializers.
-  std::string actor = {};       // recorded as created_by
+  Actor actor = {};             // recorded as created_by / created_on_behalf_of
   std::string request_id = {};  // recorded in the audit log
   std::string operation_key = {};  // see "Operation keys" below; empty = none
 };
@@ -90,7 +90,7 @@ struct PaymentRequest {
   int64_t amount_cents = 0;
   std::string method;      // empty = the customer's default
   std::string invoice_id;  // empty = allocate to open invoices, oldest due first
-  std::string actor = {};
+  Actor actor = {};
   std::string request_id = {};     // recorded in the audit log
   std::string operation_key = {};  // see "Operation keys" below; empty = none
   std::optional<NewCard> card = {};    // a new card to store and charge (method credit_card)
@@ -154,19 +154,19 @@ class BillingService {
   Result<InvoiceList> ListInvoices(const std::string& customer_id, const std::string& status,
                                    const PageSpec& page = {});
   Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update,
-                                const std::string& actor = "", const std::string& request_id = "");
+                                const Actor& actor = {}, const std::string& request_id = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,
-                                          const std::string& actor,
+                                          const Actor& actor,
                                           const std::string& request_id = "",
                                           const std::string& operation_key = "");
-  Result<Invoice> CancelInvoice(const std::string& invoice_id, const std::string& actor = "",
+  Result<Invoice> CancelInvoice(const std::string& invoice_id, const Actor& actor = {},
                                 const std::string& request_id = "");
 
   Result<PaymentOutcome> ProcessPayment(const PaymentRequest& request);
   // amount_cents: nullopt = everything not yet refunded.
   Result<RefundOutcome> RefundPayment(const std::string& payment_id,
                                       std::optional<int64_t> amount_cents,
-                                      const std::string& reason, const std::string& actor = "",
+                                      const std::string& reason, const Actor& actor = {},
                                       const std::string& request_id = "",
                                       const std::string& operation_key = "");
   Result<PaymentHistory> History(const std::string& customer_id, const PageSpec& page = {});
@@ -188,8 +188,9 @@ class BillingService {
   // rows that verified, *first_broken_seq the seq of the first row whose seq, prev_hash or hash
   // is wrong (0 = the chain is intact), and *why (optional) says what was wrong with it.
   Status VerifyAudit(int64_t* rows_checked, int64_t* first_broken_seq, std::string* why = nullptr);
-  // Rows with seq > after_seq, oldest first; limit is clamped to [1, 1000].
-  Result<std::vector<AuditEntry>> ListAudit(int64_t after_seq, int limit);
+  // The rows of `q` (seq > q.after_seq, optionally one actor and/or one claimed end user),
+  // oldest first; limit is clamped to [1, 1000].
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit);
 
  private:
   // Appends `e` (actor, action, entity, before/after and request id filled in by the caller) as
@@ -215,7 +216,7 @@ class BillingService {
 
   // Validates `card`, seals it and inserts it for `customer` in `tx`.
   Result<StoredCard> StoreCard(StoreTx& tx, const Customer& customer, const NewCard& card,
-                               const std::string& actor);
+                               const Actor& actor);
   // The stored card `id` of `customer`, after checking that its details open (a charge needs them).
   Result<StoredCard> UsableCard(StoreTx& tx, const Customer& customer, const std::string& id);
 

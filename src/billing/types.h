@@ -10,11 +10,27 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
 
 namespace billing {
+
+// Who made a change (issue #17). `principal` is the authenticated caller, set by the server and
+// never by the request: "key:<prefix>", "jwt:<sub>", "dev" (development mode, no auth), "seed",
+// "billing-run". `on_behalf_of` is the end user the caller says it acts for ("cometchat:<uid>",
+// "user:<id>"): a claim the server records apart but cannot verify; "" when none is claimed.
+// Only a caller with the act_on_behalf scope may claim one (auth/scopes.h).
+struct Actor {
+  std::string principal;
+  std::string on_behalf_of;
+
+  Actor() = default;
+  Actor(std::string principal_id, std::string claimed = {})  // NOLINT: a principal alone converts
+      : principal(std::move(principal_id)), on_behalf_of(std::move(claimed)) {}
+  Actor(const char* principal_id) : principal(principal_id) {}  // NOLINT
+};
 
 // Enumerations are stored and sent as their lower_snake names.
 inline constexpr std::string_view kBillingCycles[] = {"monthly", "quarterly", "annual"};
@@ -74,8 +90,10 @@ struct Invoice {
   std::string payment_method;  // method of the payment that settled it
   int64_t paid_cents = 0;      // net of refunds, from allocations (kept by the store)
   std::string created_at;
-  std::string created_by;  // actor who created it (CometChat sender, API caller), if known
-  std::string updated_by;  // actor of the last change
+  std::string created_by;  // principal who created it (Actor), if known
+  std::string updated_by;  // principal of the last change
+  std::string created_on_behalf_of;  // claimed end user of the creation (Actor), if any
+  std::string updated_on_behalf_of;  // claimed end user of the last change, if any
 };
 
 struct Allocation {
@@ -98,11 +116,12 @@ struct Payment {
   std::string transaction_id;
   std::string failure_reason;
   std::string created_at;
-  std::string actor;  // who asked for it (CometChat sender, API key), if known
+  std::string actor;  // principal who asked for it (Actor), if known
   std::string payment_method_id;  // the stored card charged (PM-001), if any
   std::string card_brand;         // of that card, filled on read
   std::string card_last4;
   std::vector<Allocation> allocations;  // filled on read by the service
+  std::string on_behalf_of;             // claimed end user (Actor), if any
 };
 
 // A stored card (store migration 007). details_sealed holds the number and expiry, encrypted
@@ -118,8 +137,9 @@ struct StoredCard {
   int exp_year = 0;
   std::string details_sealed;
   std::string key_id;
-  std::string actor;
+  std::string actor;  // principal (Actor)
   std::string created_at;
+  std::string on_behalf_of;  // claimed end user (Actor), if any
 };
 
 struct Refund {
@@ -130,7 +150,8 @@ struct Refund {
   std::string reason;
   std::string transaction_id;
   std::string created_at;
-  std::string actor;  // who asked for it, if known
+  std::string actor;         // principal who asked for it (Actor), if known
+  std::string on_behalf_of;  // claimed end user (Actor), if any
 };
 
 // A change made under an operation key (store migration 006): a retry of the same operation finds
@@ -150,7 +171,7 @@ struct OperationRecord {
 struct AuditEntry {
   int64_t seq = 0;          // 1, 2, 3, ... in commit order
   std::string at;           // ISO 8601 UTC, server clock
-  std::string actor;        // who: API key name, JWT subject or CometChat sender; "seed"; "" = unknown
+  std::string actor;        // the principal (Actor): key:<prefix>, jwt:<sub>, dev, seed, ...
   std::string action;       // invoice.create | invoice.update | invoice.cancel | invoice.mark_paid |
                             // payment.process | payment.refund | seed.load
   std::string entity_type;  // invoice | payment | ledger
@@ -160,6 +181,8 @@ struct AuditEntry {
   std::string request_id;  // the HTTP request id, if known
   std::string prev_hash;   // hash of row seq-1 (64 zeros for row 1)
   std::string hash;        // SHA-256 hex over prev_hash + the canonical row (billing/audit.h)
+  std::string on_behalf_of;  // claimed end user (Actor); chain version 2 and later only
+  int chain_version = 2;     // the rule that hashed the row (billing/audit.h kAuditChainVersion)
 };
 
 }  // namespace billing

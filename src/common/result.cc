@@ -11,6 +11,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kConflict: return "CONFLICT";
     case ErrorCode::kUnavailable: return "UNAVAILABLE";
     case ErrorCode::kUnauthenticated: return "UNAUTHENTICATED";
+    case ErrorCode::kPermissionDenied: return "PERMISSION_DENIED";
     case ErrorCode::kInternal: return "INTERNAL";
   }
   return "INTERNAL";

@@ -22,6 +22,7 @@ enum class ErrorCode {
   kConflict,            // concurrent change or uniqueness clash
   kUnavailable,         // a dependency (model, database) did not answer in time
   kUnauthenticated,     // credentials were rejected (e.g. by the model provider)
+  kPermissionDenied,    // the caller is known but lacks the scope for this (HTTP 403)
   kInternal,            // a bug or an unexpected failure; never shown verbatim to clients
 };
 

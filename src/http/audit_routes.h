@@ -1,10 +1,15 @@
-// GET /api/audit?after=N&limit=M — the audit log, oldest first (billing/audit.h).
-//   after: return rows with seq > after (default 0); limit: 1..100 (default 100).
-//   200 {"entries":[{seq, at, actor, action, entityType, entityId, before, after, requestId,
-//                    prevHash, hash}, ...], "nextAfter": <seq of the last entry, or `after`>}
+// GET /api/audit?after=N&limit=M&actor=ID&onBehalfOf=ID — the audit log, oldest first
+// (billing/audit.h).
+//   after: return rows with seq > after (default 0); limit: 1..100 (default 100); actor: only the
+//   rows of this principal (key:<prefix>, jwt:<sub>, dev, seed), whatever end user it claimed;
+//   onBehalfOf: only the rows that claimed this end user (cometchat:<uid>). Ids are exact and
+//   percent-encoded.
+//   200 {"entries":[{seq, at, actor, onBehalfOf: {id, claim: true} | null, action, entityType,
+//                    entityId, before, after, requestId, prevHash, hash, chainVersion}, ...],
+//        "nextAfter": <seq of the last entry, or `after`>, "hasMore": <the page is full>}
 //   400 {"error": "..."} for a bad parameter; 405 for a method other than GET; 500 if the store
 //   fails (detail logged only).
-// Page through the log by passing nextAfter as the next `after` until entries is empty.
+// Page through the log by passing nextAfter as the next `after` while hasMore is true.
 // Access control is the caller's: the route is served only to the `admin` scope.
 //
 // Thread-safety: stateless; safe from any thread (BillingService is).

@@ -22,6 +22,7 @@
 #include "http/json_writer.h"
 #include "http/messages.h"
 #include "http/stream_events.h"
+#include "http/url.h"
 #include "security/card_data.h"
 
 namespace billing::http {
@@ -111,31 +112,8 @@ HttpResponse AgentNotFound(const std::string& agent_id) {
                    "Agent with name " + Truncated(agent_id, kMaxIdInMessageBytes) + " not found");
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes one path segment or query value (invalid escapes stay as they are).
-std::string Decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = HexValue(text[i + 1]);
-      const int lo = HexValue(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
+// Percent-decodes one path segment (a '+' stays a '+').
+std::string Decode(std::string_view text) { return PercentDecode(text, false); }
 
 struct Target {
   std::array<std::string_view, kMaxPathSegments> segments;
@@ -193,23 +171,43 @@ Result<json> ParseObjectBody(const HttpRequest& request) {
   return body;
 }
 
-// The CometChat sender uid of a context object, or "".
-std::string CometChatUid(const json& context) {
-  if (!context.is_object()) return {};
-  auto cometchat = context.find("cometchatContext");
-  if (cometchat == context.end() || !cometchat->is_object()) return {};
-  auto sender = cometchat->find("sender");
-  if (sender == cometchat->end() || !sender->is_object()) return {};
-  auto uid = sender->find("uid");
-  if (uid == sender->end()) return {};
+// A string or integer id at `value` as text ("" when absent, null or empty); an id of another
+// type or longer than kMaxActorUidBytes is an error naming `field`.
+Result<std::string> ClaimId(const json* value, const std::string& field) {
+  if (value == nullptr || value->is_null()) return std::string();
   std::string text;
-  if (uid->is_string()) {
-    text = uid->get<std::string>();
-  } else if (uid->is_number_integer()) {
-    text = uid->dump();
+  if (value->is_string()) {
+    text = value->get<std::string>();
+  } else if (value->is_number_integer()) {
+    text = value->dump();
+  } else {
+    return Error::Invalid(field, field + " must be a string");
   }
-  if (text.size() > kMaxActorUidBytes) return {};
+  if (text.size() > kMaxActorUidBytes) {
+    return Error::Invalid(field, field + " must be at most " + std::to_string(kMaxActorUidBytes) +
+                                     " bytes");
+  }
   return text;
+}
+
+const json* Child(const json& parent, const char* key) {
+  if (!parent.is_object()) return nullptr;
+  auto it = parent.find(key);
+  return it == parent.end() ? nullptr : &*it;
+}
+
+// The end user a context object claims: "cometchat:<uid>" from cometchatContext.sender.uid, else
+// "user:<id>" from userId; "" when it claims none.
+Result<std::string> ClaimedEndUser(const json& context, const std::string& name) {
+  const json* sender = nullptr;
+  if (const json* cometchat = Child(context, "cometchatContext")) sender = Child(*cometchat, "sender");
+  BILLING_ASSIGN_OR_RETURN(std::string uid,
+                           ClaimId(sender ? Child(*sender, "uid") : nullptr,
+                                   name + ".cometchatContext.sender.uid"));
+  if (!uid.empty()) return "cometchat:" + uid;
+  BILLING_ASSIGN_OR_RETURN(std::string user, ClaimId(Child(context, "userId"), name + ".userId"));
+  if (!user.empty()) return "user:" + user;
+  return std::string();
 }
 
 Result<const json*> OptionalMember(const json& body, const char* key) {
@@ -451,7 +449,7 @@ void LogRunError(const Error& error) {
 
 // ---- request parsing ----
 
-Result<ToolContext> ParseToolContext(const json& body, const std::string& default_actor) {
+Result<ToolContext> ParseToolContext(const json& body) {
   ToolContext context;
   const json* request_context = nullptr;
   const json* runtime_context = nullptr;
@@ -464,17 +462,28 @@ Result<ToolContext> ParseToolContext(const json& body, const std::string& defaul
   }
   const json* chosen = request_context != nullptr ? request_context : runtime_context;
   if (chosen != nullptr) context.request_context = *chosen;
-  std::string uid;
-  if (request_context != nullptr) uid = CometChatUid(*request_context);
-  if (uid.empty() && runtime_context != nullptr) uid = CometChatUid(*runtime_context);
-  context.actor = uid.empty() ? default_actor : "cometchat:" + uid;
+  // The end user the caller claims to act for: a claim, recorded apart from the principal.
+  for (const auto& [name, ctx] : {std::pair{"requestContext", request_context},
+                                  std::pair{"runtimeContext", runtime_context}}) {
+    if (ctx == nullptr || !context.actor.on_behalf_of.empty()) continue;
+    BILLING_ASSIGN_OR_RETURN(context.actor.on_behalf_of, ClaimedEndUser(*ctx, name));
+  }
   return context;
 }
 
-void ApplyPrincipal(ToolContext& context, const Principal& principal) {
+Status ApplyPrincipal(ToolContext& context, const Principal& principal) {
   context.scopes = principal.scopes;
   context.principal = principal.id;
-  if (principal.authenticated && context.actor.empty()) context.actor = principal.id;
+  context.actor.principal = principal.authenticated ? principal.id : std::string(kDevPrincipal);
+  if (!context.actor.on_behalf_of.empty() && !HasScope(principal.scopes, Scope::kActOnBehalf)) {
+    spdlog::warn("refused: {} claimed to act for {} without the act_on_behalf scope",
+                 context.actor.principal, Truncated(context.actor.on_behalf_of, 64));
+    return Error(ErrorCode::kPermissionDenied,
+                 "This caller lacks the 'act_on_behalf' scope needed to act for an end user (" +
+                     Truncated(context.actor.on_behalf_of, 64) +
+                     "); nothing was changed. Give the key that scope, or send no sender.");
+  }
+  return OkStatus();
 }
 
 Result<GenerateRequest> ParseGenerateRequest(const json& body) {
@@ -541,7 +550,7 @@ Result<GenerateRequest> ParseGenerateRequest(const json& body) {
     options.client_tools = *client_tools;
   }
 
-  BILLING_ASSIGN_OR_RETURN(options.tool_context, ParseToolContext(body, ""));
+  BILLING_ASSIGN_OR_RETURN(options.tool_context, ParseToolContext(body));
 
   // Memory addressing (not acted on yet): top-level (≤0.19, legacy routes) or memory.* (0.20+).
   out.thread_id = IdString(Member(body, "threadId"));
@@ -565,6 +574,7 @@ std::string PublicErrorMessage(const Error& error) {
     case ErrorCode::kFailedPrecondition:
     case ErrorCode::kAmbiguous:
     case ErrorCode::kConflict:
+    case ErrorCode::kPermissionDenied:
       return error.message;
     case ErrorCode::kUnauthenticated:
       return "Model provider rejected the API key (401)";
@@ -586,6 +596,8 @@ HttpResponse AgentErrorResponse(const Error& error) {
     case ErrorCode::kAmbiguous:
     case ErrorCode::kConflict:
       return JsonError(bhttp::status::conflict, error.message);
+    case ErrorCode::kPermissionDenied:
+      return JsonError(bhttp::status::forbidden, error.message);
     case ErrorCode::kUnauthenticated:
       spdlog::warn("generate: model provider rejected the credentials: {}", error.message);
       return JsonError(bhttp::status::bad_gateway, "Model provider rejected the API key (401)");
@@ -599,6 +611,19 @@ HttpResponse AgentErrorResponse(const Error& error) {
   spdlog::error("generate: internal error: {}", error.message);
   return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
 }
+
+namespace {
+
+// A run request that cannot run: 403 when the caller may not claim the end user it names
+// (act_on_behalf), else 400 with the rule.
+HttpResponse RunRequestError(const Error& error) {
+  if (error.code == ErrorCode::kPermissionDenied) {
+    return JsonError(bhttp::status::forbidden, error.message);
+  }
+  return JsonError(bhttp::status::bad_request, error.message);
+}
+
+}  // namespace
 
 json SerializeTool(const Tool& tool, bool partial) {
   json out = json::object();
@@ -888,11 +913,12 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   co_return NotFound();
 }
 
-void MastraApi::ApplyScope(ToolContext& context, const RequestScope& scope) const {
-  ApplyPrincipal(context, scope.principal);
+Status MastraApi::ApplyScope(ToolContext& context, const RequestScope& scope) const {
+  BILLING_TRY(ApplyPrincipal(context, scope.principal));
   context.request_id = scope.request_id;
   context.limiter = payment_gate_.get();
   context.rate_key = scope.rate_key;
+  return OkStatus();
 }
 
 Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
@@ -908,7 +934,7 @@ Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
       message.content = security::RedactCardNumbers(message.content);
     }
   }
-  ApplyScope(run->options.tool_context, scope);
+  BILLING_TRY(ApplyScope(run->options.tool_context, scope));
   run->options.operation_scope = scope.operation_scope;
   if (memory_ == nullptr) return run;
   Result<std::optional<MemoryRef>> ref = ParseMemoryRef(*body);
@@ -957,7 +983,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& requ
                                                          const RequestScope& scope,
                                                          GenerateFormat format) const {
   Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
-  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
+  if (!parsed.ok()) co_return RunRequestError(parsed.error());
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
@@ -975,7 +1001,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
                                                        const RequestScope& scope) const {
   // Errors before the first byte are ordinary JSON answers; after it, they are chunks.
   Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
-  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
+  if (!parsed.ok()) co_return RunRequestError(parsed.error());
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
@@ -1019,7 +1045,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& 
                                                              ResponseStream& stream,
                                                              const RequestScope& scope) const {
   Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
-  if (!parsed.ok()) co_return JsonError(bhttp::status::bad_request, parsed.error().message);
+  if (!parsed.ok()) co_return RunRequestError(parsed.error());
   GenerateRequest& run = parsed.value();
   Status prepared = co_await PrepareRun(run);
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
@@ -1057,17 +1083,17 @@ boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& 
 boost::asio::awaitable<HttpResponse> MastraApi::ExecuteTool(const Tool& tool,
                                                             const HttpRequest& request,
                                                             const RequestScope& scope) const {
-  const Principal& principal = scope.principal;
   Result<json> body = ParseObjectBody(request);
   if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
   auto data = body->find("data");
   if (data == body->end() || data->is_null()) {
     co_return JsonError(bhttp::status::bad_request, "Argument \"data\" is required");
   }
-  Result<ToolContext> context =
-      ParseToolContext(*body, principal.authenticated ? principal.id : std::string("api"));
+  Result<ToolContext> context = ParseToolContext(*body);
   if (!context.ok()) co_return JsonError(bhttp::status::bad_request, context.error().message);
-  ApplyScope(*context, scope);
+  if (Status applied = ApplyScope(*context, scope); !applied.ok()) {
+    co_return AgentErrorResponse(applied.error());
+  }
   context->operation_key = scope.operation_scope;
   json result;
   if (agent_.tool_runner() != nullptr) {

@@ -57,13 +57,16 @@ Result<GenerateRequest> ParseGenerateRequest(const nlohmann::json& body);
 std::string PublicErrorMessage(const Error& error);
 
 // The tool context of a request body: `requestContext` (1.x) or else `runtimeContext` (0.x) as
-// request_context; actor "cometchat:<uid>" from <context>.cometchatContext.sender.uid (either
-// context), else `default_actor`. A context that is present but not an object is an error.
-Result<ToolContext> ParseToolContext(const nlohmann::json& body, const std::string& default_actor);
+// request_context, and the end user it claims as actor.on_behalf_of: "cometchat:<uid>" from
+// <context>.cometchatContext.sender.uid, else "user:<id>" from <context>.userId (requestContext
+// first). A context that is present but not an object, or a claimed id that is not a string or
+// integer or is over 256 bytes, is an error naming the field.
+Result<ToolContext> ParseToolContext(const nlohmann::json& body);
 
-// Runs the tool context with the caller's scopes: scopes and principal from `principal`; an
-// authenticated caller without a CometChat sender becomes the actor (when actor is empty).
-void ApplyPrincipal(ToolContext& context, const Principal& principal);
+// Runs the tool context as the caller: scopes from `principal`, and actor.principal the caller's
+// id ("dev" for the development-mode anonymous caller), whatever the body said. A claimed end user
+// needs the act_on_behalf scope: without it, kPermissionDenied (HTTP 403) and nothing runs.
+Status ApplyPrincipal(ToolContext& context, const Principal& principal);
 
 // The HTTP answer for an error from Agent::Generate: 400/404/409 with the message for caller
 // errors; 502 for kUnauthenticated/kUnavailable (the model provider); 500
@@ -128,7 +131,7 @@ class MastraApi {
   boost::asio::awaitable<HttpResponse> RouteIdempotent(HttpRequest& request, ResponseStream& stream,
                                                        RequestScope& scope, std::string key) const;
   // The tool context fields that come from the request scope: principal, request id, limits.
-  void ApplyScope(ToolContext& context, const RequestScope& scope) const;
+  Status ApplyScope(ToolContext& context, const RequestScope& scope) const;
   // The body of a generate/stream request, parsed (ParseGenerateRequest); an error is the 400.
   Result<GenerateRequest> ParseRunRequest(const HttpRequest& request,
                                           const RequestScope& scope) const;

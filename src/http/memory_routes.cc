@@ -14,6 +14,7 @@
 
 #include "http/json_body.h"
 #include "http/json_writer.h"
+#include "http/url.h"
 
 namespace billing::http {
 namespace {
@@ -26,30 +27,8 @@ constexpr size_t kMaxPathSegments = 6;
 constexpr size_t kMaxIdInMessageBytes = 200;
 constexpr int kMaxLegacyThreadPages = 10;  // 0.x array: at most 10 x 100 newest threads
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes a path segment or query component; `plus_is_space` for query components.
 std::string Decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = HexValue(text[i + 1]);
-      const int lo = HexValue(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += (plus_is_space && text[i] == '+') ? ' ' : text[i];
-  }
-  return out;
+  return PercentDecode(text, plus_is_space);
 }
 
 std::string Truncated(std::string_view text, size_t max_bytes) {

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "billing/audit.h"
 #include "billing/service.h"
 #include "store/migrations.h"
 #include "store/sqlite_util.h"
@@ -142,6 +143,74 @@ TEST(MigrationsTest, ALedgerAtVersion9UpgradesInPlace) {
   BillingService service(*store.value(), clock, ids, processor, BillingOptions{});
   Status invariants = service.CheckInvariants();
   EXPECT_TRUE(invariants.ok()) << invariants.error().message;
+}
+
+// Issue #17: an audit log written before migration 013 (chain version 1, the CometChat sender
+// as the actor) keeps verifying after the upgrade, new rows are version 2 with the claim apart,
+// and a claim written into an old row is found.
+TEST(MigrationsTest, AnAuditLogAtVersion12KeepsVerifyingAfterTheUpgrade) {
+  test_support::TempDbFile db("billing-migrations-audit-test");
+  MigrateUpTo(db.path(), 12);
+  {
+    RawDb raw(db.path());
+    ASSERT_EQ(raw.Exec("INSERT INTO customers (id, company, contact_name, email, billing_cycle, "
+                       "payment_method, status, currency, opening_balance_cents, created_at) "
+                       "VALUES ('CUST-001', 'Co', 'A', 'a@co.example', 'monthly', 'paypal', "
+                       "'active', 'USD', 0, '2026')"),
+              SQLITE_OK);
+    AuditEntry prev;
+    for (int seq = 1; seq <= 3; ++seq) {
+      AuditEntry e;
+      e.chain_version = 1;
+      e.seq = seq;
+      e.prev_hash = seq == 1 ? std::string(kAuditGenesisHash) : prev.hash;
+      e.at = "2026-11-2" + std::to_string(seq) + "T12:00:00.000Z";
+      e.actor = seq == 1 ? "seed" : "cometchat:user" + std::to_string(seq);
+      e.action = seq == 1 ? "seed.load" : "invoice.update";
+      e.entity_type = seq == 1 ? "ledger" : "invoice";
+      e.hash = *AuditHash(e);
+      std::string sql =
+          "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_json, "
+          "after_json, request_id, prev_hash, hash) VALUES (" +
+          std::to_string(e.seq) + ", '" + e.at + "', '" + e.actor + "', '" + e.action + "', '" +
+          e.entity_type + "', '', 'null', 'null', '', '" + e.prev_hash + "', '" + e.hash + "')";
+      ASSERT_EQ(raw.Exec(sql), SQLITE_OK) << sql;
+      prev = e;
+    }
+  }
+  auto store = OpenSqliteStore({db.path(), 2, 5000});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  FixedClock clock{kNoonMs};
+  SeededRandom ids{1}, processor{2};
+  BillingOptions options;
+  options.processor_mode = ProcessorMode::kAlwaysApprove;
+  BillingService service(*store.value(), clock, ids, processor, options);
+  PaymentRequest pay{"CUST-001", 500, "paypal", ""};
+  pay.actor = Actor{"key:bk_1a2b3c4d", "cometchat:ceo-of-company"};
+  ASSERT_TRUE(service.ProcessPayment(pay).ok());
+
+  int64_t rows = 0, broken = -1;
+  std::string why;
+  ASSERT_TRUE(service.VerifyAudit(&rows, &broken, &why).ok());
+  EXPECT_EQ(broken, 0) << why;
+  EXPECT_EQ(rows, 4);
+  auto listed = service.ListAudit(AuditQuery{}, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 4u);
+  EXPECT_EQ((*listed)[1].chain_version, 1);
+  EXPECT_EQ((*listed)[1].actor, "cometchat:user2");  // the old rows stay as they were written
+  EXPECT_EQ((*listed)[3].chain_version, 2);
+  EXPECT_EQ((*listed)[3].actor, "key:bk_1a2b3c4d");
+  EXPECT_EQ((*listed)[3].on_behalf_of, "cometchat:ceo-of-company");
+
+  // A claim written into an old row is not covered by its hash: found at that row.
+  RawDb raw(db.path());
+  ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET on_behalf_of = "
+                     "'cometchat:ceo' WHERE seq = 2"),
+            SQLITE_OK);
+  ASSERT_TRUE(service.VerifyAudit(&rows, &broken, &why).ok());
+  EXPECT_EQ(broken, 2);
+  EXPECT_NE(why.find("version 1 row"), std::string::npos) << why;
 }
 
 TEST(MigrationsTest, AFreshDatabaseHasTheUpgradedSchema) {

@@ -101,6 +101,7 @@ Payment ReadPayment(const Stmt& st) {
   p.payment_method_id = st.Text(12);
   p.card_brand = st.Text(13);
   p.card_last4 = st.Text(14);
+  p.on_behalf_of = st.Text(15);
   return p;
 }
 
@@ -108,12 +109,12 @@ Payment ReadPayment(const Stmt& st) {
   "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, " \
   "transaction_id, failure_reason, actor, created_at, payment_method_id, "                      \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), '') " \
-  "FROM payments"
+  "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
+  "on_behalf_of FROM payments"
 
 #define CARD_COLS                                                                        \
   "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
-  "key_id, actor, created_at FROM payment_methods"
+  "key_id, actor, created_at, on_behalf_of FROM payment_methods"
 
 StoredCard ReadCard(const Stmt& st) {
   StoredCard c;
@@ -129,6 +130,7 @@ StoredCard ReadCard(const Stmt& st) {
   c.key_id = st.Text(9);
   c.actor = st.Text(10);
   c.created_at = st.Text(11);
+  c.on_behalf_of = st.Text(12);
   return c;
 }
 
@@ -136,7 +138,8 @@ StoredCard ReadCard(const Stmt& st) {
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, "    \
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "     \
   "i.payment_method, i.created_at, i.created_by, i.updated_by, "                               \
-  "i.paid_cents " /* kept by triggers (migration 010) */                                       \
+  "i.paid_cents, " /* kept by triggers (migration 010) */                                      \
+  "i.created_on_behalf_of, i.updated_on_behalf_of "                                            \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 Result<Invoice> ReadInvoice(const Stmt& st) {
@@ -160,6 +163,8 @@ Result<Invoice> ReadInvoice(const Stmt& st) {
   inv.created_by = st.Text(16);
   inv.updated_by = st.Text(17);
   inv.paid_cents = st.Int(18);
+  inv.created_on_behalf_of = st.Text(19);
+  inv.updated_on_behalf_of = st.Text(20);
   return inv;
 }
 
@@ -261,7 +266,7 @@ constexpr const char* kCustomerTotalsSql =
 
 #define AUDIT_COLS                                                                        \
   "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, "     \
-  "request_id, prev_hash, hash FROM audit_log"
+  "request_id, prev_hash, hash, on_behalf_of, chain_version FROM audit_log"
 
 AuditEntry ReadAudit(const Stmt& st) {
   AuditEntry e;
@@ -276,6 +281,8 @@ AuditEntry ReadAudit(const Stmt& st) {
   e.request_id = st.Text(8);
   e.prev_hash = st.Text(9);
   e.hash = st.Text(10);
+  e.on_behalf_of = st.Text(11);
+  e.chain_version = int(st.Int(12));
   return e;
 }
 
@@ -459,14 +466,16 @@ class SqliteTx final : public StoreTx {
     PREPARE(st,
             "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
             "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, "
-            "payment_method, created_at, created_by, updated_by) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
+            "payment_method, created_at, created_by, updated_by, created_on_behalf_of, "
+            "updated_on_behalf_of) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
     st.Bind(1, inv.id).Bind(2, int64_t(inv.year)).Bind(3, int64_t(inv.seq)).Bind(4, inv.customer_id);
     st.Bind(5, inv.subtotal_cents).Bind(6, int64_t(inv.tax_rate_bp)).Bind(7, inv.tax_cents);
     st.Bind(8, inv.total_cents).Bind(9, inv.status).Bind(10, inv.issue_date.ToString());
     st.Bind(11, inv.due_date.ToString()).Bind(12, inv.notes).Bind(13, inv.paid_date);
     st.Bind(14, inv.payment_method).Bind(15, inv.created_at).Bind(16, inv.created_by);
-    st.Bind(17, inv.updated_by);
+    st.Bind(17, inv.updated_by).Bind(18, inv.created_on_behalf_of);
+    st.Bind(19, inv.updated_on_behalf_of);
     BILLING_TRY(st.Run());
     return InsertItems(inv);
   }
@@ -474,12 +483,12 @@ class SqliteTx final : public StoreTx {
   Status UpdateInvoice(const Invoice& inv) override {
     PREPARE(st,
             "UPDATE invoices SET subtotal_cents=?2, tax_rate_bp=?3, tax_cents=?4, total_cents=?5, "
-            "status=?6, due_date=?7, notes=?8, paid_date=?9, payment_method=?10, updated_by=?11 "
-            "WHERE id=?1");
+            "status=?6, due_date=?7, notes=?8, paid_date=?9, payment_method=?10, updated_by=?11, "
+            "updated_on_behalf_of=?12 WHERE id=?1");
     st.Bind(1, inv.id).Bind(2, inv.subtotal_cents).Bind(3, int64_t(inv.tax_rate_bp));
     st.Bind(4, inv.tax_cents).Bind(5, inv.total_cents).Bind(6, inv.status);
     st.Bind(7, inv.due_date.ToString()).Bind(8, inv.notes).Bind(9, inv.paid_date);
-    st.Bind(10, inv.payment_method).Bind(11, inv.updated_by);
+    st.Bind(10, inv.payment_method).Bind(11, inv.updated_by).Bind(12, inv.updated_on_behalf_of);
     BILLING_TRY(st.Run());
     if (sqlite3_changes(conn_.db()) != 1) return Error::Internal("sqlite: invoice to update is gone");
     return InsertItems(inv);
@@ -552,11 +561,11 @@ class SqliteTx final : public StoreTx {
     PREPARE(st,
             "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, "
             "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at, "
-            "payment_method_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
+            "payment_method_id, on_behalf_of) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
     st.Bind(1, p.id).Bind(2, p.number).Bind(3, p.customer_id).Bind(4, p.invoice_id);
     st.Bind(5, p.amount_cents).Bind(6, p.refunded_cents).Bind(7, p.method).Bind(8, p.status);
     st.Bind(9, p.transaction_id).Bind(10, p.failure_reason).Bind(11, p.actor).Bind(12, p.created_at);
-    st.Bind(13, p.payment_method_id);
+    st.Bind(13, p.payment_method_id).Bind(14, p.on_behalf_of);
     return st.Run();
   }
 
@@ -599,21 +608,22 @@ class SqliteTx final : public StoreTx {
   Status InsertRefund(const Refund& r) override {
     PREPARE(st,
             "INSERT INTO refunds (id, number, payment_id, amount_cents, reason, transaction_id, "
-            "created_at, actor) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+            "created_at, actor, on_behalf_of) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
     st.Bind(1, r.id).Bind(2, r.number).Bind(3, r.payment_id).Bind(4, r.amount_cents);
     st.Bind(5, r.reason).Bind(6, r.transaction_id).Bind(7, r.created_at).Bind(8, r.actor);
+    st.Bind(9, r.on_behalf_of);
     return st.Run();
   }
 
   Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) override {
     PREPARE(st,
-            "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor "
-            "FROM refunds WHERE payment_id = ?1 ORDER BY number");
+            "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor, "
+            "on_behalf_of FROM refunds WHERE payment_id = ?1 ORDER BY number");
     st.Bind(1, payment_id);
     std::vector<Refund> out;
     BILLING_TRY(StepRows(st, kMaxRowsPerPayment, "a payment's refunds", [&]() -> Status {
       out.push_back(Refund{st.Text(0), st.Int(1), st.Text(2), st.Int(3), st.Text(4), st.Text(5),
-                           st.Text(6), st.Text(7)});
+                           st.Text(6), st.Text(7), st.Text(8)});
       return OkStatus();
     }));
     return out;
@@ -628,11 +638,12 @@ class SqliteTx final : public StoreTx {
   Status InsertStoredCard(const StoredCard& c) override {
     PREPARE(st,
             "INSERT INTO payment_methods (id, number, customer_id, type, brand, last4, exp_month, "
-            "exp_year, details_sealed, key_id, actor, created_at) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+            "exp_year, details_sealed, key_id, actor, created_at, on_behalf_of) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
     st.Bind(1, c.id).Bind(2, c.number).Bind(3, c.customer_id).Bind(4, c.type).Bind(5, c.brand);
     st.Bind(6, c.last4).Bind(7, int64_t(c.exp_month)).Bind(8, int64_t(c.exp_year));
     st.Bind(9, c.details_sealed).Bind(10, c.key_id).Bind(11, c.actor).Bind(12, c.created_at);
+    st.Bind(13, c.on_behalf_of);
     return st.Run();
   }
 
@@ -691,17 +702,28 @@ class SqliteTx final : public StoreTx {
   Status AppendAudit(const AuditEntry& e) override {
     PREPARE(st,
             "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_json, "
-            "after_json, request_id, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+            "after_json, request_id, prev_hash, hash, on_behalf_of, chain_version) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
     st.Bind(1, e.seq).Bind(2, e.at).Bind(3, e.actor).Bind(4, e.action).Bind(5, e.entity_type);
     st.Bind(6, e.entity_id).Bind(7, e.before_json).Bind(8, e.after_json).Bind(9, e.request_id);
-    st.Bind(10, e.prev_hash).Bind(11, e.hash);
+    st.Bind(10, e.prev_hash).Bind(11, e.hash).Bind(12, e.on_behalf_of);
+    st.Bind(13, int64_t(e.chain_version));
     return st.Run();
   }
 
-  Result<std::vector<AuditEntry>> ListAudit(int64_t after_seq, int limit) override {
-    PREPARE(st, AUDIT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit) override {
+    // One statement text per filter combination, each served by its own index (migration 013).
+    static const std::string kSql[4] = {
+        AUDIT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        AUDIT_COLS " WHERE actor = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2",
+        AUDIT_COLS " WHERE on_behalf_of = ?4 AND seq > ?1 ORDER BY seq LIMIT ?2",
+        AUDIT_COLS " WHERE actor = ?3 AND on_behalf_of = ?4 AND seq > ?1 ORDER BY seq LIMIT ?2"};
+    const std::string& sql = kSql[(q.actor.empty() ? 0 : 1) + (q.on_behalf_of.empty() ? 0 : 2)];
+    PREPARE(st, sql.c_str());
     if (limit < 1 || limit > kMaxPageRows) return Error::Internal("sqlite: audit page out of range");
-    st.Bind(1, after_seq).Bind(2, int64_t(limit));
+    st.Bind(1, q.after_seq).Bind(2, int64_t(limit));
+    if (!q.actor.empty()) st.Bind(3, q.actor);
+    if (!q.on_behalf_of.empty()) st.Bind(4, q.on_behalf_of);
     std::vector<AuditEntry> out;
     BILLING_TRY(StepRows(st, limit, "an audit page", [&]() -> Status {
       out.push_back(ReadAudit(st));

@@ -74,6 +74,11 @@ struct PaymentTotals {
 
 // Customers as a list selects them, with the outstanding balance derived from the running ledger
 // totals (rules.h OutstandingCents). List order: id.
+struct AuditQuery {
+  int64_t after_seq = 0;          // rows with seq > after_seq
+  std::string actor = {};         // the principal exactly; "" = any
+  std::string on_behalf_of = {};  // the claimed end user exactly; "" = any
+};
 struct CustomerQuery {
   std::string status, billing_cycle, payment_method;  // empty = any
   std::optional<bool> has_outstanding_balance = {};   // balance > 0 (true) or <= 0 (false)
@@ -149,9 +154,9 @@ class StoreTx {
 
   // Audit log (append-only). AppendAudit stores the entry exactly as given (seq, prev_hash and
   // hash are computed by the caller, billing/audit.h); a duplicate seq is an error. ListAudit
-  // returns rows with seq > after_seq in seq order, at most `limit` of them.
+  // returns the rows of `q` in seq order, at most `limit` of them (each filter uses an index).
   virtual Status AppendAudit(const AuditEntry& e) = 0;
-  virtual Result<std::vector<AuditEntry>> ListAudit(int64_t after_seq, int limit) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit) = 0;
   virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "billing/audit.h"
 #include "billing/rules.h"
 #include "money/money.h"
 #include "tools/schema.h"
@@ -189,8 +190,11 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
   if (!inv.notes.empty()) j["notes"] = inv.notes;
   if (!inv.paid_date.empty()) j["paidDate"] = inv.paid_date;
   if (!inv.payment_method.empty()) j["paymentMethod"] = inv.payment_method;
+  // createdBy/updatedBy: the authenticated principal; *OnBehalfOf: the claimed end user.
   if (!inv.created_by.empty()) j["createdBy"] = inv.created_by;
+  if (!inv.created_on_behalf_of.empty()) j["createdOnBehalfOf"] = OnBehalfOfJson(inv.created_on_behalf_of);
   if (!inv.updated_by.empty()) j["updatedBy"] = inv.updated_by;
+  if (!inv.updated_on_behalf_of.empty()) j["updatedOnBehalfOf"] = OnBehalfOfJson(inv.updated_on_behalf_of);
   return j;
 }
 
@@ -208,6 +212,7 @@ json PaymentJson(const Payment& p) {
   if (!p.failure_reason.empty()) j["failureReason"] = p.failure_reason;
   j["createdAt"] = p.created_at;
   if (!p.actor.empty()) j["createdBy"] = p.actor;
+  if (!p.on_behalf_of.empty()) j["onBehalfOf"] = OnBehalfOfJson(p.on_behalf_of);
   json allocs = json::array();
   for (const Allocation& a : p.allocations) {
     json aj = {{"invoiceId", a.invoice_id}};
@@ -227,6 +232,7 @@ json RefundJson(const Refund& r) {
   j["transactionId"] = r.transaction_id;
   j["createdAt"] = r.created_at;
   if (!r.actor.empty()) j["createdBy"] = r.actor;
+  if (!r.on_behalf_of.empty()) j["onBehalfOf"] = OnBehalfOfJson(r.on_behalf_of);
   return j;
 }
 

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/scopes.h"
+#include "billing/types.h"
 #include "common/result.h"
 
 namespace billing {
@@ -36,7 +37,9 @@ class MoneyMovementLimiter {
 // tool call runs with the scopes of the authenticated caller (auth/scopes.h), whatever the
 // model asked for. The default (all scopes) is the development-mode anonymous caller.
 struct ToolContext {
-  std::string actor;               // e.g. "cometchat:user123", "key:bk_1a2b3c4d", "api", ""
+  // Recorded with every change: actor.principal is the authenticated caller ("key:<prefix>",
+  // "jwt:<sub>", "dev"); actor.on_behalf_of the end user it claims ("cometchat:<uid>"), if any.
+  Actor actor;
   nlohmann::json request_context;  // runtimeContext / requestContext as sent, or null
   std::string principal;           // "key:<prefix>" / "jwt:<sub>"; "" when unauthenticated
   ScopeSet scopes = kAllScopes;    // what this caller may do

@@ -76,5 +76,182 @@ TEST(audit_e2e, CommandVerifiesAndTheRouteIsForAdminsOnly) {
   EXPECT_EQ(entries[1]["actor"], "key:" + payment.substr(0, 11));
 }
 
+// Issue #17: the audit log names the credential that acted, and the end user it claims apart.
+class ActorE2e : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.started()) << server_.Log(); }
+  std::string CreateKey(const std::string& scopes) {
+    CommandResult r =
+        RunAgentCommand({"keys", "create", "--db", server_.db_path(), "--scopes", scopes});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+  static std::string PrincipalOf(const std::string& key) { return "key:" + key.substr(0, 11); }
+  static std::map<std::string, std::string> Bearer(const std::string& key) {
+    return {{"Authorization", "Bearer " + key}};
+  }
+  static json Sender(const std::string& uid) {
+    return {{"cometchatContext", {{"sender", {{"uid", uid}, {"role", "admin"}}}}}};
+  }
+  json Audit(const std::string& admin, const std::string& query = "") {
+    HttpResult r = server_.Get("/api/audit" + query, Bearer(admin));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json();
+  }
+  int64_t PaymentCount(const std::string& key) {
+    HttpResult r = server_.PostJson(
+        "/api/tools/process-payment/execute",
+        {{"data", {{"action", "history"}, {"customerId", "CUST-003"}}}}, Bearer(key));
+    return r.Json().value("count", int64_t(-1));
+  }
+
+  ServerProcess server_{std::map<std::string, std::string>{{"BILLING_AUTH", "on"}}};
+};
+
+TEST_F(ActorE2e, TheKeyIsTheActorAndTheCometChatSenderIsAClaimApart) {
+  const std::string admin = CreateKey("admin");
+  // The issue's request: an admin key, a CometChat sender, a $5 payment.
+  HttpResult r = server_.PostJson(
+      "/api/agents/billingApiAgent/generate",
+      {{"messages", "Process a $5 credit card payment for customer CUST-003"},
+       {"runtimeContext", Sender("ceo-of-company")}},
+      Bearer(admin));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json payment = r.Json()["toolResults"][0]["result"]["payment"];
+  ASSERT_TRUE(payment.is_object()) << r.body;
+  EXPECT_EQ(payment["createdBy"], PrincipalOf(admin));
+  EXPECT_EQ(payment["onBehalfOf"], json({{"id", "cometchat:ceo-of-company"}, {"claim", true}}));
+
+  const json entries = Audit(admin)["entries"];
+  ASSERT_EQ(entries.size(), 2u);  // seed.load + payment.process
+  const json& row = entries[1];
+  EXPECT_EQ(row["action"], "payment.process");
+  EXPECT_EQ(row["actor"], PrincipalOf(admin));
+  EXPECT_EQ(row["onBehalfOf"], json({{"id", "cometchat:ceo-of-company"}, {"claim", true}}));
+  EXPECT_EQ(row["chainVersion"], 2);
+  EXPECT_EQ(row["after"]["actor"], PrincipalOf(admin));
+  EXPECT_EQ(row["after"]["onBehalfOf"], "cometchat:ceo-of-company");
+  EXPECT_EQ(entries[0]["actor"], "seed");
+  EXPECT_TRUE(entries[0]["onBehalfOf"].is_null());
+
+  // The CLI shows both too, and the chain verifies.
+  CommandResult list = RunAgentCommand(
+      {"audit", "list", "--db", server_.db_path(), "--actor", PrincipalOf(admin)});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const json listed = json::parse(list.out);
+  EXPECT_EQ(listed["seq"], 2);
+  EXPECT_EQ(listed["onBehalfOf"]["id"], "cometchat:ceo-of-company");
+  CommandResult verify = RunAgentCommand({"audit", "verify", "--db", server_.db_path()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_EQ(verify.out, "audit chain OK: 2 rows\n");
+}
+
+TEST_F(ActorE2e, FilteringByActorFindsEveryChangeOfAKeyWhateverItClaimed) {
+  const std::string admin = CreateKey("admin");
+  const std::string bot = CreateKey("read,invoice,payment,act_on_behalf");
+  const std::string other = CreateKey("read,payment");
+  auto pay = [&](const std::string& key, const json& context, const std::string& amount) {
+    json body = {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", amount}}}};
+    if (!context.is_null()) body["requestContext"] = context;
+    HttpResult r = server_.PostJson("/api/tools/process-payment/execute", body, Bearer(key));
+    EXPECT_EQ(r.status, 200) << r.body;
+  };
+  pay(bot, Sender("alice"), "1.00");
+  pay(bot, Sender("bob"), "2.00");
+  pay(bot, json{{"userId", "carol"}}, "3.00");
+  pay(bot, nullptr, "4.00");
+  pay(other, nullptr, "5.00");
+
+  const json mine = Audit(admin, "?actor=" + PrincipalOf(bot))["entries"];
+  ASSERT_EQ(mine.size(), 4u);
+  EXPECT_EQ(mine[0]["onBehalfOf"]["id"], "cometchat:alice");
+  EXPECT_EQ(mine[1]["onBehalfOf"]["id"], "cometchat:bob");
+  EXPECT_EQ(mine[2]["onBehalfOf"]["id"], "user:carol");
+  EXPECT_TRUE(mine[3]["onBehalfOf"].is_null());
+  for (const json& e : mine) EXPECT_EQ(e["actor"], PrincipalOf(bot));
+
+  const json others = Audit(admin, "?actor=" + PrincipalOf(other))["entries"];
+  ASSERT_EQ(others.size(), 1u);
+  EXPECT_EQ(others[0]["after"]["amountCents"], 500);
+
+  // By claimed end user (percent-encoded), and both filters together.
+  const json bobs = Audit(admin, "?onBehalfOf=cometchat%3Abob")["entries"];
+  ASSERT_EQ(bobs.size(), 1u);
+  EXPECT_EQ(bobs[0]["after"]["amountCents"], 200);
+  EXPECT_EQ(Audit(admin, "?actor=" + PrincipalOf(other) + "&onBehalfOf=cometchat:bob")["entries"]
+                .size(),
+            0u);
+  // Paging a filtered log: hasMore while a page is full.
+  const json page = Audit(admin, "?actor=" + PrincipalOf(bot) + "&limit=3");
+  EXPECT_EQ(page["entries"].size(), 3u);
+  EXPECT_EQ(page["hasMore"], true);
+  const json rest =
+      Audit(admin, "?actor=" + PrincipalOf(bot) + "&after=" + page["nextAfter"].dump());
+  EXPECT_EQ(rest["entries"].size(), 1u);
+  EXPECT_EQ(rest["hasMore"], false);
+  EXPECT_EQ(server_.Get("/api/audit?actor=", Bearer(admin)).status, 400);
+}
+
+TEST_F(ActorE2e, AClaimWithoutTheActOnBehalfScopeIsRefusedAndChangesNothing) {
+  const std::string admin = CreateKey("admin");
+  const std::string leaked = CreateKey("read,invoice,payment");
+  const int64_t payments_before = PaymentCount(admin);
+  const size_t audit_before = Audit(admin)["entries"].size();
+
+  // Generate (0.x runtimeContext and 1.x requestContext), stream, and the tool route.
+  for (const char* key : {"runtimeContext", "requestContext"}) {
+    HttpResult r = server_.PostJson(
+        "/api/agents/billingApiAgent/generate",
+        {{"messages", "Process a $5 credit card payment for customer CUST-003"},
+         {key, Sender("ceo-of-company")}},
+        Bearer(leaked));
+    EXPECT_EQ(r.status, 403) << key << ": " << r.body;
+    EXPECT_NE(r.Json().value("error", "").find("act_on_behalf"), std::string::npos) << r.body;
+  }
+  HttpResult streamed = server_.PostJson(
+      "/api/agents/billingApiAgent/stream",
+      {{"messages", "Process a $5 credit card payment for customer CUST-003"},
+       {"requestContext", Sender("ceo-of-company")}},
+      Bearer(leaked));
+  EXPECT_EQ(streamed.status, 403) << streamed.body;
+  HttpResult tool = server_.PostJson(
+      "/api/tools/process-payment/execute",
+      {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "5.00"}}},
+       {"requestContext", json{{"userId", "ceo-of-company"}}}},
+      Bearer(leaked));
+  EXPECT_EQ(tool.status, 403) << tool.body;
+
+  EXPECT_EQ(PaymentCount(admin), payments_before);
+  EXPECT_EQ(Audit(admin)["entries"].size(), audit_before);
+
+  // The same key without a claim works, and is recorded as itself.
+  HttpResult plain = server_.PostJson(
+      "/api/tools/process-payment/execute",
+      {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "5.00"}}}},
+      Bearer(leaked));
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_EQ(plain.Json()["payment"]["createdBy"], PrincipalOf(leaked));
+  EXPECT_FALSE(plain.Json()["payment"].contains("onBehalfOf"));
+  // A claimed id that is not a string is a clear 400.
+  HttpResult bad = server_.PostJson(
+      "/api/tools/get-customer/execute",
+      {{"data", {{"customerId", "CUST-003"}}}, {"requestContext", json{{"userId", json::array()}}}},
+      Bearer(admin));
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.Json().value("error", "").find("requestContext.userId"), std::string::npos);
+}
+
+TEST(audit_e2e, DevelopmentModeRecordsTheDevPrincipal) {
+  ServerProcess server;
+  ASSERT_TRUE(server.started()) << server.Log();
+  HttpResult r = server.PostJson(
+      "/api/tools/process-payment/execute",
+      {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "1.00"}}},
+       {"runtimeContext", {{"cometchatContext", {{"sender", {{"uid", "u1"}}}}}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["payment"]["createdBy"], "dev");
+  EXPECT_EQ(r.Json()["payment"]["onBehalfOf"]["id"], "cometchat:u1");
+}
+
 }  // namespace
 }  // namespace billing::e2e

@@ -19,8 +19,9 @@
 // not, never twice).
 //
 // How a stored record is traced back to its request: every request carries a unique CometChat
-// sender uid ("crash-<round>-<thread>-<n>"), which the server stores as the actor of the payment,
-// refund or invoice it creates and of its audit row. So the test does not have to guess which
+// sender uid ("crash-<round>-<thread>-<n>"), which the server stores as the claimed end user
+// (on_behalf_of, beside the "dev" principal) of the payment, refund or invoice it creates and of
+// its audit row. So the test does not have to guess which
 // "unknown outcome" request became which record.
 //
 // What this cannot prove: SIGKILL kills the process, not the machine, so data the server wrote
@@ -173,6 +174,11 @@ std::string Str(const json& j, const char* key) {
 int64_t Cents(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
+}
+
+// Who a record names: the claimed end user when there is one, else the principal ("seed").
+std::string Who(const std::string& principal, const std::string& on_behalf_of) {
+  return on_behalf_of.empty() ? principal : on_behalf_of;
 }
 
 std::string TagOf(const std::string& actor) {
@@ -362,7 +368,7 @@ Status ReadSnapshot(Store& store, Snapshot* s) {
     // Bounded: at most 1000 batches of 1000 rows.
     int64_t after = 0;
     for (int batch = 0; batch < 1000; ++batch) {
-      BILLING_ASSIGN_OR_RETURN(std::vector<AuditEntry> rows, tx.ListAudit(after, 1000));
+      BILLING_ASSIGN_OR_RETURN(std::vector<AuditEntry> rows, tx.ListAudit(AuditQuery{after}, 1000));
       for (AuditEntry& e : rows) {
         after = e.seq;
         s->audit.push_back(std::move(e));
@@ -501,11 +507,11 @@ Verdict VerifyDatabase(const std::string& db_path, const SentMap& sent, const st
   for (const Invoice& inv : snap.invoices) {
     if (!invoice_by_id.emplace(inv.id, &inv).second)
       ADD_FAILURE() << "invoice id twice: " << inv.id;
-    check_origin("invoice", inv.id, inv.created_by, kSeedInvoices,
+    check_origin("invoice", inv.id, Who(inv.created_by, inv.created_on_behalf_of), kSeedInvoices,
                  [](Kind k) { return k == Kind::kCreateInvoice; });
-    if (const std::string tag = TagOf(inv.created_by); !tag.empty()) invoice_by_tag[tag] = &inv;
+    if (const std::string tag = TagOf(Who(inv.created_by, inv.created_on_behalf_of)); !tag.empty()) invoice_by_tag[tag] = &inv;
     // The last change to an invoice must also come from a request that was not refused.
-    if (const std::string tag = TagOf(inv.updated_by); !tag.empty()) {
+    if (const std::string tag = TagOf(Who(inv.updated_by, inv.updated_on_behalf_of)); !tag.empty()) {
       auto it = sent.find(tag);
       if (it == sent.end() || it->second.outcome == Outcome::kRefused) {
         ++v.phantom;
@@ -516,8 +522,8 @@ Verdict VerifyDatabase(const std::string& db_path, const SentMap& sent, const st
   for (const Payment& p : snap.payments) {
     if (!payment_by_id.emplace(p.id, &p).second) ADD_FAILURE() << "payment id twice: " << p.id;
     if (!txns.insert(p.transaction_id).second) ADD_FAILURE() << "transaction id twice: " << p.id;
-    check_origin("payment", p.id, p.actor, kSeedPayments, CreatesPayment);
-    if (const std::string tag = TagOf(p.actor); !tag.empty()) payment_by_tag[tag] = &p;
+    check_origin("payment", p.id, Who(p.actor, p.on_behalf_of), kSeedPayments, CreatesPayment);
+    if (const std::string tag = TagOf(Who(p.actor, p.on_behalf_of)); !tag.empty()) payment_by_tag[tag] = &p;
     // Refunds: the refunded amount is the sum of the refunds, within [0, amount], and the status
     // says the same.
     int64_t refunded = 0;
@@ -526,8 +532,8 @@ Verdict VerifyDatabase(const std::string& db_path, const SentMap& sent, const st
       refunded += r.amount_cents;
       if (!refund_by_id.emplace(r.id, &r).second) ADD_FAILURE() << "refund id twice: " << r.id;
       if (!txns.insert(r.transaction_id).second) ADD_FAILURE() << "transaction id twice: " << r.id;
-      check_origin("refund", r.id, r.actor, {}, [](Kind k) { return k == Kind::kRefund; });
-      if (const std::string tag = TagOf(r.actor); !tag.empty()) refund_by_tag[tag] = &r;
+      check_origin("refund", r.id, Who(r.actor, r.on_behalf_of), {}, [](Kind k) { return k == Kind::kRefund; });
+      if (const std::string tag = TagOf(Who(r.actor, r.on_behalf_of)); !tag.empty()) refund_by_tag[tag] = &r;
     }
     EXPECT_EQ(refunded, p.refunded_cents) << p.id << ": refunds do not add up";
     EXPECT_GE(p.refunded_cents, 0) << p.id;
@@ -622,7 +628,7 @@ Verdict VerifyDatabase(const std::string& db_path, const SentMap& sent, const st
       EXPECT_EQ(e.action, "seed.load");
       continue;
     }
-    const std::string tag = TagOf(e.actor);
+    const std::string tag = TagOf(Who(e.actor, e.on_behalf_of));
     auto it = sent.find(tag);
     if (tag.empty() || it == sent.end()) {
       ADD_FAILURE() << "audit row " << e.seq << " (" << e.action << ") from no request: '"

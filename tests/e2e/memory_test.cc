@@ -87,10 +87,14 @@ TEST(Memory, CometChatSenderIsRecordedWithTheChange) {
   json r = Generate(server, {{"messages", {{{"role", "user"}, {"content", "Create an invoice for customer CUST-002 for $100 due 2026-12-31 for Support"}}}},
                              {"runtimeContext", {{"cometchatContext", {{"sender", {{"uid", "user123"}, {"role", "admin"}}}}}}}});
   ASSERT_FALSE(r["toolResults"].empty()) << r.dump();
-  EXPECT_EQ(r["toolResults"][0]["result"]["invoice"]["createdBy"], "cometchat:user123");
+  // The principal (development mode: "dev") is the actor; the sender is a claim, kept apart.
+  EXPECT_EQ(r["toolResults"][0]["result"]["invoice"]["createdBy"], "dev");
+  EXPECT_EQ(r["toolResults"][0]["result"]["invoice"]["createdOnBehalfOf"],
+            json({{"id", "cometchat:user123"}, {"claim", true}}));
   json r1x = Generate(server, {{"messages", "Process a $10 paypal payment for customer CUST-002"},
                                {"requestContext", {{"cometchatContext", {{"sender", {{"uid", "agent-7"}}}}}}}});
-  EXPECT_EQ(r1x["toolResults"][0]["result"]["payment"]["createdBy"], "cometchat:agent-7");
+  EXPECT_EQ(r1x["toolResults"][0]["result"]["payment"]["createdBy"], "dev");
+  EXPECT_EQ(r1x["toolResults"][0]["result"]["payment"]["onBehalfOf"]["id"], "cometchat:agent-7");
 }
 
 TEST(Memory, OpenAiFollowUpSeesTheHistory) {

@@ -62,7 +62,7 @@ struct Ledger {
   int64_t LastAuditSeq() {
     int64_t seq = last_seq;
     for (;;) {
-      auto rows = service->ListAudit(seq, 1000);
+      auto rows = service->ListAudit(AuditQuery{seq}, 1000);
       FUZZ_CHECK(rows.ok(), "cannot read the audit log");
       if (rows->empty()) return seq;
       seq = rows->back().seq;
