@@ -12,6 +12,15 @@
 // "Dec 15 2026", "15 Dec 2026", "today", "tomorrow", "in N days|weeks|months", "next week",
 // "next month", "end of month", "net 30".
 //
+// Where each part lives (the parse/ headers are internal, namespace billing::parse):
+//   parse/text.h        character and text helpers: digits, lowercasing, id padding, trim, clip
+//   parse/vocabulary.h  the word table: feature bits of each known word, month names
+//   parse/lexer.h       tokens; ids and amounts ("cust-1", "customer 1", "$1,500", "1500 dollars")
+//   parse/dates.h       dates and date phrases ("2026-12-15", "December 15, 2026", "in 30 days")
+//   parse/line_items.h  invoice line items of a create request ("Premium Plan $199, 3 hours ...")
+//   request_parser.cc   ParseRequest (slots, filters, intents), IntentName, NormalizeCustomerId
+//   decide_action.cc    DecideAction and HelpText: the tool calls, or what to ask for
+//
 // Thread-safety: pure functions over values; safe to call concurrently from any thread.
 #pragma once
 

@@ -1,0 +1,320 @@
+#include "agent/request_parser.h"
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/parse/text.h"
+#include "money/money.h"
+
+namespace billing {
+
+// ---------------------------------------------------------------------------------------------
+// Deciding the next action
+
+namespace {
+
+using parse::IsAllDigits, parse::ParseSmallInt;
+
+std::string Money(int64_t minor) {
+  return FormatMoney(minor, Usd());
+}
+std::string Decimal(int64_t minor) {
+  return FormatDecimal(minor, Usd().exponent);
+}
+
+nlohmann::json QuantityJson(const std::string& q) {
+  if (IsAllDigits(q) && q.size() <= 9) return ParseSmallInt(q);
+  return q;
+}
+
+std::string JoinMissing(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    if (k > 0) out += k + 1 == parts.size() ? " and " : ", ";
+    out += parts[k];
+  }
+  return out;
+}
+
+std::string ItemsUnderstood(const std::vector<ParsedLineItem>& items) {
+  std::string out;
+  for (const ParsedLineItem& it : items) {
+    out += "\n- " + it.description + ": " + it.quantity + " \xC3\x97 " + Money(it.unit_price_minor);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string HelpText() {
+  return "I'm the billing assistant. I can:\n"
+         "- look up a customer's billing details and outstanding balance (\"Show billing details "
+         "for customer CUST-001\"), or list customers by status, billing cycle, payment method or "
+         "outstanding balance;\n"
+         "- create invoices with line items (\"Create an invoice for CUST-002 for $1500 due "
+         "YYYY-MM-DD for Monthly subscription services\"), show, list (e.g. overdue), update, "
+         "cancel, or mark invoices as paid;\n"
+         "- process payments (\"Process a $750 credit card payment for customer CUST-003\"), "
+         "refunds (\"Refund payment PAY-001\"), payment history and failed payments.\n"
+         "What would you like to do?";
+}
+
+PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
+  PlannedAction a;
+  auto call = [&](std::string tool, nlohmann::json args) {
+    a.calls.push_back(PlannedCall{std::move(tool), std::move(args)});
+  };
+  auto lookup = [&]() {
+    a.customer_lookup = true;
+    call("getCustomerTool", nlohmann::json::object());
+  };
+  const std::string today_s = today.ToString();
+  switch (p.intent) {
+    case Intent::kHelp:
+      a.reply = p.thanks ? "You're welcome! Anything else? I can look up customers and balances, "
+                           "manage invoices, and process payments or refunds."
+                : p.greeting ? "Hello! " + HelpText()
+                             : HelpText();
+      if (!p.greeting && !p.payment_id.empty()) {
+        a.reply = "What would you like to do with payment " + p.payment_id +
+                  "? I can refund it (in full or in part), or show the payment history of its "
+                  "customer if you give me the customer id.";
+      }
+      return a;
+
+    case Intent::kGetCustomer:
+      if (!p.customer_id.empty()) {
+        call("getCustomerTool", {{"customerId", p.customer_id}});
+      } else {
+        lookup();
+      }
+      return a;
+
+    case Intent::kListCustomers: {
+      nlohmann::json args = nlohmann::json::object();
+      if (!p.customer_status.empty()) args["status"] = p.customer_status;
+      if (!p.billing_cycle.empty()) args["billingCycle"] = p.billing_cycle;
+      if (!p.payment_method.empty()) args["paymentMethod"] = p.payment_method;
+      if (p.has_outstanding_balance) args["hasOutstandingBalance"] = *p.has_outstanding_balance;
+      if (p.min_balance_minor) args["minBalance"] = Decimal(*p.min_balance_minor);
+      call("getCustomerTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kCreateInvoice: {
+      if (!p.bad_amount.empty()) {
+        a.reply = p.bad_amount +
+                  ". Please give the amount like $1500 or $1,500.00. Nothing has been created.";
+        return a;
+      }
+      if (!p.bad_date.empty()) {
+        a.reply = "'" + p.bad_date +
+                  "' is not a valid calendar date. Please give the due date as "
+                  "YYYY-MM-DD (after today, " +
+                  today_s + "). Nothing has been created.";
+        return a;
+      }
+      const std::string who = p.customer_id.empty() ? std::string() : " for " + p.customer_id;
+      std::vector<std::string> missing;
+      if (p.customer_id.empty() && !p.names_company)
+        missing.push_back("the customer id (e.g. CUST-001)");
+      if (p.items.empty())
+        missing.push_back("the amount (or line items with prices, e.g. \"Consulting $500\")");
+      if (!p.date) missing.push_back("a due date after today (YYYY-MM-DD)");
+      if (p.date && *p.date <= today) {
+        a.reply = "I can't create that invoice" + who + ": the due date " + p.date->ToString() +
+                  " is not in the future (today is " + today_s +
+                  "), and new invoices need a due date after today. Nothing was created.";
+        if (!p.items.empty()) a.reply += "\nLine items I understood:" + ItemsUnderstood(p.items);
+        if (!missing.empty()) a.reply += "\nI would also need " + JoinMissing(missing) + ".";
+        a.reply += "\nTell me a new due date (YYYY-MM-DD) and I'll create it.";
+        return a;
+      }
+      if (!missing.empty()) {
+        a.reply = "To create an invoice" + who + " I still need " + JoinMissing(missing) +
+                  ". Nothing has been created yet.";
+        if (!p.items.empty()) a.reply += "\nLine items so far:" + ItemsUnderstood(p.items);
+        return a;
+      }
+      if (p.customer_id.empty()) {
+        lookup();
+        return a;
+      }
+      nlohmann::json items = nlohmann::json::array();
+      for (const ParsedLineItem& it : p.items) {
+        items.push_back({{"description", it.description},
+                         {"quantity", QuantityJson(it.quantity)},
+                         {"unitPrice", Decimal(it.unit_price_minor)}});
+      }
+      nlohmann::json args = {{"action", "create"},
+                             {"customerId", p.customer_id},
+                             {"items", std::move(items)},
+                             {"dueDate", p.date->ToString()}};
+      if (!p.notes.empty()) args["notes"] = p.notes;
+      call("manageInvoicesTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kGetInvoice:
+      call("manageInvoicesTool", {{"action", "get"}, {"invoiceId", p.invoice_id}});
+      return a;
+
+    case Intent::kListInvoices: {
+      if (p.customer_id.empty() && p.names_company) {
+        lookup();
+        return a;
+      }
+      auto list = [&](const std::string& status) {
+        nlohmann::json args = {{"action", "list"}};
+        if (!status.empty()) args["status"] = status;
+        if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+        call("manageInvoicesTool", std::move(args));
+      };
+      if (p.unpaid_invoices) {
+        list("pending");
+        list("overdue");
+      } else {
+        list(p.invoice_status);
+      }
+      return a;
+    }
+
+    case Intent::kUpdateInvoice: {
+      if (p.invoice_id.empty()) {
+        a.reply =
+            "Which invoice should I update? Please give its number (e.g. INV-2025-001). Nothing "
+            "has been changed.";
+        return a;
+      }
+      if (!p.bad_date.empty()) {
+        a.reply = "'" + p.bad_date +
+                  "' is not a valid calendar date. Please give the new due date as YYYY-MM-DD. "
+                  "Nothing has been changed.";
+        return a;
+      }
+      if (p.date && *p.date <= today) {
+        a.reply = "I can't move the due date of " + p.invoice_id + " to " + p.date->ToString() +
+                  ": it is not in the future (today is " + today_s + "). Nothing has been changed.";
+        return a;
+      }
+      if (!p.date && p.notes.empty()) {
+        a.reply = "What should I change on invoice " + p.invoice_id +
+                  "? I can update its due date (YYYY-MM-DD, after today) or its notes. Nothing has "
+                  "been changed.";
+        return a;
+      }
+      nlohmann::json args = {{"action", "update"}, {"invoiceId", p.invoice_id}};
+      if (p.date) args["dueDate"] = p.date->ToString();
+      if (!p.notes.empty()) args["notes"] = p.notes;
+      call("manageInvoicesTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kMarkInvoicePaid: {
+      if (p.invoice_id.empty()) {
+        a.reply =
+            "Which invoice should I mark as paid? Please give its number (e.g. INV-2025-001). "
+            "Nothing has been changed.";
+        return a;
+      }
+      nlohmann::json args = {{"action", "mark_paid"}, {"invoiceId", p.invoice_id}};
+      if (!p.payment_method.empty()) args["paymentMethod"] = p.payment_method;
+      call("manageInvoicesTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kCancelInvoice:
+      if (p.invoice_id.empty()) {
+        a.reply =
+            "Which invoice should I cancel? Please give its number (e.g. INV-2025-001). Nothing "
+            "has been changed.";
+        return a;
+      }
+      call("manageInvoicesTool", {{"action", "cancel"}, {"invoiceId", p.invoice_id}});
+      return a;
+
+    case Intent::kProcessPayment: {
+      if (!p.bad_amount.empty()) {
+        a.reply = p.bad_amount +
+                  ". Please give the amount like $750 or $1,500.00. No payment has been processed.";
+        return a;
+      }
+      const bool have_payer = !p.customer_id.empty() || !p.invoice_id.empty();
+      std::vector<std::string> missing;
+      if (p.amounts.empty()) missing.push_back("the amount (e.g. $750)");
+      if (!have_payer && !p.names_company) missing.push_back("the customer id (e.g. CUST-001)");
+      if (!missing.empty()) {
+        const std::string who = !p.customer_id.empty()  ? " for " + p.customer_id
+                                : !p.invoice_id.empty() ? " for invoice " + p.invoice_id
+                                                        : std::string();
+        a.reply = "To process a payment" + who + " I need " + JoinMissing(missing) + ".";
+        if (p.payment_method.empty()) {
+          a.reply +=
+              " You can also name the payment method (credit card, bank transfer, PayPal "
+              "or crypto); otherwise the customer's default method is used.";
+        }
+        a.reply += " No payment has been processed.";
+        return a;
+      }
+      if (!have_payer) {
+        lookup();
+        return a;
+      }
+      nlohmann::json args = {{"action", "process"}};
+      if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+      args["amount"] = Decimal(p.amounts.front());
+      if (!p.payment_method.empty()) args["paymentMethod"] = p.payment_method;
+      if (!p.invoice_id.empty()) args["invoiceId"] = p.invoice_id;
+      call("processPaymentTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kRefundPayment: {
+      if (p.payment_id.empty()) {
+        a.reply =
+            "Which payment should I refund? Please give the payment id (e.g. PAY-001); "
+            "the payment history of a customer lists them. Nothing has been refunded.";
+        return a;
+      }
+      if (!p.bad_amount.empty()) {
+        a.reply = p.bad_amount + ". Nothing has been refunded.";
+        return a;
+      }
+      nlohmann::json args = {{"action", "refund"}, {"paymentId", p.payment_id}};
+      if (!p.amounts.empty()) args["amount"] = Decimal(p.amounts.front());
+      if (!p.reason.empty()) args["reason"] = p.reason;
+      call("processPaymentTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kPaymentHistory:
+      if (!p.customer_id.empty()) {
+        call("processPaymentTool", {{"action", "history"}, {"customerId", p.customer_id}});
+      } else if (p.names_company) {
+        lookup();
+      } else {
+        a.reply =
+            "Whose payment history should I show? Please give the customer id (e.g. CUST-001). "
+            "I can also list all failed payments.";
+      }
+      return a;
+
+    case Intent::kListFailedPayments: {
+      // One customer's failed payments when the request names one, else everyone's.
+      if (p.customer_id.empty() && p.names_company) {
+        lookup();
+        return a;
+      }
+      nlohmann::json args = {{"action", "list_failed"}};
+      if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+      call("processPaymentTool", std::move(args));
+      return a;
+    }
+  }
+  a.reply = HelpText();
+  return a;
+}
+
+}  // namespace billing
