@@ -46,6 +46,19 @@ std::string ItemsUnderstood(const std::vector<ParsedLineItem>& items) {
   return out;
 }
 
+// The refusal of an amount written negative or zero, ending with what did not happen.
+std::string NonPositiveReply(const std::string& amount, const char* nothing_done) {
+  return "The amount must be positive: I can't use '" + amount + "'. " + nothing_done;
+}
+
+// The refusal of a payment method we do not take.
+std::string UnsupportedMethodReply(const std::string& method, const char* verb,
+                                   const char* nothing_done) {
+  return std::string("I can't ") + verb + " a payment by " + method +
+         ": the payment methods I can use are credit card, bank transfer, PayPal and crypto. " +
+         nothing_done;
+}
+
 }  // namespace
 
 std::string HelpText() {
@@ -104,6 +117,10 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
     }
 
     case Intent::kCreateInvoice: {
+      if (!p.nonpositive_amount.empty()) {
+        a.reply = NonPositiveReply(p.nonpositive_amount, "Nothing was created.");
+        return a;
+      }
       if (!p.bad_amount.empty()) {
         a.reply = p.bad_amount +
                   ". Please give the amount like $1500 or $1,500.00. Nothing has been created.";
@@ -116,7 +133,10 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
                   today_s + "). Nothing has been created.";
         return a;
       }
-      const std::string who = p.customer_id.empty() ? std::string() : " for " + p.customer_id;
+      const std::string who = p.customer_id.empty() ? std::string()
+                              : p.customer_name.empty()
+                                  ? " for " + p.customer_id
+                                  : " for " + p.customer_name + " (" + p.customer_id + ")";
       std::vector<std::string> missing;
       if (p.customer_id.empty() && !p.names_company)
         missing.push_back("the customer id (e.g. CUST-001)");
@@ -130,6 +150,16 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
         if (!p.items.empty()) a.reply += "\nLine items I understood:" + ItemsUnderstood(p.items);
         if (!missing.empty()) a.reply += "\nI would also need " + JoinMissing(missing) + ".";
         a.reply += "\nTell me a new due date (YYYY-MM-DD) and I'll create it.";
+        return a;
+      }
+      if (!missing.empty() && !p.customer_id.empty() && !p.customer_checked) {
+        // First make sure the customer exists: a user must learn that before anything else.
+        a.customer_check = true;
+        call("getCustomerTool", {{"customerId", p.customer_id}});
+        return a;
+      }
+      if (!missing.empty() && p.customer_id.empty() && p.names_company && !p.customer_checked) {
+        lookup();  // find the customer by name first, then ask for the rest
         return a;
       }
       if (!missing.empty()) {
@@ -213,6 +243,10 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
     }
 
     case Intent::kMarkInvoicePaid: {
+      if (!p.unsupported_method.empty()) {
+        a.reply = UnsupportedMethodReply(p.unsupported_method, "record", "Nothing was changed.");
+        return a;
+      }
       if (p.invoice_id.empty()) {
         a.reply =
             "Which invoice should I mark as paid? Please give its number (e.g. INV-2025-001). "
@@ -236,26 +270,48 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       return a;
 
     case Intent::kProcessPayment: {
+      if (!p.nonpositive_amount.empty()) {
+        a.reply = NonPositiveReply(p.nonpositive_amount, "No payment was processed.");
+        return a;
+      }
+      if (!p.unsupported_method.empty()) {
+        a.reply = UnsupportedMethodReply(p.unsupported_method, "take", "No payment was processed.");
+        return a;
+      }
       if (!p.bad_amount.empty()) {
         a.reply = p.bad_amount +
-                  ". Please give the amount like $750 or $1,500.00. No payment has been processed.";
+                  ". Please give the amount like $750 or $1,500.00. No payment was processed.";
+        return a;
+      }
+      // Paying an invoice: read it first for its customer and, without an amount, what is due.
+      if (!p.invoice_id.empty() && (p.customer_id.empty() || p.amounts.empty())) {
+        a.invoice_lookup = true;
+        call("manageInvoicesTool", {{"action", "get"}, {"invoiceId", p.invoice_id}});
         return a;
       }
       const bool have_payer = !p.customer_id.empty() || !p.invoice_id.empty();
       std::vector<std::string> missing;
       if (p.amounts.empty()) missing.push_back("the amount (e.g. $750)");
       if (!have_payer && !p.names_company) missing.push_back("the customer id (e.g. CUST-001)");
+      if (!missing.empty() && !p.customer_id.empty() && !p.customer_checked) {
+        a.customer_check = true;
+        call("getCustomerTool", {{"customerId", p.customer_id}});
+        return a;
+      }
       if (!missing.empty()) {
-        const std::string who = !p.customer_id.empty()  ? " for " + p.customer_id
-                                : !p.invoice_id.empty() ? " for invoice " + p.invoice_id
-                                                        : std::string();
+        const std::string who =
+            !p.customer_id.empty()
+                ? " for " + (p.customer_name.empty() ? p.customer_id
+                                                     : p.customer_name + " (" + p.customer_id + ")")
+            : !p.invoice_id.empty() ? " for invoice " + p.invoice_id
+                                    : std::string();
         a.reply = "To process a payment" + who + " I need " + JoinMissing(missing) + ".";
         if (p.payment_method.empty()) {
           a.reply +=
               " You can also name the payment method (credit card, bank transfer, PayPal "
               "or crypto); otherwise the customer's default method is used.";
         }
-        a.reply += " No payment has been processed.";
+        a.reply += " No payment was processed.";
         return a;
       }
       if (!have_payer) {
@@ -272,6 +328,10 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
     }
 
     case Intent::kRefundPayment: {
+      if (!p.nonpositive_amount.empty()) {
+        a.reply = NonPositiveReply(p.nonpositive_amount, "Nothing was refunded.");
+        return a;
+      }
       if (p.payment_id.empty()) {
         a.reply =
             "Which payment should I refund? Please give the payment id (e.g. PAY-001); "

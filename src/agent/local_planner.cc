@@ -529,6 +529,42 @@ size_t ApproxJsonChars(const json& v, int depth = 0) {
   }
 }
 
+// "Please bill Global Solutions 5 hours of training": the company is the customer, not part of
+// the line. Drops the company's name (legal suffix optional) from the front of each description.
+void StripCompanyFromItems(const std::string& company, std::vector<ParsedLineItem>& items) {
+  std::vector<std::string> core;
+  for (std::string& w : Words(company)) {
+    if (!IsLegalSuffix(w)) core.push_back(std::move(w));
+  }
+  if (core.empty()) return;
+  for (ParsedLineItem& item : items) {
+    const std::vector<std::string> words = Words(item.description);
+    if (words.size() <= core.size() || !std::equal(core.begin(), core.end(), words.begin())) {
+      continue;
+    }
+    // Cut after the last company word, as written.
+    std::string lower = item.description;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; });
+    size_t at = 0;
+    for (const std::string& w : core) {
+      const size_t found = lower.find(w, at);
+      if (found == std::string::npos) break;
+      at = found + w.size();
+    }
+    while (at < item.description.size() &&
+           (item.description[at] == ' ' || item.description[at] == ',' ||
+            item.description[at] == '.')) {
+      ++at;
+    }
+    // What was left after the quantity ("hours of training") loses its unit, as in the parser.
+    for (std::string_view unit : {"hours of ", "hour of ", "days of ", "sessions of "}) {
+      if (lower.compare(at, unit.size(), unit) == 0) at += unit.size();
+    }
+    if (at < item.description.size()) item.description = item.description.substr(at);
+  }
+}
+
 bool ToolOffered(const ModelRequest& req, const std::string& name) {
   for (const ToolSpec& t : req.tools) {
     if (t.name == name) return true;
@@ -739,16 +775,57 @@ ModelResponse LocalPlanner::Plan(const ModelRequest& request) const {
       if (matches.size() != 1)
         return finish_text(NoCustomerMatch(result, *customers, matches, parsed.intent));
       parsed.customer_id = Str((*customers)[matches[0]], "id");
+      parsed.customer_checked = true;  // the lookup found it
+      parsed.customer_name = Str((*customers)[matches[0]], "company");
+      StripCompanyFromItems(parsed.customer_name, parsed.items);
       PlannedAction next = DecideAction(parsed, today);
       if (!next.calls.empty() && !next.customer_lookup) return finish_calls(next.calls);
       if (next.calls.empty()) return finish_text(next.reply);
     }
   }
 
-  // Final answer from the results of this turn (skipping the name lookup when a real call
+  // Second step of a check that the named customer exists, before asking for what is missing.
+  if (action.customer_check && done.size() == 1 && steps < kMaxSteps) {
+    const json& result = done[0].msg->tool_result;
+    if (True(result, "error") || !Field(result, "customer")) {
+      return finish_text(DescribeToolResult(done[0].msg->tool_name, done[0].args, result) +
+                         (parsed.intent == Intent::kCreateInvoice ? " Nothing was created."
+                                                                  : " No payment was processed."));
+    }
+    parsed.customer_checked = true;
+    parsed.customer_name = Str(Object(result, "customer"), "company");
+    PlannedAction next = DecideAction(parsed, today);
+    if (next.calls.empty()) return finish_text(next.reply);
+    if (!next.customer_check) return finish_calls(next.calls);
+  }
+
+  // Second step of paying an invoice: its customer and, without an amount, what is still due.
+  if (action.invoice_lookup && done.size() == 1 && steps < kMaxSteps) {
+    const json& result = done[0].msg->tool_result;
+    const json& inv = Object(result, "invoice");
+    if (True(result, "error") || inv.empty()) {
+      return finish_text(DescribeToolResult(done[0].msg->tool_name, done[0].args, result) +
+                         " No payment was processed.");
+    }
+    parsed.customer_id = Str(inv, "customerId");
+    if (parsed.amounts.empty()) {
+      const int64_t due = Int(inv, "amountDueCents");
+      if (due <= 0) {
+        return finish_text("Invoice " + Str(inv, "id") + " has nothing left to pay (it is " +
+                           StatusWithDays(inv) + "). No payment was processed.");
+      }
+      parsed.amounts.push_back(due);
+    }
+    PlannedAction next = DecideAction(parsed, today);
+    if (next.calls.empty()) return finish_text(next.reply);
+    if (!next.invoice_lookup) return finish_calls(next.calls);
+  }
+
+  // Final answer from the results of this turn (skipping a lookup or check when a real call
   // followed it).
   std::string answer;
-  const size_t first = action.customer_lookup && done.size() > 1 ? 1 : 0;
+  const bool preliminary = action.customer_lookup || action.customer_check || action.invoice_lookup;
+  const size_t first = preliminary && done.size() > 1 ? 1 : 0;
   for (size_t k = first; k < done.size(); ++k) {
     const ChatMessage& m = *done[k].msg;
     if (!answer.empty()) answer += "\n\n";

@@ -96,6 +96,8 @@ class PlannerTest : public ::testing::Test {
       << "unexpected '" << (needle) << "' in:\n"                   \
       << (haystack)
 
+json SampleCustomer();
+
 // ---- product.md Quickstart and Testing Scenarios ----------------------------------------------
 
 TEST_F(PlannerTest, QuickstartExamples) {
@@ -211,19 +213,24 @@ TEST_F(PlannerTest, DueDateTodayIsRefused) {
   EXPECT_HAS(text, "not in the future");
 }
 
-TEST_F(PlannerTest, ErrorScenariosAskForWhatIsMissing) {
-  std::string text = ExpectReply("Create an invoice for customer CUST-999");
-  EXPECT_HAS(text, "CUST-999");
-  EXPECT_HAS(text, "amount");
-  EXPECT_HAS(text, "due date");
-  EXPECT_HAS(text, "Nothing has been created");
+// The spec's error scenarios: the customer is checked before anything else is asked (#10).
+TEST_F(PlannerTest, ErrorScenariosCheckTheCustomerFirst) {
+  const json not_found = json::parse(
+      R"json({"success":false,"error":true,"code":"NOT_FOUND","field":"customerId","message":"Customer CUST-999 not found"})json");
+  ExpectCall("Create an invoice for customer CUST-999", "getCustomerTool",
+             {{"customerId", "CUST-999"}});
+  std::string text = Answer("Create an invoice for customer CUST-999", {not_found});
+  EXPECT_HAS(text, "Customer CUST-999 not found");
+  EXPECT_HAS(text, "Nothing was created");
+  EXPECT_LACKS(text, "amount");
 
-  text = ExpectReply("Process payment for customer CUST-999");
-  EXPECT_HAS(text, "CUST-999");
-  EXPECT_HAS(text, "amount");
-  EXPECT_HAS(text, "No payment has been processed");
+  text = Answer("Process payment for customer CUST-999", {not_found});
+  EXPECT_HAS(text, "CUST-999 not found");
+  EXPECT_HAS(text, "No payment was processed");
 
-  text = ExpectReply("Create an invoice for CUST-002 for $500 for consulting");
+  // A customer that exists: then the question, with its name.
+  text = Answer("Create an invoice for CUST-001 for $500 for consulting", {SampleCustomer()});
+  EXPECT_HAS(text, "TechCorp Inc. (CUST-001)");
   EXPECT_HAS(text, "due date");
   EXPECT_LACKS(text, "the amount");
 }
@@ -373,7 +380,7 @@ TEST_F(PlannerTest, MoreInvoicePhrasings) {
        {"customerId", "CUST-002"},
        {"items",
         json::array(
-            {{{"description", "hours of consulting"}, {"quantity", 3}, {"unitPrice", "150.00"}}})},
+            {{{"description", "consulting"}, {"quantity", 3}, {"unitPrice", "150.00"}}})},
        {"dueDate", "2026-12-25"}});
   ExpectCall(
       "Invoice CUST-001 $500 due 2026-12-20 for \"Q4 retainer\"", "manageInvoicesTool",
@@ -397,8 +404,10 @@ TEST_F(PlannerTest, MoreInvoicePhrasings) {
               {"amount", "875.50"},
               {"paymentMethod", "bank_transfer"},
               {"invoiceId", "INV-2025-003"}});
+  // "Pay" charges what is due (the invoice is read first for its customer and amount due);
+  // only "mark ... paid" records money already received.
   ExpectCall("Pay invoice INV-2025-003", "manageInvoicesTool",
-             {{"action", "mark_paid"}, {"invoiceId", "INV-2025-003"}});
+             {{"action", "get"}, {"invoiceId", "INV-2025-003"}});
 }
 
 TEST_F(PlannerTest, GreetingsAndUnknownGetHelp) {
@@ -704,8 +713,15 @@ TEST_F(PlannerTest, AnswerErrors) {
 
 TEST_F(PlannerTest, FollowUpSuppliesMissingDetails) {
   ModelRequest r = Request("Create an invoice for customer CUST-002");
+  ModelResponse check = planner_.Plan(r);  // the customer is checked first
+  ASSERT_EQ(check.tool_calls.size(), 1u);
+  json customer = SampleCustomer();
+  customer["customer"]["id"] = "CUST-002";
+  customer["customer"]["company"] = "StartupHub LLC";
+  AddStep(r, check, {customer});
   ModelResponse ask = planner_.Plan(r);
   ASSERT_TRUE(ask.tool_calls.empty());
+  EXPECT_HAS(ask.text, "StartupHub LLC (CUST-002)");
   r.messages.push_back(ChatMessage{"assistant", ask.text, {}, "", "", nullptr});
   r.messages.push_back(
       ChatMessage{"user", "$500 for consulting, due 2026-12-31", {}, "", "", nullptr});

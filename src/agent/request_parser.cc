@@ -10,8 +10,9 @@
 namespace billing {
 namespace {
 
-using parse::Clip, parse::IsAllDigits, parse::IsWord, parse::Kind, parse::kMaxTextBytes,
-    parse::Lexed, parse::Lower, parse::MonthNumber, parse::PadSeq, parse::Tok, parse::TrimView;
+using parse::Clip, parse::IsAllDigits, parse::IsPunct, parse::IsWord, parse::Kind,
+    parse::kMaxTextBytes, parse::Lexed, parse::Lower, parse::MonthNumber, parse::PadSeq, parse::Tok,
+    parse::TrimView;
 // Word bits (parse/vocabulary.h) that the slot and intent rules test.
 using parse::kActiveW, parse::kAllW, parse::kAnnualW, parse::kBalanceW, parse::kBankW,
     parse::kBillVerbW, parse::kCancelledW, parse::kCancelW, parse::kCardW, parse::kCreateW,
@@ -74,6 +75,80 @@ std::string TextAfter(const std::vector<Tok>& toks, size_t k, std::string_view t
   return Clip(TrimView(rest), 500);
 }
 
+// A refund reason given without the word "reason": the text after the payment id and a comma,
+// a dash or an opening bracket ("Refund PAY-001, duplicate charge", "refund PAY-001 - customer
+// cancelled", "refund $50 from PAY-001 (goodwill gesture)"). "" when there is none.
+std::string ReasonAfterPaymentId(const std::vector<Tok>& toks, size_t id_at,
+                                 std::string_view text) {
+  size_t j = id_at + 1;
+  bool marked = false;
+  if (j < toks.size() && (IsPunct(toks[j], ',') || IsPunct(toks[j], '('))) {
+    marked = true;
+    ++j;
+  }
+  if (j >= toks.size()) return {};
+  if (!marked) {
+    // A dash between the id and the next word (the lexer drops lone dashes).
+    const std::string_view gap = text.substr(toks[id_at].end, toks[j].begin - toks[id_at].end);
+    marked = gap.find('-') != std::string_view::npos ||
+             gap.find("\xE2\x80\x94") != std::string_view::npos;
+  }
+  if (!marked) return {};
+  std::string_view rest =
+      text.substr(toks[j].begin, std::min(text.size(), kMaxTextBytes) - toks[j].begin);
+  const size_t close = rest.find(')');
+  if (close != std::string_view::npos) rest = rest.substr(0, close);
+  std::string reason = Clip(TrimView(rest), 500);
+  while (!reason.empty() && (reason.back() == '.' || reason.back() == '!')) reason.pop_back();
+  return reason;
+}
+
+// Where text that poses as another speaker begins in `lc` (lowercased); npos when nowhere.
+size_t InjectionStart(std::string_view lc) {
+  static constexpr std::string_view kMarkers[] = {"system:",
+                                                  "assistant:",
+                                                  "<system>",
+                                                  "</user>",
+                                                  "<|",
+                                                  "note to the ai",
+                                                  "note to ai",
+                                                  "ignore previous instructions",
+                                                  "ignore all previous",
+                                                  "ignore the previous",
+                                                  "disregard previous",
+                                                  "developer:"};
+  size_t first = std::string_view::npos;
+  for (std::string_view m : kMarkers) first = std::min(first, lc.find(m));
+  if (first == std::string_view::npos) return first;
+  // An opening bracket just before the marker goes with it: "(note to the AI: ...)".
+  while (first > 0 && (lc[first - 1] == '(' || lc[first - 1] == '[' || lc[first - 1] == ' ')) {
+    --first;
+  }
+  return first;
+}
+
+// A payment method the user names that we do not take ("by check", "cash payment", "Venmo"),
+// as written; "" when none.
+std::string UnsupportedMethod(const std::vector<Tok>& toks) {
+  auto word = [&](size_t k, std::string_view w) { return k < toks.size() && IsWord(toks[k], w); };
+  for (size_t k = 0; k < toks.size(); ++k) {
+    if (toks[k].kind != Kind::kWord) continue;
+    const std::string_view w = toks[k].low;
+    const bool by = k > 0 && (word(k - 1, "by") || word(k - 1, "via") || word(k - 1, "with") ||
+                              word(k - 1, "in") || word(k - 1, "using") || word(k - 1, "a") ||
+                              word(k - 1, "paid"));
+    if (w == "cheque" || w == "venmo" || w == "zelle" || w == "cashapp" || w == "giro") {
+      return std::string(w);
+    }
+    if ((w == "check" || w == "cash") && (by || word(k + 1, "payment"))) return std::string(w);
+    if (w == "money" && word(k + 1, "order")) return "money order";
+    if ((w == "apple" || w == "google" || w == "samsung") && word(k + 1, "pay")) {
+      return std::string(w) + " pay";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 const char* IntentName(Intent intent) {
@@ -130,17 +205,39 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
   }
   std::string lc(text.size(), ' ');
   std::transform(text.begin(), text.end(), lc.begin(), Lower);
+  // Text that poses as another speaker (a pasted "SYSTEM:" line, "</user>", a note to the AI)
+  // is not the user's request: the request ends where it begins.
+  if (const size_t cut = InjectionStart(lc); cut < lc.size()) {
+    text = text.substr(0, cut);
+    lc.resize(cut);
+  }
   Lexed lx = parse::Lex(text, lc);
   const std::vector<Tok> toks = parse::Merge(std::move(lx.toks), today, lx);
   p.bad_amount = lx.bad_amount;
   p.bad_date = lx.bad_date;
+  p.nonpositive_amount = lx.nonpositive_amount;
 
   uint64_t bits = 0;
-  bool past_due = false, paid_up = false;
+  bool past_due = false, paid_up = false, record_word = false;
   std::optional<Date> first_date, due_date;
-  size_t note_at = toks.size(), reason_at = toks.size();
+  size_t note_at = toks.size(), reason_at = toks.size(), payment_id_at = toks.size();
+  // The text of a note ("note: ...", note "...") is data, not a request: it adds no intent
+  // words, ids, amounts or dates.
+  size_t note_text_from = toks.size();
+  for (size_t k = 0; k < toks.size(); ++k) {
+    if (toks[k].kind != Kind::kWord || !(toks[k].bits & kNoteW)) continue;
+    const size_t quote = text.find('"', toks[k].end);
+    for (size_t j = k + 1; j < toks.size() && j <= k + 8; ++j) {
+      if (IsPunct(toks[j], ':') || (quote != std::string_view::npos && toks[j].begin > quote)) {
+        note_text_from = IsPunct(toks[j], ':') ? j + 1 : j;
+        break;
+      }
+    }
+    break;
+  }
   for (size_t k = 0; k < toks.size(); ++k) {
     const Tok& t = toks[k];
+    if (k >= note_text_from) break;
     switch (t.kind) {
       case Kind::kCustId:
         p.customer_id = t.id;
@@ -150,6 +247,7 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
         break;
       case Kind::kPayId:
         p.payment_id = t.id;
+        payment_id_at = k;
         break;
       case Kind::kAmount:
         if (!t.bad) p.amounts.push_back(t.minor);
@@ -168,6 +266,8 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
         break;
       case Kind::kWord: {
         bits |= t.bits;
+        if (t.low == "give" && k + 1 < toks.size() && IsWord(toks[k + 1], "back")) bits |= kRefundW;
+        if (t.low == "record" || t.low == "recorded") record_word = true;
         if (t.low == "past" && k + 1 < toks.size() && IsWord(toks[k + 1], "due")) past_due = true;
         if ((t.low == "paid" && k > 0 &&
              (IsWord(toks[k - 1], "fully") || IsWord(toks[k - 1], "all"))) ||
@@ -212,6 +312,7 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
   }
   p.date = due_date ? due_date : first_date;
 
+  p.unsupported_method = UnsupportedMethod(toks);
   // Payment method: first mention wins.
   for (const Tok& t : toks) {
     if (t.kind != Kind::kWord) continue;
@@ -226,13 +327,20 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     if (!p.payment_method.empty()) break;
   }
 
-  const bool has_amount = !p.amounts.empty();
+  const bool has_amount = !p.amounts.empty() || !p.nonpositive_amount.empty();
   const bool invoice_topic = (bits & kInvoiceW) || !p.invoice_id.empty();
   // "Which customers pay by PayPal?" is about customers, not a payment.
   const bool customers_paying = (bits & kPayVerbW) && (bits & kPluralCustomers) && !has_amount &&
                                 !(bits & (kProcessW | kHistoryW | kFailedW | kPaymentW));
+  // "CUST-002 paid us $300", "take $20 from CUST-003", "what has CUST-003 paid so far?"
+  const bool customer_paying =
+      !p.customer_id.empty() && p.invoice_id.empty() &&
+      (((bits & (kProcessW | kPaidW)) && has_amount) || ((bits & kPaidW) && !has_amount));
   const bool payment_topic =
-      ((bits & (kPaymentW | kRefundW | kPayVerbW)) || !p.payment_id.empty()) && !customers_paying;
+      ((bits & (kPaymentW | kRefundW | kPayVerbW)) || !p.payment_id.empty() || customer_paying) &&
+      !customers_paying;
+  bool plural_payments = false;
+  for (const Tok& t : toks) plural_payments |= IsWord(t, "payments") || IsWord(t, "transactions");
   p.greeting = (bits & kGreetW) != 0;
   for (const Tok& t : toks) {
     if (IsWord(t, "thanks") || IsWord(t, "thank")) p.thanks = true;
@@ -289,6 +397,9 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
   if (reason_at < toks.size()) {
     std::string_view q = Quoted(text, toks[reason_at].begin);
     p.reason = !q.empty() ? Clip(TrimView(q), 500) : TextAfter(toks, reason_at, text, false);
+    if (p.reason.rfind("that ", 0) == 0) p.reason.erase(0, 5);  // "the reason that ..."
+  } else if (payment_id_at < toks.size() && (bits & kRefundW)) {
+    p.reason = ReasonAfterPaymentId(toks, payment_id_at, text);
   }
 
   // Intent, most specific first.
@@ -301,17 +412,23 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     }
   } else if ((bits & kFailedW) && (bits & kPaymentW)) {
     p.intent = Intent::kListFailedPayments;
-  } else if ((bits & kMarkW) && (bits & kPaidW)) {
+  } else if (((bits & kMarkW) || record_word) && (bits & kPaidW)) {
+    // "Mark ... as paid", "record ... as paid": money already received.
     p.intent = Intent::kMarkInvoicePaid;
   } else if (invoice_topic) {
+    // "Create an invoice ... to be paid by wire" is an invoice, whatever it says about paying.
+    const bool creating = (bits & kCreateW) && p.invoice_id.empty() && !listy;
     if (bits & kCancelW) {
       p.intent = Intent::kCancelInvoice;
+    } else if (creating) {
+      p.intent = Intent::kCreateInvoice;
     } else if (((bits & kProcessW) && (bits & kPaymentW)) ||
                ((bits & (kPayVerbW | kPaidW)) && has_amount && !listy)) {
       p.intent = Intent::kProcessPayment;
     } else if (!p.invoice_id.empty() && !has_amount && !listy &&
-               ((bits & kPayVerbW) || (bits & kPaidW))) {
-      p.intent = Intent::kMarkInvoicePaid;
+               ((bits & kPayVerbW) || (bits & (kProcessW | kPaymentW)))) {
+      // "Pay invoice INV-...", "charge INV-... to the card": charge what is due on it.
+      p.intent = Intent::kProcessPayment;
     } else if (!p.invoice_id.empty() && ((bits & kUpdateW) || ((bits & kNoteW) && !listy))) {
       p.intent = Intent::kUpdateInvoice;
     } else if (((bits & (kCreateW | kBillVerbW)) && !(bits & kListW)) ||
@@ -323,7 +440,8 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
       p.intent = Intent::kListInvoices;
     }
   } else if (payment_topic) {
-    if ((bits & kProcessW) || (bits & kPayVerbW) || has_amount) {
+    // "payments made by CUST-004" and "what has CUST-003 paid" ask for the history.
+    if (has_amount || (((bits & kProcessW) || (bits & kPayVerbW)) && !plural_payments)) {
       p.intent = Intent::kProcessPayment;
     } else {
       p.intent = Intent::kPaymentHistory;  // asks for the customer when none is named

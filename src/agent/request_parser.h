@@ -77,6 +77,11 @@ struct ParsedRequest {
 
   std::optional<Date> date;  // the (due) date mentioned, if any
   std::string bad_date;      // text that looked like a date but is not a calendar date
+  // An amount written negative or zero ("-$20", "$0"): refused with the rule, never "missing".
+  std::string nonpositive_amount;
+  // A payment method named that we do not take ("check", "cash", "venmo"): refused with the
+  // supported list; the customer's default method is used only when none is named.
+  std::string unsupported_method;
 
   std::string payment_method;  // credit_card | bank_transfer | paypal | crypto | ""
   std::string notes;           // update: new notes
@@ -95,6 +100,10 @@ struct ParsedRequest {
   // The text seems to name a customer by company name (a capitalised word that is not one of
   // our keywords), so a lookup by name may find it.
   bool names_company = false;
+
+  // Filled by the planner between steps: the customer was looked up and exists (its company).
+  bool customer_checked = false;
+  std::string customer_name;
 };
 
 // Parses one user message. `today` resolves relative dates ("in 30 days").
@@ -113,6 +122,12 @@ struct PlannedAction {
   // The request needs a customer given only by company name: list the customers first
   // (calls holds that lookup), then match the name and plan again with customer_id set.
   bool customer_lookup = false;
+  // calls holds a check that the named customer exists (getCustomerTool by id) before asking
+  // for what is missing; plan again with customer_checked set (or report the error).
+  bool customer_check = false;
+  // calls holds a read of the invoice to pay (manageInvoicesTool get): plan again with its
+  // customer and, when no amount was given, the amount still due on it.
+  bool invoice_lookup = false;
 };
 
 // Decides the next action: tool calls, a lookup by company name, or a reply that asks for what

@@ -23,7 +23,9 @@ TEST(Memory, FollowUpCreatesTheInvoiceWithTheLocalPlanner) {
   const json memory = {{"thread", "t-invoice"}, {"resource", "user-1"}};
   json first = Generate(server, {{"messages", "Create an invoice for CUST-001"}, {"memory", memory}});
   EXPECT_NE(first["text"].get<std::string>().find("amount"), std::string::npos) << first["text"];
-  EXPECT_TRUE(first["toolResults"].empty());
+  // The customer is checked first (a read), and nothing is created yet.
+  ASSERT_EQ(first["toolResults"].size(), 1u) << first.dump();
+  EXPECT_EQ(first["toolResults"][0]["result"]["customer"]["id"], "CUST-001");
   json second = Generate(server, {{"messages", "$500 due 2026-12-31 for consulting"}, {"memory", memory}});
   ASSERT_FALSE(second["toolResults"].empty()) << second.dump();
   json result = second["toolResults"][0]["result"];

@@ -40,6 +40,19 @@ Date EndOfMonth(const Date& d) {
   return d;
 }
 
+// 0 (Monday) .. 6 (Sunday) for a lowercase weekday name or its abbreviation; -1 otherwise.
+int WeekdayNumber(std::string_view w) {
+  static constexpr std::pair<std::string_view, int> kDays[] = {
+      {"monday", 0},   {"mon", 0},       {"tuesday", 1}, {"tue", 1},
+      {"tues", 1},     {"wednesday", 2}, {"wed", 2},     {"thursday", 3},
+      {"thu", 3},      {"thurs", 3},     {"friday", 4},  {"fri", 4},
+      {"saturday", 5}, {"sat", 5},       {"sunday", 6},  {"sun", 6}};
+  for (const auto& [name, day] : kDays) {
+    if (name == w) return day;
+  }
+  return -1;
+}
+
 }  // namespace
 
 // One-token dates: 2026-12-15, 2026/12/15, 12/15/2026 (US order; day first when the first part >
@@ -134,12 +147,32 @@ std::optional<size_t> MergeDate(const std::vector<Tok>& in, size_t i, const Date
         return last;
       }
     }
-    if (t.low == "today" || t.low == "tomorrow") {
+    if (t.low == "today" || t.low == "tomorrow" || t.low == "yesterday") {
       Tok d = t;
       d.kind = Kind::kDate;
-      d.date = t.low == "today" ? today : AddDays(today, 1);
+      d.date = t.low == "today" ? today : AddDays(today, t.low == "tomorrow" ? 1 : -1);
       out.push_back(std::move(d));
       return i;
+    }
+    // "next Friday", "this Friday", "on Friday", "by Friday", "due Friday": the first such day
+    // after today (a Friday said on a Friday is a week later).
+    {
+      const bool lead = t.low == "next" || t.low == "this" || t.low == "coming";
+      const size_t w = lead ? i + 1 : i;
+      const int weekday = w < n && in[w].kind == Kind::kWord ? WeekdayNumber(in[w].low) : -1;
+      const bool after_marker = i > 0 && in[i - 1].kind == Kind::kWord &&
+                                (in[i - 1].low == "on" || in[i - 1].low == "by" ||
+                                 in[i - 1].low == "due" || in[i - 1].low == "until");
+      if (weekday >= 0 && (lead || after_marker)) {
+        const int today_weekday = int((today.DaysSinceEpoch() % 7 + 7 + 3) % 7);  // Monday = 0
+        int ahead = (weekday - today_weekday + 7) % 7;
+        if (ahead == 0) ahead = 7;
+        Tok dt = t;
+        dt.kind = Kind::kDate;
+        dt.date = AddDays(today, ahead);
+        out.push_back(span(std::move(dt), w));
+        return w;
+      }
     }
     // "in 30 days", "in a week", "in 2 months"
     if (t.low == "in" && i + 2 < n &&

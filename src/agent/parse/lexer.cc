@@ -50,9 +50,23 @@ void SetAmount(Tok& t, std::string_view body, std::string_view original, Lexed& 
     body.remove_suffix(1);
     scale = 1000;
   }
+  if (!body.empty() && body.front() == '-') {  // "$-5"
+    t.bad = true;
+    t.negative = true;
+    if (lx.nonpositive_amount.empty()) lx.nonpositive_amount = std::string(original);
+    return;
+  }
   AmountRules rules;
   rules.max_minor = rules.max_minor / scale;
+  rules.allow_zero = true;  // zero is refused by the rule below, with its own message
   auto r = ParseAmount(body, Usd(), rules, "amount");
+  if (r.ok() && *r == 0) {
+    t.bad = true;
+    if (lx.nonpositive_amount.empty()) {
+      lx.nonpositive_amount = original.empty() ? std::string("0") : std::string(original);
+    }
+    return;
+  }
   if (!r.ok()) {
     t.bad = true;
     if (lx.bad_amount.empty()) {
@@ -78,8 +92,26 @@ bool LooksNumeric(std::string_view s) {
   return IsDigit(s.back());
 }
 
-void Classify(Tok& t, std::string_view orig, Lexed& lx) {
+void ClassifyUnsigned(Tok& t, std::string_view s, std::string_view orig, bool first, Lexed& lx);
+
+// A token written with a minus sign ("-$20", "-50", "$-5"): an amount that can never be used.
+void Classify(Tok& t, std::string_view orig, bool first, Lexed& lx) {
   const std::string_view s = t.low;
+  if (s.size() > 1 && s[0] == '-' && (s[1] == '$' || IsDigit(s[1]))) {
+    ClassifyUnsigned(t, s.substr(1), orig.substr(1), first, lx);
+    if (t.kind == Kind::kAmount || t.kind == Kind::kNumber) {
+      t.negative = true;
+      if (t.kind == Kind::kAmount) {
+        t.bad = true;
+        if (lx.nonpositive_amount.empty()) lx.nonpositive_amount = std::string(orig);
+      }
+    }
+    return;
+  }
+  ClassifyUnsigned(t, s, orig, first, lx);
+}
+
+void ClassifyUnsigned(Tok& t, std::string_view s, std::string_view orig, bool first, Lexed& lx) {
   t.kind = Kind::kWord;
   if (s.size() > 1 && s[0] == '$') {
     SetAmount(t, s.substr(1), orig, lx);
@@ -165,6 +197,9 @@ void Classify(Tok& t, std::string_view orig, Lexed& lx) {
     }
   }
   t.bits = WordBits(s);
+  // A typo of a feature word, unless it is capitalised mid-sentence (a company name, probably).
+  const bool capitalised = !orig.empty() && orig[0] >= 'A' && orig[0] <= 'Z';
+  if (t.bits == 0 && (first || !capitalised)) t.bits = TypoWordBits(s);
 }
 
 }  // namespace
@@ -216,7 +251,7 @@ Lexed Lex(std::string_view text, std::string_view lc) {
       t.begin = uint32_t(lead);
       t.end = uint32_t(end);
       t.low = lc.substr(lead, end - lead);
-      Classify(t, text.substr(lead, end - lead), lx);
+      Classify(t, text.substr(lead, end - lead), lx.toks.empty(), lx);
       lx.toks.push_back(std::move(t));
     }
     if (comma != std::string_view::npos) {
@@ -237,7 +272,15 @@ std::vector<Tok> Merge(std::vector<Tok> in, const Date& today, Lexed& lx) {
   auto number = [&](size_t k) { return k < n && in[k].kind == Kind::kNumber; };
   auto amount_from_number = [&](const Tok& num, size_t first, size_t last) {
     Tok t = num;
-    SetAmount(t, num.id, std::string_view(), lx);
+    if (num.negative) {  // "-50 dollars"
+      t.kind = Kind::kAmount;
+      t.bad = true;
+      if (lx.nonpositive_amount.empty()) lx.nonpositive_amount = "-" + num.id;
+      t.begin = in[first].begin;
+      t.end = in[last].end;
+      return t;
+    }
+    SetAmount(t, num.id, num.id, lx);
     t.begin = in[first].begin;
     t.end = in[last].end;
     return t;
@@ -252,7 +295,8 @@ std::vector<Tok> Merge(std::vector<Tok> in, const Date& today, Lexed& lx) {
         continue;
       }
       // "customer 1", "customer #1", "customer id 1", "invoice number 3", "payment #2"
-      const bool is_cust = t.low == "customer" || t.low == "client" || t.low == "account";
+      const bool is_cust =
+          t.low == "customer" || t.low == "client" || t.low == "account" || t.low == "cust";
       const bool is_inv = t.low == "invoice";
       const bool is_pay = t.low == "payment";
       if (is_cust || is_inv || is_pay) {
@@ -300,6 +344,15 @@ std::vector<Tok> Merge(std::vector<Tok> in, const Date& today, Lexed& lx) {
         out.push_back(amount_from_number(t, i, i + 1));
         ++i;
         continue;
+      }
+      // A bare number right before a payment word: "a 99.99 payment", "a 500 refund".
+      if (!t.ordinal &&
+          (word(i + 1, "payment") || word(i + 1, "refund") || word(i + 1, "charge"))) {
+        Tok probe = amount_from_number(t, i, i);
+        if (!probe.bad) {
+          out.push_back(std::move(probe));
+          continue;
+        }
       }
       // A bare number right after a money verb: "payment of 750", "refund 100 of PAY-001".
       if (!out.empty() && out.back().kind == Kind::kWord && !t.ordinal) {

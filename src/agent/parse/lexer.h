@@ -36,7 +36,8 @@ struct Tok {
   bool hash = false;            // kNumber written "#3"
   bool ordinal = false;         // kNumber written "15th"
   bool times = false;           // kNumber written "2x" / "x2"
-  bool bad = false;             // kAmount / kDate that did not parse
+  bool bad = false;             // kAmount / kDate that did not parse (or is not positive)
+  bool negative = false;        // kAmount / kNumber written with a minus sign
   Date date;                    // kDate
   std::string id;               // ids: normalised; kNumber: decimal text without commas
 };
@@ -45,6 +46,7 @@ struct Lexed {
   std::vector<Tok> toks;
   std::string bad_amount;  // message for the first amount that failed to parse
   std::string bad_date;
+  std::string nonpositive_amount;  // the first amount written negative or zero ("-$20", "$0")
 };
 
 inline bool IsWord(const Tok& t, std::string_view w) {

@@ -32,6 +32,7 @@ const std::vector<VocabEntry>& Vocab() {
         {"transaction", kPaymentW},
         {"transactions", kPaymentW | kHistoryW},
         {"pay", kPayVerbW},
+        {"sent", kPayVerbW},
         {"charge", kPaymentW | kProcessW},
         {"charges", kPaymentW},
         {"refund", kRefundW},
@@ -71,6 +72,7 @@ const std::vector<VocabEntry>& Vocab() {
         {"add", kCreateW},
         {"make", kCreateW | kProcessW},
         {"bill", kBillVerbW},
+        {"bills", kInvoiceW},
         {"process", kProcessW},
         {"record", kProcessW},
         {"take", kProcessW},
@@ -201,24 +203,29 @@ const std::vector<VocabEntry>& Vocab() {
     };
     // Known words with no feature: they never count as a company name.
     static constexpr std::string_view kStop[] = {
-        "i",      "me",       "my",      "we",      "us",       "our",       "you",     "your",
-        "a",      "an",       "the",     "for",     "of",       "to",        "with",    "at",
-        "each",   "and",      "or",      "in",      "on",       "by",        "from",    "please",
-        "can",    "could",    "would",   "will",    "should",   "do",        "does",    "did",
-        "is",     "are",      "was",     "were",    "what",     "how",       "much",    "many",
-        "money",  "amount",   "total",   "id",      "number",   "date",      "today",   "tomorrow",
-        "next",   "week",     "weeks",   "days",    "day",      "month",     "months",  "year",
-        "end",    "net",      "via",     "using",   "as",       "it",        "this",    "that",
-        "these",  "those",    "there",   "their",   "them",     "now",       "also",    "just",
-        "let",    "lets",     "know",    "need",    "want",     "like",      "have",    "has",
-        "had",    "be",       "been",    "any",     "some",     "currently", "current", "name",
-        "named",  "called",   "email",   "contact", "unit",     "units",     "item",    "items",
-        "line",   "quantity", "qty",     "per",     "x",        "usd",       "dollars", "dollar",
-        "bucks",  "reason",   "because", "ok",      "okay",     "yes",       "sure",    "up",
-        "if",     "so",       "than",    "then",    "about",    "regarding", "cycle",   "cycles",
-        "method", "methods",  "credit",  "fully",   "partial",  "partially", "hey",     "where",
-        "when",   "why",      "here",    "there's", "what's",   "i'd",       "i'm",     "it's",
-        "due",    "amounts",  "here's",  "status",  "everyone", "anyone",
+        "i",        "me",        "my",        "we",     "us",      "our",       "you",
+        "your",     "a",         "an",        "the",    "for",     "of",        "to",
+        "with",     "at",        "each",      "and",    "or",      "in",        "on",
+        "by",       "from",      "please",    "can",    "could",   "would",     "will",
+        "should",   "do",        "does",      "did",    "is",      "are",       "was",
+        "were",     "what",      "how",       "much",   "many",    "money",     "amount",
+        "total",    "id",        "number",    "date",   "today",   "tomorrow",  "next",
+        "week",     "weeks",     "days",      "day",    "month",   "months",    "year",
+        "end",      "net",       "via",       "using",  "as",      "it",        "this",
+        "that",     "these",     "those",     "there",  "their",   "them",      "now",
+        "also",     "just",      "let",       "lets",   "know",    "need",      "want",
+        "like",     "have",      "has",       "had",    "be",      "been",      "any",
+        "some",     "currently", "current",   "name",   "named",   "called",    "email",
+        "contact",  "unit",      "units",     "item",   "items",   "line",      "quantity",
+        "qty",      "per",       "x",         "usd",    "dollars", "dollar",    "bucks",
+        "reason",   "because",   "ok",        "okay",   "yes",     "sure",      "up",
+        "if",       "so",        "than",      "then",   "about",   "regarding", "cycle",
+        "cycles",   "method",    "methods",   "credit", "fully",   "partial",   "partially",
+        "hey",      "where",     "when",      "why",    "here",    "there's",   "what's",
+        "i'd",      "i'm",       "it's",      "due",    "amounts", "here's",    "status",
+        "everyone", "anyone",    "yesterday", "monday", "tuesday", "wednesday", "thursday",
+        "friday",   "saturday",  "sunday",    "full",   "hours",   "hour",      "hrs",
+        "sessions", "session",   "last",      "latest", "first",   "so",        "far",
     };
     for (std::string_view w : kStop) e.push_back({w, kStopW});
     std::sort(e.begin(), e.end(),
@@ -243,6 +250,41 @@ uint64_t WordBits(std::string_view w) {
   auto it = std::lower_bound(v.begin(), v.end(), w,
                              [](const VocabEntry& a, std::string_view b) { return a.word < b; });
   return it != v.end() && it->word == w ? it->bits : 0;
+}
+
+namespace {
+
+// True when `a` and `b` differ by exactly one edit: an insertion, a deletion, a substitution or
+// a swap of two neighbouring letters ("custmer", "paymnet", "overdeu").
+bool OneEditApart(std::string_view a, std::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (b.size() - a.size() > 1) return false;
+  size_t i = 0;
+  while (i < a.size() && a[i] == b[i]) ++i;
+  if (i == a.size()) return b.size() == a.size() + 1;  // one letter added at the end
+  if (a.size() == b.size()) {
+    if (a.substr(i + 1) == b.substr(i + 1)) return true;  // substitution
+    return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+           a.substr(i + 2) == b.substr(i + 2);  // neighbours swapped
+  }
+  return a.substr(i) == b.substr(i + 1);  // one letter added in the middle
+}
+
+}  // namespace
+
+uint64_t TypoWordBits(std::string_view w) {
+  if (w.size() < 4 || w.size() > 16) return 0;
+  for (char c : w) {
+    if (c < 'a' || c > 'z') return 0;
+  }
+  uint64_t found = 0;
+  for (const VocabEntry& v : Vocab()) {
+    // Short or featureless words are too easy to hit by accident.
+    if (v.word.size() < 4 || (v.bits & ~kStopW) == 0 || !OneEditApart(w, v.word)) continue;
+    if (found != 0 && found != v.bits) return 0;  // ambiguous: two different meanings
+    found = v.bits;
+  }
+  return found;
 }
 
 int MonthNumber(std::string_view w) {

@@ -59,6 +59,11 @@ enum : uint64_t {
 // Feature bits of a (lowercase) word; 0 when unknown.
 uint64_t WordBits(std::string_view w);
 
+// The bits of the one feature word that `w` (lowercase letters, 4 or more) is a typo of: one
+// letter added, dropped, changed, or two neighbours swapped ("custmer", "paymnet", "refnd");
+// 0 when there is none or when two words with different features are that close.
+uint64_t TypoWordBits(std::string_view w);
+
 // 1..12 for a (lowercase) month name or its abbreviation ("january", "jan", "sept"); 0 otherwise.
 int MonthNumber(std::string_view w);
 
