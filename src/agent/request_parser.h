@@ -9,8 +9,16 @@
 // ("cust-1", "customer 1" -> CUST-001; "pay-1" -> PAY-001; "inv-001" -> INV-001, which the tool
 // resolves). Amounts are parsed exactly with ParseAmount (never a double) and passed on as decimal
 // strings ("1500.00"). Dates: YYYY-MM-DD, YYYY/MM/DD, MM/DD/YYYY, "December 15, 2026",
-// "Dec 15 2026", "15 Dec 2026", "today", "tomorrow", "in N days|weeks|months", "next week",
-// "next month", "end of month", "net 30".
+// "Dec 15 2026", "15 Dec 2026", "today", "tomorrow", "yesterday", "in N days|weeks|months",
+// "next week", "next month", "end of (the|next) month", "net 30", "next|this|on|by Friday" (the
+// first such weekday after today). Amounts written negative or zero and payment methods we do
+// not take are kept apart (nonpositive_amount, unsupported_method) and refused with the rule.
+// A word one edit away from exactly one feature word is read as that word ("custmer"), unless it
+// is capitalised mid-sentence (a company name). Text that poses as another speaker ("SYSTEM:",
+// "</user>", "note to the AI") ends the request; the text of a note adds no intent.
+//
+// The labelled corpus (testdata/planner_corpus.jsonl, run by planner_corpus_test.cc) is the
+// specification by example: every new phrasing or intent adds its lines there.
 //
 // Where each part lives (the parse/ headers are internal, namespace billing::parse):
 //   parse/text.h        character and text helpers: digits, lowercasing, id padding, trim, clip
