@@ -112,6 +112,14 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       if (!p.payment_method.empty()) args["paymentMethod"] = p.payment_method;
       if (p.has_outstanding_balance) args["hasOutstandingBalance"] = *p.has_outstanding_balance;
       if (p.min_balance_minor) args["minBalance"] = Decimal(*p.min_balance_minor);
+      if (p.question == Question::kRank) {  // "who owes the most": highest balance first
+        args["orderBy"] = "balance";
+        args["limit"] = p.top_n;
+        if (!p.has_outstanding_balance) args["hasOutstandingBalance"] = true;
+      }
+      if (p.question == Question::kTotal && !p.has_outstanding_balance) {
+        args["hasOutstandingBalance"] = true;
+      }
       call("getCustomerTool", std::move(args));
       return a;
     }
@@ -200,6 +208,10 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
         nlohmann::json args = {{"action", "list"}};
         if (!status.empty()) args["status"] = status;
         if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+        if (p.question == Question::kRank) {  // "largest overdue invoice": most due first
+          args["orderBy"] = "amountDue";
+          args["limit"] = p.top_n;
+        }
         call("manageInvoicesTool", std::move(args));
       };
       if (p.unpaid_invoices) {

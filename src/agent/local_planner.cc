@@ -440,7 +440,8 @@ std::string PaymentAnswer(const json& args, const json& r) {
       }
       out += ".";
     }
-    if (!Str(r, "newBalance").empty() && !Contains(out, Str(r, "newBalance")))
+    if (!Str(r, "newBalance").empty() && !Contains(out, Str(r, "newBalance")) &&
+        !Contains(out, "New balance"))
       out += "\nNew balance: " + Str(r, "newBalance") + ".";
   }
   return out;
@@ -565,6 +566,86 @@ void StripCompanyFromItems(const std::string& company, std::vector<ParsedLineIte
   }
 }
 
+// The answer to a question asked of a list (ParsedRequest::question), from the tool's exact
+// count and totals; the rows follow it. "" when the request asked none.
+std::string QuestionLead(const ParsedRequest& p, const json& r) {
+  if (p.question == Question::kNone || !r.is_object() || True(r, "error")) return {};
+  const int64_t count = Int(r, "count");
+  const std::string is_are = count == 1 ? "There is " : "There are ";
+  const std::string who = p.customer_id.empty() ? std::string() : " for " + p.customer_id;
+  if (const json* customers = Field(r, "customers"); customers && customers->is_array()) {
+    switch (p.question) {
+      case Question::kRank: {
+        if (customers->empty()) return "No customer has an outstanding balance.";
+        const json& top = (*customers)[0];
+        if (p.top_n <= 1) {
+          return Str(top, "company") + " (" + Str(top, "id") +
+                 ") owes the most: " + Str(top, "outstandingBalance") + ".";
+        }
+        return "The " + FormatCount(int64_t(std::min<size_t>(customers->size(), size_t(p.top_n)))) +
+               " customers who owe the most, highest first:";
+      }
+      case Question::kTotal:
+        return "Total outstanding: " + Str(r, "totalOutstanding") + " across " +
+               Plural(count, "customer") + ".";
+      case Question::kCount:
+        return is_are + Plural(count, "customer") + ".";
+      case Question::kYesNo:
+        return count > 0 ? "Yes: " + Plural(count, "customer") + " match."
+                         : "No: no customer matches.";
+      case Question::kNone:
+        break;
+    }
+    return {};
+  }
+  if (const json* invoices = Field(r, "invoices"); invoices && invoices->is_array()) {
+    const std::string status = p.invoice_status.empty() ? "" : p.invoice_status + " ";
+    const std::string noun = Plural(count, (status + "invoice").c_str());
+    switch (p.question) {
+      case Question::kRank: {
+        if (invoices->empty()) return "There are no " + status + "invoices" + who + ".";
+        const json& top = (*invoices)[0];
+        return "The largest " + status + "invoice" + who + " is " + Str(top, "id") + " (" +
+               Str(top, "customerName") + "): " + Str(top, "amountDue") + " still due.";
+      }
+      case Question::kCount:
+        return is_are + noun + who + " (" + Str(r, "amountDue") + " still due).";
+      case Question::kYesNo:
+        return count > 0 ? "Yes: " + noun + who + " (" + Str(r, "amountDue") + " still due)."
+                         : "No: there are no " + status + "invoices" + who + ".";
+      default:
+        return {};
+    }
+  }
+  if (const json* payments = Field(r, "payments"); payments && payments->is_array()) {
+    const bool failed = Field(r, "totalFailed") != nullptr;
+    const std::string noun = Plural(count, failed ? "failed payment" : "payment");
+    const std::string total = failed ? Str(r, "totalFailed") : Str(r, "totalPaid");
+    switch (p.question) {
+      case Question::kCount:
+        return is_are + noun + who + " (" + total + (failed ? " in total" : " paid") + ").";
+      case Question::kYesNo:
+        return count > 0 ? "Yes: " + noun + who + ", " + total + " in total."
+                         : std::string("No: there are no ") +
+                               (failed ? "failed payments" : "payments") + who + ".";
+      default:
+        return {};
+    }
+  }
+  return {};
+}
+
+// "their balance", "show them", "its invoices": the part refers to the customer named before.
+bool RefersBack(std::string_view text) {
+  for (const std::string& w : Words(text)) {
+    if (w == "their" || w == "them" || w == "they" || w == "its" || w == "his" || w == "her" ||
+        w == "theirs") {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ToolOffered(const ModelRequest& req, const std::string& name) {
   for (const ToolSpec& t : req.tools) {
     if (t.name == name) return true;
@@ -683,7 +764,12 @@ ModelResponse LocalPlanner::Plan(const ModelRequest& request) const {
   resp.id = "local-" + Hex(seed);
   resp.usage.input_tokens = int64_t(input_chars / 4 + 1);
 
+  std::string second_request;  // a second request in the message that is not being done
   auto finish_text = [&](std::string text) {
+    if (!second_request.empty()) {
+      text += "\n\nI did not do the second part of your message (\"" + second_request +
+              "\"): please send it on its own.";
+    }
     resp.text = std::move(text);
     resp.finish_reason = "stop";
     resp.usage.output_tokens = int64_t(resp.text.size() / 4 + 1);
@@ -722,6 +808,38 @@ ModelResponse LocalPlanner::Plan(const ModelRequest& request) const {
   if (user == msgs.size()) return finish_text(HelpText());
 
   std::string text = msgs[user].content;
+  // Two requests in one message: both run, in order, when each is one plain call; otherwise the
+  // first runs and the answer says the second was not done.
+  if (const std::vector<std::string> parts = SplitRequests(text); parts.size() == 2) {
+    std::string second = parts[1];
+    ParsedRequest first_parsed = ParseRequest(parts[0], today);
+    ParsedRequest second_parsed = ParseRequest(second, today);
+    if (second_parsed.customer_id.empty() && second_parsed.invoice_id.empty() &&
+        second_parsed.payment_id.empty() && !first_parsed.customer_id.empty() &&
+        RefersBack(second)) {
+      second += " " + first_parsed.customer_id;  // "... and show me their balance"
+      second_parsed = ParseRequest(second, today);
+    }
+    if (first_parsed.intent != Intent::kHelp && second_parsed.intent != Intent::kHelp) {
+      PlannedAction a1 = DecideAction(first_parsed, today);
+      PlannedAction a2 = DecideAction(second_parsed, today);
+      auto plain = [](const PlannedAction& a) {
+        return !a.calls.empty() && !a.customer_lookup && !a.customer_check && !a.invoice_lookup;
+      };
+      const bool any_done = msgs.size() > user + 1;
+      if (plain(a1) && plain(a2)) {
+        if (!any_done) {
+          std::vector<PlannedCall> both = std::move(a1.calls);
+          for (PlannedCall& c : a2.calls) both.push_back(std::move(c));
+          return finish_calls(both);
+        }
+        // Both ran: the answer below describes every result, in order.
+      } else {
+        second_request = parts[1];
+      }
+      text = parts[0];
+    }
+  }
   ParsedRequest parsed = ParseRequest(text, today);
   if (parsed.intent == Intent::kHelp && !parsed.greeting && HasSlots(parsed)) {
     // A follow-up that only supplies details ("$500 due 2026-12-01"): read it together with
@@ -826,9 +944,13 @@ ModelResponse LocalPlanner::Plan(const ModelRequest& request) const {
   std::string answer;
   const bool preliminary = action.customer_lookup || action.customer_check || action.invoice_lookup;
   const size_t first = preliminary && done.size() > 1 ? 1 : 0;
+  if (done.size() == first + 1) {
+    const std::string lead = QuestionLead(parsed, done[first].msg->tool_result);
+    if (!lead.empty()) answer = lead + "\n";
+  }
   for (size_t k = first; k < done.size(); ++k) {
     const ChatMessage& m = *done[k].msg;
-    if (!answer.empty()) answer += "\n\n";
+    if (k > first) answer += "\n\n";
     answer += DescribeToolResult(m.tool_name, done[k].args, m.tool_result);
   }
   return finish_text(std::move(answer));

@@ -10,6 +10,7 @@
 //    "calls": [["manageInvoicesTool", {...args}], ...], "reply_has": ["..."], "tags": ["spec"],
 //    "today": "2026-11-25"}
 // "calls" is every tool call the turn makes, in order (a company-name lookup included); [] = none.
+// For a message with two requests, "intent" and "slots" are the first request's.
 // "slots" keys: customer_id, invoice_id, payment_id, amounts (minor units), date, payment_method,
 // reason, bad_amount, bad_date. "reply_has": substrings of the final answer.
 #include <gtest/gtest.h>
@@ -82,6 +83,7 @@ class CorpusLedger {
     std::vector<std::pair<std::string, json>> calls;
     std::string text;
     ParsedRequest parsed;
+    int internal_errors = 0;  // tool results that are bugs, never input
   };
   Run RunTurn(const std::string& text, const Date& today) {
     const std::string path = template_ + ".case";
@@ -93,13 +95,14 @@ class CorpusLedger {
       EXPECT_FALSE(ec) << ec.message();
     }
     Run run;
-    run.parsed = ParseRequest(text, today);
+    run.parsed = ParseRequest(SplitRequests(text).front(), today);  // the first request's labels
     {
       auto store = OpenSqliteStore({path, 1, 5000});
       EXPECT_TRUE(store.ok());
       if (!store.ok()) return run;
       FixedClock clock{MsOf(today)};
-      SeededRandom ids{1}, processor{2};
+      // Not the seeds the sample data was made with: its ids and transaction ids must not recur.
+      SeededRandom ids{0x5eed0001}, processor{0x5eed0002};
       BillingOptions options;
       options.processor_mode = ProcessorMode::kAlwaysApprove;
       BillingService service(*store.value(), clock, ids, processor, options);
@@ -134,6 +137,7 @@ class CorpusLedger {
           result.tool_name = call.name;
           result.tool_result = tool ? tool->Execute(call.args, ctx)
                                     : json{{"error", true}, {"message", "no such tool"}};
+          if (result.tool_result.value("code", "") == "INTERNAL") ++run.internal_errors;
           request.messages.push_back(result);
         }
       }
@@ -149,6 +153,7 @@ class CorpusLedger {
 // Differences between the labels and what ran, one line each ("" = none).
 std::string Compare(const json& label, const CorpusLedger::Run& run) {
   std::ostringstream diff;
+  if (run.internal_errors > 0) diff << "  " << run.internal_errors << " tool call(s) failed inside\n";
   const std::string intent = IntentName(run.parsed.intent);
   if (label["intent"] != intent)
     diff << "  intent: want " << label["intent"] << ", got " << intent << "\n";

@@ -103,6 +103,54 @@ std::string ReasonAfterPaymentId(const std::vector<Tok>& toks, size_t id_at,
   return reason;
 }
 
+// Questions asked of a list (see Question): rankings, counts, yes/no, totals.
+void DetectQuestion(const std::vector<Tok>& toks, ParsedRequest& p) {
+  const bool list = p.intent == Intent::kListCustomers || p.intent == Intent::kListInvoices ||
+                    p.intent == Intent::kListFailedPayments || p.intent == Intent::kPaymentHistory;
+  if (!list) return;
+  bool rank = false, how_many = false, total = false;
+  int top_n = 0;
+  for (size_t k = 0; k < toks.size(); ++k) {
+    const Tok& t = toks[k];
+    if (t.kind != Kind::kWord) continue;
+    if (t.low == "most" || t.low == "biggest" || t.low == "largest" || t.low == "highest" ||
+        t.low == "top" || t.low == "greatest") {
+      rank = true;
+      if (t.low == "top" && k + 1 < toks.size() && toks[k + 1].kind == Kind::kNumber &&
+          toks[k + 1].num >= 1 && toks[k + 1].num <= 100) {
+        top_n = toks[k + 1].num;
+      }
+    }
+    if (t.low == "how" && k + 1 < toks.size() && IsWord(toks[k + 1], "many")) how_many = true;
+    if (t.low == "total" ||
+        (t.low == "how" && k + 1 < toks.size() && IsWord(toks[k + 1], "much"))) {
+      total = true;
+    }
+  }
+  const Tok* first = nullptr;
+  for (const Tok& t : toks) {
+    if (t.kind == Kind::kWord) {
+      first = &t;
+      break;
+    }
+  }
+  const bool yes_no =
+      first != nullptr && (first->low == "does" || first->low == "do" || first->low == "did" ||
+                           first->low == "has" || first->low == "have" || first->low == "is" ||
+                           first->low == "are" || first->low == "any" || first->low == "were");
+  const bool rankable = p.intent == Intent::kListCustomers || p.intent == Intent::kListInvoices;
+  if (rank && rankable) {
+    p.question = Question::kRank;
+    p.top_n = top_n > 0 ? top_n : 1;
+  } else if (how_many) {
+    p.question = Question::kCount;
+  } else if (yes_no) {
+    p.question = Question::kYesNo;
+  } else if (total && p.intent == Intent::kListCustomers) {
+    p.question = Question::kTotal;
+  }
+}
+
 // Where text that poses as another speaker begins in `lc` (lowercased); npos when nowhere.
 size_t InjectionStart(std::string_view lc) {
   static constexpr std::string_view kMarkers[] = {"system:",
@@ -150,6 +198,42 @@ std::string UnsupportedMethod(const std::vector<Tok>& toks) {
 }
 
 }  // namespace
+
+std::vector<std::string> SplitRequests(std::string_view text) {
+  if (text.size() > kMaxTextBytes) text = text.substr(0, kMaxTextBytes);
+  std::string lc(text.size(), ' ');
+  std::transform(text.begin(), text.end(), lc.begin(), Lower);
+  if (const size_t cut = InjectionStart(lc); cut < lc.size()) {
+    text = text.substr(0, cut);
+    lc.resize(cut);
+  }
+  static constexpr std::string_view kJoins[] = {" and then ", " and also ", " and ",
+                                                " then ",     ". ",         "; "};
+  static constexpr std::string_view kVerbs[] = {
+      "show",   "list", "give", "get",  "tell", "process", "create", "refund",  "mark", "cancel",
+      "charge", "pay",  "send", "what", "bill", "invoice", "record", "display", "look", "find"};
+  // A note's text or a quotation is data: never split inside it.
+  const size_t note = std::min(lc.find("note"), lc.find('"'));
+  for (size_t at = 0; at < lc.size() && at < note; ++at) {
+    for (std::string_view join : kJoins) {
+      if (lc.compare(at, join.size(), join) != 0) continue;
+      size_t next = at + join.size();
+      while (next < lc.size() && lc[next] == ' ') ++next;
+      if (lc.compare(next, 5, "also ") == 0) next += 5;
+      if (lc.compare(next, 4, "can ") == 0) return {std::string(text)};  // "and can you ..." stays
+      for (std::string_view verb : kVerbs) {
+        const size_t end = next + verb.size();
+        if (lc.compare(next, verb.size(), verb) != 0 ||
+            (end < lc.size() && lc[end] >= 'a' && lc[end] <= 'z')) {
+          continue;
+        }
+        return {std::string(TrimView(text.substr(0, at))),
+                std::string(TrimView(text.substr(next)))};
+      }
+    }
+  }
+  return {std::string(text)};
+}
 
 const char* IntentName(Intent intent) {
   switch (intent) {
@@ -457,6 +541,7 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     p.intent = p.names_company && !plural ? Intent::kGetCustomer : Intent::kListCustomers;
   }
   if (p.intent == Intent::kCreateInvoice) p.items = parse::ExtractItems(toks, text);
+  DetectQuestion(toks, p);
   return p;
 }
 

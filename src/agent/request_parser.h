@@ -68,8 +68,19 @@ struct ParsedLineItem {
   int64_t unit_price_minor = 0;
 };
 
+// A list request that asks a question: the answer leads with the answer, then the rows.
+enum class Question {
+  kNone,
+  kRank,   // "who owes the most", "top 3 customers by balance", "largest overdue invoice"
+  kCount,  // "how many invoices are overdue"
+  kYesNo,  // "does CUST-003 have any failed payments?"
+  kTotal,  // "total outstanding"
+};
+
 struct ParsedRequest {
   Intent intent = Intent::kHelp;
+  Question question = Question::kNone;
+  int top_n = 0;  // kRank: how many to name (1 for "the most")
   bool greeting = false;  // hello / help / thanks
   bool thanks = false;
 
@@ -113,6 +124,13 @@ struct ParsedRequest {
   bool customer_checked = false;
   std::string customer_name;
 };
+
+// The requests in one message, in order: "Create an invoice for CUST-003 for $100 due in 30 days
+// and show me their balance" is two. Splits at " and ", " then ", ". " or "; " when what follows
+// starts with a request verb (show, list, process, refund, ...); at most 2 parts; the text posing
+// as another speaker is cut first (as ParseRequest does). A part that names no id inherits the
+// customer of the part before ("their balance").
+std::vector<std::string> SplitRequests(std::string_view text);
 
 // Parses one user message. `today` resolves relative dates ("in 30 days").
 ParsedRequest ParseRequest(std::string_view text, const Date& today);

@@ -372,8 +372,10 @@ Result<Invoice> BillingService::GetInvoice(const std::string& invoice_id) {
 }
 
 Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
-                                                 const std::string& status, const PageSpec& page) {
+                                                 const std::string& status, const PageSpec& page,
+                                                 bool by_amount_due) {
   InvoiceQuery q;
+  q.by_amount_due = by_amount_due;
   if (status.empty()) {
     q.status = InvoiceStatusFilter::kAll;
   } else if (status == "pending") {

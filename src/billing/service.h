@@ -151,8 +151,9 @@ class BillingService {
   Result<Invoice> CreateInvoice(const NewInvoice& request);
   Result<Invoice> GetInvoice(const std::string& invoice_id);
   // status: "" | pending | paid | overdue | cancelled (overdue is derived).
+  // by_amount_due: most still due first (a ranking) instead of oldest due first.
   Result<InvoiceList> ListInvoices(const std::string& customer_id, const std::string& status,
-                                   const PageSpec& page = {});
+                                   const PageSpec& page = {}, bool by_amount_due = false);
   Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update,
                                 const Actor& actor = {}, const std::string& request_id = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,

@@ -177,13 +177,15 @@ Result<Invoice> ReadInvoice(const Stmt& st) {
 
 // Invoices. Parameters: ?1 customer id, ?2 today, ?3 after due date, ?4 after id, ?5 limit,
 // ?6 offset.
-const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool keyset, bool totals) {
+const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool keyset, bool totals,
+                           bool by_amount_due) {
   constexpr int kStatuses = 6;
   static const std::vector<std::string> texts = [] {
     std::vector<std::string> out;
-    for (int shape = 0; shape < 2 * kStatuses * 2 * 2; ++shape) {
+    for (int shape = 0; shape < 2 * kStatuses * 2 * 2 * 2; ++shape) {
       const bool customer = shape & 1, after = shape & 2, sum = shape & 4;
-      const auto st = static_cast<InvoiceStatusFilter>(shape >> 3);
+      const auto st = static_cast<InvoiceStatusFilter>((shape >> 3) % kStatuses);
+      const bool most_due_first = (shape >> 3) >= kStatuses;
       std::vector<std::string> where;
       if (customer) where.push_back("i.customer_id = ?1");
       switch (st) {
@@ -207,13 +209,17 @@ const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool ke
                 "END), 0) FROM invoices i"
               : INVOICE_COLS;
       for (size_t k = 0; k < where.size(); ++k) sql += (k ? " AND " : " WHERE ") + where[k];
-      if (!sum) sql += " ORDER BY i.due_date, i.id LIMIT ?5 OFFSET ?6";
+      // Most still due first sorts the matching invoices (rankings: "largest overdue invoice").
+      if (!sum) {
+        sql += most_due_first ? " ORDER BY i.total_cents - i.paid_cents DESC, i.id LIMIT ?5 OFFSET ?6"
+                              : " ORDER BY i.due_date, i.id LIMIT ?5 OFFSET ?6";
+      }
       out.push_back(std::move(sql));
     }
     return out;
   }();
   const int shape = (by_customer ? 1 : 0) | (keyset ? 2 : 0) | (totals ? 4 : 0) |
-                    (static_cast<int>(status) << 3);
+                    ((static_cast<int>(status) + (by_amount_due ? kStatuses : 0)) << 3);
   assert(shape >= 0 && size_t(shape) < texts.size());
   return texts[size_t(shape)].c_str();
 }
@@ -257,6 +263,12 @@ constexpr const char* kCustomerPageSql =
     "SELECT c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, "
     "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, " CUSTOMER_BALANCE
     CUSTOMER_WHERE " ORDER BY c.id LIMIT ?7 OFFSET ?8";
+// Rankings ("who owes the most"): the same rows, highest balance first (a sort over the matching
+// customers).
+constexpr const char* kCustomerPageByBalanceSql =
+    "SELECT c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, "
+    "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, " CUSTOMER_BALANCE
+    CUSTOMER_WHERE " ORDER BY " CUSTOMER_BALANCE " DESC, c.id LIMIT ?7 OFFSET ?8";
 constexpr const char* kCustomerTotalsSql =
     "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE " > 0 THEN " CUSTOMER_BALANCE
     " ELSE 0 END), 0), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE " < 0 THEN -" CUSTOMER_BALANCE
@@ -313,7 +325,7 @@ class SqliteTx final : public StoreTx {
   Result<std::vector<CustomerRow>> ListCustomers(const CustomerQuery& q,
                                                  const PageSpec& page) override {
     BILLING_TRY(CheckPage(page));
-    PREPARE(st, kCustomerPageSql);
+    PREPARE(st, q.by_balance ? kCustomerPageByBalanceSql : kCustomerPageSql);
     BindCustomerQuery(st, q);
     st.Bind(7, int64_t(page.limit)).Bind(8, page.offset);
     std::vector<CustomerRow> out;
@@ -416,7 +428,8 @@ class SqliteTx final : public StoreTx {
 
   Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q, const PageSpec& page) override {
     BILLING_TRY(CheckPage(page));
-    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), false));
+    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), false,
+                               q.by_amount_due));
     BindInvoiceQuery(st, q);
     st.Bind(5, int64_t(page.limit)).Bind(6, page.offset);
     std::vector<Invoice> out;
@@ -430,7 +443,7 @@ class SqliteTx final : public StoreTx {
   }
 
   Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) override {
-    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), true));
+    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), true, false));
     BindInvoiceQuery(st, q);
     STEP_OR_RETURN(row, st);
     if (!row) return Error::Internal("sqlite: invoice totals returned no row");

@@ -51,6 +51,8 @@ struct InvoiceQuery {
   // after_id starts at the beginning. Walks that visit every row use this, not offsets.
   Date after_due_date = {};
   std::string after_id = {};
+  // Most still due first (a ranking), else oldest due first; not with the keyset.
+  bool by_amount_due = false;
 };
 struct InvoiceTotals {
   int64_t count = 0;
@@ -84,6 +86,7 @@ struct CustomerQuery {
   std::optional<bool> has_outstanding_balance = {};   // balance > 0 (true) or <= 0 (false)
   std::optional<int64_t> min_balance_cents = {};      // balance >= this
   std::string after_id = {};                          // keyset: ids after this; "" = from the start
+  bool by_balance = false;  // highest balance first (a ranking), else by id; not with after_id
 };
 struct CustomerRow {
   Customer customer;

@@ -15,6 +15,7 @@ constexpr const char* kInputSchema = R"json({
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Filter by default payment method"},
     "hasOutstandingBalance": {"type": "boolean", "description": "true: only customers who owe money; false: only customers with nothing outstanding"},
     "minBalance": {"type": ["number", "string"], "description": "Only customers owing at least this amount (USD)"},
+    "orderBy": {"type": "string", "enum": ["id", "balance"], "description": "List order: id (the default) or balance (highest outstanding balance first, for rankings such as who owes the most)"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
     "offset": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
@@ -66,13 +67,15 @@ class GetCustomerTool final : public BillingTool {
       BILLING_ASSIGN_OR_RETURN(int64_t min, ParseAmountJson(*it, Usd(), rules, "minBalance"));
       q.min_balance_cents = min;
     }
+    q.by_balance = StringArg(args, "orderBy") == "balance";
     const PageSpec page = PageArg(args);
     BILLING_ASSIGN_OR_RETURN(CustomerList list, service_.ListCustomers(q, page));
     nlohmann::json customers = nlohmann::json::array();
     for (const CustomerView& v : list.customers) customers.push_back(CustomerJson(v, today, false, tax_bp));
     nlohmann::json out = {{"success", true},
                           {"message", "Found " + FormatCount(list.totals.count) + " customer(s)" +
-                                          PageText(list.totals.count, list.customers.size(), page, "by id")},
+                                          PageText(list.totals.count, list.customers.size(), page,
+                                                   q.by_balance ? "highest balance first" : "by id")},
                           {"customers", std::move(customers)}};
     PutPage(out, list.totals.count, list.customers.size(), page);
     PutAmount(out, "totalOutstanding", list.totals.outstanding_cents);

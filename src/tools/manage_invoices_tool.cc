@@ -33,6 +33,7 @@ constexpr const char* kInputSchema = R"json({
     "status": {"type": "string", "enum": ["pending", "paid", "overdue", "cancelled"], "description": "Status filter for list"},
     "notes": {"type": "string", "maxLength": 2000, "description": "Free-text notes (create/update)"},
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method used (mark_paid); defaults to the customer's"},
+    "orderBy": {"type": "string", "enum": ["dueDate", "amountDue"], "description": "List order: dueDate (oldest due first, the default) or amountDue (most still due first, for rankings)"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
     "offset": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
   },
@@ -110,15 +111,17 @@ class ManageInvoicesTool final : public BillingTool {
     if (action == "list") {
       const std::string status = StringArg(args, "status");
       const PageSpec page = PageArg(args);
-      BILLING_ASSIGN_OR_RETURN(InvoiceList list,
-                               service_.ListInvoices(StringArg(args, "customerId"), status, page));
+      const bool by_amount_due = StringArg(args, "orderBy") == "amountDue";
+      BILLING_ASSIGN_OR_RETURN(InvoiceList list, service_.ListInvoices(StringArg(args, "customerId"),
+                                                                       status, page, by_amount_due));
       nlohmann::json invoices = nlohmann::json::array();
       for (const Invoice& inv : list.invoices) invoices.push_back(InvoiceJson(inv, today));
       nlohmann::json out = {
           {"success", true},
           {"message", "Found " + FormatCount(list.totals.count) + " invoice(s)" +
                           (status.empty() ? std::string() : " with status " + status) +
-                          PageText(list.totals.count, list.invoices.size(), page, "oldest due first")},
+                          PageText(list.totals.count, list.invoices.size(), page,
+                                   by_amount_due ? "most due first" : "oldest due first")},
           {"invoices", std::move(invoices)}};
       PutPage(out, list.totals.count, list.invoices.size(), page);
       PutAmount(out, "total", list.totals.total_cents);

@@ -249,3 +249,30 @@ TEST_F(ToolsTest, ListsArePagedAtMostOneHundredRows) {
 
 }  // namespace
 }  // namespace billing
+
+namespace billing {
+namespace {
+
+// Rankings (#10): customers highest balance first, invoices most still due first; the count and
+// totals stay those of the whole filter.
+TEST_F(ToolsTest, ListsRankByBalanceAndByAmountDue) {
+  json top = Run("get-customer", {{"hasOutstandingBalance", true}, {"orderBy", "balance"}, {"limit", 2}});
+  ASSERT_EQ(top["customers"].size(), 2u) << top.dump();
+  EXPECT_EQ(top["customers"][0]["id"], "CUST-001");  // $2,450.00
+  EXPECT_EQ(top["customers"][1]["id"], "CUST-004");  // $1,200.00
+  EXPECT_EQ(top["count"], 3);
+  EXPECT_EQ(top["totalOutstanding"], "$4,525.50");
+  EXPECT_EQ(Run("get-customer", json::object())["customers"][0]["id"], "CUST-001");  // by id
+
+  json largest = Run("manage-invoices",
+                     {{"action", "list"}, {"status", "overdue"}, {"orderBy", "amountDue"}, {"limit", 1}});
+  ASSERT_EQ(largest["invoices"].size(), 1u);
+  EXPECT_EQ(largest["invoices"][0]["id"], "INV-2025-001");
+  EXPECT_EQ(largest["count"], 2);
+  EXPECT_EQ(Run("manage-invoices", {{"action", "list"}, {"status", "overdue"}})["invoices"][0]["id"],
+            "INV-2025-003");  // oldest due first by default
+  EXPECT_EQ(Run("get-customer", {{"orderBy", "name"}})["error"], true);  // the enum is checked
+}
+
+}  // namespace
+}  // namespace billing
