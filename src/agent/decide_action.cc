@@ -373,6 +373,15 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       }
       return a;
 
+    case Intent::kPaymentsInPeriod: {
+      nlohmann::json args = {{"action", "list"},
+                             {"from", p.period_from ? p.period_from->ToString() : today_s},
+                             {"to", p.period_to ? p.period_to->ToString() : today_s}};
+      if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+      call("processPaymentTool", std::move(args));
+      return a;
+    }
+
     case Intent::kListFailedPayments: {
       // One customer's failed payments when the request names one, else everyone's.
       if (p.customer_id.empty() && p.names_company) {

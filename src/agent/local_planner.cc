@@ -397,7 +397,8 @@ std::string PaymentAnswer(const json& args, const json& r) {
     return out;
   }
   if (const json* list = Field(r, "payments"); list && list->is_array()) {
-    const bool failed = action == "list_failed" || Field(r, "totalFailed");
+    const bool failed =
+        action == "list_failed" || (Field(r, "totalFailed") && !Field(r, "totalCollected"));
     const size_t listed = std::min(list->size(), kMaxListed);
     const char* noun = failed ? "failed payments" : "payments";
     out = Headline(r) + ShownLine(r, listed, {noun, "newest", ""});
@@ -569,7 +570,15 @@ void StripCompanyFromItems(const std::string& company, std::vector<ParsedLineIte
 // The answer to a question asked of a list (ParsedRequest::question), from the tool's exact
 // count and totals; the rows follow it. "" when the request asked none.
 std::string QuestionLead(const ParsedRequest& p, const json& r) {
-  if (p.question == Question::kNone || !r.is_object() || True(r, "error")) return {};
+  if (!r.is_object() || True(r, "error")) return {};
+  if (p.intent == Intent::kPaymentsInPeriod && Field(r, "totalCollected")) {
+    const std::string who = p.customer_id.empty() ? std::string() : " from " + p.customer_id;
+    return "Collected" + who + " from " + Str(r, "from") + " to " + Str(r, "to") + ": " +
+           Str(r, "totalCollected") + " (" + Str(r, "totalPaid") + " paid, " +
+           Str(r, "totalRefunded") + " of it refunded; " + Plural(Int(r, "count"), "payment") +
+           " in the period, failed ones included).";
+  }
+  if (p.question == Question::kNone) return {};
   const int64_t count = Int(r, "count");
   const std::string is_are = count == 1 ? "There is " : "There are ";
   const std::string who = p.customer_id.empty() ? std::string() : " for " + p.customer_id;
@@ -618,7 +627,7 @@ std::string QuestionLead(const ParsedRequest& p, const json& r) {
     }
   }
   if (const json* payments = Field(r, "payments"); payments && payments->is_array()) {
-    const bool failed = Field(r, "totalFailed") != nullptr;
+    const bool failed = Field(r, "totalFailed") != nullptr && !Field(r, "totalCollected");
     const std::string noun = Plural(count, failed ? "failed payment" : "payment");
     const std::string total = failed ? Str(r, "totalFailed") : Str(r, "totalPaid");
     switch (p.question) {

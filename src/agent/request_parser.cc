@@ -103,6 +103,59 @@ std::string ReasonAfterPaymentId(const std::vector<Tok>& toks, size_t id_at,
   return reason;
 }
 
+// "collect", "received", "revenue": money that came in.
+bool CollectWord(const std::vector<Tok>& toks) {
+  for (const Tok& t : toks) {
+    if (t.kind != Kind::kWord) continue;
+    if (t.low == "collect" || t.low == "collected" || t.low == "received" || t.low == "revenue" ||
+        t.low == "income" || t.low == "earned" || t.low == "take" || t.low == "took" ||
+        t.low == "bring" || t.low == "brought") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// "this month", "last month", "this week", "last week", "this year", "last year": the period's
+// first and last day (a period that has not ended ends today). "today"/"yesterday" with a
+// collect word are one-day periods.
+void DetectPeriod(const std::vector<Tok>& toks, const Date& today, ParsedRequest& p) {
+  const int64_t day = today.DaysSinceEpoch();
+  const int weekday = int((day % 7 + 7 + 3) % 7);  // Monday = 0
+  for (size_t k = 0; k + 1 < toks.size(); ++k) {
+    const bool this_ = IsWord(toks[k], "this"), last = IsWord(toks[k], "last") ||
+                                                        IsWord(toks[k], "previous");
+    if (!this_ && !last) continue;
+    const std::string_view unit = toks[k + 1].kind == Kind::kWord ? toks[k + 1].low : "";
+    Date from, to;
+    if (unit == "month") {
+      const Date first{today.year, today.month, 1};
+      if (this_) {
+        from = first;
+        to = today;
+      } else {
+        to = Date::FromDaysSinceEpoch(first.DaysSinceEpoch() - 1);
+        from = Date{to.year, to.month, 1};
+      }
+    } else if (unit == "week") {
+      const int64_t monday = day - weekday;
+      from = Date::FromDaysSinceEpoch(this_ ? monday : monday - 7);
+      to = this_ ? today : Date::FromDaysSinceEpoch(monday - 1);
+    } else if (unit == "year") {
+      from = Date{this_ ? today.year : today.year - 1, 1, 1};
+      to = this_ ? today : Date{today.year - 1, 12, 31};
+    } else {
+      continue;
+    }
+    p.period_from = from;
+    p.period_to = to;
+    return;
+  }
+  if (p.date && (*p.date == today || p.date->DaysSinceEpoch() == day - 1) && CollectWord(toks)) {
+    p.period_from = p.period_to = *p.date;
+  }
+}
+
 // Questions asked of a list (see Question): rankings, counts, yes/no, totals.
 void DetectQuestion(const std::vector<Tok>& toks, ParsedRequest& p) {
   const bool list = p.intent == Intent::kListCustomers || p.intent == Intent::kListInvoices ||
@@ -263,6 +316,8 @@ const char* IntentName(Intent intent) {
       return "payment_history";
     case Intent::kListFailedPayments:
       return "list_failed_payments";
+    case Intent::kPaymentsInPeriod:
+      return "payments_in_period";
   }
   return "help";
 }
@@ -539,6 +594,14 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
              ((bits & kWhoW) && (bits & kPaidW))) {
     const bool plural = (bits & (kPluralCustomers | kAllW | kWhoW)) != 0;
     p.intent = p.names_company && !plural ? Intent::kGetCustomer : Intent::kListCustomers;
+  }
+  DetectPeriod(toks, today, p);
+  if (p.period_from && !has_amount && p.payment_id.empty() && p.invoice_id.empty() &&
+      (p.intent == Intent::kHelp || p.intent == Intent::kPaymentHistory ||
+       p.intent == Intent::kProcessPayment || p.intent == Intent::kListCustomers ||
+       p.intent == Intent::kGetCustomer) &&
+      (CollectWord(toks) || (bits & (kPaymentW | kPaidW | kPayVerbW)))) {
+    p.intent = Intent::kPaymentsInPeriod;  // "how much did we collect this month"
   }
   if (p.intent == Intent::kCreateInvoice) p.items = parse::ExtractItems(toks, text);
   DetectQuestion(toks, p);

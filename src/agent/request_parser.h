@@ -58,6 +58,7 @@ enum class Intent {
   kRefundPayment,
   kPaymentHistory,
   kListFailedPayments,
+  kPaymentsInPeriod,  // "how much did we collect this month", "payments received last week"
 };
 
 const char* IntentName(Intent intent);
@@ -95,6 +96,8 @@ struct ParsedRequest {
   std::vector<ParsedLineItem> items;  // create: the invoice lines understood
 
   std::optional<Date> date;  // the (due) date mentioned, if any
+  // A period named ("this month", "last week", "this year"): first and last day, inclusive.
+  std::optional<Date> period_from, period_to;
   std::string bad_date;      // text that looked like a date but is not a calendar date
   // An amount written negative or zero ("-$20", "$0"): refused with the rule, never "missing".
   std::string nonpositive_amount;

@@ -22,7 +22,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 11> kActions = {{
+constexpr std::array<ActionEntry, 12> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -32,6 +32,7 @@ constexpr std::array<ActionEntry, 11> kActions = {{
     {"manage-invoices", "mark_paid", {Scope::kPayment, "mark invoices paid"}},
     {"process-payment", "history", {Scope::kRead, "read payment history"}},
     {"process-payment", "list_failed", {Scope::kRead, "list failed payments"}},
+    {"process-payment", "list", {Scope::kRead, "list payments"}},
     {"process-payment", "process", {Scope::kPayment, "process payments"}},
     {"process-payment", "refund", {Scope::kRefund, "refund payments"}},
 }};

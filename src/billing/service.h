@@ -172,6 +172,10 @@ class BillingService {
                                       const std::string& operation_key = "");
   Result<PaymentHistory> History(const std::string& customer_id, const PageSpec& page = {});
   Result<PaymentList> FailedPayments(const std::string& customer_id, const PageSpec& page = {});
+  // Every payment made from `from` to `to` (dates, inclusive, UTC), of one customer or ("")
+  // everyone, newest first; totals over the whole period. kInvalidArgument if from > to.
+  Result<PaymentList> PaymentsInPeriod(const std::string& customer_id, const Date& from,
+                                       const Date& to, const PageSpec& page = {});
 
   // Loads the sample data of billing-rules.md into an empty database; no-op otherwise.
   Status SeedIfEmpty();

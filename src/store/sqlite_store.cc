@@ -225,6 +225,26 @@ const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool ke
 }
 
 // Payments. Parameters: ?1 customer id, ?2 status, ?3 before number, ?4 limit, ?5 offset.
+// A period ("this month"): ?6 from, ?7 until; newest first along payments_created_at.
+const char* PaymentPeriodSql(bool by_customer, bool totals) {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> out;
+    for (int shape = 0; shape < 4; ++shape) {
+      const bool customer = shape & 1, sum = shape & 2;
+      std::string sql = sum ? "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), "
+                              "COALESCE(SUM(CASE WHEN status <> 'failed' THEN amount_cents ELSE 0 "
+                              "END), 0), COALESCE(SUM(refunded_cents), 0) FROM payments"
+                            : PAYMENT_COLS;
+      sql += customer ? " WHERE customer_id = ?1 AND created_at >= ?6 AND created_at < ?7"
+                      : " WHERE created_at >= ?6 AND created_at < ?7";
+      if (!sum) sql += " ORDER BY created_at DESC, number DESC LIMIT ?4 OFFSET ?5";
+      out.push_back(std::move(sql));
+    }
+    return out;
+  }();
+  return texts[size_t((by_customer ? 1 : 0) | (totals ? 2 : 0))].c_str();
+}
+
 const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool totals) {
   static const std::vector<std::string> texts = [] {
     std::vector<std::string> out;
@@ -551,9 +571,16 @@ class SqliteTx final : public StoreTx {
 
   Result<std::vector<Payment>> ListPayments(const PaymentQuery& q, const PageSpec& page) override {
     BILLING_TRY(CheckPage(page));
-    PREPARE(st, PaymentListSql(!q.customer_id.empty(), !q.status.empty(), q.before_number > 0, false));
-    st.Bind(1, q.customer_id).Bind(2, q.status).Bind(3, q.before_number);
-    st.Bind(4, int64_t(page.limit)).Bind(5, page.offset);
+    const bool period = !q.from_at.empty();
+    PREPARE(st, period ? PaymentPeriodSql(!q.customer_id.empty(), false)
+                       : PaymentListSql(!q.customer_id.empty(), !q.status.empty(),
+                                        q.before_number > 0, false));
+    st.Bind(1, q.customer_id).Bind(4, int64_t(page.limit)).Bind(5, page.offset);
+    if (period) {
+      st.Bind(6, q.from_at).Bind(7, q.until_at);
+    } else {
+      st.Bind(2, q.status).Bind(3, q.before_number);
+    }
     std::vector<Payment> out;
     BILLING_TRY(StepRows(st, page.limit, "a payment page", [&]() -> Status {
       out.push_back(ReadPayment(st));
@@ -563,8 +590,16 @@ class SqliteTx final : public StoreTx {
   }
 
   Result<PaymentTotals> SumPayments(const PaymentQuery& q) override {
-    PREPARE(st, PaymentListSql(!q.customer_id.empty(), !q.status.empty(), q.before_number > 0, true));
-    st.Bind(1, q.customer_id).Bind(2, q.status).Bind(3, q.before_number);
+    const bool period = !q.from_at.empty();
+    PREPARE(st, period ? PaymentPeriodSql(!q.customer_id.empty(), true)
+                       : PaymentListSql(!q.customer_id.empty(), !q.status.empty(),
+                                        q.before_number > 0, true));
+    st.Bind(1, q.customer_id);
+    if (period) {
+      st.Bind(6, q.from_at).Bind(7, q.until_at);
+    } else {
+      st.Bind(2, q.status).Bind(3, q.before_number);
+    }
     STEP_OR_RETURN(row, st);
     if (!row) return Error::Internal("sqlite: payment totals returned no row");
     return PaymentTotals{st.Int(0), st.Int(1), st.Int(2), st.Int(3)};

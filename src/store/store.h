@@ -66,6 +66,10 @@ struct PaymentQuery {
   std::string customer_id;    // canonical id; "" = every customer
   std::string status = {};        // kPaymentStatuses; "" = any
   int64_t before_number = {};     // keyset: only payments numbered below this; 0 = from the newest
+  // A period: created_at >= from_at and < until_at (ISO 8601 UTC, both or neither); the page is
+  // then newest first by created_at. Not with before_number or status.
+  std::string from_at = {};
+  std::string until_at = {};
 };
 struct PaymentTotals {
   int64_t count = 0;

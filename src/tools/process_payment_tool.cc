@@ -10,8 +10,10 @@ namespace {
 constexpr const char* kInputSchema = R"json({
   "type": "object",
   "properties": {
-    "action": {"type": "string", "enum": ["process", "refund", "history", "list_failed"], "description": "Operation to perform"},
-    "customerId": {"type": "string", "maxLength": 64, "description": "Customer id (required for process and history; optional filter for list_failed)"},
+    "action": {"type": "string", "enum": ["process", "refund", "history", "list_failed", "list"], "description": "Operation to perform; list: every payment made in a period (from/to), e.g. how much was collected this month"},
+    "customerId": {"type": "string", "maxLength": 64, "description": "Customer id (required for process and history; optional filter for list_failed and list)"},
+    "from": {"type": "string", "description": "First day of the period, YYYY-MM-DD (list; required)"},
+    "to": {"type": "string", "description": "Last day of the period, YYYY-MM-DD, inclusive (list; default today)"},
     "amount": {"type": ["number", "string"], "description": "Amount in USD, e.g. 750 or \"1,500.00\" (process; refund: partial amount, default the full remaining amount)"},
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method (process); defaults to the customer's"},
     "invoiceId": {"type": "string", "maxLength": 64, "description": "Invoice the payment applies to (process, optional; without it the payment settles open invoices oldest first)"},
@@ -166,7 +168,35 @@ class ProcessPaymentTool final : public BillingTool {
       PutAmount(j, "totalFailed", list.totals.amount_cents);
       return j;
     }
-    return Error::Invalid("action", "action must be one of process, refund, history, list_failed");
+    if (action == "list") {
+      Date from, to = service_.Today();
+      if (!Date::Parse(StringArg(args, "from"), &from)) {
+        return Error::Invalid("from", "from must be a date YYYY-MM-DD (the first day of the period)");
+      }
+      if (args.contains("to") && !args["to"].is_null() && !Date::Parse(StringArg(args, "to"), &to)) {
+        return Error::Invalid("to", "to must be a date YYYY-MM-DD (the last day of the period)");
+      }
+      const PageSpec page = PageArg(args);
+      BILLING_ASSIGN_OR_RETURN(PaymentList list, service_.PaymentsInPeriod(StringArg(args, "customerId"),
+                                                                           from, to, page));
+      nlohmann::json payments = nlohmann::json::array();
+      for (const Payment& p : list.payments) payments.push_back(PaymentJson(p));
+      nlohmann::json j = {{"success", true},
+                          {"message", "Found " + FormatCount(list.totals.count) + " payment(s) from " +
+                                          from.ToString() + " to " + to.ToString() +
+                                          PageText(list.totals.count, list.payments.size(), page, "newest first")},
+                          {"from", from.ToString()},
+                          {"to", to.ToString()},
+                          {"payments", std::move(payments)}};
+      PutPage(j, list.totals.count, list.payments.size(), page);
+      // Collected: what went through (settled), less what was refunded of it since.
+      PutAmount(j, "totalPaid", list.totals.settled_cents);
+      PutAmount(j, "totalRefunded", list.totals.refunded_cents);
+      PutAmount(j, "totalCollected", list.totals.settled_cents - list.totals.refunded_cents);
+      PutAmount(j, "totalFailed", list.totals.amount_cents - list.totals.settled_cents);
+      return j;
+    }
+    return Error::Invalid("action", "action must be one of process, refund, history, list_failed, list");
   }
 };
 

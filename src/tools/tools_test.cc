@@ -274,5 +274,25 @@ TEST_F(ToolsTest, ListsRankByBalanceAndByAmountDue) {
   EXPECT_EQ(Run("get-customer", {{"orderBy", "name"}})["error"], true);  // the enum is checked
 }
 
+// Payments in a period (#10, "how much did we collect this month"): totals over the period only.
+TEST_F(ToolsTest, PaymentsInAPeriodWithTheirTotals) {
+  json sept = Run("process-payment", {{"action", "list"}, {"from", "2025-09-01"}, {"to", "2025-09-30"}});
+  ASSERT_EQ(sept["success"], true) << sept.dump();
+  EXPECT_EQ(sept["count"], 1);
+  EXPECT_EQ(sept["payments"][0]["id"], "PAY-001");
+  EXPECT_EQ(sept["totalCollectedCents"], 75000);
+  json oct = Run("process-payment", {{"action", "list"}, {"from", "2025-10-01"}, {"to", "2025-10-31"}});
+  EXPECT_EQ(oct["count"], 3);  // the three declined sample payments
+  EXPECT_EQ(oct["totalCollectedCents"], 0);
+  EXPECT_EQ(oct["totalFailedCents"], 245000 + 87550 + 120000);
+  EXPECT_EQ(oct["payments"][0]["id"], "PAY-002");  // newest first (2025-10-16)
+  json one = Run("process-payment", {{"action", "list"}, {"customerId", "CUST-003"}, {"from", "2025-01-01"}});
+  EXPECT_EQ(one["count"], 1);
+  EXPECT_EQ(one["to"], "2026-11-25");  // default: today
+  EXPECT_EQ(Run("process-payment", {{"action", "list"}})["field"], "from");
+  EXPECT_EQ(Run("process-payment", {{"action", "list"}, {"from", "2025-10-02"}, {"to", "2025-10-01"}})["field"],
+            "to");
+}
+
 }  // namespace
 }  // namespace billing
