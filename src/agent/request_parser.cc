@@ -123,8 +123,8 @@ void DetectPeriod(const std::vector<Tok>& toks, const Date& today, ParsedRequest
   const int64_t day = today.DaysSinceEpoch();
   const int weekday = int((day % 7 + 7 + 3) % 7);  // Monday = 0
   for (size_t k = 0; k + 1 < toks.size(); ++k) {
-    const bool this_ = IsWord(toks[k], "this"), last = IsWord(toks[k], "last") ||
-                                                        IsWord(toks[k], "previous");
+    const bool this_ = IsWord(toks[k], "this"),
+               last = IsWord(toks[k], "last") || IsWord(toks[k], "previous");
     if (!this_ && !last) continue;
     const std::string_view unit = toks[k + 1].kind == Kind::kWord ? toks[k + 1].low : "";
     Date from, to;
@@ -443,8 +443,11 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     for (size_t k = 0; k < note_at; ++k) {
       if (toks[k].kind != Kind::kDate || toks[k].bad) continue;
       if (!first_date) first_date = toks[k].date;
-      if (k > 0 &&
-          (IsWord(toks[k - 1], "due") || IsWord(toks[k - 1], "to") || IsWord(toks[k - 1], "by"))) {
+      // The same lead words as above, and the first one wins, as without a note.
+      if (!due_date && k > 0 &&
+          (IsWord(toks[k - 1], "due") || IsWord(toks[k - 1], "to") || IsWord(toks[k - 1], "by") ||
+           IsWord(toks[k - 1], "on") || IsWord(toks[k - 1], "until") ||
+           IsWord(toks[k - 1], "date"))) {
         due_date = toks[k].date;
       }
     }
@@ -603,7 +606,12 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
       (CollectWord(toks) || (bits & (kPaymentW | kPaidW | kPayVerbW)))) {
     p.intent = Intent::kPaymentsInPeriod;  // "how much did we collect this month"
   }
-  if (p.intent == Intent::kCreateInvoice) p.items = parse::ExtractItems(toks, text);
+  if (p.intent == Intent::kCreateInvoice) {
+    // A note ("... with note: thanks") is not a line: items come from the text before it.
+    const size_t items_end = note_at < toks.size() ? note_at : toks.size();
+    const std::vector<Tok> before(toks.begin(), toks.begin() + std::ptrdiff_t(items_end));
+    p.items = parse::ExtractItems(before, text);
+  }
   DetectQuestion(toks, p);
   return p;
 }

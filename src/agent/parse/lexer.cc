@@ -307,9 +307,14 @@ std::vector<Tok> Merge(std::vector<Tok> in, const Date& today, Lexed& lx) {
           marker = true;
           if (k < n && IsPunct(in[k], '.')) ++k;
         }
+        // "invoice 3 hours of consulting": a quantity with its unit, not an id.
+        const bool unit_follows =
+            word(k + 1, "hours") || word(k + 1, "hour") || word(k + 1, "units") ||
+            word(k + 1, "seats") || word(k + 1, "licenses") || word(k + 1, "days") ||
+            word(k + 1, "sessions") || word(k + 1, "x") || word(k + 1, "items");
         if (number(k) && in[k].num >= 0 && !in[k].ordinal && !in[k].times &&
             in[k].id.find('.') == std::string::npos && in[k].id.size() <= 9 &&
-            (marker || in[k].hash || !is_pay) &&
+            (marker || in[k].hash || !is_pay) && (marker || in[k].hash || !unit_follows) &&
             !(k + 1 < n && (word(k + 1, "dollars") || word(k + 1, "usd")))) {
           out.push_back(t);
           Tok id = in[k];
@@ -359,9 +364,9 @@ std::vector<Tok> Merge(std::vector<Tok> in, const Date& today, Lexed& lx) {
         const std::string_view prev = out.back().low;
         const bool unit_follows = i + 1 < n && in[i + 1].kind == Kind::kWord &&
                                   in[i + 1].bits == 0 && !IsWord(in[i + 1], "of");
-        if (!unit_follows &&
-            (prev == "of" || prev == "amount" || prev == "refund" || prev == "pay" ||
-             prev == "charge" || prev == "collect" || prev == "receive" || prev == "bill")) {
+        if (!unit_follows && (prev == "of" || prev == "amount" || prev == "refund" ||
+                              prev == "pay" || prev == "charge" || prev == "collect" ||
+                              prev == "receive" || prev == "bill" || prev == "payment")) {
           Tok probe = amount_from_number(t, i, i);
           if (!probe.bad) {
             out.push_back(std::move(probe));
