@@ -1,0 +1,291 @@
+// BillingService's invoices (billing/service.h): CreateInvoice, GetInvoice, ListInvoices,
+// UpdateInvoice, CancelInvoice and MarkInvoicePaid, with the tax rate a new invoice takes. Lookups,
+// line items, due dates and operation keys are shared with the other operations in service.cc and
+// billing/service_internal.h; the rules are those of billing-rules.md, and the decisions where it
+// is silent are in docs/billing.md.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "billing/audit.h"
+#include "billing/rules.h"
+#include "billing/service.h"
+#include "billing/service_internal.h"
+
+namespace billing {
+
+using internal::Change;
+using internal::CheckPage;
+using internal::Fingerprint;
+using internal::kMaxNotesBytes;
+using internal::Money;
+
+// ---------------------------------------------------------------------------------------------
+// Invoices
+
+int BillingService::TaxRateFor(const Customer& c) const {
+  return c.tax_rate_bp.value_or(options_.default_tax_rate_bp);
+}
+
+Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
+  BILLING_TRY(RequireFutureDate(request.due_date));
+  BILLING_ASSIGN_OR_RETURN(std::vector<LineItem> items, BuildItems(request.items));
+  if (request.notes.size() > kMaxNotesBytes)
+    return Error::Invalid("notes", "notes are longer than 2000 characters");
+  std::string fingerprint;
+  if (!request.operation_key.empty()) {
+    std::string item_text;
+    for (const NewLineItem& li : request.items) {
+      item_text += li.description + "\x1e" + std::to_string(li.quantity_milli) + "\x1e" +
+                   std::to_string(li.unit_price_cents) + "\x1d";
+    }
+    BILLING_ASSIGN_OR_RETURN(fingerprint,
+                             Fingerprint({CanonicalId(request.customer_id), item_text,
+                                          request.due_date.ToString(), request.notes}));
+  }
+  Invoice inv;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    if (!request.operation_key.empty()) {
+      BILLING_ASSIGN_OR_RETURN(auto prior,
+                               PriorOperation(tx, request.operation_key, "invoice", fingerprint));
+      if (prior) {
+        BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, prior->entity_id));
+        return OkStatus();
+      }
+    }
+    BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, request.customer_id, "customerId"));
+    if (c.status == "suspended") {
+      return Error::Precondition(
+          "Customer " + c.id + " (" + c.company + ") is suspended and cannot receive new invoices",
+          "customerId");
+    }
+    const Date today = Today();
+    inv = Invoice{};
+    inv.year = today.year;
+    BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
+    inv.id = InvoiceId(inv.year, inv.seq);
+    inv.customer_id = c.id;
+    inv.customer_name = c.company;
+    inv.items = items;
+    for (const LineItem& li : items) inv.subtotal_cents += li.amount_cents;
+    inv.tax_rate_bp = TaxRateFor(c);
+    inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
+    inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+    inv.status = "pending";
+    inv.issue_date = today;
+    inv.due_date = request.due_date;
+    inv.notes = request.notes;
+    inv.created_at = clock_.NowIso8601();
+    inv.created_by = request.actor.principal;
+    inv.updated_by = request.actor.principal;
+    inv.created_on_behalf_of = request.actor.on_behalf_of;
+    inv.updated_on_behalf_of = request.actor.on_behalf_of;
+    BILLING_TRY(tx.InsertInvoice(inv));
+    if (!request.operation_key.empty()) {
+      BILLING_TRY(RecordOperation(tx, request.operation_key, "invoice", fingerprint, inv.id));
+    }
+    return Audit(tx, Change(request.actor, request.request_id, "invoice.create", "invoice", inv.id,
+                            nullptr, InvoiceAuditJson(inv)));
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<Invoice> BillingService::GetInvoice(const std::string& invoice_id) {
+  Invoice inv;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
+                                                 const std::string& status, const PageSpec& page,
+                                                 bool by_amount_due) {
+  InvoiceQuery q;
+  q.by_amount_due = by_amount_due;
+  if (status.empty()) {
+    q.status = InvoiceStatusFilter::kAll;
+  } else if (status == "pending") {
+    q.status = InvoiceStatusFilter::kPending;
+  } else if (status == "overdue") {
+    q.status = InvoiceStatusFilter::kOverdue;
+  } else if (status == "paid") {
+    q.status = InvoiceStatusFilter::kPaid;
+  } else if (status == "cancelled") {
+    q.status = InvoiceStatusFilter::kCancelled;
+  } else {
+    return Error::Invalid("status", "status must be one of pending, paid, overdue, cancelled");
+  }
+  BILLING_TRY(CheckPage(page));
+  q.today = Today();
+  InvoiceList out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    out = InvoiceList{};
+    if (!customer_id.empty()) {
+      BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
+      q.customer_id = c.id;
+    }
+    BILLING_ASSIGN_OR_RETURN(out.invoices, tx.ListInvoices(q, page));
+    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumInvoices(q));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
+                                              const InvoiceUpdate& update, const Actor& actor,
+                                              const std::string& request_id) {
+  if (!update.due_date && !update.notes && !update.items) {
+    return Error::Invalid("invoiceId", "nothing to update: give dueDate, notes and/or items");
+  }
+  if (update.due_date) BILLING_TRY(RequireFutureDate(*update.due_date));
+  std::vector<LineItem> items;
+  if (update.items) {
+    BILLING_ASSIGN_OR_RETURN(items, BuildItems(*update.items));
+  }
+  if (update.notes && update.notes->size() > kMaxNotesBytes) {
+    return Error::Invalid("notes", "notes are longer than 2000 characters");
+  }
+  Invoice inv;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
+    if (inv.status != "pending") {
+      return Error::Precondition(
+          "Invoice " + inv.id + " is " + inv.status + " and cannot be edited", "invoiceId");
+    }
+    if (inv.paid_cents != 0) {
+      return Error::Precondition("Invoice " + inv.id + " has payments of " + Money(inv.paid_cents) +
+                                     " and cannot be edited",
+                                 "invoiceId");
+    }
+    const nlohmann::json before = InvoiceAuditJson(inv);
+    if (update.due_date) inv.due_date = *update.due_date;
+    if (update.notes) inv.notes = *update.notes;
+    if (update.items) {
+      inv.items = items;
+      inv.subtotal_cents = 0;
+      for (const LineItem& li : items) inv.subtotal_cents += li.amount_cents;
+      inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
+      inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+    }
+    inv.updated_by = actor.principal;
+    inv.updated_on_behalf_of = actor.on_behalf_of;
+    BILLING_TRY(tx.UpdateInvoice(inv));
+    return Audit(tx, Change(actor, request_id, "invoice.update", "invoice", inv.id, before,
+                            InvoiceAuditJson(inv)));
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const Actor& actor,
+                                              const std::string& request_id) {
+  Invoice inv;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
+    if (inv.status == "cancelled") {
+      return Error::Precondition("Invoice " + inv.id + " is already cancelled", "invoiceId");
+    }
+    if (inv.status == "paid" || inv.paid_cents != 0) {
+      return Error::Precondition("Invoice " + inv.id + " has been paid (" + Money(inv.paid_cents) +
+                                     ") and cannot be cancelled; refund the payment first",
+                                 "invoiceId");
+    }
+    const nlohmann::json before = InvoiceAuditJson(inv);
+    inv.status = "cancelled";
+    inv.updated_by = actor.principal;
+    inv.updated_on_behalf_of = actor.on_behalf_of;
+    BILLING_TRY(tx.UpdateInvoice(inv));
+    return Audit(tx, Change(actor, request_id, "invoice.cancel", "invoice", inv.id, before,
+                            InvoiceAuditJson(inv)));
+  });
+  if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoice_id,
+                                                        const std::string& method,
+                                                        const Actor& actor,
+                                                        const std::string& request_id,
+                                                        const std::string& operation_key) {
+  if (!method.empty() && !IsOneOf(method, kPaymentMethods)) {
+    return Error::Invalid(
+        "paymentMethod", "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
+  }
+  std::string fingerprint;
+  if (!operation_key.empty()) {
+    BILLING_ASSIGN_OR_RETURN(fingerprint, Fingerprint({CanonicalId(invoice_id), method}));
+  }
+  MarkPaidOutcome out;
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
+    if (!operation_key.empty()) {
+      BILLING_ASSIGN_OR_RETURN(auto prior,
+                               PriorOperation(tx, operation_key, "mark_paid", fingerprint));
+      if (prior) {
+        BILLING_ASSIGN_OR_RETURN(out.invoice, ResolveInvoice(tx, prior->entity_id));
+        if (!prior->detail_id.empty()) {
+          BILLING_ASSIGN_OR_RETURN(auto payment, tx.FindPayment(prior->detail_id));
+          if (!payment) return Error::Internal("operation " + operation_key + ": payment missing");
+          out.payment = std::move(*payment);
+          BILLING_TRY(LoadAllocations(tx, out.payment));
+        }
+        out.replayed = true;
+        return OkStatus();
+      }
+    }
+    BILLING_ASSIGN_OR_RETURN(Invoice inv, ResolveInvoice(tx, invoice_id));
+    if (inv.status == "paid")
+      return Error::Precondition("Invoice " + inv.id + " is already paid", "invoiceId");
+    if (inv.status == "cancelled") {
+      return Error::Precondition("Invoice " + inv.id + " is cancelled and cannot be paid",
+                                 "invoiceId");
+    }
+    const int64_t due = AmountDueCents(inv);
+    const nlohmann::json before = InvoiceAuditJson(inv);
+    BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, inv.customer_id, "customerId"));
+    const std::string used_method = method.empty() ? c.payment_method : method;
+    Payment p;
+    if (due > 0) {
+      BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
+      p.id = PaymentId(p.number);
+      p.customer_id = c.id;
+      p.invoice_id = inv.id;
+      p.amount_cents = due;
+      p.method = used_method;
+      p.status = "completed";
+      p.transaction_id = "txn_" + ids_.HexToken(12);
+      p.created_at = clock_.NowIso8601();
+      p.actor = actor.principal;
+      p.on_behalf_of = actor.on_behalf_of;
+      BILLING_TRY(tx.InsertPayment(p));
+      Allocation a{0, p.id, inv.id, due, 0};
+      BILLING_TRY(tx.InsertAllocation(a));
+      p.allocations.push_back(a);
+    }
+    inv.status = "paid";
+    inv.paid_date = Today().ToString();
+    inv.payment_method = used_method;
+    inv.paid_cents += due;
+    inv.updated_by = actor.principal;
+    inv.updated_on_behalf_of = actor.on_behalf_of;
+    BILLING_TRY(tx.UpdateInvoice(inv));
+    nlohmann::json after = InvoiceAuditJson(inv);
+    after["payment"] = due > 0 ? PaymentAuditJson(p) : nlohmann::json();
+    if (!operation_key.empty()) {
+      BILLING_TRY(RecordOperation(tx, operation_key, "mark_paid", fingerprint, inv.id, p.id));
+    }
+    BILLING_TRY(Audit(
+        tx, Change(actor, request_id, "invoice.mark_paid", "invoice", inv.id, before, after)));
+    out.invoice = std::move(inv);
+    out.payment = std::move(p);
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+}  // namespace billing

@@ -1,0 +1,67 @@
+// Internal helpers of BillingService, shared by the files that define it (service.cc,
+// invoice_service.cc, payment_service.cc): input limits, money text in messages, audit rows, page
+// checks and operation-key fingerprints. Not part of the public API: include only from those files;
+// everyone else uses billing/service.h.
+//
+// Thread-safety: constants and pure functions over values; safe to call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "billing/audit.h"
+#include "billing/types.h"
+#include "common/result.h"
+#include "money/money.h"
+#include "store/store.h"
+
+namespace billing::internal {
+
+inline constexpr size_t kMaxNotesBytes = 2000;
+// A customer keeps at most this many stored cards, so a customer's view lists every one of them.
+inline constexpr int kMaxStoredCardsPerCustomer = 100;
+
+inline std::string Money(int64_t cents) {
+  return FormatMoney(cents, Usd());
+}
+
+inline AuditEntry Change(const Actor& actor, const std::string& request_id, const char* action,
+                         const char* entity_type, const std::string& entity_id,
+                         const nlohmann::json& before, const nlohmann::json& after) {
+  AuditEntry e;
+  e.actor = actor.principal;
+  e.on_behalf_of = actor.on_behalf_of;
+  e.request_id = request_id;
+  e.action = action;
+  e.entity_type = entity_type;
+  e.entity_id = entity_id;
+  e.before_json = AuditDump(before);
+  e.after_json = AuditDump(after);
+  return e;
+}
+
+// A page asked of the service: the caller's error (the tools' schemas bound limit and offset).
+inline Status CheckPage(const PageSpec& page) {
+  if (page.limit < 1 || page.limit > kMaxPageRows) {
+    return Error::Invalid("limit", "limit must be from 1 to " + std::to_string(kMaxPageRows));
+  }
+  if (page.offset < 0) return Error::Invalid("offset", "offset must not be negative");
+  return OkStatus();
+}
+
+// A hash of an operation's parameters (unit-separated), for operation keys.
+inline Result<std::string> Fingerprint(std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (std::string_view part : parts) {
+    joined.append(part);
+    joined.push_back('\x1f');
+  }
+  return Sha256Hex(joined);
+}
+
+}  // namespace billing::internal
