@@ -1,3 +1,8 @@
+// MastraApi (http/mastra_routes.h): construction (the discovery bodies, serialized once), Handle
+// and Admit (request ids, rate limits, authentication), idempotent POSTs, the route table, the
+// run hooks (ParseRunRequest, PrepareRun, FinishRun), /generate and /generate-legacy, and direct
+// tool execution. The streamed routes (Stream, StreamLegacy) and their sinks are in
+// stream_routes.cc; parsing a run request and the answers for a failed run are in run_request.cc.
 #include "http/mastra_routes.h"
 
 // GCC 12 at -O1/-O2 reports -Wmismatched-new-delete on Boost.Asio awaitable frames (asio gives
@@ -8,9 +13,8 @@
 #endif
 
 #include <algorithm>
-#include <cctype>
 #include <array>
-#include <cmath>
+#include <cctype>
 #include <string_view>
 #include <utility>
 
@@ -20,7 +24,7 @@
 #include "http/generate_json.h"
 #include "http/json_body.h"
 #include "http/json_writer.h"
-#include "http/messages.h"
+#include "http/routes_internal.h"
 #include "http/stream_events.h"
 #include "http/url.h"
 #include "security/card_data.h"
@@ -29,15 +33,12 @@ namespace billing::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
+using internal::RunRequestError;
+using internal::Truncated;
 using nlohmann::json;
 
-constexpr int kMinSteps = 1;
-constexpr int kMaxSteps = 20;
-constexpr size_t kMaxRunIdBytes = 128;
-constexpr size_t kMaxActorUidBytes = 256;
 constexpr size_t kMaxPathSegments = 8;
 constexpr size_t kMaxIdInMessageBytes = 200;
-constexpr size_t kMaxThreadIdBytes = 256;
 
 constexpr std::string_view kWelcomeHtml =
     "<!doctype html><html><head><title>Billing Agent API</title></head><body>"
@@ -64,14 +65,6 @@ HttpResponse Preflight() {
                "Content-Type,Authorization,x-mastra-client-type,Idempotency-Key,X-Request-Id");
   response.set(bhttp::field::access_control_max_age, "3600");
   return response;
-}
-
-std::string Truncated(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  while (max_bytes > 0 && (static_cast<unsigned char>(text[max_bytes]) & 0xC0) == 0x80) {
-    --max_bytes;
-  }
-  return std::string(text.substr(0, max_bytes)) + "...";
 }
 
 // 401 {"error": message} with the challenge RFC 6750 asks for.
@@ -113,7 +106,9 @@ HttpResponse AgentNotFound(const std::string& agent_id) {
 }
 
 // Percent-decodes one path segment (a '+' stays a '+').
-std::string Decode(std::string_view text) { return PercentDecode(text, false); }
+std::string Decode(std::string_view text) {
+  return PercentDecode(text, false);
+}
 
 struct Target {
   std::array<std::string_view, kMaxPathSegments> segments;
@@ -171,476 +166,7 @@ Result<json> ParseObjectBody(const HttpRequest& request) {
   return body;
 }
 
-// A string or integer id at `value` as text ("" when absent, null or empty); an id of another
-// type or longer than kMaxActorUidBytes is an error naming `field`.
-Result<std::string> ClaimId(const json* value, const std::string& field) {
-  if (value == nullptr || value->is_null()) return std::string();
-  std::string text;
-  if (value->is_string()) {
-    text = value->get<std::string>();
-  } else if (value->is_number_integer()) {
-    text = value->dump();
-  } else {
-    return Error::Invalid(field, field + " must be a string");
-  }
-  if (text.size() > kMaxActorUidBytes) {
-    return Error::Invalid(field, field + " must be at most " + std::to_string(kMaxActorUidBytes) +
-                                     " bytes");
-  }
-  return text;
-}
-
-const json* Child(const json& parent, const char* key) {
-  if (!parent.is_object()) return nullptr;
-  auto it = parent.find(key);
-  return it == parent.end() ? nullptr : &*it;
-}
-
-// The end user a context object claims: "cometchat:<uid>" from cometchatContext.sender.uid, else
-// "user:<id>" from userId; "" when it claims none.
-Result<std::string> ClaimedEndUser(const json& context, const std::string& name) {
-  const json* sender = nullptr;
-  if (const json* cometchat = Child(context, "cometchatContext")) sender = Child(*cometchat, "sender");
-  BILLING_ASSIGN_OR_RETURN(std::string uid,
-                           ClaimId(sender ? Child(*sender, "uid") : nullptr,
-                                   name + ".cometchatContext.sender.uid"));
-  if (!uid.empty()) return "cometchat:" + uid;
-  BILLING_ASSIGN_OR_RETURN(std::string user, ClaimId(Child(context, "userId"), name + ".userId"));
-  if (!user.empty()) return "user:" + user;
-  return std::string();
-}
-
-Result<const json*> OptionalMember(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return static_cast<const json*>(nullptr);
-  return &*it;
-}
-
-// A thread/resource id: a non-empty string of at most kMaxThreadIdBytes, else "" (ignored:
-// memory is optional, so a malformed id does not fail the run).
-std::string IdString(const json* value) {
-  if (value == nullptr || !value->is_string()) return {};
-  const std::string& text = value->get_ref<const std::string&>();
-  return text.size() <= kMaxThreadIdBytes ? text : std::string();
-}
-
-const json* Member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-// The streamed-response sinks below write through a ResponseStream; a failed write means the
-// client is gone, after which nothing more is written and the run is told to stop.
-// (Style: every co_await is its own statement with named arguments, never inside a condition or
-// next to temporaries; GCC 12 mis-destroys temporaries of such expressions.)
-class StreamWriter {
- public:
-  explicit StreamWriter(ResponseStream& stream) : stream_(stream) {}
-  boost::asio::awaitable<bool> Send(std::string item) {
-    if (gone_) co_return false;
-    Status written = co_await stream_.Write(item);
-    if (!written.ok()) {
-      gone_ = true;
-      spdlog::info("stream: the client went away: {}", written.error().message);
-    }
-    co_return !gone_;
-  }
-  bool gone() const { return gone_; }
-
- private:
-  ResponseStream& stream_;
-  bool gone_ = false;
-};
-
-// Mastra vNext chunks (stream_events.h (a)) for one run.
-class MastraChunkSink final : public AgentEventSink {
- public:
-  MastraChunkSink(StreamWriter& writer, std::string run_id, std::string message_id, std::string provider,
-                  std::string model_id)
-      : writer_(writer),
-        run_id_(std::move(run_id)),
-        message_id_(std::move(message_id)),
-        provider_(std::move(provider)),
-        model_id_(std::move(model_id)) {}
-
-  boost::asio::awaitable<bool> OnStepStart(int step) override {
-    (void)step;
-    std::string chunk = SseChunk("step-start", run_id_, StepStartPayload(message_id_));
-    const bool ok = co_await writer_.Send(std::move(chunk));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnTextDelta(int step, std::string_view text) override {
-    if (text.empty()) co_return !writer_.gone();
-    std::vector<std::string> chunks;
-    if (!text_open_) {
-      text_id_ = "t" + std::to_string(step + 1);
-      text_open_ = true;
-      chunks.push_back(SseChunk("text-start", run_id_, TextStartPayload(text_id_)));
-    }
-    chunks.push_back(SseChunk("text-delta", run_id_, TextDeltaPayload(text_id_, text)));
-    const bool ok = co_await SendAll(std::move(chunks));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnToolCall(int step, const ToolCall& call) override {
-    (void)step;
-    std::vector<std::string> chunks;
-    CloseText(chunks);
-    chunks.push_back(SseChunk("tool-call-input-streaming-start", run_id_, ToolCallStreamingStartPayload(call)));
-    chunks.push_back(SseChunk("tool-call-delta", run_id_, ToolCallDeltaPayload(call)));
-    chunks.push_back(SseChunk("tool-call-input-streaming-end", run_id_, ToolCallStreamingEndPayload(call)));
-    chunks.push_back(SseChunk("tool-call", run_id_, ToolCallPayload(call)));
-    const bool ok = co_await SendAll(std::move(chunks));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnToolResult(int step, const ToolResultRecord& record) override {
-    (void)step;
-    std::string chunk = SseChunk("tool-result", run_id_, ToolResultPayload(record));
-    const bool ok = co_await writer_.Send(std::move(chunk));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnStepFinish(int step, const StepResult& result, bool is_continued,
-                                            const ModelUsage& usage_so_far) override {
-    (void)step;
-    usage_so_far_ = usage_so_far;
-    FinishInfo info = Info(result.model.finish_reason, is_continued);
-    info.response_id = result.model.id;
-    info.timestamp = result.timestamp;
-    if (!result.model.model_id.empty()) info.model_id = result.model.model_id;
-    info.text = result.model.text;
-    info.tool_calls = result.model.tool_calls;
-    info.usage = result.model.usage;
-    std::vector<std::string> chunks;
-    CloseText(chunks);
-    chunks.push_back(SseChunk("step-finish", run_id_, FinishPayload(info)));
-    const bool ok = co_await SendAll(std::move(chunks));
-    co_return ok;
-  }
-
-  // The first chunk.
-  boost::asio::awaitable<bool> Start(std::string agent_id) {
-    std::string chunk = SseChunk("start", run_id_, StartPayload(agent_id, message_id_));
-    const bool ok = co_await writer_.Send(std::move(chunk));
-    co_return ok;
-  }
-  // After a successful run: finish, [DONE].
-  boost::asio::awaitable<bool> Finish(const AgentOutput& output) {
-    FinishInfo info = Info(output.finish_reason, false);
-    info.response_id = output.response_id;
-    info.timestamp = output.timestamp;
-    info.model_id = output.model_id;
-    info.provider = output.provider;
-    info.text = output.text;
-    if (!output.steps.empty()) info.tool_calls = output.steps.back().model.tool_calls;
-    info.usage = output.usage;
-    std::vector<std::string> chunks;
-    chunks.push_back(SseChunk("finish", run_id_, FinishPayload(info)));
-    chunks.push_back(SseDone());
-    const bool ok = co_await SendAll(std::move(chunks));
-    co_return ok;
-  }
-  // After a failed run, as Mastra does: error, step-finish and finish with reason "error", [DONE].
-  // `message` must be safe to show.
-  boost::asio::awaitable<bool> Fail(std::string message, std::string timestamp) {
-    std::vector<std::string> chunks;
-    chunks.push_back(SseChunk("error", run_id_, ErrorPayload(message)));
-    CloseText(chunks);
-    FinishInfo info = Info("error", false);
-    info.timestamp = std::move(timestamp);
-    chunks.push_back(SseChunk("step-finish", run_id_, FinishPayload(info)));
-    info.usage = usage_so_far_;
-    chunks.push_back(SseChunk("finish", run_id_, FinishPayload(info)));
-    chunks.push_back(SseDone());
-    const bool ok = co_await SendAll(std::move(chunks));
-    co_return ok;
-  }
-
- private:
-  // Adds text-end when a text block is open.
-  void CloseText(std::vector<std::string>& chunks) {
-    if (!text_open_) return;
-    text_open_ = false;
-    chunks.push_back(SseChunk("text-end", run_id_, TextEndPayload(text_id_)));
-  }
-  // Writes the chunks one by one (each flushed as its own HTTP chunk); stops at the first failure.
-  boost::asio::awaitable<bool> SendAll(std::vector<std::string> chunks) {
-    for (std::string& chunk : chunks) {
-      const bool ok = co_await writer_.Send(std::move(chunk));
-      if (!ok) co_return false;
-    }
-    co_return true;
-  }
-  FinishInfo Info(std::string reason, bool is_continued) const {
-    FinishInfo info;
-    info.message_id = message_id_;
-    info.reason = std::move(reason);
-    info.is_continued = is_continued;
-    info.model_id = model_id_;
-    info.provider = provider_;
-    return info;
-  }
-
-  StreamWriter& writer_;
-  std::string run_id_;
-  std::string message_id_;
-  std::string provider_;
-  std::string model_id_;
-  bool text_open_ = false;
-  std::string text_id_;
-  ModelUsage usage_so_far_;
-};
-
-// The AI-SDK v4 data stream (stream_events.h (b)) for one run.
-class DataStreamSink final : public AgentEventSink {
- public:
-  DataStreamSink(StreamWriter& writer, RandomSource& random) : writer_(writer), random_(random) {}
-
-  boost::asio::awaitable<bool> OnStepStart(int step) override {
-    (void)step;
-    std::string line = DataStreamStepStart(NewUuid(random_));
-    const bool ok = co_await writer_.Send(std::move(line));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnTextDelta(int step, std::string_view text) override {
-    (void)step;
-    if (text.empty()) co_return !writer_.gone();
-    std::string line = DataStreamText(text);
-    const bool ok = co_await writer_.Send(std::move(line));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnToolCall(int step, const ToolCall& call) override {
-    (void)step;
-    std::string line = DataStreamToolCall(call);
-    const bool ok = co_await writer_.Send(std::move(line));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnToolResult(int step, const ToolResultRecord& record) override {
-    (void)step;
-    std::string line = DataStreamToolResult(record);
-    const bool ok = co_await writer_.Send(std::move(line));
-    co_return ok;
-  }
-  boost::asio::awaitable<bool> OnStepFinish(int step, const StepResult& result, bool is_continued,
-                                            const ModelUsage& usage_so_far) override {
-    (void)step;
-    (void)is_continued;  // v4's isContinued is about "continue" steps (length), not tool loops
-    usage_so_far_ = usage_so_far;
-    std::string line = DataStreamStepFinish(result.model.finish_reason, result.model.usage, false);
-    const bool ok = co_await writer_.Send(std::move(line));
-    co_return ok;
-  }
-  const ModelUsage& usage_so_far() const { return usage_so_far_; }
-
- private:
-  StreamWriter& writer_;
-  RandomSource& random_;
-  ModelUsage usage_so_far_;
-};
-
-void LogRunError(const Error& error) {
-  if (error.code == ErrorCode::kInternal) {
-    spdlog::error("stream: internal error: {}", error.message);
-  } else {
-    spdlog::warn("stream: the run failed: {}", error.message);
-  }
-}
-
 }  // namespace
-
-// ---- request parsing ----
-
-Result<ToolContext> ParseToolContext(const json& body) {
-  ToolContext context;
-  const json* request_context = nullptr;
-  const json* runtime_context = nullptr;
-  for (const char* key : {"requestContext", "runtimeContext"}) {
-    BILLING_ASSIGN_OR_RETURN(const json* value, OptionalMember(body, key));
-    if (value != nullptr && !value->is_object()) {
-      return Error::Invalid(key, std::string(key) + " must be an object");
-    }
-    (std::string_view(key) == "requestContext" ? request_context : runtime_context) = value;
-  }
-  const json* chosen = request_context != nullptr ? request_context : runtime_context;
-  if (chosen != nullptr) context.request_context = *chosen;
-  // The end user the caller claims to act for: a claim, recorded apart from the principal.
-  for (const auto& [name, ctx] : {std::pair{"requestContext", request_context},
-                                  std::pair{"runtimeContext", runtime_context}}) {
-    if (ctx == nullptr || !context.actor.on_behalf_of.empty()) continue;
-    BILLING_ASSIGN_OR_RETURN(context.actor.on_behalf_of, ClaimedEndUser(*ctx, name));
-  }
-  return context;
-}
-
-Status ApplyPrincipal(ToolContext& context, const Principal& principal) {
-  context.scopes = principal.scopes;
-  context.principal = principal.id;
-  context.actor.principal = principal.authenticated ? principal.id : std::string(kDevPrincipal);
-  if (!context.actor.on_behalf_of.empty() && !HasScope(principal.scopes, Scope::kActOnBehalf)) {
-    spdlog::warn("refused: {} claimed to act for {} without the act_on_behalf scope",
-                 context.actor.principal, Truncated(context.actor.on_behalf_of, 64));
-    return Error(ErrorCode::kPermissionDenied,
-                 "This caller lacks the 'act_on_behalf' scope needed to act for an end user (" +
-                     Truncated(context.actor.on_behalf_of, 64) +
-                     "); nothing was changed. Give the key that scope, or send no sender.");
-  }
-  return OkStatus();
-}
-
-Result<GenerateRequest> ParseGenerateRequest(const json& body) {
-  GenerateRequest out;
-  auto messages_it = body.find("messages");
-  BILLING_ASSIGN_OR_RETURN(out.messages,
-                           ParseMessages(messages_it == body.end() ? json() : *messages_it));
-  GenerateOptions& options = out.options;
-
-  BILLING_ASSIGN_OR_RETURN(const json* max_steps, OptionalMember(body, "maxSteps"));
-  if (max_steps != nullptr) {
-    if (!max_steps->is_number() || !std::isfinite(max_steps->get<double>())) {
-      return Error::Invalid("maxSteps", "maxSteps must be an integer between 1 and 20");
-    }
-    const double steps = std::floor(max_steps->get<double>());
-    options.max_steps = static_cast<int>(std::clamp(steps, double{kMinSteps}, double{kMaxSteps}));
-  }
-
-  BILLING_ASSIGN_OR_RETURN(const json* run_id, OptionalMember(body, "runId"));
-  if (run_id != nullptr) {
-    if (!run_id->is_string() || run_id->get_ref<const std::string&>().size() > kMaxRunIdBytes) {
-      return Error::Invalid("runId", "runId must be a string of at most 128 characters");
-    }
-    options.run_id = run_id->get<std::string>();
-  }
-
-  BILLING_ASSIGN_OR_RETURN(const json* instructions, OptionalMember(body, "instructions"));
-  if (instructions != nullptr) {
-    if (!instructions->is_string()) {
-      return Error::Invalid("instructions", "instructions must be a string");
-    }
-    options.instructions_override = instructions->get<std::string>();
-  }
-
-  BILLING_ASSIGN_OR_RETURN(const json* tool_choice, OptionalMember(body, "toolChoice"));
-  if (tool_choice != nullptr) {
-    if (!tool_choice->is_string() && !tool_choice->is_object()) {
-      return Error::Invalid("toolChoice",
-                            "toolChoice must be \"auto\", \"none\", \"required\" or "
-                            "{\"type\":\"tool\",\"toolName\":...}");
-    }
-    options.tool_choice = *tool_choice;
-  }
-
-  BILLING_ASSIGN_OR_RETURN(const json* model_settings, OptionalMember(body, "modelSettings"));
-  if (model_settings != nullptr) {
-    if (!model_settings->is_object()) {
-      return Error::Invalid("modelSettings", "modelSettings must be an object");
-    }
-    options.model_settings = *model_settings;
-  }
-
-  BILLING_ASSIGN_OR_RETURN(const json* client_tools, OptionalMember(body, "clientTools"));
-  if (client_tools != nullptr) {
-    if (!client_tools->is_object()) {
-      return Error::Invalid("clientTools", "clientTools must be an object of tools by name");
-    }
-    for (const auto& [name, tool] : client_tools->items()) {
-      if (!tool.is_object()) {
-        return Error::Invalid("clientTools." + name,
-                              "clientTools." + Truncated(name, 64) + " must be an object");
-      }
-    }
-    options.client_tools = *client_tools;
-  }
-
-  BILLING_ASSIGN_OR_RETURN(options.tool_context, ParseToolContext(body));
-
-  // Memory addressing (not acted on yet): top-level (≤0.19, legacy routes) or memory.* (0.20+).
-  out.thread_id = IdString(Member(body, "threadId"));
-  out.resource_id = IdString(Member(body, "resourceId"));
-  if (out.resource_id.empty()) out.resource_id = IdString(Member(body, "resourceid"));
-  if (const json* memory = Member(body, "memory"); memory != nullptr && memory->is_object()) {
-    const json* thread = Member(*memory, "thread");
-    std::string thread_id = IdString(thread);
-    if (thread_id.empty() && thread != nullptr) thread_id = IdString(Member(*thread, "id"));
-    if (!thread_id.empty()) out.thread_id = std::move(thread_id);
-    std::string resource_id = IdString(Member(*memory, "resource"));
-    if (!resource_id.empty()) out.resource_id = std::move(resource_id);
-  }
-  return out;
-}
-
-std::string PublicErrorMessage(const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kNotFound:
-    case ErrorCode::kFailedPrecondition:
-    case ErrorCode::kAmbiguous:
-    case ErrorCode::kConflict:
-    case ErrorCode::kPermissionDenied:
-      return error.message;
-    case ErrorCode::kUnauthenticated:
-      return "Model provider rejected the API key (401)";
-    case ErrorCode::kUnavailable:
-      return "Model provider unavailable: " + Truncated(error.message, 300);
-    case ErrorCode::kInternal:
-      break;
-  }
-  return "Internal Server Error";
-}
-
-HttpResponse AgentErrorResponse(const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kInvalidArgument:
-      return JsonError(bhttp::status::bad_request, error.message);
-    case ErrorCode::kNotFound:
-      return JsonError(bhttp::status::not_found, error.message);
-    case ErrorCode::kFailedPrecondition:
-    case ErrorCode::kAmbiguous:
-    case ErrorCode::kConflict:
-      return JsonError(bhttp::status::conflict, error.message);
-    case ErrorCode::kPermissionDenied:
-      return JsonError(bhttp::status::forbidden, error.message);
-    case ErrorCode::kUnauthenticated:
-      spdlog::warn("generate: model provider rejected the credentials: {}", error.message);
-      return JsonError(bhttp::status::bad_gateway, "Model provider rejected the API key (401)");
-    case ErrorCode::kUnavailable:
-      spdlog::warn("generate: model provider unavailable: {}", error.message);
-      return JsonError(bhttp::status::bad_gateway,
-                       "Model provider unavailable: " + Truncated(error.message, 300));
-    case ErrorCode::kInternal:
-      break;
-  }
-  spdlog::error("generate: internal error: {}", error.message);
-  return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
-}
-
-namespace {
-
-// A run request that cannot run: 403 when the caller may not claim the end user it names
-// (act_on_behalf), else 400 with the rule.
-HttpResponse RunRequestError(const Error& error) {
-  if (error.code == ErrorCode::kPermissionDenied) {
-    return JsonError(bhttp::status::forbidden, error.message);
-  }
-  return JsonError(bhttp::status::bad_request, error.message);
-}
-
-}  // namespace
-
-json SerializeTool(const Tool& tool, bool partial) {
-  json out = json::object();
-  out["id"] = tool.id();
-  out["description"] = tool.description();
-  if (!partial) {
-    // superjson.stringify(schema) = {"json": schema}, as a string.
-    if (!tool.input_schema().is_null()) {
-      out["inputSchema"] = Dump(json{{"json", tool.input_schema()}});
-    }
-    if (!tool.output_schema().is_null()) {
-      out["outputSchema"] = Dump(json{{"json", tool.output_schema()}});
-    }
-  }
-  out["requireApproval"] = false;
-  return out;
-}
 
 // ---- MastraApi ----
 
@@ -734,7 +260,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
   if (auth_ != nullptr && !is_health) {
     Result<Principal> authenticated = auth_->Authenticate(request[bhttp::field::authorization]);
     if (!authenticated.ok()) {
-      if (authenticated.error().code == ErrorCode::kUnauthenticated) co_return Unauthorized(authenticated.error().message);
+      if (authenticated.error().code == ErrorCode::kUnauthenticated)
+        co_return Unauthorized(authenticated.error().message);
       spdlog::error("authentication failed: {}", authenticated.error().message);
       co_return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
     }
@@ -744,9 +271,11 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
                           PermissionDeniedMessage({Scope::kRead, "read this resource"}));
     }
   }
-  scope.rate_key = scope.principal.authenticated ? scope.principal.id : "addr:" + scope.client_address;
+  scope.rate_key =
+      scope.principal.authenticated ? scope.principal.id : "addr:" + scope.client_address;
   if (limiter != nullptr && scope.principal.authenticated) {
-    RateDecision caller = limiter->Take("caller:" + scope.principal.id, limiter->options().requests, now_ms);
+    RateDecision caller =
+        limiter->Take("caller:" + scope.principal.id, limiter->options().requests, now_ms);
     if (!caller.allowed || caller.remaining < decision.remaining) decision = caller;
     if (!decision.allowed) co_return TooManyRequests(decision);
   }
@@ -867,9 +396,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     const bool is_generate =
         post && ((n == 4 && (action == "generate" || action == "generateVNext")) ||
                  (n == 5 && action == "generate" && seg[4] == "vnext"));
-    const bool is_stream =
-        post && ((n == 4 && (action == "stream" || action == "streamVNext")) ||
-                 (n == 5 && action == "stream" && seg[4] == "vnext"));
+    const bool is_stream = post && ((n == 4 && (action == "stream" || action == "streamVNext")) ||
+                                    (n == 5 && action == "stream" && seg[4] == "vnext"));
     const bool is_generate_legacy = post && n == 4 && action == "generate-legacy";
     const bool is_stream_legacy = post && n == 4 && action == "stream-legacy";
     const bool is_get_agent = get && n == 3;
@@ -966,7 +494,8 @@ boost::asio::awaitable<void> MastraApi::FinishRun(const GenerateRequest& run,
   // Save only what this run added: the caller's new messages (not the history loaded in front
   // of them) and the run's own messages.
   const size_t skip = std::min(run.history_count, run.messages.size());
-  const std::vector<ChatMessage> input(run.messages.begin() + std::ptrdiff_t(skip), run.messages.end());
+  const std::vector<ChatMessage> input(run.messages.begin() + std::ptrdiff_t(skip),
+                                       run.messages.end());
   // On the write pool: the save waits for its group commit (an fsync), which must not hold up
   // the I/O thread, and many saves waiting at once share one commit.
   Status saved = co_await RunWriteOn(agent_.tool_runner(), [&] {
@@ -996,90 +525,6 @@ boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& requ
   co_return JsonResponse(bhttp::status::ok, std::move(body));
 }
 
-boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
-                                                       ResponseStream& stream,
-                                                       const RequestScope& scope) const {
-  // Errors before the first byte are ordinary JSON answers; after it, they are chunks.
-  Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
-  if (!parsed.ok()) co_return RunRequestError(parsed.error());
-  GenerateRequest& run = parsed.value();
-  Status prepared = co_await PrepareRun(run);
-  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
-  if (run.options.run_id.empty()) run.options.run_id = NewUuid(random_);
-
-  HttpResponseHeader header;
-  header.version(request.version());
-  header.result(bhttp::status::ok);
-  header.set(bhttp::field::content_type, "text/event-stream");
-  header.set(bhttp::field::cache_control, "no-cache");
-  header.set("x-accel-buffering", "no");
-  header.set("x-request-id", scope.request_id);
-  Status began = co_await stream.Begin(std::move(header));
-  if (!began.ok()) co_return HttpResponse{};
-
-  StreamWriter writer(stream);
-  MastraChunkSink sink(writer, run.options.run_id, NewUuid(random_), agent_.model().provider(),
-                       agent_.model().model_id());
-  const bool started = co_await sink.Start(agent_.config().id);
-  if (!started) co_return HttpResponse{};
-  Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
-  if (writer.gone()) co_return HttpResponse{};  // the run stopped; nobody to tell
-  bool sent = false;
-  if (output.ok()) {
-    co_await FinishRun(run, *output);
-    sent = co_await sink.Finish(*output);
-  } else {
-    LogRunError(output.error());
-    std::string message = PublicErrorMessage(output.error());
-    std::string timestamp = clock_.NowIso8601();
-    sent = co_await sink.Fail(std::move(message), std::move(timestamp));
-  }
-  if (sent) {
-    Status finished = co_await stream.Finish();
-    (void)finished;
-  }
-  co_return HttpResponse{};
-}
-
-boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& request,
-                                                             ResponseStream& stream,
-                                                             const RequestScope& scope) const {
-  Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
-  if (!parsed.ok()) co_return RunRequestError(parsed.error());
-  GenerateRequest& run = parsed.value();
-  Status prepared = co_await PrepareRun(run);
-  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
-
-  HttpResponseHeader header;
-  header.version(request.version());
-  header.result(bhttp::status::ok);
-  header.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-  header.set("x-vercel-ai-data-stream", "v1");
-  header.set("x-request-id", scope.request_id);
-  Status began = co_await stream.Begin(std::move(header));
-  if (!began.ok()) co_return HttpResponse{};
-
-  StreamWriter writer(stream);
-  DataStreamSink sink(writer, random_);
-  Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
-  if (writer.gone()) co_return HttpResponse{};
-  std::string lines;
-  if (output.ok()) {
-    co_await FinishRun(run, *output);
-    lines = DataStreamFinish(output->finish_reason, output->usage);
-  } else {
-    LogRunError(output.error());
-    lines = DataStreamError(PublicErrorMessage(output.error()));
-    lines += DataStreamFinish("error", sink.usage_so_far());
-  }
-  const bool sent = co_await writer.Send(std::move(lines));
-  if (sent) {
-    Status finished = co_await stream.Finish();
-    (void)finished;
-  }
-  co_return HttpResponse{};
-}
-
 boost::asio::awaitable<HttpResponse> MastraApi::ExecuteTool(const Tool& tool,
                                                             const HttpRequest& request,
                                                             const RequestScope& scope) const {
@@ -1102,7 +547,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::ExecuteTool(const Tool& tool,
     result = tool.Execute(*data, *context);
   }
   if (IsPermissionDenied(result)) {
-    co_return JsonError(bhttp::status::forbidden, result.value("message", std::string("Forbidden")));
+    co_return JsonError(bhttp::status::forbidden,
+                        result.value("message", std::string("Forbidden")));
   }
   if (std::optional<int64_t> retry = RateLimitedRetryAfter(result)) {
     HttpResponse limited = JsonError(bhttp::status::too_many_requests,

@@ -14,12 +14,14 @@
 
 #include "http/json_body.h"
 #include "http/json_writer.h"
+#include "http/routes_internal.h"
 #include "http/url.h"
 
 namespace billing::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
+using internal::Truncated;
 using nlohmann::json;
 
 constexpr size_t kMaxQueryParams = 64;
@@ -29,12 +31,6 @@ constexpr int kMaxLegacyThreadPages = 10;  // 0.x array: at most 10 x 100 newest
 
 std::string Decode(std::string_view text, bool plus_is_space) {
   return PercentDecode(text, plus_is_space);
-}
-
-std::string Truncated(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  while (max_bytes > 0 && (static_cast<unsigned char>(text[max_bytes]) & 0xC0) == 0x80) --max_bytes;
-  return std::string(text.substr(0, max_bytes)) + "...";
 }
 
 // The decoded query parameters (first occurrence wins), at most kMaxQueryParams.
@@ -47,7 +43,8 @@ class Query {
       if (!pair.empty()) {
         const size_t eq = pair.find('=');
         std::string key = Decode(pair.substr(0, eq), true);
-        std::string value = eq == std::string_view::npos ? std::string() : Decode(pair.substr(eq + 1), true);
+        std::string value =
+            eq == std::string_view::npos ? std::string() : Decode(pair.substr(eq + 1), true);
         if (Find(key) == nullptr) params_.emplace_back(std::move(key), std::move(value));
       }
       if (amp == std::string_view::npos) break;
@@ -105,7 +102,9 @@ HttpResponse StoreErrorResponse(const Error& e) {
   }
 }
 
-HttpResponse ThreadNotFound() { return JsonError(bhttp::status::not_found, "Thread not found"); }
+HttpResponse ThreadNotFound() {
+  return JsonError(bhttp::status::not_found, "Thread not found");
+}
 
 void WriteThread(JsonWriter& w, const MemoryThread& t) {
   w.BeginObject();
@@ -144,7 +143,8 @@ Result<std::optional<std::string>> OptionalString(const json& body, const char* 
 Result<std::optional<json>> OptionalMetadata(const json& body) {
   auto it = body.find("metadata");
   if (it == body.end()) return std::optional<json>();
-  if (!it->is_null() && !it->is_object()) return Error::Invalid("metadata", "metadata must be an object");
+  if (!it->is_null() && !it->is_object())
+    return Error::Invalid("metadata", "metadata must be an object");
   return std::optional<json>(*it);
 }
 
@@ -191,7 +191,8 @@ std::vector<UiMessage> GroupUiMessages(const std::vector<StoredMessage>& rows) {
     if (m.role == "tool") {
       UiPart* target = nullptr;
       for (UiPart& p : g.parts) {
-        if (p.kind == UiPart::Kind::kTool && p.tool_call_id == m.tool_call_id && p.result == nullptr) {
+        if (p.kind == UiPart::Kind::kTool && p.tool_call_id == m.tool_call_id &&
+            p.result == nullptr) {
           target = &p;
           break;
         }
@@ -364,7 +365,8 @@ void WriteUiMessageV4(JsonWriter& w, const UiMessage& g) {
   w.EndObject();
 }
 
-// 1.x MastraDBMessage: {id, content:{format:2, parts, content}, role, createdAt, threadId, resourceId}.
+// 1.x MastraDBMessage: {id, content:{format:2, parts, content}, role, createdAt, threadId,
+// resourceId}.
 void WriteDbMessage(JsonWriter& w, const UiMessage& g) {
   w.BeginObject();
   w.Field("id", g.id);
@@ -417,7 +419,15 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
   }
   const bhttp::verb method = request.method();
   const bool is_get = method == bhttp::verb::get;
-  enum class Route { kStatus, kThreads, kCreateThread, kGetThread, kPatchThread, kDeleteThread, kMessages };
+  enum class Route {
+    kStatus,
+    kThreads,
+    kCreateThread,
+    kGetThread,
+    kPatchThread,
+    kDeleteThread,
+    kMessages
+  };
   Route route;
   if (n == 1 && seg[0] == "status" && is_get) {
     route = Route::kStatus;
@@ -438,8 +448,8 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
   }
 
   const Query query(query_text);
-  if (const std::string* agent = query.Find("agentId"); agent != nullptr && !agent->empty() &&
-                                                        *agent != agent_id_) {
+  if (const std::string* agent = query.Find("agentId");
+      agent != nullptr && !agent->empty() && *agent != agent_id_) {
     return JsonError(bhttp::status::not_found,
                      "Agent with name " + Truncated(*agent, kMaxIdInMessageBytes) + " not found");
   }
@@ -463,7 +473,8 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
                           : (legacy_resource != nullptr ? *legacy_resource : std::string());
       auto page = IntParam(query, "page", 0, kMaxPageIndex, kMaxPageIndex);
       if (!page.ok()) return StoreErrorResponse(page.error());
-      auto per_page = IntParam(query, "perPage", 1, std::numeric_limits<int32_t>::max(), kMaxThreadsPerPage);
+      auto per_page =
+          IntParam(query, "perPage", 1, std::numeric_limits<int32_t>::max(), kMaxThreadsPerPage);
       if (!per_page.ok()) return StoreErrorResponse(per_page.error());
       q.page = page->value_or(0);
       q.per_page = int(per_page->value_or(kMaxThreadsPerPage));
@@ -579,12 +590,14 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
       if (v1_shape) {
         auto page = IntParam(query, "page", 0, kMaxPageIndex, kMaxPageIndex);
         if (!page.ok()) return StoreErrorResponse(page.error());
-        auto per_page = IntParam(query, "perPage", 1, std::numeric_limits<int32_t>::max(), kMaxMessagesPerPage);
+        auto per_page =
+            IntParam(query, "perPage", 1, std::numeric_limits<int32_t>::max(), kMaxMessagesPerPage);
         if (!per_page.ok()) return StoreErrorResponse(per_page.error());
         q.page = page->value_or(0);
         q.per_page = int(per_page->value_or(40));
       } else {
-        auto limit = IntParam(query, "limit", 1, std::numeric_limits<int32_t>::max(), kMaxLastMessages);
+        auto limit =
+            IntParam(query, "limit", 1, std::numeric_limits<int32_t>::max(), kMaxLastMessages);
         if (!limit.ok()) return StoreErrorResponse(limit.error());
         q.last_n = int(limit->value_or(kMaxLastMessages));
       }

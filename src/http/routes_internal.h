@@ -1,0 +1,35 @@
+// Internal helpers of the HTTP routes, shared by the files that define them (mastra_routes.cc,
+// stream_routes.cc, run_request.cc, memory_routes.cc): text for error messages and the answer for
+// a run request that cannot run. Not part of the public API: include only from those files.
+//
+// Thread-safety: pure functions over values; safe to call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "http/server.h"
+
+namespace billing::http::internal {
+
+// `text` cut to at most `max_bytes` (never inside a UTF-8 sequence), "..." marking a cut.
+inline std::string Truncated(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  while (max_bytes > 0 && (static_cast<unsigned char>(text[max_bytes]) & 0xC0) == 0x80) {
+    --max_bytes;
+  }
+  return std::string(text.substr(0, max_bytes)) + "...";
+}
+
+// A run request that cannot run: 403 when the caller may not claim the end user it names
+// (act_on_behalf), else 400 with the rule.
+inline HttpResponse RunRequestError(const Error& error) {
+  if (error.code == ErrorCode::kPermissionDenied) {
+    return JsonError(boost::beast::http::status::forbidden, error.message);
+  }
+  return JsonError(boost::beast::http::status::bad_request, error.message);
+}
+
+}  // namespace billing::http::internal

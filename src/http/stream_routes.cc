@@ -1,0 +1,332 @@
+// MastraApi's streamed routes (http/mastra_routes.h): POST /api/agents/:agentId/stream (Mastra
+// vNext chunks as server-sent events) and /stream-legacy (the AI-SDK v4 data stream), with the
+// sinks that turn a run's events into those chunks. The other routes are in mastra_routes.cc.
+#include "http/mastra_routes.h"
+
+// GCC 12 at -O1/-O2 reports -Wmismatched-new-delete on Boost.Asio awaitable frames (asio gives
+// coroutine frames a matching class-specific operator new/delete; GCC's coroutine lowering
+// misreads the pair). A known false positive; silenced for this file only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "http/routes_internal.h"
+#include "http/stream_events.h"
+
+namespace billing::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using internal::RunRequestError;
+
+// The streamed-response sinks below write through a ResponseStream; a failed write means the
+// client is gone, after which nothing more is written and the run is told to stop.
+// (Style: every co_await is its own statement with named arguments, never inside a condition or
+// next to temporaries; GCC 12 mis-destroys temporaries of such expressions.)
+class StreamWriter {
+ public:
+  explicit StreamWriter(ResponseStream& stream) : stream_(stream) {}
+  boost::asio::awaitable<bool> Send(std::string item) {
+    if (gone_) co_return false;
+    Status written = co_await stream_.Write(item);
+    if (!written.ok()) {
+      gone_ = true;
+      spdlog::info("stream: the client went away: {}", written.error().message);
+    }
+    co_return !gone_;
+  }
+  bool gone() const { return gone_; }
+
+ private:
+  ResponseStream& stream_;
+  bool gone_ = false;
+};
+
+// Mastra vNext chunks (stream_events.h (a)) for one run.
+class MastraChunkSink final : public AgentEventSink {
+ public:
+  MastraChunkSink(StreamWriter& writer, std::string run_id, std::string message_id,
+                  std::string provider, std::string model_id)
+      : writer_(writer),
+        run_id_(std::move(run_id)),
+        message_id_(std::move(message_id)),
+        provider_(std::move(provider)),
+        model_id_(std::move(model_id)) {}
+
+  boost::asio::awaitable<bool> OnStepStart(int step) override {
+    (void)step;
+    std::string chunk = SseChunk("step-start", run_id_, StepStartPayload(message_id_));
+    const bool ok = co_await writer_.Send(std::move(chunk));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnTextDelta(int step, std::string_view text) override {
+    if (text.empty()) co_return !writer_.gone();
+    std::vector<std::string> chunks;
+    if (!text_open_) {
+      text_id_ = "t" + std::to_string(step + 1);
+      text_open_ = true;
+      chunks.push_back(SseChunk("text-start", run_id_, TextStartPayload(text_id_)));
+    }
+    chunks.push_back(SseChunk("text-delta", run_id_, TextDeltaPayload(text_id_, text)));
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolCall(int step, const ToolCall& call) override {
+    (void)step;
+    std::vector<std::string> chunks;
+    CloseText(chunks);
+    chunks.push_back(
+        SseChunk("tool-call-input-streaming-start", run_id_, ToolCallStreamingStartPayload(call)));
+    chunks.push_back(SseChunk("tool-call-delta", run_id_, ToolCallDeltaPayload(call)));
+    chunks.push_back(
+        SseChunk("tool-call-input-streaming-end", run_id_, ToolCallStreamingEndPayload(call)));
+    chunks.push_back(SseChunk("tool-call", run_id_, ToolCallPayload(call)));
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolResult(int step, const ToolResultRecord& record) override {
+    (void)step;
+    std::string chunk = SseChunk("tool-result", run_id_, ToolResultPayload(record));
+    const bool ok = co_await writer_.Send(std::move(chunk));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnStepFinish(int step, const StepResult& result, bool is_continued,
+                                            const ModelUsage& usage_so_far) override {
+    (void)step;
+    usage_so_far_ = usage_so_far;
+    FinishInfo info = Info(result.model.finish_reason, is_continued);
+    info.response_id = result.model.id;
+    info.timestamp = result.timestamp;
+    if (!result.model.model_id.empty()) info.model_id = result.model.model_id;
+    info.text = result.model.text;
+    info.tool_calls = result.model.tool_calls;
+    info.usage = result.model.usage;
+    std::vector<std::string> chunks;
+    CloseText(chunks);
+    chunks.push_back(SseChunk("step-finish", run_id_, FinishPayload(info)));
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+
+  // The first chunk.
+  boost::asio::awaitable<bool> Start(std::string agent_id) {
+    std::string chunk = SseChunk("start", run_id_, StartPayload(agent_id, message_id_));
+    const bool ok = co_await writer_.Send(std::move(chunk));
+    co_return ok;
+  }
+  // After a successful run: finish, [DONE].
+  boost::asio::awaitable<bool> Finish(const AgentOutput& output) {
+    FinishInfo info = Info(output.finish_reason, false);
+    info.response_id = output.response_id;
+    info.timestamp = output.timestamp;
+    info.model_id = output.model_id;
+    info.provider = output.provider;
+    info.text = output.text;
+    if (!output.steps.empty()) info.tool_calls = output.steps.back().model.tool_calls;
+    info.usage = output.usage;
+    std::vector<std::string> chunks;
+    chunks.push_back(SseChunk("finish", run_id_, FinishPayload(info)));
+    chunks.push_back(SseDone());
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+  // After a failed run, as Mastra does: error, step-finish and finish with reason "error", [DONE].
+  // `message` must be safe to show.
+  boost::asio::awaitable<bool> Fail(std::string message, std::string timestamp) {
+    std::vector<std::string> chunks;
+    chunks.push_back(SseChunk("error", run_id_, ErrorPayload(message)));
+    CloseText(chunks);
+    FinishInfo info = Info("error", false);
+    info.timestamp = std::move(timestamp);
+    chunks.push_back(SseChunk("step-finish", run_id_, FinishPayload(info)));
+    info.usage = usage_so_far_;
+    chunks.push_back(SseChunk("finish", run_id_, FinishPayload(info)));
+    chunks.push_back(SseDone());
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
+
+ private:
+  // Adds text-end when a text block is open.
+  void CloseText(std::vector<std::string>& chunks) {
+    if (!text_open_) return;
+    text_open_ = false;
+    chunks.push_back(SseChunk("text-end", run_id_, TextEndPayload(text_id_)));
+  }
+  // Writes the chunks one by one (each flushed as its own HTTP chunk); stops at the first failure.
+  boost::asio::awaitable<bool> SendAll(std::vector<std::string> chunks) {
+    for (std::string& chunk : chunks) {
+      const bool ok = co_await writer_.Send(std::move(chunk));
+      if (!ok) co_return false;
+    }
+    co_return true;
+  }
+  FinishInfo Info(std::string reason, bool is_continued) const {
+    FinishInfo info;
+    info.message_id = message_id_;
+    info.reason = std::move(reason);
+    info.is_continued = is_continued;
+    info.model_id = model_id_;
+    info.provider = provider_;
+    return info;
+  }
+
+  StreamWriter& writer_;
+  std::string run_id_;
+  std::string message_id_;
+  std::string provider_;
+  std::string model_id_;
+  bool text_open_ = false;
+  std::string text_id_;
+  ModelUsage usage_so_far_;
+};
+
+// The AI-SDK v4 data stream (stream_events.h (b)) for one run.
+class DataStreamSink final : public AgentEventSink {
+ public:
+  DataStreamSink(StreamWriter& writer, RandomSource& random) : writer_(writer), random_(random) {}
+
+  boost::asio::awaitable<bool> OnStepStart(int step) override {
+    (void)step;
+    std::string line = DataStreamStepStart(NewUuid(random_));
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnTextDelta(int step, std::string_view text) override {
+    (void)step;
+    if (text.empty()) co_return !writer_.gone();
+    std::string line = DataStreamText(text);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolCall(int step, const ToolCall& call) override {
+    (void)step;
+    std::string line = DataStreamToolCall(call);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnToolResult(int step, const ToolResultRecord& record) override {
+    (void)step;
+    std::string line = DataStreamToolResult(record);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  boost::asio::awaitable<bool> OnStepFinish(int step, const StepResult& result, bool is_continued,
+                                            const ModelUsage& usage_so_far) override {
+    (void)step;
+    (void)is_continued;  // v4's isContinued is about "continue" steps (length), not tool loops
+    usage_so_far_ = usage_so_far;
+    std::string line = DataStreamStepFinish(result.model.finish_reason, result.model.usage, false);
+    const bool ok = co_await writer_.Send(std::move(line));
+    co_return ok;
+  }
+  const ModelUsage& usage_so_far() const { return usage_so_far_; }
+
+ private:
+  StreamWriter& writer_;
+  RandomSource& random_;
+  ModelUsage usage_so_far_;
+};
+
+void LogRunError(const Error& error) {
+  if (error.code == ErrorCode::kInternal) {
+    spdlog::error("stream: internal error: {}", error.message);
+  } else {
+    spdlog::warn("stream: the run failed: {}", error.message);
+  }
+}
+
+}  // namespace
+
+boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
+                                                       ResponseStream& stream,
+                                                       const RequestScope& scope) const {
+  // Errors before the first byte are ordinary JSON answers; after it, they are chunks.
+  Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
+  if (!parsed.ok()) co_return RunRequestError(parsed.error());
+  GenerateRequest& run = parsed.value();
+  Status prepared = co_await PrepareRun(run);
+  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
+  if (run.options.run_id.empty()) run.options.run_id = NewUuid(random_);
+
+  HttpResponseHeader header;
+  header.version(request.version());
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "text/event-stream");
+  header.set(bhttp::field::cache_control, "no-cache");
+  header.set("x-accel-buffering", "no");
+  header.set("x-request-id", scope.request_id);
+  Status began = co_await stream.Begin(std::move(header));
+  if (!began.ok()) co_return HttpResponse{};
+
+  StreamWriter writer(stream);
+  MastraChunkSink sink(writer, run.options.run_id, NewUuid(random_), agent_.model().provider(),
+                       agent_.model().model_id());
+  const bool started = co_await sink.Start(agent_.config().id);
+  if (!started) co_return HttpResponse{};
+  Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
+  if (writer.gone()) co_return HttpResponse{};  // the run stopped; nobody to tell
+  bool sent = false;
+  if (output.ok()) {
+    co_await FinishRun(run, *output);
+    sent = co_await sink.Finish(*output);
+  } else {
+    LogRunError(output.error());
+    std::string message = PublicErrorMessage(output.error());
+    std::string timestamp = clock_.NowIso8601();
+    sent = co_await sink.Fail(std::move(message), std::move(timestamp));
+  }
+  if (sent) {
+    Status finished = co_await stream.Finish();
+    (void)finished;
+  }
+  co_return HttpResponse{};
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& request,
+                                                             ResponseStream& stream,
+                                                             const RequestScope& scope) const {
+  Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
+  if (!parsed.ok()) co_return RunRequestError(parsed.error());
+  GenerateRequest& run = parsed.value();
+  Status prepared = co_await PrepareRun(run);
+  if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
+
+  HttpResponseHeader header;
+  header.version(request.version());
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  header.set("x-vercel-ai-data-stream", "v1");
+  header.set("x-request-id", scope.request_id);
+  Status began = co_await stream.Begin(std::move(header));
+  if (!began.ok()) co_return HttpResponse{};
+
+  StreamWriter writer(stream);
+  DataStreamSink sink(writer, random_);
+  Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
+  if (writer.gone()) co_return HttpResponse{};
+  std::string lines;
+  if (output.ok()) {
+    co_await FinishRun(run, *output);
+    lines = DataStreamFinish(output->finish_reason, output->usage);
+  } else {
+    LogRunError(output.error());
+    lines = DataStreamError(PublicErrorMessage(output.error()));
+    lines += DataStreamFinish("error", sink.usage_so_far());
+  }
+  const bool sent = co_await writer.Send(std::move(lines));
+  if (sent) {
+    Status finished = co_await stream.Finish();
+    (void)finished;
+  }
+  co_return HttpResponse{};
+}
+
+}  // namespace billing::http
