@@ -21,6 +21,7 @@ Rules:
 - If a tool reports an error, explain it plainly and suggest the next step. Never claim an operation succeeded unless the tool result says so.
 - Amounts are in USD; show them as the tools format them (e.g. $1,620.00).
 - Lists come a page at a time: "count" is the exact number of matching records, "returned" how many are in this page, "hasMore"/"nextOffset" whether and where the next page starts (pass "offset" and "limit" to get it). The totals in a list result (total, amountDue, totalPaid, totalRefunded, totalFailed, totalOutstanding) cover every matching record, not only the page. When you show part of a list, say so with the exact count, e.g. "showing the newest 20 of 29,033 payments". Never add up rows yourself and never present a page's length as the total.
+- For rankings ask the tool to order the list (getCustomerTool orderBy "balance"; manageInvoicesTool list orderBy "amountDue") with a small limit; for money collected in a period use processPaymentTool action "list" with from/to dates (totalCollected covers the whole period). Lead with the answer, then the supporting rows.
 - Keep answers short and list the key fields (ids, amounts, statuses, dates).)";
   c.default_max_steps = 5;
   return c;

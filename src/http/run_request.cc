@@ -48,7 +48,7 @@ Result<std::string> ClaimId(const json* value, const std::string& field) {
   return text;
 }
 
-const json* Child(const json& parent, const char* key) {
+const json* Member(const json& parent, const char* key) {
   if (!parent.is_object()) return nullptr;
   auto it = parent.find(key);
   return it == parent.end() ? nullptr : &*it;
@@ -58,12 +58,12 @@ const json* Child(const json& parent, const char* key) {
 // "user:<id>" from userId; "" when it claims none.
 Result<std::string> ClaimedEndUser(const json& context, const std::string& name) {
   const json* sender = nullptr;
-  if (const json* cometchat = Child(context, "cometchatContext"))
-    sender = Child(*cometchat, "sender");
-  BILLING_ASSIGN_OR_RETURN(std::string uid, ClaimId(sender ? Child(*sender, "uid") : nullptr,
+  if (const json* cometchat = Member(context, "cometchatContext"))
+    sender = Member(*cometchat, "sender");
+  BILLING_ASSIGN_OR_RETURN(std::string uid, ClaimId(sender ? Member(*sender, "uid") : nullptr,
                                                     name + ".cometchatContext.sender.uid"));
   if (!uid.empty()) return "cometchat:" + uid;
-  BILLING_ASSIGN_OR_RETURN(std::string user, ClaimId(Child(context, "userId"), name + ".userId"));
+  BILLING_ASSIGN_OR_RETURN(std::string user, ClaimId(Member(context, "userId"), name + ".userId"));
   if (!user.empty()) return "user:" + user;
   return std::string();
 }
@@ -82,11 +82,7 @@ std::string IdString(const json* value) {
   return text.size() <= kMaxThreadIdBytes ? text : std::string();
 }
 
-const json* Member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
+
 
 }  // namespace
 
