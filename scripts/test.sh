@@ -12,6 +12,11 @@ scripts/install-deps.sh
 (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" -j"$(nproc)"
+# A throwaway PostgreSQL 15 for the PostgreSQL tests (scripts/pg-test-server.sh); they fail, not
+# skip, without it here.
+eval "$(scripts/pg-test-server.sh start)"
+trap 'scripts/pg-test-server.sh stop' EXIT
+export BILLING_REQUIRE_PG=1
 ctest --test-dir "build/$PRESET" --output-on-failure -j"$(nproc)" --timeout 600
 
 if [[ ${BILLING_WITH_FUZZ:-1} == 1 ]]; then

@@ -6,6 +6,7 @@
 
 #include "auth/jwt.h"
 #include "money/money.h"
+#include "store/postgres/pg_connection.h"
 
 namespace billing {
 namespace {
@@ -149,6 +150,12 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (!payment_rate_limit.empty()) {
     BILLING_TRY(ParseRateLimit(payment_rate_limit, "BILLING_PAYMENT_RATE_LIMIT", &c.payment_rate_burst,
                                &c.payment_rate_per_minute));
+  }
+  if (pg::IsPostgresUrl(c.db_path)) {
+    // Never a SQLite file named after the URL: say so, and name the database without its password.
+    return Error::Invalid("db", "the PostgreSQL backend is not available in this build yet (" +
+                                    pg::RedactedDbUrl(c.db_path) +
+                                    "); use a SQLite database file, e.g. --db ./data/billing.db");
   }
   if (!c.today.empty()) {
     Date d;

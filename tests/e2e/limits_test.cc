@@ -4,6 +4,10 @@
 // naming the field; see docs/http.md.)
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "e2e/server_harness.h"
 
 namespace billing::e2e {
@@ -74,6 +78,29 @@ TEST(limits_http, EveryHttpLimitIsAClearClientError) {
   EXPECT_NE(id.Json()["message"].get<std::string>().find("at most 64"), std::string::npos);
 
   EXPECT_EQ(server.Get("/health").status, 200);  // still serving
+}
+
+}  // namespace
+}  // namespace billing::e2e
+
+namespace billing::e2e {
+namespace {
+
+// Until the PostgreSQL backend lands (#11), a postgres:// --db is refused with a clear message
+// (no password in it) instead of becoming a SQLite file named after the URL.
+TEST(limits_config, APostgresUrlIsRefusedClearlyAndCreatesNoFile) {
+  char tmpl[] = "/tmp/billing-pgurl-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  CommandResult r = RunAgentCommand({"--port", "0", "--db", "postgres://app:s3cret@localhost/billing"},
+                                    {{"BILLING_THREADS", "1"}}, 15000);
+  EXPECT_NE(r.exit_code, 0);
+  const std::string said = r.out + r.err;
+  EXPECT_NE(said.find("PostgreSQL backend is not available"), std::string::npos) << said;
+  EXPECT_NE(said.find("postgres://app@localhost/billing"), std::string::npos) << said;
+  EXPECT_EQ(said.find("s3cret"), std::string::npos) << said;
+  EXPECT_FALSE(std::filesystem::exists("postgres:")) << "a SQLite file named after the URL";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

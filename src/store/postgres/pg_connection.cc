@@ -1,0 +1,132 @@
+#include "store/postgres/pg_connection.h"
+
+#include <charconv>
+
+namespace billing::pg {
+namespace {
+
+constexpr size_t kMaxParams = 64;
+constexpr size_t kMaxMessageBytes = 300;
+
+std::string Clipped(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  if (s.size() > kMaxMessageBytes) s.resize(kMaxMessageBytes);
+  return s;
+}
+
+}  // namespace
+
+bool IsPostgresUrl(std::string_view url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+}
+
+std::string RedactedDbUrl(std::string_view url) {
+  std::string out(url);
+  const size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const size_t authority = scheme + 3;
+    const size_t end = out.find_first_of("/?", authority);
+    const size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    if (at != std::string::npos && at >= authority) {
+      const size_t colon = out.find(':', authority);
+      if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
+    }
+  }
+  // password=... in the query string.
+  for (size_t p = out.find("password="); p != std::string::npos; p = out.find("password=")) {
+    size_t start = p;
+    if (start > 0 && (out[start - 1] == '&' || out[start - 1] == '?')) --start;
+    const size_t stop = out.find('&', p);
+    const bool first = out[start] == '?';
+    out.erase(start, (stop == std::string::npos ? out.size() : stop) - start);
+    if (first && start < out.size() && out[start] == '&') out[start] = '?';
+  }
+  return out;
+}
+
+bool PgResult::IsNull(int row, int column) const {
+  if (row < 0 || row >= rows() || column < 0 || column >= columns()) return true;
+  return PQgetisnull(result_.get(), row, column) != 0;
+}
+
+std::string PgResult::Text(int row, int column) const {
+  if (IsNull(row, column)) return {};
+  return std::string(PQgetvalue(result_.get(), row, column),
+                     size_t(PQgetlength(result_.get(), row, column)));
+}
+
+Result<int64_t> PgResult::Int(int row, int column) const {
+  const std::string text = Text(row, column);
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (IsNull(row, column) || text.empty() || ec != std::errc() ||
+      ptr != text.data() + text.size()) {
+    const char* name = column >= 0 && column < columns() ? PQfname(result_.get(), column) : "?";
+    return Error::Internal(std::string("postgres: column ") + name + " is not an integer");
+  }
+  return v;
+}
+
+int64_t PgResult::affected_rows() const {
+  const char* n = PQcmdTuples(result_.get());
+  int64_t v = 0;
+  if (n == nullptr || *n == '\0') return 0;
+  std::from_chars(n, n + std::char_traits<char>::length(n), v);
+  return v;
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
+                                                         int connect_timeout_s) {
+  const std::string timeout = std::to_string(connect_timeout_s < 1 ? 1 : connect_timeout_s);
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(), "billing-agent", nullptr};
+  // expand_dbname=1: the URL's own parts (host, port, user, ...) are used, the rest added.
+  PGconn* raw = PQconnectdbParams(keys, values, 1);
+  if (raw == nullptr) return Error(ErrorCode::kUnavailable, "postgres: out of memory connecting");
+  std::unique_ptr<PgConnection> conn(new PgConnection(raw));
+  if (PQstatus(raw) != CONNECTION_OK) {
+    return Error(ErrorCode::kUnavailable, "postgres: cannot connect to " + RedactedDbUrl(url) +
+                                              ": " + Clipped(PQerrorMessage(raw)));
+  }
+  return conn;
+}
+
+PgConnection::Outcome PgConnection::Exec(std::string_view sql,
+                                         const std::vector<std::optional<std::string>>& params) {
+  Outcome out;
+  if (params.size() > kMaxParams) {
+    out.failure = PgError{Error::Internal("postgres: too many parameters"), false, ""};
+    return out;
+  }
+  const std::string text(sql);
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PGresult* raw = PQexecParams(conn_.get(), text.c_str(), int(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0);
+  PgResult result(raw);
+  const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    out.result.emplace(std::move(result));
+    return out;
+  }
+  PgError e;
+  const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  e.sqlstate = state ? state : "";
+  const std::string message =
+      Clipped(raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_.get()));
+  if (!healthy() || e.sqlstate.rfind("08", 0) == 0 || e.sqlstate == "57P01") {
+    e.error = Error(ErrorCode::kUnavailable, "postgres: connection lost: " + message);
+  } else if (e.sqlstate == "40001" || e.sqlstate == "40P01") {
+    e.error = Error(ErrorCode::kConflict, "postgres: " + message);
+    e.retryable = true;
+  } else if (e.sqlstate == "23505") {
+    e.error = Error(ErrorCode::kConflict, "postgres: " + message);
+  } else {
+    e.error = Error::Internal("postgres: " + message);
+  }
+  out.failure = std::move(e);
+  return out;
+}
+
+}  // namespace billing::pg
