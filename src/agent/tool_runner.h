@@ -1,8 +1,9 @@
 // ToolRunner: runs tool calls, and other durable writes, for coroutines. A call that changes the
-// ledger (Tool::Writes) waits for its group commit (store/sqlite_util.h: the fsync of the group it
-// joins), so it runs on a bounded pool of blocking threads: the I/O threads keep serving, and as
-// many writes as the pool has threads can wait for the same fsync, which is what lets group commit
-// batch them. Reads run inline on the calling coroutine's thread (no thread hop on the hot path).
+// ledger (Tool::Writes) waits for its group commit (store/sqlite/sqlite_util.h: the fsync of the
+// group it joins), so it runs on a bounded pool of blocking threads: the I/O threads keep serving,
+// and as many writes as the pool has threads can wait for the same fsync, which is what lets group
+// commit batch them. Reads run inline on the calling coroutine's thread (no thread hop on the hot
+// path).
 // RunWrite does the same for any other blocking write (conversation memory, stored idempotent
 // responses): on an I/O thread each would stall every connection of that thread for an fsync,
 // and at most one write per I/O thread could share a commit.

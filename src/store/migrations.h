@@ -1,4 +1,4 @@
-// The versioned schema migrations compiled into the binary from src/store/migrations/*.sql
+// The versioned schema migrations compiled into the binary from src/store/sqlite/migrations/*.sql
 // (generated at build time; the .sql files are the source of truth).
 #pragma once
 

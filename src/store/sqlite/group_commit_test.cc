@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/sqlite_util.h"
+#include "store/sqlite/sqlite_util.h"
 #include "testing/temp_db.h"
 
 namespace billing::sqlite {

@@ -1,6 +1,6 @@
 // Internal SQLite helpers shared by the SQLite stores (sqlite_store.cc: the billing ledger,
 // sqlite_memory_store.cc: conversation memory). Not a public interface: include only from
-// src/store/*.cc.
+// src/store/sqlite/*.cc.
 //
 // Connection: one sqlite3 handle plus its prepared-statement cache (keyed by the address of the
 // SQL text, so every statement text must be a string with static storage duration).

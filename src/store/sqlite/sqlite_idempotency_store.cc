@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include "store/idempotency_store.h"
-#include "store/sqlite_util.h"
+#include "store/sqlite/sqlite_util.h"
 
 namespace billing {
 namespace {

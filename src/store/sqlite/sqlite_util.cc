@@ -1,5 +1,5 @@
 // Internal SQLite helpers shared by the SQLite stores; see sqlite_util.h.
-#include "store/sqlite_util.h"
+#include "store/sqlite/sqlite_util.h"
 
 #include <algorithm>
 #include <cassert>

@@ -10,7 +10,7 @@
 #include "billing/audit.h"
 #include "billing/service.h"
 #include "store/migrations.h"
-#include "store/sqlite_util.h"
+#include "store/sqlite/sqlite_util.h"
 #include "testing/temp_db.h"
 
 namespace billing {

@@ -1,9 +1,9 @@
 // SQLite implementation of ApiKeyStore (auth/key_store.h) over its own small connection pool to
-// the ledger's database file (store/sqlite_util.h); the table comes from 005_api_keys.sql.
+// the ledger's database file (store/sqlite/sqlite_util.h); the table comes from 005_api_keys.sql.
 #include <sqlite3.h>
 
 #include "auth/key_store.h"
-#include "store/sqlite_util.h"
+#include "store/sqlite/sqlite_util.h"
 
 namespace billing {
 namespace {

@@ -1,5 +1,5 @@
 // SQLite implementation of MemoryStore (store/memory_store.h) over its own small connection pool
-// to the ledger's database file (store/sqlite_util.h); the tables come from 002_memory.sql.
+// to the ledger's database file (store/sqlite/sqlite_util.h); the tables come from 002_memory.sql.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -7,7 +7,7 @@
 
 #include "agent/agent.h"  // NewUuid
 #include "store/memory_store.h"
-#include "store/sqlite_util.h"
+#include "store/sqlite/sqlite_util.h"
 
 namespace billing {
 namespace {

@@ -1,13 +1,13 @@
 // SQLite implementation of Store.
 //
 // Design: a bounded pool of connections to one WAL database (sqlite::ConnectionPool,
-// store/sqlite_util.h). Writers are committed in groups, one BEGIN IMMEDIATE transaction (and
-// one fsync) each, so invoice and payment numbers are allocated without races; readers run
+// store/sqlite/sqlite_util.h). Writers are committed in groups, one BEGIN IMMEDIATE transaction
+// (and one fsync) each, so invoice and payment numbers are allocated without races; readers run
 // concurrently on their own connections (WAL gives them a snapshot). synchronous=FULL makes every
 // acknowledged commit durable. Each connection caches its prepared statements.
 #include <sqlite3.h>
 
-#include "store/sqlite_util.h"
+#include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
 namespace billing {
