@@ -10,8 +10,8 @@
 // kNotFound (thread), kConflict (thread id taken), kFailedPrecondition (thread of another
 // resource), kInternal (database).
 //
-// ChatMessage ↔ JSON (the content_json column) lives here and only here: ChatMessageToJson /
-// ChatMessageFromJson.
+// ChatMessage ↔ JSON (the content_json column) is declared here and defined once, for every
+// backend, in store/memory_codec.cc: ChatMessageToJson / ChatMessageFromJson.
 //
 // Thread-safety: a MemoryStore is safe to use from many threads at once.
 #pragma once

@@ -1,5 +1,6 @@
-// SQLite implementation of IdempotencyStore (store/idempotency_store.h) over its own small
-// connection pool to the ledger's database file; the table comes from 006_idempotency.sql.
+// SQLite implementation of IdempotencyStore (store/idempotency_store.h) over the connection pool
+// it shares with the other stores on the ledger's database file; the table comes from
+// 006_idempotency.sql.
 #include <sqlite3.h>
 
 #include "store/idempotency_store.h"

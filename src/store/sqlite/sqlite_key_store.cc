@@ -1,5 +1,5 @@
-// SQLite implementation of ApiKeyStore (auth/key_store.h) over its own small connection pool to
-// the ledger's database file (store/sqlite/sqlite_util.h); the table comes from 005_api_keys.sql.
+// SQLite implementation of ApiKeyStore (auth/key_store.h) over the connection pool it shares with
+// the other stores on the ledger's database file (store/sqlite/sqlite_util.h); the table comes from 005_api_keys.sql.
 #include <sqlite3.h>
 
 #include "auth/key_store.h"
