@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "agent/parse/vocabulary.h"
 #include "agent/planner_answers.h"
 #include "agent/request_parser.h"
 #include "money/money.h"
@@ -128,8 +129,10 @@ void StripCompanyFromItems(const std::string& company, std::vector<ParsedLineIte
       ++at;
     }
     // What was left after the quantity ("hours of training") loses its unit, as in the parser.
-    for (std::string_view unit : {"hours of ", "hour of ", "days of ", "sessions of "}) {
-      if (lower.compare(at, unit.size(), unit) == 0) at += unit.size();
+    const size_t space = lower.find(' ', at);
+    if (space != std::string::npos && lower.compare(space, 4, " of ") == 0 &&
+        parse::IsTimeUnit(std::string_view(lower).substr(at, space - at))) {
+      at = space + 4;
     }
     if (at < item.description.size()) item.description = item.description.substr(at);
   }

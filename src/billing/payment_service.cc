@@ -459,14 +459,12 @@ Result<PaymentHistory> BillingService::History(const std::string& customer_id,
   return out;
 }
 
-Result<PaymentList> BillingService::FailedPayments(const std::string& customer_id,
-                                                   const PageSpec& page) {
+Result<PaymentList> BillingService::PaymentListOf(PaymentQuery q, const std::string& customer_id,
+                                                  const PageSpec& page) {
   BILLING_TRY(CheckPage(page));
   PaymentList out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
     out = PaymentList{};
-    PaymentQuery q;
-    q.status = "failed";
     if (!customer_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
       q.customer_id = c.id;
@@ -479,30 +477,24 @@ Result<PaymentList> BillingService::FailedPayments(const std::string& customer_i
   return out;
 }
 
+Result<PaymentList> BillingService::FailedPayments(const std::string& customer_id,
+                                                   const PageSpec& page) {
+  PaymentQuery q;
+  q.status = "failed";
+  return PaymentListOf(std::move(q), customer_id, page);
+}
+
 Result<PaymentList> BillingService::PaymentsInPeriod(const std::string& customer_id,
                                                      const Date& from, const Date& to,
                                                      const PageSpec& page) {
-  BILLING_TRY(CheckPage(page));
   if (to < from) {
     return Error::Invalid(
         "to", "to (" + to.ToString() + ") must not be before from (" + from.ToString() + ")");
   }
-  PaymentList out;
-  Status s = store_.Read([&](StoreTx& tx) -> Status {
-    out = PaymentList{};
-    PaymentQuery q;
-    q.from_at = from.ToString() + "T00:00:00.000Z";
-    q.until_at = Date::FromDaysSinceEpoch(to.DaysSinceEpoch() + 1).ToString() + "T00:00:00.000Z";
-    if (!customer_id.empty()) {
-      BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
-      q.customer_id = c.id;
-    }
-    BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(q, page));
-    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumPayments(q));
-    return OkStatus();
-  });
-  if (!s.ok()) return s.error();
-  return out;
+  PaymentQuery q;
+  q.from_at = from.ToString() + "T00:00:00.000Z";
+  q.until_at = Date::FromDaysSinceEpoch(to.DaysSinceEpoch() + 1).ToString() + "T00:00:00.000Z";
+  return PaymentListOf(std::move(q), customer_id, page);
 }
 
 }  // namespace billing

@@ -215,6 +215,10 @@ class BillingService {
   Result<int64_t> Balance(StoreTx& tx, const std::string& customer_id);
   Result<std::vector<LineItem>> BuildItems(const std::vector<NewLineItem>& items);
   Status LoadAllocations(StoreTx& tx, Payment& p);
+  // A page of the payments of `q` and its totals, in one read; `customer_id` ("" = everyone) is
+  // resolved and checked first.
+  Result<PaymentList> PaymentListOf(PaymentQuery q, const std::string& customer_id,
+                                    const PageSpec& page);
   Result<Date> RequireFutureDate(const Date& due);
   int TaxRateFor(const Customer& c) const;
   bool Approve();

@@ -239,6 +239,23 @@ TEST_F(ActorE2e, AClaimWithoutTheActOnBehalfScopeIsRefusedAndChangesNothing) {
       Bearer(admin));
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_NE(bad.Json().value("error", "").find("requestContext.userId"), std::string::npos);
+  // A claimed sender over 256 bytes is refused too (it used to be dropped silently).
+  HttpResult long_uid = server_.PostJson(
+      "/api/tools/process-payment/execute",
+      {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "5.00"}}},
+       {"runtimeContext", Sender(std::string(300, 'u'))}},
+      Bearer(admin));
+  EXPECT_EQ(long_uid.status, 400) << long_uid.body;
+  EXPECT_NE(long_uid.Json().value("error", "").find("at most 256 bytes"), std::string::npos);
+  EXPECT_EQ(PaymentCount(admin), payments_before + 1);  // only the plain payment above
+  // The audit filters name their rule.
+  CommandResult empty_actor =
+      RunAgentCommand({"audit", "list", "--db", server_.db_path(), "--actor", ""});
+  EXPECT_EQ(empty_actor.exit_code, 2);
+  EXPECT_NE(empty_actor.err.find("--actor must be an id of 1 to 256 characters"), std::string::npos)
+      << empty_actor.err;
+  EXPECT_EQ(server_.Get("/api/audit?onBehalfOf=" + std::string(300, 'x'), Bearer(admin)).status,
+            400);
 }
 
 TEST(audit_e2e, DevelopmentModeRecordsTheDevPrincipal) {

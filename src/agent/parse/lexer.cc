@@ -309,9 +309,9 @@ std::vector<Tok> Merge(std::vector<Tok> in, const Date& today, Lexed& lx) {
         }
         // "invoice 3 hours of consulting": a quantity with its unit, not an id.
         const bool unit_follows =
-            word(k + 1, "hours") || word(k + 1, "hour") || word(k + 1, "units") ||
-            word(k + 1, "seats") || word(k + 1, "licenses") || word(k + 1, "days") ||
-            word(k + 1, "sessions") || word(k + 1, "x") || word(k + 1, "items");
+            (k + 1 < n && in[k + 1].kind == Kind::kWord && IsTimeUnit(in[k + 1].low)) ||
+            word(k + 1, "units") || word(k + 1, "seats") || word(k + 1, "licenses") ||
+            word(k + 1, "x") || word(k + 1, "items");
         if (number(k) && in[k].num >= 0 && !in[k].ordinal && !in[k].times &&
             in[k].id.find('.') == std::string::npos && in[k].id.size() <= 9 &&
             (marker || in[k].hash || !is_pay) && (marker || in[k].hash || !unit_follows) &&

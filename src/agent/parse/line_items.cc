@@ -42,14 +42,8 @@ std::string Describe(const std::vector<const Tok*>& run, std::string_view text) 
   while (b < e && skippable(run[b])) ++b;
   while (e > b && skippable(run[e - 1])) --e;
   // "hours of training": the unit is the quantity's, the line is the training.
-  auto is_unit = [](const Tok* t) {
-    static constexpr std::string_view kUnits[] = {"hours", "hour", "hrs",    "days",     "day",
-                                                  "weeks", "week", "months", "sessions", "session"};
-    for (std::string_view u : kUnits) {
-      if (t->kind == Kind::kWord && t->low == u) return true;
-    }
-    return false;
-  };
+  auto is_unit = [](const Tok* t) { return t->kind == Kind::kWord && IsTimeUnit(t->low); };
+
   if (e - b >= 3 && is_unit(run[b]) && run[b + 1]->kind == Kind::kWord && run[b + 1]->low == "of") {
     b += 2;
   }

@@ -288,6 +288,15 @@ uint64_t TypoWordBits(std::string_view w) {
   return found;
 }
 
+bool IsTimeUnit(std::string_view w) {
+  static constexpr std::string_view kUnits[] = {"hours", "hour", "hrs",    "days",     "day",
+                                                "weeks", "week", "months", "sessions", "session"};
+  for (std::string_view u : kUnits) {
+    if (u == w) return true;
+  }
+  return false;
+}
+
 int MonthNumber(std::string_view w) {
   if (w.size() < 3 || w.size() > 9) return 0;
   switch (w[0]) {

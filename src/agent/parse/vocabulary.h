@@ -64,6 +64,10 @@ uint64_t WordBits(std::string_view w);
 // 0 when there is none or when two words with different features are that close.
 uint64_t TypoWordBits(std::string_view w);
 
+// A unit a quantity is counted in, for time ("hours", "days", "sessions"): "5 hours of
+// training" bills 5 of "training".
+bool IsTimeUnit(std::string_view w);
+
 // 1..12 for a (lowercase) month name or its abbreviation ("january", "jan", "sept"); 0 otherwise.
 int MonthNumber(std::string_view w);
 
