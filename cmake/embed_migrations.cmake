@@ -1,7 +1,7 @@
-# Writes OUT: a C++ file defining billing::AllMigrations() from the .sql FILES (NNN_name.sql),
-# given as one '|'-separated string.
+# Writes OUT: a C++ file defining billing::FUNC() (SqliteMigrations, PostgresMigrations) from the
+# .sql FILES (NNN_name.sql) of one dialect, given as one '|'-separated string.
 string(REPLACE "|" ";" FILES "${FILES}")
-set(body "// Generated from src/store/sqlite/migrations/*.sql. Do not edit.\n#include \"store/migrations.h\"\n\nnamespace billing {\n\nconst std::vector<Migration>& AllMigrations() {\n  static const std::vector<Migration> kMigrations = {\n")
+set(body "// Generated from src/store/<dialect>/migrations/*.sql. Do not edit.\n#include \"store/migrations.h\"\n\nnamespace billing {\n\nconst std::vector<Migration>& ${FUNC}() {\n  static const std::vector<Migration> kMigrations = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
   string(REGEX MATCH "^[0-9]+" version ${name})

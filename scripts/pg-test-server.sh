@@ -5,6 +5,8 @@
 #
 #   eval "$(scripts/pg-test-server.sh start)"   # exports BILLING_TEST_PG_URL and BILLING_TEST_PG_DIR
 #   scripts/pg-test-server.sh stop               # stops it and removes the directory
+#   scripts/pg-test-server.sh crash DIR          # pg_ctl stop -m immediate (fault tests)
+#   scripts/pg-test-server.sh resume DIR         # starts it again on the same socket
 set -euo pipefail
 BIN=$(pg_config --bindir 2>/dev/null || true)
 [[ -x ${BIN:-}/initdb ]] || BIN=/usr/lib/postgresql/15/bin
@@ -19,6 +21,7 @@ case ${1:-} in
     port=$((20000 + RANDOM % 20000))  # names the socket file only
     "${AS[@]}" "$BIN/initdb" -D "$dir/data" -U billing --auth=trust -E UTF8 --no-locale \
       >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    echo "$port" >"$dir/port"
     "${AS[@]}" "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-p $port -k $dir -c listen_addresses='' -c max_connections=200" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
@@ -31,8 +34,19 @@ case ${1:-} in
     if [[ -d $dir/data ]]; then "${AS[@]}" "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true; fi
     rm -rf "$dir"
     ;;
+  crash)
+    dir=${2:?usage: $0 crash DIR}
+    "${AS[@]}" "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+  resume)
+    dir=${2:?usage: $0 resume DIR}
+    port=$(cat "$dir/port")
+    "${AS[@]}" "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses='' -c max_connections=200" start >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|crash DIR|resume DIR" >&2
     exit 2
     ;;
 esac

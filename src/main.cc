@@ -24,7 +24,6 @@
 #include "app/config.h"
 #include "app/data_keys.h"
 #include "app/keys_command.h"
-#include "store/idempotency_store.h"
 #include "auth/authenticator.h"
 #include "auth/key_store.h"
 #include "billing/service.h"
@@ -33,8 +32,7 @@
 #include "http/memory_routes.h"
 #include "http/server.h"
 #include "security/redacting_sink.h"
-#include "store/memory_store.h"
-#include "store/store.h"
+#include "store/backend.h"
 #include "tools/billing_tool.h"
 
 namespace {
@@ -72,22 +70,28 @@ int Run(const AppConfig& cfg) {
   }
 
   const int threads = cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  auto store = OpenSqliteStore({cfg.db_path, threads + 2, 5000});
+  // SQLite: each store's pool may grow to one connection per calling thread. PostgreSQL: one
+  // pool of BILLING_DB_POOL connections shared by every store (store/backend.h).
+  const BackendOptions backend{cfg.db_path, IsPostgresDb(cfg.db_path) ? cfg.db_pool : threads + 2,
+                               IsPostgresDb(cfg.db_path) ? cfg.db_timeout_ms : 5000};
+  const std::string db_name = DescribeBackend(backend);
+  auto store = OpenStore(backend);
   if (!store.ok()) {
-    spdlog::critical("cannot open database {}: {}", cfg.db_path, store.error().message);
+    spdlog::critical("cannot open database {}: {}", db_name, store.error().message);
     return 1;
   }
   BillingService service(*store.value(), *clock, ids, *processor, cfg.billing);
   bool key_generated = false;
-  auto data_cipher = LoadDataKeys(DataKeySourceFromEnv(cfg.db_path), &key_generated);
+  auto data_cipher = LoadDataKeys(DataKeySourceFromEnv(DataKeyBase(cfg.db_path)), &key_generated);
   if (!data_cipher.ok()) {
     spdlog::critical("cannot load the data keys for card details: {}", data_cipher.error().message);
     return 1;
   }
   if (key_generated) {
     spdlog::warn("created data key file {}.keys for card details; keep it apart from the database "
-                 "in production (BILLING_DATA_KEYS or BILLING_DATA_KEY_FILE)",
-                 cfg.db_path);
+                 "in production (BILLING_DATA_KEYS or BILLING_DATA_KEY_FILE; every instance on "
+                 "one database needs the same keys)",
+                 DataKeyBase(cfg.db_path));
   }
   service.set_data_cipher(&data_cipher.value());
   if (cfg.seed) {
@@ -115,23 +119,23 @@ int Run(const AppConfig& cfg) {
   Agent agent(BillingAgentConfig(), tools, *model, *clock, ids);
   ToolRunner tool_runner(size_t(cfg.write_threads));
   agent.set_tool_runner(&tool_runner);
-  auto memory_store = OpenSqliteMemoryStore({cfg.db_path, threads + 2, 5000}, *clock, ids);
+  auto memory_store = OpenMemoryStore(backend, *clock, ids);
   if (!memory_store.ok()) {
-    spdlog::critical("cannot open conversation memory in {}: {}", cfg.db_path, memory_store.error().message);
+    spdlog::critical("cannot open conversation memory in {}: {}", db_name, memory_store.error().message);
     return 1;
   }
   ConversationMemory memory(*memory_store.value());
   http::MemoryApi memory_api(*memory_store.value(), agent.config().id);
 
-  auto key_store = OpenSqliteApiKeyStore({cfg.db_path, threads + 2, 5000});
+  auto key_store = OpenApiKeyStore(backend);
   if (!key_store.ok()) {
-    spdlog::critical("cannot open the API keys in {}: {}", cfg.db_path, key_store.error().message);
+    spdlog::critical("cannot open the API keys in {}: {}", db_name, key_store.error().message);
     return 1;
   }
   auto keys_ever = key_store.value()->Count(/*active_only=*/false);
   auto keys_active = key_store.value()->Count(/*active_only=*/true);
   if (!keys_ever.ok() || !keys_active.ok()) {
-    spdlog::critical("cannot read the API keys in {}", cfg.db_path);
+    spdlog::critical("cannot read the API keys in {}", db_name);
     return 1;
   }
   auto decision = DecideAuth(cfg.auth_mode, cfg.host, *keys_ever, *keys_active, !cfg.jwt_secret.empty());
@@ -140,7 +144,7 @@ int Run(const AppConfig& cfg) {
     return 1;
   }
   Authenticator authenticator({decision->enabled, cfg.jwt_secret}, key_store.value().get());
-  auto idempotency_store = OpenSqliteIdempotencyStore({cfg.db_path, threads + 2, 5000});
+  auto idempotency_store = OpenIdempotencyStore(backend);
   if (!idempotency_store.ok()) {
     spdlog::critical("cannot open the idempotency store: {}", idempotency_store.error().message);
     return 1;
@@ -153,6 +157,8 @@ int Run(const AppConfig& cfg) {
   http::Protections protections;
   protections.idempotency = &idempotency;
   if (cfg.rate_burst > 0 || cfg.payment_rate_burst > 0) protections.rate_limiter = &rate_limiter;
+  // GET /ready: the database answers now (a load balancer's probe; /health stays liveness).
+  protections.readiness = [&store] { return store.value()->Ping(); };
   http::MastraApi api(agent, *clock, ids, &memory, &memory_api,
                       decision->enabled ? &authenticator : nullptr,
                       [&service](const http::HttpRequest& request) {
@@ -178,7 +184,12 @@ int Run(const AppConfig& cfg) {
   }
   spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)", cfg.host,
                port.value(), threads);
-  spdlog::info("database: {} (WAL, synchronous=FULL)", store.value()->Describe());
+  if (IsPostgresDb(cfg.db_path)) {
+    spdlog::info("database: {} (pool {} connections, timeout {} ms)", db_name, cfg.db_pool,
+                 cfg.db_timeout_ms);
+  } else {
+    spdlog::info("database: {} (WAL, synchronous=FULL)", db_name);
+  }
   if (cfg.model == "local") {
     spdlog::info("model: local (deterministic billing planner, no network)");
   } else {

@@ -193,6 +193,10 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
           tool_result = tool->Execute(call.args, *context);
         }
       }
+      // The database is down: the run stops with 503 instead of asking the model to explain it.
+      if (IsDatabaseUnavailable(tool_result)) {
+        co_return Error{ErrorCode::kDatabaseUnavailable, "database unavailable", {}};
+      }
       // Serialized once: the next model request and the HTTP answer both carry it.
       std::string result_text = tool_result.dump(-1, ' ', false, json::error_handler_t::replace);
       request.messages.push_back(ChatMessage{"tool", "", {}, call.id, call.name, tool_result, result_text});

@@ -1,6 +1,8 @@
 // ConversationMemory and ParseMemoryRef: every body shape Mastra clients send, the History/Save
 // round trip (tool calls and results included), other-resource threads, and history cleanup.
 #include "agent/memory.h"
+#include "store/backend.h"
+#include "testing/test_backend.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -129,11 +131,11 @@ TEST(SanitizeHistoryTest, DropsOrphansAndUnansweredCalls) {
 class ConversationMemoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = test_support::TestDbPath((std::filesystem::temp_directory_path() /
             ("conversation-memory-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db")).string());
     Cleanup();
-    auto store = OpenSqliteMemoryStore({path_.string(), 2, 5000}, clock_, random_);
+    auto store = OpenMemoryStore({path_.string(), 2}, clock_, random_);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
   }

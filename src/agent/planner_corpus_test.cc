@@ -24,6 +24,8 @@
 #include "agent/request_parser.h"
 #include "testing/seeded_ledger.h"
 #include "tools/billing_tool.h"
+#include "store/backend.h"
+#include "testing/test_backend.h"
 
 namespace billing {
 namespace {
@@ -97,7 +99,7 @@ class CorpusLedger {
     Run run;
     run.parsed = ParseRequest(SplitRequests(text).front(), today);  // the first request's labels
     {
-      auto store = OpenSqliteStore({path, 1, 5000});
+      auto store = OpenStore({path, 1});
       EXPECT_TRUE(store.ok());
       if (!store.ok()) return run;
       FixedClock clock{MsOf(today)};

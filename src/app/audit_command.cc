@@ -11,6 +11,7 @@
 #include "billing/audit.h"
 #include "billing/service.h"
 #include "common/clock.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 namespace billing {
@@ -95,13 +96,14 @@ int RunAuditCommand(const std::string& db_path, const std::vector<std::string>& 
     }
   }
   std::error_code ec;
-  if (db.empty() || !std::filesystem::exists(db, ec)) {
+  if (db.empty() || (!IsPostgresDb(db) && !std::filesystem::exists(db, ec))) {
     err << "audit: no database at '" << db << "'\n";
     return 2;
   }
-  auto store = OpenSqliteStore({db, 2, 5000});
+  auto store = OpenStore(BackendOptions{db, 2});
   if (!store.ok()) {
-    err << "audit: cannot open " << db << ": " << store.error().message << "\n";
+    err << "audit: cannot open " << DescribeBackend(BackendOptions{db}) << ": "
+        << store.error().message << "\n";
     return 2;
   }
   SystemClock clock;

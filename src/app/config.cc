@@ -6,7 +6,6 @@
 
 #include "auth/jwt.h"
 #include "money/money.h"
-#include "store/postgres/pg_connection.h"
 
 namespace billing {
 namespace {
@@ -63,6 +62,8 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (auto v = Env("LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("BILLING_TODAY"); !v.empty()) c.today = v;
   std::string threads_text = Env("BILLING_THREADS");
+  std::string db_pool_text = Env("BILLING_DB_POOL");
+  std::string db_timeout_text = Env("BILLING_DB_TIMEOUT_MS");
   std::string write_threads_text = Env("BILLING_WRITE_THREADS");
   std::string payment_mode = Env("BILLING_PAYMENT_MODE");
   std::string payment_seed = Env("BILLING_PAYMENT_SEED");
@@ -81,7 +82,8 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   app.set_version_flag("--version", "billing-agent 0.1.0");
   app.add_option("--host", c.host, "Address to listen on (env HOST)");
   app.add_option("--port", port_text, "Port to listen on (env PORT, default 4111)");
-  app.add_option("--db", c.db_path, "SQLite database file (env BILLING_DB)");
+  app.add_option("--db", c.db_path,
+                 "SQLite database file, or postgres://user:pass@host:port/dbname (env BILLING_DB)");
   app.add_option("--model", c.model, "local | openai/<model> (env BILLING_MODEL)");
   app.add_option("--threads", threads_text, "I/O threads (env BILLING_THREADS, default: cores)");
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error (env LOG_LEVEL)");
@@ -151,12 +153,16 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
     BILLING_TRY(ParseRateLimit(payment_rate_limit, "BILLING_PAYMENT_RATE_LIMIT", &c.payment_rate_burst,
                                &c.payment_rate_per_minute));
   }
-  if (pg::IsPostgresUrl(c.db_path)) {
-    // Never a SQLite file named after the URL: say so, and name the database without its password.
-    return Error::Invalid("db", "the PostgreSQL backend is not available in this build yet (" +
-                                    pg::RedactedDbUrl(c.db_path) +
-                                    "); use a SQLite database file, e.g. --db ./data/billing.db");
+  if (!db_pool_text.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t n, ParseInt(db_pool_text, "BILLING_DB_POOL", 1, 1000));
+    c.db_pool = int(n);
   }
+  if (!db_timeout_text.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t t,
+                             ParseInt(db_timeout_text, "BILLING_DB_TIMEOUT_MS", 100, 600000));
+    c.db_timeout_ms = int(t);
+  }
+  if (c.db_path.empty()) return Error::Invalid("db", "--db must name a SQLite file or a postgres:// URL");
   if (!c.today.empty()) {
     Date d;
     if (!Date::Parse(c.today, &d)) return Error::Invalid("today", "today must be YYYY-MM-DD, got '" + c.today + "'");

@@ -16,7 +16,9 @@ namespace billing {
 struct AppConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 4111;
-  std::string db_path = "./data/billing.db";
+  std::string db_path = "./data/billing.db";  // a SQLite file or a postgres:// URL (--db)
+  int db_pool = 10;          // BILLING_DB_POOL: PostgreSQL connections per instance
+  int db_timeout_ms = 5000;  // BILLING_DB_TIMEOUT_MS: PostgreSQL connect/statement/lock bound
   std::string model = "local";  // "local" or "openai/<model>"
   std::string openai_api_key;
   std::string openai_base_url = "https://api.openai.com/v1";

@@ -13,6 +13,7 @@
 
 #include "billing/service.h"
 #include "common/clock.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 namespace billing {
@@ -52,6 +53,9 @@ Status CreateKeyFile(const std::string& path) {
   const std::string entry =
       "# billing-agent data keys: the first seals, all open (README \"Payment data\")\n" +
       security::DataCipher::GenerateKeyEntry(DefaultKeyId()) + "\n";
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) return Error::Internal("cannot create data key file '" + path + "'");
   const bool ok =
@@ -62,6 +66,10 @@ Status CreateKeyFile(const std::string& path) {
 }
 
 }  // namespace
+
+std::string DataKeyBase(const std::string& db) {
+  return IsPostgresDb(db) ? std::string("./data/postgres") : db;
+}
 
 DataKeySource DataKeySourceFromEnv(const std::string& db_path) {
   return DataKeySource{Env("BILLING_DATA_KEYS"), Env("BILLING_DATA_KEY_FILE"), db_path};
@@ -127,18 +135,19 @@ int RunDataKeyCommand(const std::string& db_path, const std::vector<std::string>
     return 0;
   }
   std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) {
+  if (!IsPostgresDb(db) && !std::filesystem::exists(db, ec)) {
     err << "data-key: no database at '" << db << "'\n";
     return 2;
   }
-  auto cipher = LoadDataKeys(DataKeySourceFromEnv(db));
+  auto cipher = LoadDataKeys(DataKeySourceFromEnv(DataKeyBase(db)));
   if (!cipher.ok()) {
     err << "data-key: " << cipher.error().message << "\n";
     return 1;
   }
-  auto store = OpenSqliteStore({db, 2, 5000});
+  auto store = OpenStore(BackendOptions{db, 2});
   if (!store.ok()) {
-    err << "data-key: cannot open " << db << ": " << store.error().message << "\n";
+    err << "data-key: cannot open " << DescribeBackend(BackendOptions{db}) << ": "
+        << store.error().message << "\n";
     return 1;
   }
   SystemClock clock;

@@ -35,6 +35,10 @@ struct DataKeySource {
 Result<security::DataCipher> LoadDataKeys(const DataKeySource& source, bool* generated = nullptr);
 // The source from the environment and `db_path`.
 DataKeySource DataKeySourceFromEnv(const std::string& db_path);
+// What the default key file is named after: the SQLite file itself, or "./data/postgres" for a
+// PostgreSQL database (every instance on one database needs the same keys: configure them with
+// BILLING_DATA_KEYS or BILLING_DATA_KEY_FILE there).
+std::string DataKeyBase(const std::string& db);
 
 bool IsDataKeyCommand(int argc, char** argv);
 int RunDataKeyCommand(int argc, char** argv);

@@ -9,6 +9,7 @@
 
 #include "auth/authenticator.h"
 #include "auth/key_store.h"
+#include "store/backend.h"
 #include "common/clock.h"
 
 namespace billing {
@@ -36,9 +37,10 @@ int RunKeysCommand(int argc, char** argv) {
     return app.exit(e);
   }
 
-  auto store = OpenSqliteApiKeyStore({db_path, 2, 5000});
+  auto store = OpenApiKeyStore(BackendOptions{db_path, 2});
   if (!store.ok()) {
-    std::cerr << "cannot open database " << db_path << ": " << store.error().message << "\n";
+    std::cerr << "cannot open database " << DescribeBackend(BackendOptions{db_path}) << ": "
+              << store.error().message << "\n";
     return 1;
   }
   SystemClock clock;

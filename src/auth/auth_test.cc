@@ -12,6 +12,8 @@
 #include "auth/key_store.h"
 #include "auth/scopes.h"
 #include "tools/tool.h"
+#include "store/backend.h"
+#include "testing/test_backend.h"
 
 namespace billing {
 namespace {
@@ -45,11 +47,11 @@ TEST(auth_keys, HashIsSha256Hex) {
 class auth_store : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = test_support::TestDbPath((std::filesystem::temp_directory_path() /
             ("auth-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db")).string());
     Cleanup();
-    auto store = OpenSqliteApiKeyStore({path_.string(), 2, 5000});
+    auto store = OpenApiKeyStore({path_.string(), 2});
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
   }

@@ -4,7 +4,6 @@
 #include "billing/audit.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,9 @@
 #include "app/audit_command.h"
 #include "billing/service.h"
 #include "http/audit_routes.h"
+#include "store/backend.h"
+#include "testing/raw_db.h"
+#include "testing/test_backend.h"
 
 namespace billing {
 namespace {
@@ -28,44 +30,17 @@ Date D(const char* s) {
   return d;
 }
 
-// A raw connection to the same file, for what the service never does (tampering, triggers).
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
-    sqlite3_busy_timeout(db_, 5000);
-  }
-  ~RawDb() { sqlite3_close(db_); }
-  // Returns the sqlite result code; *message gets the error text.
-  int Exec(const std::string& sql, std::string* message = nullptr) {
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    if (message) *message = err ? err : "";
-    sqlite3_free(err);
-    return rc;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
+using test_support::RawDb;
+using test_support::SqlQuote;
 
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = test_support::TestDbPath((std::filesystem::temp_directory_path() /
             ("billing-audit-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db")).string());
     Cleanup();
-    auto store = OpenSqliteStore({path_.string(), 4, 5000});
+    auto store = OpenStore({path_.string(), 4});
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
     SetMode(ProcessorMode::kAlwaysApprove);
@@ -316,14 +291,12 @@ TEST_F(AuditTest, EveryOperationWritesExactlyOneRowAndFailuresWriteNone) {
 TEST_F(AuditTest, AuditRowIsInTheSameTransactionAsTheChange) {
   // Make every audit insert fail: the change itself must roll back with it.
   RawDb raw(path_.string());
-  ASSERT_EQ(raw.Exec("CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log "
-                     "BEGIN SELECT RAISE(ABORT, 'audit refused'); END"),
-            SQLITE_OK);
+  ASSERT_TRUE(raw.RefuseAuditInserts(true));
   auto inv = service_->CreateInvoice({"CUST-002", {{"X", 1000, 100}}, D("2026-12-31"), "", "", ""});
   EXPECT_FALSE(inv.ok());
   auto pay = service_->ProcessPayment({"CUST-001", 1000, "", "", "", ""});
   EXPECT_FALSE(pay.ok());
-  ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_refuse"), SQLITE_OK);
+  ASSERT_TRUE(raw.RefuseAuditInserts(false));
   auto invoices = service_->ListInvoices("CUST-002", "");
   ASSERT_TRUE(invoices.ok());
   EXPECT_EQ(invoices->invoices.size(), 1u);  // only the seed invoice
@@ -341,11 +314,11 @@ TEST_F(AuditTest, AuditRowIsInTheSameTransactionAsTheChange) {
 TEST_F(AuditTest, TriggersRefuseUpdateAndDelete) {
   RawDb raw(path_.string());
   std::string message;
-  EXPECT_NE(raw.Exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1", &message), SQLITE_OK);
+  EXPECT_FALSE(raw.Exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1", &message));
   EXPECT_NE(message.find("audit_log is append-only"), std::string::npos) << message;
-  EXPECT_NE(raw.Exec("DELETE FROM audit_log WHERE seq = 1", &message), SQLITE_OK);
+  EXPECT_FALSE(raw.Exec("DELETE FROM audit_log WHERE seq = 1", &message));
   EXPECT_NE(message.find("audit_log is append-only"), std::string::npos) << message;
-  EXPECT_NE(raw.Exec("DELETE FROM audit_log", &message), SQLITE_OK);
+  EXPECT_FALSE(raw.Exec("DELETE FROM audit_log", &message));
   EXPECT_EQ(Count(), 1u);
   EXPECT_EQ(Last().actor, "seed");
   EXPECT_EQ(Verify(), 0);
@@ -361,14 +334,13 @@ class TamperTest : public AuditTest {
     ASSERT_EQ(Count(), 6u);
     ASSERT_EQ(Verify(), 0);
     raw_ = std::make_unique<RawDb>(path_.string());
-    ASSERT_EQ(raw_->Exec("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete"),
-              SQLITE_OK);
+    ASSERT_TRUE(raw_->DropAuditAppendOnlyTriggers());
   }
   std::unique_ptr<RawDb> raw_;
 };
 
 TEST_F(TamperTest, EditedRowIsFoundAtItsSeq) {
-  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3"), SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3"));
   int64_t rows = 0;
   std::string why;
   EXPECT_EQ(Verify(&rows, &why), 3);
@@ -380,9 +352,8 @@ TEST_F(TamperTest, RehashedRowIsFoundAtTheNextRow) {
   AuditEntry row3 = All()[2];
   row3.after_json = R"({"amountCents":1})";
   row3.hash = *AuditHash(row3);
-  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET after_json = " + Quote(row3.after_json) +
-                       ", hash = " + Quote(row3.hash) + " WHERE seq = 3"),
-            SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("UPDATE audit_log SET after_json = " + SqlQuote(row3.after_json) +
+                       ", hash = " + SqlQuote(row3.hash) + " WHERE seq = 3"));
   std::string why;
   EXPECT_EQ(Verify(nullptr, &why), 4);
   EXPECT_NE(why.find("prev_hash does not match the hash of row 3"), std::string::npos) << why;
@@ -397,35 +368,32 @@ TEST_F(TamperTest, TamperedOnBehalfOfIsFoundAtItsSeq) {
   EXPECT_EQ(Last().on_behalf_of, "cometchat:ceo-of-company");
   EXPECT_EQ(Last().chain_version, 2);
   // Another name written into the claim is found at that row.
-  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET on_behalf_of = 'cometchat:someone-else' WHERE seq = 7"),
-            SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("UPDATE audit_log SET on_behalf_of = 'cometchat:someone-else' WHERE seq = 7"));
   std::string why;
   EXPECT_EQ(Verify(nullptr, &why), 7);
   EXPECT_NE(why.find("hash does not match"), std::string::npos) << why;
 }
 
 TEST_F(TamperTest, AClaimAddedToAnUnclaimedRowOrADowngradedVersionIsFound) {
-  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET on_behalf_of = 'cometchat:ceo' WHERE seq = 3"),
-            SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("UPDATE audit_log SET on_behalf_of = 'cometchat:ceo' WHERE seq = 3"));
   EXPECT_EQ(Verify(), 3);
-  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET on_behalf_of = '' WHERE seq = 3"), SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("UPDATE audit_log SET on_behalf_of = '' WHERE seq = 3"));
   EXPECT_EQ(Verify(), 0);
   // Relabelling a v2 row as v1 (whose hash would not cover a claim) breaks its hash.
-  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET chain_version = 1 WHERE seq = 4"), SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("UPDATE audit_log SET chain_version = 1 WHERE seq = 4"));
   std::string why;
   EXPECT_EQ(Verify(nullptr, &why), 4);
 }
 
 TEST_F(TamperTest, DeletedRowIsFound) {
-  ASSERT_EQ(raw_->Exec("DELETE FROM audit_log WHERE seq = 4"), SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("DELETE FROM audit_log WHERE seq = 4"));
   std::string why;
   EXPECT_EQ(Verify(nullptr, &why), 5);
   EXPECT_NE(why.find("follows seq 3"), std::string::npos) << why;
 }
 
 TEST_F(TamperTest, FirstRowTamperAndCommandReportIt) {
-  ASSERT_EQ(raw_->Exec("UPDATE audit_log SET at = '2020-01-01T00:00:00.000Z' WHERE seq = 1"),
-            SQLITE_OK);
+  ASSERT_TRUE(raw_->Exec("UPDATE audit_log SET at = '2020-01-01T00:00:00.000Z' WHERE seq = 1"));
   EXPECT_EQ(Verify(), 1);
   std::ostringstream out, err;
   EXPECT_EQ(RunAuditCommand(path_.string(), {"verify"}, out, err), 1);

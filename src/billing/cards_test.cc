@@ -2,9 +2,9 @@
 // expiry in clear), charged again by id, refused when invalid or expired without echoing the
 // number, and re-sealed by key rotation.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "billing/service.h"
+#include "testing/raw_db.h"
 #include "testing/seeded_ledger.h"
 
 namespace billing {
@@ -20,24 +20,15 @@ class CardsTest : public test_support::SeededLedgerTest {
     SeededLedgerTest::SetUp();
     service_->set_data_cipher(&old_ring_);
   }
-  // Every text value of the payment_methods and payments tables, read with plain SQLite.
+  // Every text value of the payment_methods, payments, audit and operations tables, read with a
+  // plain connection to the database.
   std::string RawCardRows() {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(db_.path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    test_support::RawDb raw(db_.path());
     std::string out;
     for (const char* sql : {"SELECT * FROM payment_methods", "SELECT * FROM payments",
                             "SELECT * FROM audit_log", "SELECT * FROM operations"}) {
-      sqlite3_stmt* st = nullptr;
-      EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sql;
-      while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); ++c) {
-          const unsigned char* t = sqlite3_column_text(st, c);
-          if (t != nullptr) out += std::string(reinterpret_cast<const char*>(t)) + "|";
-        }
-      }
-      sqlite3_finalize(st);
+      out += raw.AllText(sql);
     }
-    sqlite3_close(db);
     return out;
   }
   Result<PaymentOutcome> PayByCard(const std::string& number, int month = 12, int year = 2028) {

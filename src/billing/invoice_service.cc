@@ -45,6 +45,7 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
   }
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    inv = Invoice{};  // a re-run (store.h) starts from nothing
     if (!request.operation_key.empty()) {
       BILLING_ASSIGN_OR_RETURN(auto prior,
                                PriorOperation(tx, request.operation_key, "invoice", fingerprint));
@@ -152,6 +153,7 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
   }
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    inv = Invoice{};  // a re-run (store.h) starts from nothing
     BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
     if (inv.status != "pending") {
       return Error::Precondition(
@@ -186,6 +188,7 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
                                               const std::string& request_id) {
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    inv = Invoice{};  // a re-run (store.h) starts from nothing
     BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
     if (inv.status == "cancelled") {
       return Error::Precondition("Invoice " + inv.id + " is already cancelled", "invoiceId");
@@ -221,7 +224,9 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     BILLING_ASSIGN_OR_RETURN(fingerprint, Fingerprint({CanonicalId(invoice_id), method}));
   }
   MarkPaidOutcome out;
+  const std::string transaction_id = "txn_" + ids_.HexToken(12);  // once, even on a re-run
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    out = MarkPaidOutcome{};
     if (!operation_key.empty()) {
       BILLING_ASSIGN_OR_RETURN(auto prior,
                                PriorOperation(tx, operation_key, "mark_paid", fingerprint));
@@ -257,7 +262,7 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
       p.amount_cents = due;
       p.method = used_method;
       p.status = "completed";
-      p.transaction_id = "txn_" + ids_.HexToken(12);
+      p.transaction_id = transaction_id;
       p.created_at = clock_.NowIso8601();
       p.actor = actor.principal;
       p.on_behalf_of = actor.on_behalf_of;

@@ -2,8 +2,8 @@
 // 011), kept by triggers, always equal the sums recomputed from the rows, through every kind of
 // change; a tampered total is caught by CheckInvariants.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
+#include "testing/raw_db.h"
 #include "testing/seeded_ledger.h"
 
 namespace billing {
@@ -41,15 +41,9 @@ TEST_F(LedgerTotalsTest, TotalsFollowEveryChangeAndTamperingIsCaught) {
   ExpectInvariants();
   EXPECT_EQ(service_->GetCustomer("CUST-002")->balance_cents, 0);
 
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.path().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(
-          db,
-          "UPDATE customer_totals SET paid_cents = paid_cents + 1 WHERE customer_id = 'CUST-001'",
-          nullptr, nullptr, nullptr),
-      SQLITE_OK);
-  sqlite3_close(db);
+  test_support::RawDb raw(db_.path());
+  ASSERT_TRUE(
+      raw.Exec("UPDATE customer_totals SET paid_cents = paid_cents + 1 WHERE customer_id = 'CUST-001'"));
   Status broken = service_->CheckInvariants();
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.error().message.find("CUST-001"), std::string::npos);
@@ -65,11 +59,9 @@ TEST_F(LedgerTotalsTest, ATamperedInvoicePaidTotalIsCaught) {
   EXPECT_EQ(service_->GetInvoice(invoice_id)->paid_cents, 7'500);
   ExpectInvariants();
 
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.path().c_str(), &db), SQLITE_OK);
-  const std::string tamper = "UPDATE invoices SET paid_cents = paid_cents + 1 WHERE id = '" + invoice_id + "'";
-  ASSERT_EQ(sqlite3_exec(db, tamper.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  test_support::RawDb raw(db_.path());
+  ASSERT_TRUE(raw.Exec("UPDATE invoices SET paid_cents = paid_cents + 1 WHERE id = " +
+                       test_support::SqlQuote(invoice_id)));
   Status broken = service_->CheckInvariants();
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.error().message.find(invoice_id), std::string::npos) << broken.error().message;

@@ -142,7 +142,10 @@ Status BillingService::RotateDataKeys(int64_t* resealed) {
   int64_t after = 0;
   for (int batch = 0; batch < 1'000'000; ++batch) {
     bool more = false;
+    const int64_t batch_after = after, resealed_before = *resealed;
     BILLING_TRY(store_.Write([&](StoreTx& tx) -> Status {
+      after = batch_after;  // a re-run (store.h) starts the batch again
+      *resealed = resealed_before;
       BILLING_ASSIGN_OR_RETURN(std::vector<StoredCard> cards, tx.ListStoredCards("", after, 100));
       more = cards.size() == 100;
       for (const StoredCard& card : cards) {
@@ -205,7 +208,11 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
                                   req.method, CanonicalId(req.invoice_id), card_text}));
   }
   PaymentOutcome out;
+  // Decided once, even when the body runs again (store.h): the processor's answer and the id.
+  std::optional<bool> approval;
+  const std::string transaction_id = "txn_" + ids_.HexToken(12);
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    out = PaymentOutcome{};
     if (!req.operation_key.empty()) {
       BILLING_ASSIGN_OR_RETURN(auto prior,
                                PriorOperation(tx, req.operation_key, "payment", fingerprint));
@@ -261,12 +268,13 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
       p.card_brand = card.brand;
       p.card_last4 = card.last4;
     }
-    p.transaction_id = "txn_" + ids_.HexToken(12);
+    p.transaction_id = transaction_id;
     p.created_at = clock_.NowIso8601();
     p.actor = req.actor.principal;
     p.on_behalf_of = req.actor.on_behalf_of;
     std::vector<std::string> invoices_paid;
-    out.approved = Approve();
+    if (!approval) approval = Approve();
+    out.approved = *approval;
     if (!out.approved) {
       p.status = "failed";
       p.failure_reason = "Declined by the payment processor (simulated)";
@@ -339,7 +347,9 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
                                   amount_cents ? std::to_string(*amount_cents) : "all", reason}));
   }
   RefundOutcome out;
+  const std::string transaction_id = "txn_" + ids_.HexToken(12);  // once, even on a re-run
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    out = RefundOutcome{};
     if (!operation_key.empty()) {
       BILLING_ASSIGN_OR_RETURN(auto prior,
                                PriorOperation(tx, operation_key, "refund", fingerprint));
@@ -420,7 +430,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     r.payment_id = p.id;
     r.amount_cents = amount;
     r.reason = reason.empty() ? "Customer request" : reason;
-    r.transaction_id = "txn_" + ids_.HexToken(12);
+    r.transaction_id = transaction_id;
     r.created_at = clock_.NowIso8601();
     r.actor = actor.principal;
     r.on_behalf_of = actor.on_behalf_of;

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "billing/rules.h"
+#include "store/backend.h"
+#include "testing/test_backend.h"
 
 namespace billing {
 namespace {
@@ -24,11 +26,11 @@ Date D(const char* s) {
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = test_support::TestDbPath((std::filesystem::temp_directory_path() /
             ("billing-service-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db")).string());
     Cleanup();
-    auto store = OpenSqliteStore({path_.string(), 4, 5000});
+    auto store = OpenStore({path_.string(), 4});
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
     BillingOptions options;
@@ -395,7 +397,7 @@ TEST_F(ServiceTest, DataSurvivesReopen) {
   ASSERT_TRUE(service_->ProcessPayment({"CUST-003", 5000, "", "", ""}).ok());
   service_.reset();
   store_.reset();
-  auto store = OpenSqliteStore({path_.string(), 4, 5000});
+  auto store = OpenStore({path_.string(), 4});
   ASSERT_TRUE(store.ok());
   store_ = std::move(store.value());
   service_ = std::make_unique<BillingService>(*store_, clock_, ids_, processor_, BillingOptions{});

@@ -10,6 +10,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kAmbiguous: return "AMBIGUOUS";
     case ErrorCode::kConflict: return "CONFLICT";
     case ErrorCode::kUnavailable: return "UNAVAILABLE";
+    case ErrorCode::kDatabaseUnavailable: return "DATABASE_UNAVAILABLE";
     case ErrorCode::kUnauthenticated: return "UNAUTHENTICATED";
     case ErrorCode::kPermissionDenied: return "PERMISSION_DENIED";
     case ErrorCode::kInternal: return "INTERNAL";

@@ -20,7 +20,8 @@ enum class ErrorCode {
   kFailedPrecondition,  // a business rule forbids the operation in the current state
   kAmbiguous,           // a short id matches several records
   kConflict,            // concurrent change or uniqueness clash
-  kUnavailable,         // a dependency (model, database) did not answer in time
+  kUnavailable,         // a dependency (the model, a client) did not answer in time
+  kDatabaseUnavailable,  // the database cannot be reached (HTTP 503 "database unavailable")
   kUnauthenticated,     // credentials were rejected (e.g. by the model provider)
   kPermissionDenied,    // the caller is known but lacks the scope for this (HTTP 403)
   kInternal,            // a bug or an unexpected failure; never shown verbatim to clients

@@ -12,7 +12,7 @@ namespace bhttp = boost::beast::http;
 class IdempotencyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = OpenSqliteIdempotencyStore({db_.path(), 2, 5000});
+    auto store = OpenIdempotencyStore({db_.path(), 2});
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
     idempotency_ = std::make_unique<Idempotency>(*store_, clock_);

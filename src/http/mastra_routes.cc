@@ -248,7 +248,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
   const Target target = SplitTarget(request.target());
   // Everything but /health needs a principal when authentication is on (decided on the parsed
   // path, so "//api/..." or "/api/../" spellings cannot skip it).
-  const bool is_health = !target.too_long && target.size == 1 && target.segments[0] == "health";
+  const bool is_health = !target.too_long && target.size == 1 &&
+                         (target.segments[0] == "health" || target.segments[0] == "ready");
   RateLimiter* limiter = is_health ? nullptr : protections_.rate_limiter;
   const int64_t now_ms = limiter != nullptr ? clock_.NowUnixMs() : 0;
   // The client address's bucket first, so that guessing credentials is limited too.
@@ -262,6 +263,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
     if (!authenticated.ok()) {
       if (authenticated.error().code == ErrorCode::kUnauthenticated)
         co_return Unauthorized(authenticated.error().message);
+      if (authenticated.error().code == ErrorCode::kDatabaseUnavailable) {
+        spdlog::warn("authentication: {}", authenticated.error().message);
+        co_return JsonError(bhttp::status::service_unavailable, "database unavailable");
+      }
       spdlog::error("authentication failed: {}", authenticated.error().message);
       co_return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
     }
@@ -297,6 +302,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteIdempotent(HttpRequest& req
   const std::string owner = scope.principal.authenticated ? scope.principal.id : "anonymous";
   const std::string fingerprint = Idempotency::Fingerprint(request);
   Result<Idempotency::Claim> claim = idempotency.Begin(owner, key, fingerprint);
+  if (!claim.ok() && claim.error().code == ErrorCode::kDatabaseUnavailable) {
+    spdlog::warn("idempotency: {}", claim.error().message);
+    co_return JsonError(bhttp::status::service_unavailable, "database unavailable");
+  }
   if (!claim.ok()) {
     spdlog::error("idempotency: {}", claim.error().message);
     co_return JsonError(bhttp::status::service_unavailable,
@@ -369,6 +378,18 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   if (n == 1 && seg[0] == "health") {
     if (get) co_return JsonResponse(bhttp::status::ok, "{\"success\":true}");
     co_return NotFound();
+  }
+  if (n == 1 && seg[0] == "ready") {
+    if (!get) co_return NotFound();
+    Status ready = OkStatus();
+    if (protections_.readiness) {
+      // A round trip to the database: on the write pool, never on an I/O thread.
+      ready = co_await RunWriteOn(agent_.tool_runner(), protections_.readiness);
+    }
+    if (ready.ok()) co_return JsonResponse(bhttp::status::ok, "{\"status\":\"ready\"}");
+    spdlog::warn("ready: not ready: {}", ready.error().message);
+    co_return JsonResponse(bhttp::status::service_unavailable,
+                           "{\"status\":\"not ready\",\"error\":\"database unavailable\"}");
   }
   if (seg[0] != "api") co_return NotFound();
   if (n == 2 && seg[1] == "audit" && audit_) {
@@ -545,6 +566,9 @@ boost::asio::awaitable<HttpResponse> MastraApi::ExecuteTool(const Tool& tool,
     result = co_await agent_.tool_runner()->Run(tool, *data, *context);
   } else {
     result = tool.Execute(*data, *context);
+  }
+  if (IsDatabaseUnavailable(result)) {
+    co_return JsonError(bhttp::status::service_unavailable, "database unavailable");
   }
   if (IsPermissionDenied(result)) {
     co_return JsonError(bhttp::status::forbidden,

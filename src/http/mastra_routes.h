@@ -89,6 +89,10 @@ struct Protections {
   RateLimiter* rate_limiter = nullptr;
   // Idempotency-Key on POST (http/idempotency.h).
   Idempotency* idempotency = nullptr;
+  // GET /ready (a load balancer's readiness probe; /health stays the liveness check): 200
+  // {"status":"ready"} when this returns OK, else 503 {"status":"not ready","error":"database
+  // unavailable"}. Unset: always ready. Like /health it needs no credentials and no rate token.
+  std::function<Status()> readiness;
 };
 
 // What the server knows about one request besides its bytes.

@@ -96,6 +96,9 @@ HttpResponse StoreErrorResponse(const Error& e) {
       return JsonError(bhttp::status::conflict, e.message);
     case ErrorCode::kUnavailable:
       return JsonError(bhttp::status::service_unavailable, e.message);
+    case ErrorCode::kDatabaseUnavailable:
+      spdlog::warn("memory route: {}", e.message);
+      return JsonError(bhttp::status::service_unavailable, "database unavailable");
     default:
       spdlog::error("memory route: {}", e.message);
       return JsonError(bhttp::status::internal_server_error, "Internal Server Error");

@@ -1,6 +1,8 @@
 // MemoryApi::Handle with constructed requests: the 0.x and 1.x response shapes (field sets of
 // shared/spec/mastra-captures/*/memory.txt), routing, and input errors.
 #include "http/memory_routes.h"
+#include "store/backend.h"
+#include "testing/test_backend.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -32,11 +34,11 @@ ChatMessage Msg(const std::string& role, const std::string& content) {
 class MemoryRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = test_support::TestDbPath((std::filesystem::temp_directory_path() /
             ("memory-routes-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db")).string());
     Cleanup();
-    auto store = OpenSqliteMemoryStore({path_.string(), 2, 5000}, clock_, random_);
+    auto store = OpenMemoryStore({path_.string(), 2}, clock_, random_);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
     api_ = std::make_unique<MemoryApi>(*store_);

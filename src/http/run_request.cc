@@ -217,6 +217,8 @@ std::string PublicErrorMessage(const Error& error) {
       return "Model provider rejected the API key (401)";
     case ErrorCode::kUnavailable:
       return "Model provider unavailable: " + Truncated(error.message, 300);
+    case ErrorCode::kDatabaseUnavailable:
+      return "database unavailable";
     case ErrorCode::kInternal:
       break;
   }
@@ -238,6 +240,9 @@ HttpResponse AgentErrorResponse(const Error& error) {
     case ErrorCode::kUnauthenticated:
       spdlog::warn("generate: model provider rejected the credentials: {}", error.message);
       return JsonError(bhttp::status::bad_gateway, "Model provider rejected the API key (401)");
+    case ErrorCode::kDatabaseUnavailable:
+      spdlog::warn("generate: {}", error.message);
+      return JsonError(bhttp::status::service_unavailable, "database unavailable");
     case ErrorCode::kUnavailable:
       spdlog::warn("generate: model provider unavailable: {}", error.message);
       return JsonError(bhttp::status::bad_gateway,

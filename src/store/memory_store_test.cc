@@ -2,6 +2,8 @@
 // cascade delete, input bounds, the ChatMessage round trip, reopening, and sharing the file with
 // the ledger store.
 #include "store/memory_store.h"
+#include "store/backend.h"
+#include "testing/test_backend.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -28,9 +30,9 @@ ChatMessage Msg(const std::string& role, const std::string& content) {
 class MemoryStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = test_support::TestDbPath((std::filesystem::temp_directory_path() /
             ("memory-store-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db")).string());
     Cleanup();
     Open();
   }
@@ -39,7 +41,7 @@ class MemoryStoreTest : public ::testing::Test {
     Cleanup();
   }
   void Open() {
-    auto store = OpenSqliteMemoryStore({path_.string(), 4, 5000}, clock_, random_);
+    auto store = OpenMemoryStore({path_.string(), 4}, clock_, random_);
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
   }
@@ -323,7 +325,7 @@ TEST_F(MemoryStoreTest, SurvivesReopenAndSharesTheLedgerFile) {
   ASSERT_TRUE(store_->AppendMessages("t1", "u", {Msg("user", "remember me")}).ok());
   store_.reset();
   // The ledger store opens the same file (migrations already applied: no error).
-  auto ledger = OpenSqliteStore({path_.string(), 2, 5000});
+  auto ledger = OpenStore({path_.string(), 2});
   ASSERT_TRUE(ledger.ok()) << ledger.error().message;
   Open();
   auto page = store_->LoadMessages("t1", MessageQuery{});

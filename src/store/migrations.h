@@ -1,5 +1,6 @@
-// The versioned schema migrations compiled into the binary from src/store/sqlite/migrations/*.sql
-// (generated at build time; the .sql files are the source of truth).
+// The versioned schema migrations of each dialect, compiled into the binary from
+// src/store/sqlite/migrations/*.sql and src/store/postgres/migrations/*.sql (generated at build
+// time; the .sql files are the source of truth). Every new table gets a migration in both.
 #pragma once
 
 #include <string_view>
@@ -13,6 +14,7 @@ struct Migration {
   std::string_view sql;
 };
 
-const std::vector<Migration>& AllMigrations();
+const std::vector<Migration>& SqliteMigrations();
+const std::vector<Migration>& PostgresMigrations();
 
 }  // namespace billing

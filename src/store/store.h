@@ -1,11 +1,16 @@
 // The storage interface of the billing ledger. A Store runs a function inside one transaction and
 // hands it a StoreTx: record-level reads and writes with no business rules (those live in
-// billing/). SQLite implements it today; PostgreSQL will implement the same interface.
+// billing/). SQLite (store/sqlite/) and PostgreSQL (store/postgres/) implement it; store/backend.h
+// opens the one a URL names, and nothing above src/store knows which one runs.
 //
 // Contract: Write() runs `fn` in a serialisable write transaction and commits only if `fn` returns
-// OK and the commit is durable on disk; otherwise everything `fn` did is rolled back. Read() runs
+// OK and the commit is durable on disk; otherwise everything `fn` did is rolled back. `fn` may run
+// more than once (PostgreSQL retries a write that met a deadlock or a serialization failure): it
+// must change nothing outside the transaction except outputs it resets on entry, and decide
+// anything random or external once (drawn before, or memoised across runs). Read() runs
 // `fn` on a consistent snapshot. Errors are values; a StoreTx method that fails returns an Error
-// with code kInternal (message safe to log, not to show to users).
+// with code kInternal (message safe to log, not to show to users), or kDatabaseUnavailable when
+// the database cannot be reached (HTTP 503).
 //
 // Thread-safety: a Store is safe to use from many threads at once; a StoreTx belongs to the one
 // call that received it and must not escape it.
@@ -172,18 +177,25 @@ class Store {
   virtual ~Store() = default;
   virtual Status Read(const std::function<Status(StoreTx&)>& fn) = 0;
   virtual Status Write(const std::function<Status(StoreTx&)>& fn) = 0;
-  // Human-readable description for the start-up log ("sqlite:./data/billing.db").
+  // Human-readable description for the start-up log ("sqlite:./data/billing.db",
+  // "postgres:postgres://app@db:5432/billing"; never a password).
   virtual std::string Describe() const = 0;
+  // OK when the database answers now (GET /ready); kDatabaseUnavailable when it does not.
+  virtual Status Ping() { return OkStatus(); }
   // Counters since the store was opened: committed writes and the write transactions that carried
   // them (group commit: several per commit); rows stepped through by full table scans and sorts
   // done without an index (work that grows with the ledger; the hot paths must do none); and
-  // SQLite virtual machine steps, a measure of all the work the statements did.
+  // SQLite virtual machine steps, a measure of all the work the statements did. PostgreSQL
+  // counts the statements sent (each one round trip) and the writes re-run after a serialization
+  // failure or a deadlock instead of the last three.
   struct Stats {
     uint64_t writes = 0;
     uint64_t commits = 0;
     uint64_t full_scan_steps = 0;
     uint64_t sorts = 0;
     uint64_t vm_steps = 0;
+    uint64_t statements = 0;
+    uint64_t retries = 0;
   };
   virtual Stats stats() const { return {}; }
 };

@@ -22,7 +22,7 @@ class SeededLedgerTest : public ::testing::Test {
   explicit SeededLedgerTest(const std::string& db_prefix) : db_(db_prefix) {}
 
   void SetUp() override {
-    auto store = OpenSqliteStore({db_.path(), 4, 5000});
+    auto store = OpenStore({db_.path(), 4});
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
     BillingOptions options;

@@ -55,6 +55,10 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
     Result<json> r = Run(args, ctx);
     if (r.ok()) return std::move(r.value());
     const Error& e = r.error();
+    if (e.code == ErrorCode::kDatabaseUnavailable) {
+      spdlog::warn("tool {}: database unavailable: {}", id_, e.message);
+      return DatabaseUnavailableResult();
+    }
     if (e.code == ErrorCode::kInternal) {
       spdlog::error("tool {} failed: {}", id_, e.message);
       return ToolErrorResult(Error::Internal("The billing system could not complete this operation; nothing was changed. Try again."));

@@ -27,6 +27,20 @@ bool IsPermissionDenied(const nlohmann::json& result) {
   return it != result.end() && it->is_string() && it->get<std::string>() == "PERMISSION_DENIED";
 }
 
+nlohmann::json DatabaseUnavailableResult() {
+  return {{"success", false},
+          {"error", true},
+          {"code", ErrorCodeName(ErrorCode::kDatabaseUnavailable)},
+          {"message", "database unavailable"}};
+}
+
+bool IsDatabaseUnavailable(const nlohmann::json& result) {
+  if (!IsToolError(result)) return false;
+  auto it = result.find("code");
+  return it != result.end() && it->is_string() &&
+         it->get<std::string>() == ErrorCodeName(ErrorCode::kDatabaseUnavailable);
+}
+
 nlohmann::json RateLimitedResult(int64_t retry_after_seconds) {
   return {{"success", false},
           {"error", true},

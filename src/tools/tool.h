@@ -80,6 +80,12 @@ nlohmann::json RateLimitedResult(int64_t retry_after_seconds);
 // The retry-after seconds of such a result, or nullopt for any other result.
 std::optional<int64_t> RateLimitedRetryAfter(const nlohmann::json& result);
 
+// The tool result when the database cannot be reached (nothing ran):
+// {"success":false,"error":true,"code":"DATABASE_UNAVAILABLE","message":"database unavailable"}.
+// The HTTP routes answer it, and a run that meets it, with 503 {"error":"database unavailable"}.
+nlohmann::json DatabaseUnavailableResult();
+bool IsDatabaseUnavailable(const nlohmann::json& result);
+
 // True when a tool result reports an error (validation or business rule).
 bool IsToolError(const nlohmann::json& result);
 

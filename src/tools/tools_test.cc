@@ -6,6 +6,8 @@
 
 #include "tools/billing_tool.h"
 #include "tools/schema.h"
+#include "store/backend.h"
+#include "testing/test_backend.h"
 
 namespace billing {
 namespace {
@@ -15,11 +17,11 @@ using nlohmann::json;
 class ToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
+    path_ = test_support::TestDbPath((std::filesystem::temp_directory_path() /
             ("billing-tools-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db")).string());
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + s);
-    store_ = std::move(OpenSqliteStore({path_.string(), 4, 5000}).value());
+    store_ = std::move(OpenStore({path_.string(), 4}).value());
     BillingOptions options;
     options.processor_mode = ProcessorMode::kAlwaysApprove;
     service_ = std::make_unique<BillingService>(*store_, clock_, ids_, ids_, options);

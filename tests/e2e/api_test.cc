@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e/server_harness.h"
+#include "testing/test_backend.h"
 
 namespace billing::e2e {
 namespace {
@@ -36,8 +37,18 @@ TEST_F(Api, HealthAndStartupLog) {
   EXPECT_EQ(h.Json(), json({{"success", true}}));
   const std::string log = server_.Log();
   EXPECT_NE(log.find("listening on http://127.0.0.1:"), std::string::npos) << log;
-  EXPECT_NE(log.find(server_.db_path()), std::string::npos) << log;
+  if (test_support::IsPostgresDb(server_.db_path())) {
+    // Backend, host and database, never the URL (it may carry a password).
+    EXPECT_NE(log.find("database: postgres host "), std::string::npos) << log;
+    EXPECT_EQ(log.find(server_.db_path()), std::string::npos) << log;
+  } else {
+    EXPECT_NE(log.find("database: sqlite " + server_.db_path()), std::string::npos) << log;
+  }
   EXPECT_NE(log.find("model: local"), std::string::npos) << log;
+  // Ready: the database answers (the load balancer's probe).
+  HttpResult ready = server_.Get("/ready");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.Json(), json({{"status", "ready"}}));
 }
 
 TEST_F(Api, AgentsAndTools) {

@@ -16,7 +16,19 @@
 #include <sstream>
 #include <thread>
 
+#include "security/data_cipher.h"
+#include "testing/test_backend.h"
+
 namespace billing::e2e {
+namespace {
+
+// One key ring per test process: every server on one PostgreSQL database must share it.
+const std::string& TestDataKeys() {
+  static const std::string keys = security::DataCipher::GenerateKeyEntry("e2e");
+  return keys;
+}
+
+}  // namespace
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -31,6 +43,16 @@ ServerProcess::ServerProcess(std::map<std::string, std::string> env, std::vector
   char tmpl[] = "/tmp/billing-e2e-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   db_path_ = db_path.empty() ? dir_ + "/billing.db" : db_path;
+  if (db_path.empty() && test_support::TestOnPostgres()) {
+    std::string why;
+    db_path_ = test_support::CreateTestPgDatabase(&why);
+    owns_pg_database_ = true;
+    if (db_path_.empty()) {
+      ADD_FAILURE() << "no PostgreSQL database for this server: " << why;
+      return;
+    }
+  }
+  if (test_support::IsPostgresDb(db_path_)) env.emplace("BILLING_DATA_KEYS", TestDataKeys());
   log_path_ = dir_ + "/server.log";
   env.emplace("BILLING_TODAY", "2026-11-25");
   env.emplace("BILLING_PAYMENT_MODE", "approve");
@@ -88,6 +110,7 @@ ServerProcess::~ServerProcess() {
   }
   std::error_code ec;
   if (std::getenv("BILLING_E2E_KEEP") == nullptr) std::filesystem::remove_all(dir_, ec);
+  if (owns_pg_database_) test_support::DropTestPgDatabase(db_path_);
 }
 
 void ServerProcess::Kill() {

@@ -33,7 +33,10 @@ CommandResult RunAgentCommand(const std::vector<std::string>& args,
 class ServerProcess {
  public:
   // env: extra environment for the server (e.g. BILLING_PAYMENT_MODE=approve).
-  // db_path: reuse an existing database (restart tests); empty = a fresh temporary one.
+  // db_path: reuse an existing database (restart tests); empty = a fresh temporary one: a SQLite
+  // file, or under BILLING_TEST_BACKEND=postgres a PostgreSQL database of its own, dropped with
+  // the server (testing/test_backend.h). On PostgreSQL every server of a test process gets the
+  // same data keys (BILLING_DATA_KEYS), as instances sharing one database must.
   explicit ServerProcess(std::map<std::string, std::string> env = {},
                          std::vector<std::string> args = {}, std::string db_path = "");
   ~ServerProcess();
@@ -65,6 +68,7 @@ class ServerProcess {
  private:
   std::string dir_;
   std::string db_path_;
+  bool owns_pg_database_ = false;
   std::string log_path_;
   int pid_ = -1;
   int port_ = 0;

@@ -76,17 +76,29 @@ int64_t PgResult::affected_rows() const {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
-                                                         int connect_timeout_s) {
+                                                         int connect_timeout_s, int timeout_ms) {
   const std::string timeout = std::to_string(connect_timeout_s < 1 ? 1 : connect_timeout_s);
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {url.c_str(), timeout.c_str(), "billing-agent", nullptr};
+  const std::string options =
+      timeout_ms > 0 ? "-c statement_timeout=" + std::to_string(timeout_ms) +
+                           " -c lock_timeout=" + std::to_string(timeout_ms)
+                     : std::string();
+  const char* keys[] = {"dbname",          "connect_timeout",     "application_name",
+                        "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "options",         nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(), "billing-agent", "10", "5", "3",
+                          options.c_str(), nullptr};
   // expand_dbname=1: the URL's own parts (host, port, user, ...) are used, the rest added.
   PGconn* raw = PQconnectdbParams(keys, values, 1);
-  if (raw == nullptr) return Error(ErrorCode::kUnavailable, "postgres: out of memory connecting");
+  if (raw == nullptr) {
+    return Error(ErrorCode::kDatabaseUnavailable, "postgres: out of memory connecting");
+  }
   std::unique_ptr<PgConnection> conn(new PgConnection(raw));
+  // Server notices ("... does not exist, skipping") are not errors; libpq would print them.
+  PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
-    return Error(ErrorCode::kUnavailable, "postgres: cannot connect to " + RedactedDbUrl(url) +
-                                              ": " + Clipped(PQerrorMessage(raw)));
+    return Error(ErrorCode::kDatabaseUnavailable, "postgres: cannot connect to " +
+                                                      RedactedDbUrl(url) + ": " +
+                                                      Clipped(PQerrorMessage(raw)));
   }
   return conn;
 }
@@ -102,6 +114,7 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  ++statements_;
   PGresult* raw = PQexecParams(conn_.get(), text.c_str(), int(values.size()), nullptr,
                                values.data(), nullptr, nullptr, 0);
   PgResult result(raw);
@@ -110,23 +123,46 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
     out.result.emplace(std::move(result));
     return out;
   }
+  out.failure = Failure(raw);
+  return out;
+}
+
+PgConnection::Outcome PgConnection::ExecScript(const std::string& sql) {
+  Outcome out;
+  ++statements_;
+  PGresult* raw = PQexec(conn_.get(), sql.c_str());
+  PgResult result(raw);
+  const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    out.result.emplace(std::move(result));
+    return out;
+  }
+  out.failure = Failure(raw);
+  return out;
+}
+
+PgError PgConnection::Failure(PGresult* raw) {
   PgError e;
   const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
   e.sqlstate = state ? state : "";
   const std::string message =
       Clipped(raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_.get()));
-  if (!healthy() || e.sqlstate.rfind("08", 0) == 0 || e.sqlstate == "57P01") {
-    e.error = Error(ErrorCode::kUnavailable, "postgres: connection lost: " + message);
+  // 08xxx: connection exceptions; 57P0x: the server is shutting down or starting; 57014 and
+  // 55P03: a statement or lock wait ran past the session's timeout.
+  if (!healthy() || e.sqlstate.rfind("08", 0) == 0 || e.sqlstate.rfind("57P0", 0) == 0) {
+    e.error = Error(ErrorCode::kDatabaseUnavailable, "postgres: connection lost: " + message);
+  } else if (e.sqlstate == "57014" || e.sqlstate == "55P03") {
+    e.error = Error(ErrorCode::kDatabaseUnavailable, "postgres: timed out: " + message);
   } else if (e.sqlstate == "40001" || e.sqlstate == "40P01") {
     e.error = Error(ErrorCode::kConflict, "postgres: " + message);
     e.retryable = true;
+    retryable_failure_ = true;
   } else if (e.sqlstate == "23505") {
     e.error = Error(ErrorCode::kConflict, "postgres: " + message);
   } else {
     e.error = Error::Internal("postgres: " + message);
   }
-  out.failure = std::move(e);
-  return out;
+  return e;
 }
 
 }  // namespace billing::pg

@@ -3,8 +3,9 @@
 // pool are built on it. Statements always go through PQexecParams (never string splicing); every
 // value is sent as text and read back as text, converted at this edge. Errors map to the
 // project's codes: a unique violation is kConflict, a serialization failure or a deadlock is
-// kConflict with `retryable` set (the caller retries the whole transaction, bounded), a lost or
-// refused connection is kUnavailable, anything else kInternal. Connection strings are never
+// kConflict with `retryable` set (the caller retries the transaction, bounded), a lost or refused
+// connection, a server shutting down or a statement or lock timeout is kDatabaseUnavailable
+// (HTTP 503), anything else kInternal. Connection strings are never
 // logged with their password (RedactedDbUrl).
 //
 // Thread-safety: a PgConnection is used by one thread at a time (libpq's rule); the free
@@ -56,9 +57,12 @@ struct PgError {
 
 class PgConnection {
  public:
-  // Connects (bounded by connect_timeout_s, at least 1 s); kUnavailable naming the redacted URL
-  // when the server does not answer or refuses.
-  static Result<std::unique_ptr<PgConnection>> Open(const std::string& url, int connect_timeout_s);
+  // Connects (bounded by connect_timeout_s, at least 1 s); kDatabaseUnavailable naming the
+  // redacted URL when the server does not answer or refuses. `timeout_ms` > 0 also bounds every
+  // statement and lock wait of the session (statement_timeout, lock_timeout), and TCP keepalives
+  // find a peer that vanished.
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& url, int connect_timeout_s,
+                                                    int timeout_ms = 0);
   ~PgConnection() = default;
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -70,14 +74,32 @@ class PgConnection {
     bool ok() const { return result.has_value(); }
   };
   Outcome Exec(std::string_view sql, const std::vector<std::optional<std::string>>& params = {});
+  // Runs SQL text that may hold several statements and no parameters (migrations only).
+  Outcome ExecScript(const std::string& sql);
 
   // False once the connection is lost (the pool replaces it).
   bool healthy() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+  // Statements sent since the last call (each one round trip); the pool sums them.
+  uint64_t TakeStatementCount() {
+    const uint64_t n = statements_;
+    statements_ = 0;
+    return n;
+  }
+  // Whether a statement failed with a retryable error (serialization failure, deadlock) since
+  // the last call: the pool retries the write that saw it.
+  bool TakeRetryableFailure() {
+    const bool seen = retryable_failure_;
+    retryable_failure_ = false;
+    return seen;
+  }
   int server_version() const { return PQserverVersion(conn_.get()); }
 
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn, &PQfinish) {}
+  PgError Failure(PGresult* raw);  // the mapped error of a failed statement
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  uint64_t statements_ = 0;
+  bool retryable_failure_ = false;
 };
 
 }  // namespace billing::pg

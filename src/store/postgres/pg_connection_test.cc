@@ -124,14 +124,14 @@ TEST_F(PgLive, ALostConnectionIsUnavailableAndReportsUnhealthy) {
   ASSERT_TRUE(b->Exec("SELECT pg_terminate_backend($1::int)", {pid.result->Text(0, 0)}).ok());
   auto r = a->Exec("SELECT 1");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.failure->error.code, ErrorCode::kUnavailable) << r.failure->error.message;
+  EXPECT_EQ(r.failure->error.code, ErrorCode::kDatabaseUnavailable) << r.failure->error.message;
   EXPECT_FALSE(a->healthy());
 }
 
 TEST_F(PgLive, AServerThatIsNotThereIsUnavailableWithoutThePassword) {
   auto c = PgConnection::Open("postgresql://billing:s3cret@/billing_test?host=/nonexistent", 1);
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(c.error().code, ErrorCode::kDatabaseUnavailable);
   EXPECT_EQ(c.error().message.find("s3cret"), std::string::npos) << c.error().message;
   EXPECT_NE(c.error().message.find("postgresql://billing@/billing_test"), std::string::npos);
 }

@@ -64,7 +64,7 @@ void MigrateUpTo(const std::string& path, int last_version) {
   ASSERT_EQ(raw.Exec("PRAGMA journal_mode=WAL; CREATE TABLE schema_migrations (version INTEGER "
                      "PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')"),
             SQLITE_OK);
-  for (const Migration& m : AllMigrations()) {
+  for (const Migration& m : SqliteMigrations()) {
     if (m.version > last_version) break;
     ASSERT_EQ(raw.Exec(std::string(m.sql)), SQLITE_OK) << "migration " << m.version;
     std::string record = "INSERT INTO schema_migrations (version, name) VALUES (";
@@ -117,7 +117,7 @@ TEST(MigrationsTest, ALedgerAtVersion9UpgradesInPlace) {
   RawDb raw(db.path());
   EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(raw.Text("SELECT MAX(version) FROM schema_migrations"),
-            std::to_string(AllMigrations().back().version));
+            std::to_string(SqliteMigrations().back().version));
   EXPECT_EQ(raw.Text("SELECT paid_cents FROM invoices WHERE id = 'INV-2026-001'"), "450");
   EXPECT_EQ(raw.Text("SELECT COUNT(*) FROM payments"), "2");
   EXPECT_EQ(raw.Text("SELECT sql FROM sqlite_schema WHERE name = 'payments'").find(" IN ("),

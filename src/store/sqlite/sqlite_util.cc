@@ -65,7 +65,7 @@ Status Connection::Exec(const char* sql) {
 }
 
 Result<std::shared_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions& options) {
-  return Open(options, AllMigrations());
+  return Open(options, SqliteMigrations());
 }
 
 Result<std::shared_ptr<ConnectionPool>> ConnectionPool::Open(const SqliteOptions& options,

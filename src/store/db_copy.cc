@@ -1,0 +1,218 @@
+// CopySqliteToPostgres; see db_copy.h.
+#include "store/db_copy.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "store/backend.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_pool.h"
+
+namespace billing {
+namespace {
+
+// The tables in an order that satisfies the foreign keys, with the columns copied (the same
+// names on both backends). Not copied: customer_totals and invoices.paid_cents (rebuilt by the
+// target's triggers), schema_migrations (each backend has its own).
+struct TableSpec {
+  const char* name;
+  const char* columns;
+  const char* order_by;
+};
+constexpr TableSpec kTables[] = {
+    {"customers",
+     "id, company, contact_name, email, billing_cycle, payment_method, status, currency, "
+     "tax_rate_bp, opening_balance_cents, created_at",
+     "id"},
+    {"invoice_counters", "year, last_seq", "year"},
+    {"counters", "name, value", "name"},
+    {"invoices",
+     "id, year, seq, customer_id, subtotal_cents, tax_rate_bp, tax_cents, total_cents, status, "
+     "issue_date, due_date, notes, paid_date, payment_method, created_at, created_by, updated_by, "
+     "created_on_behalf_of, updated_on_behalf_of",
+     "id"},
+    {"invoice_items",
+     "invoice_id, position, description, quantity_milli, unit_price_cents, amount_cents",
+     "invoice_id, position"},
+    {"payment_methods",
+     "id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, key_id, "
+     "actor, created_at, on_behalf_of",
+     "number"},
+    {"payments",
+     "id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, "
+     "transaction_id, failure_reason, actor, created_at, payment_method_id, on_behalf_of",
+     "number"},
+    {"payment_allocations", "id, payment_id, invoice_id, amount_cents, refunded_cents", "id"},
+    {"refunds",
+     "id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor, "
+     "on_behalf_of",
+     "number"},
+    {"audit_log",
+     "seq, at, actor, action, entity_type, entity_id, before_json, after_json, request_id, "
+     "prev_hash, hash, on_behalf_of, chain_version",
+     "seq"},
+    {"operations", "op_key, kind, fingerprint, entity_id, detail_id, created_at", "op_key"},
+    {"idempotency_keys", "owner, idem_key, fingerprint, status, content_type, body, created_ms",
+     "owner, idem_key"},
+    {"api_keys", "prefix, key_hash, name, scopes, created_at, revoked_at", "prefix"},
+    {"memory_threads", "id, resource_id, title, metadata, created_at, updated_at", "id"},
+    {"memory_messages", "id, thread_id, resource_id, seq, role, content_json, created_at",
+     "thread_id, seq"},
+};
+// Tables that must be empty in the target (customer_totals too: rows there mean a ledger).
+constexpr const char* kMustBeEmpty[] = {"customer_totals"};
+
+// Rows per INSERT: bounded by PostgreSQL's parameter limit with room to spare.
+constexpr size_t kMaxParamsPerInsert = 20'000;
+
+int ColumnCount(const char* columns) {
+  int n = 1;
+  for (const char* p = columns; *p; ++p) n += *p == ',' ? 1 : 0;
+  return n;
+}
+
+Error Pg(const pg::PgConnection::Outcome& r) {
+  return r.failure->error;
+}
+
+class SqliteReader {
+ public:
+  ~SqliteReader() {
+    if (db_ != nullptr) sqlite3_close(db_);
+  }
+  Status Open(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      return Error::Internal("cannot open " + path + ": " + sqlite3_errmsg(db_));
+    }
+    // One snapshot for the whole copy.
+    return Exec("BEGIN");
+  }
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : "?";
+      sqlite3_free(err);
+      return Error::Internal(std::string("sqlite: ") + m);
+    }
+    return OkStatus();
+  }
+  sqlite3* db() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+Result<int64_t> CopyTable(SqliteReader& source, pg::PgConnection& target, const TableSpec& t) {
+  const int columns = ColumnCount(t.columns);
+  const std::string select =
+      std::string("SELECT ") + t.columns + " FROM " + t.name + " ORDER BY " + t.order_by;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(source.db(), select.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    return Error::Internal(std::string("sqlite: ") + sqlite3_errmsg(source.db()));
+  }
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(st, &sqlite3_finalize);
+  const size_t rows_per_insert = std::max<size_t>(1, kMaxParamsPerInsert / size_t(columns));
+  std::vector<std::optional<std::string>> params;
+  std::string values;
+  int64_t copied = 0;
+  size_t pending = 0;
+  auto flush = [&]() -> Status {
+    if (pending == 0) return OkStatus();
+    const std::string sql =
+        std::string("INSERT INTO ") + t.name + " (" + t.columns + ") VALUES " + values;
+    auto r = target.Exec(sql, params);
+    if (!r.ok()) return Error::Internal(std::string("copying ") + t.name + ": " + Pg(r).message);
+    params.clear();
+    values.clear();
+    pending = 0;
+    return OkStatus();
+  };
+  for (;;) {
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW)
+      return Error::Internal(std::string("sqlite: ") + sqlite3_errmsg(source.db()));
+    values += pending == 0 ? "(" : ", (";
+    for (int c = 0; c < columns; ++c) {
+      if (sqlite3_column_type(st, c) == SQLITE_NULL) {
+        params.emplace_back(std::nullopt);
+      } else {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+        params.emplace_back(std::string(text, size_t(sqlite3_column_bytes(st, c))));
+      }
+      values += (c ? ",$" : "$") + std::to_string(params.size());
+    }
+    values += ")";
+    ++copied;
+    if (++pending == rows_per_insert) BILLING_TRY(flush());
+  }
+  BILLING_TRY(flush());
+  return copied;
+}
+
+}  // namespace
+
+Result<CopyReport> CopySqliteToPostgres(const std::string& sqlite_path,
+                                        const std::string& postgres_url) {
+  if (!pg::IsPostgresUrl(postgres_url)) {
+    return Error::Invalid("to", "--to must be a postgres:// or postgresql:// URL");
+  }
+  std::error_code ec;
+  if (pg::IsPostgresUrl(sqlite_path) || !std::filesystem::exists(sqlite_path, ec)) {
+    return Error::Invalid(
+        "from", "--from must be an existing SQLite database file, got '" + sqlite_path + "'");
+  }
+  // Both opened as the server opens them: the source's pending migrations are applied, the
+  // target is migrated (and stays empty).
+  {
+    BILLING_ASSIGN_OR_RETURN(auto source_store, OpenStore(BackendOptions{sqlite_path, 2}));
+    BILLING_ASSIGN_OR_RETURN(auto target_pool,
+                             pg::Pool::Open(pg::PoolOptions{postgres_url, 2, 30000}));
+  }
+  SqliteReader source;
+  BILLING_TRY(source.Open(sqlite_path));
+  BILLING_ASSIGN_OR_RETURN(auto target, pg::PgConnection::Open(postgres_url, 10));
+  auto run = [&](const std::string& sql) -> Status {
+    auto r = target->Exec(sql);
+    if (!r.ok()) return Pg(r);
+    return OkStatus();
+  };
+  BILLING_TRY(run("BEGIN"));
+  // No server may write while the copy runs: the writers' lock until COMMIT.
+  BILLING_TRY(run("SELECT pg_advisory_xact_lock(" + std::to_string(pg::kWriteLockKey) + ")"));
+  std::vector<std::string> tables;
+  for (const TableSpec& t : kTables) tables.emplace_back(t.name);
+  for (const char* t : kMustBeEmpty) tables.emplace_back(t);
+  for (const std::string& t : tables) {
+    auto r = target->Exec("SELECT 1 FROM " + t + " LIMIT 1");
+    if (!r.ok()) return Pg(r);
+    if (r.result->rows() > 0) {
+      (void)run("ROLLBACK");
+      return Error::Precondition("the target database is not empty (table " + t +
+                                     " has rows); db copy only fills an empty database",
+                                 "to");
+    }
+  }
+  CopyReport report;
+  for (const TableSpec& t : kTables) {
+    Result<int64_t> n = CopyTable(source, *target, t);
+    if (!n.ok()) {
+      (void)run("ROLLBACK");
+      return n.error();
+    }
+    report.rows[t.name] = *n;
+    report.total_rows += *n;
+  }
+  // Allocation ids were copied explicitly: the identity continues after the largest.
+  BILLING_TRY(
+      run("SELECT setval(pg_get_serial_sequence('payment_allocations', 'id'), "
+          "COALESCE((SELECT MAX(id) FROM payment_allocations), 0) + 1, false)"));
+  BILLING_TRY(run("COMMIT"));
+  return report;
+}
+
+}  // namespace billing

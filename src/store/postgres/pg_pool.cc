@@ -1,0 +1,293 @@
+// pg::Pool; see pg_pool.h.
+#include "store/postgres/pg_pool.h"
+
+#include <cassert>
+#include <chrono>
+#include <map>
+
+namespace billing::pg {
+namespace {
+
+Error Unavailable(const std::string& message) {
+  return Error(ErrorCode::kDatabaseUnavailable, message);
+}
+
+// Statements of the pool itself (transaction control) whose failure means the connection is not
+// usable for the group any more.
+Status Control(PgConnection& conn, const char* sql) {
+  auto r = conn.Exec(sql);
+  if (r.ok()) return OkStatus();
+  return r.failure->error;
+}
+
+}  // namespace
+
+Result<PgResult> Run(PgConnection& conn, std::string_view sql,
+                     const std::vector<std::optional<std::string>>& params) {
+  auto r = conn.Exec(sql, params);
+  if (r.ok()) return std::move(*r.result);
+  return r.failure->error;
+}
+
+Result<std::shared_ptr<Pool>> Pool::Open(const PoolOptions& options) {
+  return Open(options, PostgresMigrations());
+}
+
+Result<std::shared_ptr<Pool>> Pool::Open(const PoolOptions& options,
+                                         const std::vector<Migration>& migrations) {
+  // The open pools by URL (weak: a pool closes with its last store). Held while migrating, so two
+  // stores opening one database at once end with one pool.
+  static std::mutex registry_mu;
+  static std::map<std::string, std::weak_ptr<Pool>> registry;
+  std::lock_guard lock(registry_mu);
+  if (auto it = registry.find(options.url); it != registry.end()) {
+    if (auto pool = it->second.lock()) return pool;
+  }
+  PoolOptions opts = options;
+  if (opts.max_connections < 1) opts.max_connections = 1;
+  if (opts.timeout_ms < 100) opts.timeout_ms = 100;
+  auto pool = std::make_shared<Pool>(opts);
+  BILLING_TRY(pool->Migrate(migrations));
+  registry[options.url] = pool;
+  return pool;
+}
+
+Status Pool::Migrate(const std::vector<Migration>& all) {
+  BILLING_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
+  // A session lock: the second instance to start waits here until the first has migrated, then
+  // finds every version applied. Bounded by lock_timeout.
+  auto fail = [&](const Error& e) -> Status {
+    (void)conn->Exec("ROLLBACK");
+    (void)conn->Exec("SELECT pg_advisory_unlock(" + std::to_string(kMigrationLockKey) + ")");
+    return e;
+  };
+  if (auto r = Run(*conn, "SELECT pg_advisory_lock(" + std::to_string(kMigrationLockKey) + ")");
+      !r.ok()) {
+    return r.error();
+  }
+  if (auto r = Run(*conn,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
+                   "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      !r.ok()) {
+    return fail(r.error());
+  }
+  for (const Migration& m : all) {
+    auto applied = Run(*conn, "SELECT 1 FROM schema_migrations WHERE version = $1",
+                       {std::to_string(m.version)});
+    if (!applied.ok()) return fail(applied.error());
+    if (applied->rows() > 0) continue;
+    if (Status s = Control(*conn, "BEGIN"); !s.ok()) return fail(s.error());
+    auto done = conn->ExecScript(std::string(m.sql));
+    if (!done.ok()) {
+      return fail(Error::Internal("postgres migration " + std::to_string(m.version) +
+                                  " failed: " + done.failure->error.message));
+    }
+    if (auto r = Run(*conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                     {std::to_string(m.version), std::string(m.name)});
+        !r.ok()) {
+      return fail(r.error());
+    }
+    if (Status s = Control(*conn, "COMMIT"); !s.ok()) return fail(s.error());
+  }
+  if (auto r = Run(*conn, "SELECT pg_advisory_unlock(" + std::to_string(kMigrationLockKey) + ")");
+      !r.ok()) {
+    return r.error();
+  }
+  Release(std::move(conn));
+  return OkStatus();
+}
+
+Pool::~Pool() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  committer_cv_.notify_one();
+  if (committer_.joinable()) committer_.join();
+}
+
+Result<std::unique_ptr<PgConnection>> Pool::Acquire() {
+  std::unique_lock lock(pool_mu_);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
+  if (!pool_cv_.wait_until(lock, deadline,
+                           [&] { return !idle_.empty() || open_ < options_.max_connections; })) {
+    return Unavailable("postgres: no connection free within " +
+                       std::to_string(options_.timeout_ms) + " ms (BILLING_DB_POOL " +
+                       std::to_string(options_.max_connections) + ")");
+  }
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return conn;
+  }
+  ++open_;
+  if (++opened_ever_ > uint64_t(options_.max_connections)) counters_.reconnects.fetch_add(1);
+  lock.unlock();
+  const int connect_s = (options_.timeout_ms + 999) / 1000;
+  auto conn = PgConnection::Open(options_.url, connect_s, options_.timeout_ms);
+  if (!conn.ok()) {
+    std::lock_guard relock(pool_mu_);
+    --open_;
+    pool_cv_.notify_one();
+    return Unavailable(conn.error().message);
+  }
+  return conn;
+}
+
+void Pool::Release(std::unique_ptr<PgConnection> conn) {
+  counters_.statements.fetch_add(conn->TakeStatementCount(), std::memory_order_relaxed);
+  (void)conn->TakeRetryableFailure();
+  {
+    std::lock_guard lock(pool_mu_);
+    if (conn->healthy()) {
+      idle_.push_back(std::move(conn));
+    } else {
+      --open_;  // dropped; the next Acquire opens a new one
+    }
+  }
+  pool_cv_.notify_one();
+}
+
+Status Pool::Read(const std::function<Status(PgConnection&)>& fn) {
+  // A pooled connection may have died while idle (the server restarted): then the read runs once
+  // more on a new one.
+  for (int attempt = 0;; ++attempt) {
+    BILLING_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
+    Status s = Control(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (s.ok()) {
+      s = fn(*conn);
+      Status end = Control(*conn, s.ok() ? "COMMIT" : "ROLLBACK");
+      if (s.ok() && !end.ok()) s = end;
+    }
+    const bool lost = !conn->healthy();
+    const bool retry = conn->TakeRetryableFailure();
+    Release(std::move(conn));
+    if ((lost || retry) && attempt < kMaxWriteRetries && !s.ok()) {
+      if (retry) counters_.retries.fetch_add(1);
+      if (lost && attempt >= 1) return s;
+      continue;
+    }
+    return s;
+  }
+}
+
+Status Pool::Ping() {
+  BILLING_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
+  auto r = Run(*conn, "SELECT 1");
+  Release(std::move(conn));
+  if (!r.ok()) return r.error();
+  return OkStatus();
+}
+
+Status Pool::Write(const std::function<Status(PgConnection&)>& fn) {
+  PendingWrite self{&fn};
+  std::unique_lock lock(queue_mu_);
+  if (!committer_.joinable()) committer_ = std::thread([this] { CommitLoop(); });
+  // Bounded: at most one pending write per calling thread (the write pool and the I/O threads).
+  queue_.push_back(&self);
+  if (queue_.size() == 1) committer_cv_.notify_one();
+  self.cv.wait(lock, [&] { return self.done; });
+  return self.result;
+}
+
+void Pool::CommitLoop() {
+  std::unique_lock lock(queue_mu_);
+  std::vector<PendingWrite*> group;
+  group.reserve(kMaxGroupWrites);
+  while (true) {
+    committer_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    group.clear();
+    for (auto it = queue_.begin(); it != queue_.end() && group.size() < kMaxGroupWrites; ++it) {
+      group.push_back(*it);
+    }
+    lock.unlock();
+    RunGroup(group);
+    lock.lock();
+    for (PendingWrite* w : group) {
+      assert(queue_.front() == w);
+      queue_.pop_front();
+      w->done = true;
+      w->cv.notify_one();
+    }
+  }
+}
+
+void Pool::RunGroup(const std::vector<PendingWrite*>& group) {
+  // Twice at most: a connection that turns out dead before COMMIT (the server restarted while it
+  // sat idle) costs one more attempt on a fresh connection, never an error to the writers.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto c = Acquire();
+    if (!c.ok()) {
+      for (PendingWrite* w : group) w->result = c.error();
+      return;
+    }
+    std::unique_ptr<PgConnection> conn = std::move(c.value());
+    const bool finished = TryGroup(*conn, group);
+    Release(std::move(conn));
+    if (finished) return;
+  }
+  for (PendingWrite* w : group) {
+    if (w->result.ok()) w->result = Unavailable("postgres: connection lost");
+  }
+}
+
+bool Pool::TryGroup(PgConnection& conn, const std::vector<PendingWrite*>& group) {
+  auto lost = [&](const Status& s) {
+    for (PendingWrite* w : group) w->result = s;
+    return !conn.healthy() ? false : true;
+  };
+  if (Status s = Control(conn, "BEGIN"); !s.ok()) return lost(s);
+  // The writers' turn (pg_pool.h): granted once every earlier writer of any instance committed.
+  if (auto r = Run(conn, "SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")");
+      !r.ok()) {
+    (void)Control(conn, "ROLLBACK");
+    return lost(r.error());
+  }
+  for (PendingWrite* w : group) {
+    for (int attempt = 0;; ++attempt) {
+      w->result = Control(conn, "SAVEPOINT w");
+      if (!w->result.ok()) break;
+      (void)conn.TakeRetryableFailure();
+      try {
+        w->result = (*w->fn)(conn);
+      } catch (const std::exception& e) {
+        w->result = Error::Internal(std::string("write threw: ") + e.what());
+      }
+      if (!conn.healthy()) {
+        (void)Control(conn, "ROLLBACK");
+        return false;  // nothing committed: the caller runs the group again
+      }
+      if (w->result.ok()) {
+        w->result = Control(conn, "RELEASE w");
+        break;
+      }
+      const bool retry = conn.TakeRetryableFailure();
+      (void)Control(conn, "ROLLBACK TO w");
+      (void)Control(conn, "RELEASE w");
+      if (!retry) break;
+      if (attempt == kMaxWriteRetries) {
+        w->result = Unavailable("postgres: write still conflicting after " +
+                                std::to_string(kMaxWriteRetries) + " retries");
+        break;
+      }
+      counters_.retries.fetch_add(1);
+    }
+  }
+  if (Status committed = Control(conn, "COMMIT"); !committed.ok()) {
+    if (!conn.healthy()) {
+      // Lost during COMMIT: the outcome is unknown, so it must not run again (pg_pool.h).
+      for (PendingWrite* w : group) w->result = Unavailable("postgres: connection lost at commit");
+      return true;
+    }
+    (void)Control(conn, "ROLLBACK");
+    for (PendingWrite* w : group) w->result = committed;
+    return true;
+  }
+  counters_.commits.fetch_add(1);
+  for (PendingWrite* w : group) counters_.writes.fetch_add(w->result.ok() ? 1 : 0);
+  return true;
+}
+
+}  // namespace billing::pg

@@ -1,0 +1,748 @@
+// PostgreSQL implementation of Store, the twin of store/sqlite/sqlite_store.cc: the same records,
+// rules, bounds and error codes over the schema of postgres/migrations/. Writes run in the pool's
+// group commit under the one writers' lock (pg_pool.h), reads in a REPEATABLE READ snapshot.
+//
+// Statements are built per call with dense $n parameters (pg::Sql below), so each list shape has
+// exactly the WHERE clause its filters need; PostgreSQL plans an unnamed statement with the
+// actual values, and the indexes of the schema serve every shape the SQLite store's do.
+#include <cassert>
+#include <charconv>
+
+#include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_stores.h"
+
+namespace billing {
+namespace {
+
+using pg::PgConnection;
+using pg::PgResult;
+using Params = std::vector<std::optional<std::string>>;
+
+constexpr int64_t kMaxItemsPerInvoice = 100;
+constexpr int64_t kMaxRowsPerPayment = 100'000;
+constexpr int64_t kMaxYears = 10'000;
+constexpr int64_t kMaxLedgerCustomers = 10'000'000;
+
+std::string S(int64_t v) {
+  return std::to_string(v);
+}
+
+// A statement under construction: SQL text plus its parameters, numbered as they are added.
+struct Sql {
+  std::string text;
+  Params params;
+  std::vector<std::string> where;
+  std::string P(std::string value) {
+    params.emplace_back(std::move(value));
+    return "$" + std::to_string(params.size());
+  }
+  std::string P(int64_t value) { return P(S(value)); }
+  void Where(std::string cond) { where.push_back(std::move(cond)); }
+  std::string WhereClause() const {
+    std::string out;
+    for (size_t k = 0; k < where.size(); ++k) out += (k ? " AND " : " WHERE ") + where[k];
+    return out;
+  }
+};
+
+// A row of a result, read by column. Integer columns are BIGINT (NOT NULL unless said), so a
+// value that does not parse cannot come from the server; it reads as 0 and is caught by the
+// invariant checks rather than crashing.
+struct Row {
+  const PgResult& r;
+  int i;
+  std::string T(int c) const { return r.Text(i, c); }
+  int64_t I(int c) const {
+    const std::string t = r.Text(i, c);
+    int64_t v = 0;
+    std::from_chars(t.data(), t.data() + t.size(), v);
+    return v;
+  }
+  bool Null(int c) const { return r.IsNull(i, c); }
+};
+
+// Database errors as the StoreTx contract states: kInternal, except the database being
+// unreachable (kDatabaseUnavailable, HTTP 503) and retryable conflicts (the pool retries them).
+Error DbError(const Error& e) {
+  if (e.code == ErrorCode::kDatabaseUnavailable || e.code == ErrorCode::kConflict) {
+    if (e.code == ErrorCode::kConflict && e.message.find("deadlock") == std::string::npos &&
+        e.message.find("serializ") == std::string::npos) {
+      return Error::Internal(e.message);  // a unique violation: a bug, as on SQLite
+    }
+    return e;
+  }
+  return Error::Internal(e.message);
+}
+
+Status ParseStoredDate(const std::string& text, const std::string& where, Date* out) {
+  if (!Date::Parse(text, out)) {
+    return Error::Internal("postgres: corrupt date '" + text + "' in " + where);
+  }
+  return OkStatus();
+}
+
+Status CheckPage(const PageSpec& page) {
+  if (page.limit < 1 || page.limit > kMaxPageRows || page.offset < 0) {
+    return Error::Internal("postgres: page out of range (limit " + std::to_string(page.limit) +
+                           ", offset " + std::to_string(page.offset) + ")");
+  }
+  return OkStatus();
+}
+
+// More rows than the data can hold is an error, never a silently shorter list.
+Status CheckRows(const PgResult& r, int64_t max_rows, const char* what) {
+  if (r.rows() > max_rows) {
+    return Error::Internal(std::string("postgres: ") + what + " has more than " +
+                           std::to_string(max_rows) + " rows");
+  }
+  return OkStatus();
+}
+
+#define CUSTOMER_COLS                                                                       \
+  "c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, c.status, " \
+  "c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at"
+
+Customer ReadCustomer(const Row& r) {
+  Customer c;
+  c.id = r.T(0);
+  c.company = r.T(1);
+  c.contact_name = r.T(2);
+  c.email = r.T(3);
+  c.billing_cycle = r.T(4);
+  c.payment_method = r.T(5);
+  c.status = r.T(6);
+  c.currency = r.T(7);
+  if (!r.Null(8)) c.tax_rate_bp = int(r.I(8));
+  c.opening_balance_cents = r.I(9);
+  c.created_at = r.T(10);
+  return c;
+}
+
+#define PAYMENT_COLS                                                                              \
+  "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, "    \
+  "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
+  "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
+  "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
+  "on_behalf_of FROM payments"
+
+Payment ReadPayment(const Row& r) {
+  Payment p;
+  p.id = r.T(0);
+  p.number = r.I(1);
+  p.customer_id = r.T(2);
+  p.invoice_id = r.T(3);
+  p.amount_cents = r.I(4);
+  p.refunded_cents = r.I(5);
+  p.method = r.T(6);
+  p.status = r.T(7);
+  p.transaction_id = r.T(8);
+  p.failure_reason = r.T(9);
+  p.actor = r.T(10);
+  p.created_at = r.T(11);
+  p.payment_method_id = r.T(12);
+  p.card_brand = r.T(13);
+  p.card_last4 = r.T(14);
+  p.on_behalf_of = r.T(15);
+  return p;
+}
+
+#define CARD_COLS                                                                             \
+  "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
+  "key_id, actor, created_at, on_behalf_of FROM payment_methods"
+
+StoredCard ReadCard(const Row& r) {
+  StoredCard c;
+  c.id = r.T(0);
+  c.number = r.I(1);
+  c.customer_id = r.T(2);
+  c.type = r.T(3);
+  c.brand = r.T(4);
+  c.last4 = r.T(5);
+  c.exp_month = int(r.I(6));
+  c.exp_year = int(r.I(7));
+  c.details_sealed = r.T(8);
+  c.key_id = r.T(9);
+  c.actor = r.T(10);
+  c.created_at = r.T(11);
+  c.on_behalf_of = r.T(12);
+  return c;
+}
+
+#define INVOICE_COLS                                                                        \
+  "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
+  "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
+  "i.payment_method, i.created_at, i.created_by, i.updated_by, i.paid_cents, "              \
+  "i.created_on_behalf_of, i.updated_on_behalf_of "                                         \
+  "FROM invoices i JOIN customers c ON c.id = i.customer_id"
+
+Result<Invoice> ReadInvoice(const Row& r) {
+  Invoice inv;
+  inv.id = r.T(0);
+  inv.year = int(r.I(1));
+  inv.seq = int(r.I(2));
+  inv.customer_id = r.T(3);
+  inv.customer_name = r.T(4);
+  inv.subtotal_cents = r.I(5);
+  inv.tax_rate_bp = int(r.I(6));
+  inv.tax_cents = r.I(7);
+  inv.total_cents = r.I(8);
+  inv.status = r.T(9);
+  BILLING_TRY(ParseStoredDate(r.T(10), "invoices/" + inv.id + ".issue_date", &inv.issue_date));
+  BILLING_TRY(ParseStoredDate(r.T(11), "invoices/" + inv.id + ".due_date", &inv.due_date));
+  inv.notes = r.T(12);
+  inv.paid_date = r.T(13);
+  inv.payment_method = r.T(14);
+  inv.created_at = r.T(15);
+  inv.created_by = r.T(16);
+  inv.updated_by = r.T(17);
+  inv.paid_cents = r.I(18);
+  inv.created_on_behalf_of = r.T(19);
+  inv.updated_on_behalf_of = r.T(20);
+  return inv;
+}
+
+#define AUDIT_COLS                                                                   \
+  "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, " \
+  "request_id, prev_hash, hash, on_behalf_of, chain_version FROM audit_log"
+
+AuditEntry ReadAudit(const Row& r) {
+  AuditEntry e;
+  e.seq = r.I(0);
+  e.at = r.T(1);
+  e.actor = r.T(2);
+  e.action = r.T(3);
+  e.entity_type = r.T(4);
+  e.entity_id = r.T(5);
+  e.before_json = r.T(6);
+  e.after_json = r.T(7);
+  e.request_id = r.T(8);
+  e.prev_hash = r.T(9);
+  e.hash = r.T(10);
+  e.on_behalf_of = r.T(11);
+  e.chain_version = int(r.I(12));
+  return e;
+}
+
+#define CUSTOMER_BALANCE \
+  "(c.opening_balance_cents + t.invoiced_cents - t.paid_cents + t.refunded_cents)"
+
+class PgTx final : public StoreTx {
+ public:
+  explicit PgTx(PgConnection& conn) : conn_(conn) {}
+
+  Result<PgResult> Q(std::string_view sql, const Params& params = {}) {
+    auto r = pg::Run(conn_, sql, params);
+    if (!r.ok()) return DbError(r.error());
+    return std::move(r.value());
+  }
+  Result<PgResult> Q(const Sql& sql) { return Q(sql.text, sql.params); }
+  // A statement that must change exactly one row.
+  Status One(std::string_view sql, const Params& params, const char* what) {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(sql, params));
+    if (r.affected_rows() != 1)
+      return Error::Internal(std::string("postgres: ") + what + " is gone");
+    return OkStatus();
+  }
+  Status Exec(std::string_view sql, const Params& params) {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(sql, params));
+    (void)r;
+    return OkStatus();
+  }
+
+  Result<std::optional<Customer>> FindCustomer(const std::string& id) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r,
+                             Q("SELECT " CUSTOMER_COLS " FROM customers c WHERE c.id = $1", {id}));
+    if (r.rows() == 0) return std::optional<Customer>();
+    return std::optional<Customer>(ReadCustomer(Row{r, 0}));
+  }
+
+  Sql CustomerSql(const CustomerQuery& q, const std::string& select) {
+    Sql s;
+    s.text = select + " FROM customers c JOIN customer_totals t ON t.customer_id = c.id";
+    s.Where("c.id > " + s.P(q.after_id));
+    if (!q.status.empty()) s.Where("c.status = " + s.P(q.status));
+    if (!q.billing_cycle.empty()) s.Where("c.billing_cycle = " + s.P(q.billing_cycle));
+    if (!q.payment_method.empty()) s.Where("c.payment_method = " + s.P(q.payment_method));
+    if (q.has_outstanding_balance) {
+      s.Where(*q.has_outstanding_balance ? CUSTOMER_BALANCE " > 0" : CUSTOMER_BALANCE " <= 0");
+    }
+    if (q.min_balance_cents)
+      s.Where(CUSTOMER_BALANCE " >= " + s.P(*q.min_balance_cents) + "::bigint");
+    s.text += s.WhereClause();
+    return s;
+  }
+
+  Result<std::vector<CustomerRow>> ListCustomers(const CustomerQuery& q,
+                                                 const PageSpec& page) override {
+    BILLING_TRY(CheckPage(page));
+    Sql s = CustomerSql(q, "SELECT " CUSTOMER_COLS ", " CUSTOMER_BALANCE);
+    s.text += q.by_balance ? " ORDER BY " CUSTOMER_BALANCE " DESC, c.id" : " ORDER BY c.id";
+    s.text += " LIMIT " + s.P(int64_t(page.limit)) + " OFFSET " + s.P(page.offset);
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    BILLING_TRY(CheckRows(r, page.limit, "a customer page"));
+    std::vector<CustomerRow> out;
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back(CustomerRow{ReadCustomer(Row{r, i}), Row{r, i}.I(11)});
+    return out;
+  }
+
+  Result<CustomerTotals> SumCustomers(const CustomerQuery& q) override {
+    Sql s = CustomerSql(q, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE
+                           " > 0 THEN " CUSTOMER_BALANCE
+                           " ELSE 0 END), 0), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE
+                           " < 0 THEN -" CUSTOMER_BALANCE " ELSE 0 END), 0)");
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    if (r.rows() != 1) return Error::Internal("postgres: customer totals returned no row");
+    const Row row{r, 0};
+    return CustomerTotals{row.I(0), row.I(1), row.I(2)};
+  }
+
+  Status InsertCustomer(const Customer& c) override {
+    return Exec(
+        "INSERT INTO customers (id, company, contact_name, email, billing_cycle, payment_method, "
+        "status, currency, tax_rate_bp, opening_balance_cents, created_at) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        {c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, c.status,
+         c.currency, c.tax_rate_bp ? std::optional<std::string>(S(*c.tax_rate_bp)) : std::nullopt,
+         S(c.opening_balance_cents), c.created_at});
+  }
+
+  Result<int64_t> CountCustomers() override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q("SELECT COUNT(*) FROM customers"));
+    return r.rows() ? Row{r, 0}.I(0) : 0;
+  }
+
+  Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) override {
+    Sql s;
+    s.text =
+        "SELECT c.id, c.opening_balance_cents, t.invoiced_cents, t.paid_cents, t.refunded_cents "
+        "FROM customers c JOIN customer_totals t ON t.customer_id = c.id";
+    if (!customer_id.empty()) s.text += " WHERE c.id = " + s.P(customer_id);
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    BILLING_TRY(CheckRows(r, kMaxLedgerCustomers, "the ledger totals"));
+    std::map<std::string, LedgerTotals> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row{r, i};
+      LedgerTotals t;
+      t.opening_cents = row.I(1);
+      t.invoiced_cents = row.I(2);
+      t.paid_cents = row.I(3);
+      t.refunded_cents = row.I(4);
+      out.emplace(row.T(0), t);
+    }
+    return out;
+  }
+
+  Status LoadItems(Invoice& inv) {
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r, Q("SELECT description, quantity_milli, unit_price_cents, amount_cents FROM "
+                      "invoice_items WHERE invoice_id = $1 ORDER BY position",
+                      {inv.id}));
+    BILLING_TRY(CheckRows(r, kMaxItemsPerInvoice, "an invoice's line items"));
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row{r, i};
+      inv.items.push_back(LineItem{row.T(0), row.I(1), row.I(2), row.I(3)});
+    }
+    return OkStatus();
+  }
+
+  Result<std::optional<Invoice>> FindInvoice(const std::string& id) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(INVOICE_COLS " WHERE i.id = $1", {id}));
+    if (r.rows() == 0) return std::optional<Invoice>();
+    BILLING_ASSIGN_OR_RETURN(Invoice inv, ReadInvoice(Row{r, 0}));
+    BILLING_TRY(LoadItems(inv));
+    return std::optional<Invoice>(std::move(inv));
+  }
+
+  Result<std::vector<std::string>> InvoiceIdsWithSeq(int seq) override {
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r, Q("SELECT id FROM invoices WHERE seq = $1 ORDER BY year, id", {S(seq)}));
+    BILLING_TRY(CheckRows(r, kMaxYears, "invoices with one sequence number"));
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.Text(i, 0));
+    return out;
+  }
+
+  // Adds the filters of `q` to `s` (list and totals share them, so they cover the same rows).
+  void InvoiceFilter(const InvoiceQuery& q, Sql& s) {
+    if (!q.customer_id.empty()) s.Where("i.customer_id = " + s.P(q.customer_id));
+    switch (q.status) {
+      case InvoiceStatusFilter::kAll:
+        break;
+      case InvoiceStatusFilter::kOpen:
+        s.Where("i.status = 'pending'");
+        break;
+      case InvoiceStatusFilter::kPending:
+        s.Where("i.status = 'pending' AND i.due_date >= " + s.P(q.today.ToString()));
+        break;
+      case InvoiceStatusFilter::kOverdue:
+        s.Where("i.status = 'pending' AND i.due_date < " + s.P(q.today.ToString()));
+        break;
+      case InvoiceStatusFilter::kPaid:
+        s.Where("i.status = 'paid'");
+        break;
+      case InvoiceStatusFilter::kCancelled:
+        s.Where("i.status = 'cancelled'");
+        break;
+    }
+    if (!q.after_id.empty()) {
+      const std::string d = s.P(q.after_due_date.ToString());
+      s.Where("i.due_date >= " + d + " AND (i.due_date > " + d + " OR i.id > " + s.P(q.after_id) +
+              ")");
+    }
+  }
+
+  Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q, const PageSpec& page) override {
+    BILLING_TRY(CheckPage(page));
+    Sql s;
+    s.text = INVOICE_COLS;
+    InvoiceFilter(q, s);
+    s.text += s.WhereClause();
+    s.text += q.by_amount_due ? " ORDER BY i.total_cents - i.paid_cents DESC, i.id"
+                              : " ORDER BY i.due_date, i.id";
+    s.text += " LIMIT " + s.P(int64_t(page.limit)) + " OFFSET " + s.P(page.offset);
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    BILLING_TRY(CheckRows(r, page.limit, "an invoice page"));
+    std::vector<Invoice> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, ReadInvoice(Row{r, i}));
+      out.push_back(std::move(inv));
+    }
+    for (Invoice& inv : out) BILLING_TRY(LoadItems(inv));
+    return out;
+  }
+
+  Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) override {
+    Sql s;
+    s.text =
+        "SELECT COUNT(*), COALESCE(SUM(i.total_cents), 0), "
+        "COALESCE(SUM(CASE WHEN i.status = 'cancelled' OR i.paid_cents >= i.total_cents "
+        "THEN 0 ELSE i.total_cents - i.paid_cents END), 0), ";
+    // The overdue count needs today even when the filter does not.
+    const std::string today = s.P(q.today.ToString());
+    s.text += "COALESCE(SUM(CASE WHEN i.status = 'pending' AND i.due_date < " + today +
+              " THEN 1 ELSE 0 END), 0) FROM invoices i";
+    InvoiceFilter(q, s);
+    s.text += s.WhereClause();
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    if (r.rows() != 1) return Error::Internal("postgres: invoice totals returned no row");
+    const Row row{r, 0};
+    return InvoiceTotals{row.I(0), row.I(1), row.I(2), row.I(3)};
+  }
+
+  // Counters: one UPDATE ... RETURNING (a row lock until commit), an INSERT the first time.
+  Result<int64_t> NextValue(const std::string& update_sql, const std::string& insert_sql,
+                            const std::string& key) {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(update_sql, {key}));
+    if (r.rows() == 1) return Row{r, 0}.I(0);
+    BILLING_TRY(Exec(insert_sql, {key}));
+    return int64_t{1};
+  }
+
+  Result<int> NextInvoiceSeq(int year) override {
+    BILLING_ASSIGN_OR_RETURN(
+        int64_t seq,
+        NextValue("UPDATE invoice_counters SET last_seq = last_seq + 1 WHERE year = $1 "
+                  "RETURNING last_seq",
+                  "INSERT INTO invoice_counters (year, last_seq) VALUES ($1, 1)", S(year)));
+    return int(seq);
+  }
+
+  Status InsertItems(const Invoice& inv) {
+    BILLING_TRY(Exec("DELETE FROM invoice_items WHERE invoice_id = $1", {inv.id}));
+    if (inv.items.empty()) return OkStatus();
+    // One statement for all the lines: one round trip, not one per line.
+    Sql s;
+    s.text =
+        "INSERT INTO invoice_items (invoice_id, position, description, quantity_milli, "
+        "unit_price_cents, amount_cents) VALUES ";
+    const std::string id = s.P(inv.id);
+    for (size_t k = 0; k < inv.items.size(); ++k) {
+      const LineItem& it = inv.items[k];
+      s.text += (k ? ", (" : "(") + id + "," + s.P(int64_t(k + 1)) + "," + s.P(it.description) +
+                "," + s.P(it.quantity_milli) + "," + s.P(it.unit_price_cents) + "," +
+                s.P(it.amount_cents) + ")";
+    }
+    return Exec(s.text, s.params);
+  }
+
+  Status InsertInvoice(const Invoice& inv) override {
+    BILLING_TRY(Exec(
+        "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
+        "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, payment_method, "
+        "created_at, created_by, updated_by, created_on_behalf_of, updated_on_behalf_of) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)",
+        {inv.id, S(inv.year), S(inv.seq), inv.customer_id, S(inv.subtotal_cents),
+         S(inv.tax_rate_bp), S(inv.tax_cents), S(inv.total_cents), inv.status,
+         inv.issue_date.ToString(), inv.due_date.ToString(), inv.notes, inv.paid_date,
+         inv.payment_method, inv.created_at, inv.created_by, inv.updated_by,
+         inv.created_on_behalf_of, inv.updated_on_behalf_of}));
+    return InsertItems(inv);
+  }
+
+  Status UpdateInvoice(const Invoice& inv) override {
+    BILLING_TRY(
+        One("UPDATE invoices SET subtotal_cents=$2, tax_rate_bp=$3, tax_cents=$4, total_cents=$5, "
+            "status=$6, due_date=$7, notes=$8, paid_date=$9, payment_method=$10, updated_by=$11, "
+            "updated_on_behalf_of=$12 WHERE id=$1",
+            {inv.id, S(inv.subtotal_cents), S(inv.tax_rate_bp), S(inv.tax_cents),
+             S(inv.total_cents), inv.status, inv.due_date.ToString(), inv.notes, inv.paid_date,
+             inv.payment_method, inv.updated_by, inv.updated_on_behalf_of},
+            "invoice to update"));
+    return InsertItems(inv);
+  }
+
+  Result<int64_t> NextCounter(const std::string& name) {
+    return NextValue("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
+                     "INSERT INTO counters (name, value) VALUES ($1, 1)", name);
+  }
+  Result<int64_t> NextPaymentNumber() override { return NextCounter("payment"); }
+  Result<int64_t> NextRefundNumber() override { return NextCounter("refund"); }
+
+  Result<std::optional<Payment>> FindPayment(const std::string& id) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(PAYMENT_COLS " WHERE id = $1", {id}));
+    if (r.rows() == 0) return std::optional<Payment>();
+    return std::optional<Payment>(ReadPayment(Row{r, 0}));
+  }
+
+  Sql PaymentSql(const PaymentQuery& q, const std::string& select) {
+    Sql s;
+    s.text = select;
+    if (!q.customer_id.empty()) s.Where("customer_id = " + s.P(q.customer_id));
+    if (!q.from_at.empty()) {
+      s.Where("created_at >= " + s.P(q.from_at) + " AND created_at < " + s.P(q.until_at));
+    } else {
+      if (!q.status.empty()) s.Where("status = " + s.P(q.status));
+      if (q.before_number > 0) s.Where("number < " + s.P(q.before_number));
+    }
+    s.text += s.WhereClause();
+    return s;
+  }
+
+  Result<std::vector<Payment>> ListPayments(const PaymentQuery& q, const PageSpec& page) override {
+    BILLING_TRY(CheckPage(page));
+    Sql s = PaymentSql(q, PAYMENT_COLS);
+    s.text +=
+        q.from_at.empty() ? " ORDER BY number DESC" : " ORDER BY created_at DESC, number DESC";
+    s.text += " LIMIT " + s.P(int64_t(page.limit)) + " OFFSET " + s.P(page.offset);
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    BILLING_TRY(CheckRows(r, page.limit, "a payment page"));
+    std::vector<Payment> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadPayment(Row{r, i}));
+    return out;
+  }
+
+  Result<PaymentTotals> SumPayments(const PaymentQuery& q) override {
+    Sql s = PaymentSql(q,
+                       "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), COALESCE(SUM(CASE WHEN "
+                       "status <> 'failed' THEN amount_cents ELSE 0 END), 0), "
+                       "COALESCE(SUM(refunded_cents), 0) FROM payments");
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    if (r.rows() != 1) return Error::Internal("postgres: payment totals returned no row");
+    const Row row{r, 0};
+    return PaymentTotals{row.I(0), row.I(1), row.I(2), row.I(3)};
+  }
+
+  Status InsertPayment(const Payment& p) override {
+    return Exec(
+        "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, refunded_cents, "
+        "method, status, transaction_id, failure_reason, actor, created_at, payment_method_id, "
+        "on_behalf_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        {p.id, S(p.number), p.customer_id, p.invoice_id, S(p.amount_cents), S(p.refunded_cents),
+         p.method, p.status, p.transaction_id, p.failure_reason, p.actor, p.created_at,
+         p.payment_method_id, p.on_behalf_of});
+  }
+
+  Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,
+                             const std::string& status) override {
+    return One("UPDATE payments SET refunded_cents = $2, status = $3 WHERE id = $1",
+               {id, S(refunded_cents), status}, "payment to update");
+  }
+
+  Result<std::vector<Allocation>> AllocationsOf(const std::string& payment_id) override {
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r, Q("SELECT id, payment_id, invoice_id, amount_cents, refunded_cents FROM "
+                      "payment_allocations WHERE payment_id = $1 ORDER BY id",
+                      {payment_id}));
+    BILLING_TRY(CheckRows(r, kMaxRowsPerPayment, "a payment's allocations"));
+    std::vector<Allocation> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row{r, i};
+      out.push_back(Allocation{row.I(0), row.T(1), row.T(2), row.I(3), row.I(4)});
+    }
+    return out;
+  }
+
+  Status InsertAllocation(const Allocation& a) override {
+    return Exec(
+        "INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents, refunded_cents) "
+        "VALUES ($1,$2,$3,$4)",
+        {a.payment_id, a.invoice_id, S(a.amount_cents), S(a.refunded_cents)});
+  }
+
+  Status UpdateAllocationRefunded(int64_t allocation_id, int64_t refunded_cents) override {
+    return Exec("UPDATE payment_allocations SET refunded_cents = $2 WHERE id = $1",
+                {S(allocation_id), S(refunded_cents)});
+  }
+
+  Status InsertRefund(const Refund& r) override {
+    return Exec(
+        "INSERT INTO refunds (id, number, payment_id, amount_cents, reason, transaction_id, "
+        "created_at, actor, on_behalf_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        {r.id, S(r.number), r.payment_id, S(r.amount_cents), r.reason, r.transaction_id,
+         r.created_at, r.actor, r.on_behalf_of});
+  }
+
+  Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) override {
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r,
+        Q("SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, "
+          "actor, on_behalf_of FROM refunds WHERE payment_id = $1 ORDER BY number",
+          {payment_id}));
+    BILLING_TRY(CheckRows(r, kMaxRowsPerPayment, "a payment's refunds"));
+    std::vector<Refund> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row w{r, i};
+      out.push_back(Refund{w.T(0), w.I(1), w.T(2), w.I(3), w.T(4), w.T(5), w.T(6), w.T(7), w.T(8)});
+    }
+    return out;
+  }
+
+  Result<int64_t> NextStoredCardNumber() override {
+    // Race-free: writers take turns under the writers' lock (pg_pool.h).
+    BILLING_ASSIGN_OR_RETURN(PgResult r,
+                             Q("SELECT COALESCE(MAX(number), 0) + 1 FROM payment_methods"));
+    return r.rows() ? Row{r, 0}.I(0) : 1;
+  }
+
+  Status InsertStoredCard(const StoredCard& c) override {
+    return Exec(
+        "INSERT INTO payment_methods (id, number, customer_id, type, brand, last4, exp_month, "
+        "exp_year, details_sealed, key_id, actor, created_at, on_behalf_of) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        {c.id, S(c.number), c.customer_id, c.type, c.brand, c.last4, S(c.exp_month), S(c.exp_year),
+         c.details_sealed, c.key_id, c.actor, c.created_at, c.on_behalf_of});
+  }
+
+  Result<std::optional<StoredCard>> FindStoredCard(const std::string& id) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(CARD_COLS " WHERE id = $1", {id}));
+    if (r.rows() == 0) return std::optional<StoredCard>();
+    return std::optional<StoredCard>(ReadCard(Row{r, 0}));
+  }
+
+  Result<std::vector<StoredCard>> ListStoredCards(const std::string& customer_id,
+                                                  int64_t after_number, int limit) override {
+    if (limit < 1 || limit > kMaxPageRows)
+      return Error::Internal("postgres: card page out of range");
+    Sql s;
+    s.text = CARD_COLS;
+    if (!customer_id.empty()) s.Where("customer_id = " + s.P(customer_id));
+    s.Where("number > " + s.P(after_number));
+    s.text += s.WhereClause() + " ORDER BY number LIMIT " + s.P(int64_t(limit));
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    BILLING_TRY(CheckRows(r, limit, "a stored card page"));
+    std::vector<StoredCard> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadCard(Row{r, i}));
+    return out;
+  }
+
+  Status UpdateStoredCardSeal(const std::string& id, const std::string& sealed,
+                              const std::string& key_id) override {
+    return Exec("UPDATE payment_methods SET details_sealed = $2, key_id = $3 WHERE id = $1",
+                {id, sealed, key_id});
+  }
+
+  Result<std::optional<OperationRecord>> FindOperation(const std::string& op_key) override {
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r, Q("SELECT op_key, kind, fingerprint, entity_id, detail_id, created_at FROM "
+                      "operations WHERE op_key = $1",
+                      {op_key}));
+    if (r.rows() == 0) return std::optional<OperationRecord>();
+    const Row w{r, 0};
+    return std::optional<OperationRecord>(
+        OperationRecord{w.T(0), w.T(1), w.T(2), w.T(3), w.T(4), w.T(5)});
+  }
+
+  Status InsertOperation(const OperationRecord& op) override {
+    return Exec(
+        "INSERT INTO operations (op_key, kind, fingerprint, entity_id, detail_id, created_at) "
+        "VALUES ($1,$2,$3,$4,$5,$6)",
+        {op.op_key, op.kind, op.fingerprint, op.entity_id, op.detail_id, op.created_at});
+  }
+
+  Status AppendAudit(const AuditEntry& e) override {
+    return Exec(
+        "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_json, "
+        "after_json, request_id, prev_hash, hash, on_behalf_of, chain_version) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        {S(e.seq), e.at, e.actor, e.action, e.entity_type, e.entity_id, e.before_json, e.after_json,
+         e.request_id, e.prev_hash, e.hash, e.on_behalf_of, S(e.chain_version)});
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit) override {
+    if (limit < 1 || limit > kMaxPageRows)
+      return Error::Internal("postgres: audit page out of range");
+    Sql s;
+    s.text = AUDIT_COLS;
+    if (!q.actor.empty()) s.Where("actor = " + s.P(q.actor));
+    if (!q.on_behalf_of.empty()) s.Where("on_behalf_of = " + s.P(q.on_behalf_of));
+    s.Where("seq > " + s.P(q.after_seq));
+    s.text += s.WhereClause() + " ORDER BY seq LIMIT " + s.P(int64_t(limit));
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    BILLING_TRY(CheckRows(r, limit, "an audit page"));
+    std::vector<AuditEntry> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadAudit(Row{r, i}));
+    return out;
+  }
+
+  Result<std::optional<AuditEntry>> LastAudit() override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(AUDIT_COLS " ORDER BY seq DESC LIMIT 1"));
+    if (r.rows() == 0) return std::optional<AuditEntry>();
+    return std::optional<AuditEntry>(ReadAudit(Row{r, 0}));
+  }
+
+ private:
+  PgConnection& conn_;
+};
+
+class PgStore final : public Store {
+ public:
+  explicit PgStore(std::shared_ptr<pg::Pool> pool) : pool_(std::move(pool)) {}
+
+  Status Read(const std::function<Status(StoreTx&)>& fn) override {
+    return pool_->Read([&](PgConnection& conn) {
+      PgTx tx(conn);
+      return fn(tx);
+    });
+  }
+  Status Write(const std::function<Status(StoreTx&)>& fn) override {
+    return pool_->Write([&](PgConnection& conn) {
+      PgTx tx(conn);
+      return fn(tx);
+    });
+  }
+  std::string Describe() const override {
+    return "postgres:" + pg::RedactedDbUrl(pool_->options().url);
+  }
+  Stats stats() const override {
+    const auto& c = pool_->counters();
+    Stats s;
+    s.writes = c.writes.load();
+    s.commits = c.commits.load();
+    s.retries = c.retries.load();
+    s.statements = c.statements.load();
+    return s;
+  }
+  Status Ping() override { return pool_->Ping(); }
+
+ private:
+  std::shared_ptr<pg::Pool> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewPostgresStore(std::shared_ptr<pg::Pool> pool) {
+  return std::make_unique<PgStore>(std::move(pool));
+}
+
+}  // namespace billing

@@ -1,0 +1,119 @@
+// The PostgreSQL store's own mechanics against a real PostgreSQL 15 (scripts/pg-test-server.sh):
+// the retry path under real lock contention, and connections the server dropped being replaced
+// without an error. The Store contract itself runs on PostgreSQL as the "pg." copies of the
+// contract suites (CMakeLists.txt). Without BILLING_TEST_PG_URL these skip, except under
+// scripts/test.sh (BILLING_REQUIRE_PG=1), where a missing server fails them.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "billing/service.h"
+#include "store/backend.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_pool.h"
+#include "testing/test_backend.h"
+
+namespace billing {
+namespace {
+
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("BILLING_TEST_PG_URL");
+    if (url == nullptr || *url == '\0') {
+      const char* require = std::getenv("BILLING_REQUIRE_PG");
+      if (require != nullptr && std::string(require) == "1") {
+        FAIL() << "BILLING_TEST_PG_URL is not set (scripts/pg-test-server.sh start)";
+      }
+      GTEST_SKIP() << "no PostgreSQL: run eval \"$(scripts/pg-test-server.sh start)\" first";
+    }
+    std::string why;
+    url_ = test_support::CreateTestPgDatabase(&why);
+    ASSERT_FALSE(url_.empty()) << why;
+    auto store = OpenStore(BackendOptions{url_, 4, 5000});
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(store.value());
+    BillingOptions options;
+    options.processor_mode = ProcessorMode::kAlwaysApprove;
+    service_ = std::make_unique<BillingService>(*store_, clock_, ids_, processor_, options);
+    ASSERT_TRUE(service_->SeedIfEmpty().ok());
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+    test_support::DropTestPgDatabase(url_);
+  }
+  std::unique_ptr<pg::PgConnection> Raw() {
+    auto c = pg::PgConnection::Open(url_, 5);
+    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+    return c.ok() ? std::move(c.value()) : nullptr;
+  }
+
+  std::string url_;
+  FixedClock clock_{1795608000000};  // 2026-11-25T12:00:00Z
+  SeededRandom ids_{1};
+  SeededRandom processor_{2};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BillingService> service_;
+};
+
+// A real deadlock: another session holds CUST-003's running-totals row and then asks for the
+// writers' lock the payment holds. PostgreSQL aborts the payment's statement (40P01); the pool
+// re-runs the payment inside its transaction, the other session gives up (lock_timeout) and the
+// payment commits once, with the processor's answer and transaction id drawn only once.
+TEST_F(PgStoreTest, ADeadlockedPaymentIsRetriedAndCommitsOnce) {
+  auto other = Raw();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->Exec("BEGIN").ok());
+  // The other session detects nothing itself (10 s), and gives up waiting after 1.5 s.
+  ASSERT_TRUE(other->Exec("SET LOCAL deadlock_timeout = '10s'").ok());
+  ASSERT_TRUE(other->Exec("SET LOCAL lock_timeout = '1500ms'").ok());
+  ASSERT_TRUE(other
+                  ->Exec("UPDATE customer_totals SET paid_cents = paid_cents "
+                         "WHERE customer_id = 'CUST-003'")
+                  .ok());
+  const uint64_t retries_before = store_->stats().retries;
+  Result<PaymentOutcome> paid = Error::Internal("not run");
+  std::thread payer([&] { paid = service_->ProcessPayment({"CUST-003", 5000, "", "", ""}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the payment waits on the row
+  auto cycle =
+      other->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(pg::kWriteLockKey) + ")");
+  EXPECT_FALSE(cycle.ok()) << "the other session should have timed out waiting";
+  (void)other->Exec("ROLLBACK");
+  payer.join();
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  EXPECT_GE(store_->stats().retries, retries_before + 1) << "the deadlock was not retried";
+  auto history = service_->History("CUST-003", PageSpec{0, 100});
+  ASSERT_TRUE(history.ok()) << history.error().message;
+  int found = 0;
+  for (const Payment& p : history->payments) found += p.id == paid->payment.id ? 1 : 0;
+  EXPECT_EQ(found, 1);
+  EXPECT_EQ(history->payments.front().transaction_id, paid->payment.transaction_id);
+  Status invariants = service_->CheckInvariants();
+  EXPECT_TRUE(invariants.ok()) << invariants.error().message;
+}
+
+// The server drops every connection of the pool (as a restart or a failover does): the next
+// read and write open new ones and succeed; nothing is reported to the caller.
+TEST_F(PgStoreTest, ConnectionsTheServerDroppedAreReplacedWithoutAnError) {
+  ASSERT_TRUE(service_->ProcessPayment({"CUST-001", 1000, "", "", ""}).ok());
+  auto admin = Raw();
+  ASSERT_NE(admin, nullptr);
+  auto killed = admin->Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND application_name = 'billing-agent' AND pid <> pg_backend_pid()");
+  ASSERT_TRUE(killed.ok());
+  ASSERT_GE(killed.result->rows(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto customer = service_->GetCustomer("CUST-001");
+  EXPECT_TRUE(customer.ok()) << customer.error().message;
+  auto paid = service_->ProcessPayment({"CUST-001", 1000, "", "", ""});
+  EXPECT_TRUE(paid.ok()) << paid.error().message;
+  Status invariants = service_->CheckInvariants();
+  EXPECT_TRUE(invariants.ok()) << invariants.error().message;
+}
+
+}  // namespace
+}  // namespace billing

@@ -1,0 +1,121 @@
+// RawDb: a plain connection to a test's database, beside the store, for what the services never
+// do: tampering with rows, dropping or adding triggers, reading every stored value as text. It
+// speaks to whichever backend the --db value names (a SQLite file or a postgres:// URL), so a
+// tamper test is written once and runs on both (testing/test_backend.h). The few statements
+// whose text differs between the dialects (trigger DDL) have a named method each.
+//
+// Thread-safety: one per test thread; not shared.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "store/postgres/pg_connection.h"
+#include "testing/test_backend.h"
+
+namespace billing::test_support {
+
+class RawDb {
+ public:
+  explicit RawDb(const std::string& db) {
+    if (IsPostgresDb(db)) {
+      auto conn = pg::PgConnection::Open(db, 10);
+      EXPECT_TRUE(conn.ok()) << conn.error().message;
+      if (conn.ok()) pg_ = std::move(conn.value());
+      return;
+    }
+    EXPECT_EQ(sqlite3_open(db.c_str(), &sqlite_), SQLITE_OK);
+    sqlite3_busy_timeout(sqlite_, 5000);
+  }
+  ~RawDb() {
+    if (sqlite_ != nullptr) sqlite3_close(sqlite_);
+  }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  bool postgres() const { return pg_ != nullptr; }
+
+  // Runs SQL (several statements allowed); true on success, else *message gets the error text.
+  bool Exec(const std::string& sql, std::string* message = nullptr) {
+    if (message != nullptr) message->clear();
+    if (pg_ != nullptr) {
+      auto outcome = pg_->ExecScript(sql);
+      if (!outcome.ok() && message != nullptr) *message = outcome.failure->error.message;
+      return outcome.ok();
+    }
+    if (sqlite_ == nullptr) return false;
+    char* err = nullptr;
+    const int rc = sqlite3_exec(sqlite_, sql.c_str(), nullptr, nullptr, &err);
+    if (message != nullptr && err != nullptr) *message = err;
+    sqlite3_free(err);
+    return rc == SQLITE_OK;
+  }
+
+  // Every non-NULL value of every row of a query, as text, each followed by '|'.
+  std::string AllText(const std::string& sql) {
+    std::string out;
+    if (pg_ != nullptr) {
+      auto outcome = pg_->Exec(sql);
+      EXPECT_TRUE(outcome.ok()) << sql << ": " << outcome.failure->error.message;
+      if (!outcome.ok()) return out;
+      const pg::PgResult& rows = *outcome.result;
+      for (int r = 0; r < rows.rows(); ++r) {
+        for (int c = 0; c < rows.columns(); ++c) {
+          if (!rows.IsNull(r, c)) out += rows.Text(r, c) + "|";
+        }
+      }
+      return out;
+    }
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(sqlite_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+    while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+      for (int c = 0; c < sqlite3_column_count(st); ++c) {
+        const unsigned char* t = sqlite3_column_text(st, c);
+        if (t != nullptr) out += std::string(reinterpret_cast<const char*>(t)) + "|";
+      }
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+
+  // Drops the triggers that make audit_log append-only (a tamperer with write access would).
+  bool DropAuditAppendOnlyTriggers() {
+    return Exec(postgres() ? "DROP TRIGGER audit_log_no_update ON audit_log"
+                           : "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete");
+  }
+  // Adds (or removes) a trigger that makes every audit insert fail with "audit refused".
+  bool RefuseAuditInserts(bool refuse) {
+    if (postgres()) {
+      return Exec(refuse
+                      ? "CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                        "BEGIN RAISE EXCEPTION 'audit refused'; END $$; "
+                        "CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log "
+                        "FOR EACH ROW EXECUTE FUNCTION audit_refuse()"
+                      : "DROP TRIGGER audit_log_refuse ON audit_log; DROP FUNCTION audit_refuse()");
+    }
+    return Exec(refuse ? "CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log "
+                         "BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
+                       : "DROP TRIGGER audit_log_refuse");
+  }
+
+ private:
+  sqlite3* sqlite_ = nullptr;
+  std::unique_ptr<pg::PgConnection> pg_;
+};
+
+// `s` as an SQL string literal (standard quoting, the same on both backends).
+inline std::string SqlQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+}  // namespace billing::test_support
