@@ -23,6 +23,7 @@
 #include "app/audit_command.h"
 #include "app/config.h"
 #include "app/data_keys.h"
+#include "app/db_command.h"
 #include "app/keys_command.h"
 #include "auth/authenticator.h"
 #include "auth/key_store.h"
@@ -117,7 +118,9 @@ int Run(const AppConfig& cfg) {
     model = std::make_unique<OpenAiModel>(io, options);
   }
   Agent agent(BillingAgentConfig(), tools, *model, *clock, ids);
-  ToolRunner tool_runner(size_t(cfg.write_threads));
+  // Reads go to the write pool too when they wait on the network (PostgreSQL): no I/O thread
+  // ever waits on the database.
+  ToolRunner tool_runner(size_t(cfg.write_threads), store.value()->ReadsWaitOnNetwork());
   agent.set_tool_runner(&tool_runner);
   auto memory_store = OpenMemoryStore(backend, *clock, ids);
   if (!memory_store.ok()) {
@@ -149,7 +152,9 @@ int Run(const AppConfig& cfg) {
     spdlog::critical("cannot open the idempotency store: {}", idempotency_store.error().message);
     return 1;
   }
-  http::Idempotency idempotency(*idempotency_store.value(), *clock);
+  http::IdempotencyOptions idempotency_options;
+  idempotency_options.instance = NewUuid(ids);  // this process, among instances on one database
+  http::Idempotency idempotency(*idempotency_store.value(), *clock, idempotency_options);
   http::RateLimitOptions rate_options;
   rate_options.requests = {cfg.rate_burst, cfg.rate_per_minute};
   rate_options.payments = {cfg.payment_rate_burst, cfg.payment_rate_per_minute};
@@ -157,6 +162,18 @@ int Run(const AppConfig& cfg) {
   http::Protections protections;
   protections.idempotency = &idempotency;
   if (cfg.rate_burst > 0 || cfg.payment_rate_burst > 0) protections.rate_limiter = &rate_limiter;
+  // Where instances share the database, so does each caller's payments bucket.
+  auto shared_buckets = OpenSharedRateBuckets(backend);
+  if (!shared_buckets.ok()) {
+    spdlog::critical("cannot open the shared rate-limit buckets: {}", shared_buckets.error().message);
+    return 1;
+  }
+  std::unique_ptr<http::SharedPaymentRateGate> shared_payment_gate;
+  if (shared_buckets.value() != nullptr && cfg.payment_rate_burst > 0) {
+    shared_payment_gate = std::make_unique<http::SharedPaymentRateGate>(
+        *shared_buckets.value(), rate_options.payments, *clock);
+    protections.shared_payment_gate = shared_payment_gate.get();
+  }
   // GET /ready: the database answers now (a load balancer's probe; /health stays liveness).
   protections.readiness = [&store] { return store.value()->Ping(); };
   http::MastraApi api(agent, *clock, ids, &memory, &memory_api,
@@ -243,6 +260,7 @@ int main(int argc, char** argv) {
   if (billing::IsKeysCommand(argc, argv)) return billing::RunKeysCommand(argc, argv);
   if (billing::IsAuditCommand(argc, argv)) return billing::RunAuditCommand(argc, argv);
   if (billing::IsDataKeyCommand(argc, argv)) return billing::RunDataKeyCommand(argc, argv);
+  if (billing::IsDbCommand(argc, argv)) return billing::RunDbCommand(argc, argv);
   int exit_code = -1;
   auto cfg = billing::LoadConfig(argc, argv, &exit_code);
   if (!cfg.ok()) {

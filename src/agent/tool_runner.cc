@@ -7,7 +7,7 @@ namespace billing {
 
 namespace net = boost::asio;
 
-ToolRunner::ToolRunner(size_t write_threads) {
+ToolRunner::ToolRunner(size_t write_threads, bool reads_block) : reads_block_(reads_block) {
   if (write_threads > 0) pool_ = std::make_unique<net::thread_pool>(write_threads);
 }
 
@@ -19,7 +19,7 @@ void ToolRunner::Join() {
 
 net::awaitable<nlohmann::json> ToolRunner::Run(const Tool& tool, const nlohmann::json& args,
                                                const ToolContext& ctx) const {
-  if (!pool_ || !tool.Writes(args)) co_return tool.Execute(args, ctx);
+  if (!pool_ || (!reads_block_ && !tool.Writes(args))) co_return tool.Execute(args, ctx);
   // The call runs as its own coroutine on the pool; the caller resumes on its own executor when it
   // completes. (A bare post(pool, use_awaitable) would resume the caller on its executor at once:
   // an awaitable always resumes on the executor of the coroutine that awaits.)

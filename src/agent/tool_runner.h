@@ -7,6 +7,10 @@
 // RunWrite does the same for any other blocking write (conversation memory, stored idempotent
 // responses): on an I/O thread each would stall every connection of that thread for an fsync,
 // and at most one write per I/O thread could share a commit.
+// With `reads_block` (a database across the network, Store::ReadsWaitOnNetwork: PostgreSQL)
+// reads go to the pool as well, tool calls and RunRead alike: a request waiting on the database
+// then costs a pool thread and memory, never an I/O thread. Without it (SQLite: a read is a
+// local page-cache lookup) reads run inline.
 //
 // Thread-safety: Run may be called from any number of coroutines at once.
 #pragma once
@@ -29,8 +33,8 @@ namespace billing {
 
 class ToolRunner {
  public:
-  // write_threads = 0: every call runs inline.
-  explicit ToolRunner(size_t write_threads);
+  // write_threads = 0: every call runs inline. reads_block: reads run on the pool too.
+  explicit ToolRunner(size_t write_threads, bool reads_block = false);
   ~ToolRunner();  // waits for calls in progress
 
   // Waits for the calls in progress and stops the pool. Call it when the I/O threads have stopped
@@ -43,6 +47,8 @@ class ToolRunner {
   // until the call completes (they live in the caller's coroutine frame).
   boost::asio::awaitable<nlohmann::json> Run(const Tool& tool, const nlohmann::json& args,
                                              const ToolContext& ctx) const;
+
+  bool reads_block() const { return reads_block_; }
 
   // Calls `fn` (a function that blocks on a durable write) on the write pool, or inline when the
   // pool has no threads, and resumes the caller on its own executor with fn's result. What `fn`
@@ -69,14 +75,29 @@ class ToolRunner {
     }
   }
 
+  // Calls `fn` (a function that reads from a store) on the pool when reads block, else inline.
+  template <typename Fn>
+  boost::asio::awaitable<std::invoke_result_t<Fn&>> RunRead(Fn fn) const {
+    if (!reads_block_) co_return fn();
+    co_return co_await RunWrite(std::move(fn));
+  }
+
  private:
   std::unique_ptr<boost::asio::thread_pool> pool_;
+  bool reads_block_ = false;
 };
 
 // runner->RunWrite(fn), or fn inline when there is no runner (servers built without one in tests).
 template <typename Fn>
 boost::asio::awaitable<std::invoke_result_t<Fn&>> RunWriteOn(const ToolRunner* runner, Fn fn) {
   if (runner != nullptr) co_return co_await runner->RunWrite(std::move(fn));
+  co_return fn();
+}
+
+// runner->RunRead(fn), or fn inline when there is no runner.
+template <typename Fn>
+boost::asio::awaitable<std::invoke_result_t<Fn&>> RunReadOn(const ToolRunner* runner, Fn fn) {
+  if (runner != nullptr) co_return co_await runner->RunRead(std::move(fn));
   co_return fn();
 }
 

@@ -22,7 +22,7 @@ int RunKeysCommand(int argc, char** argv) {
   std::string scopes_text, name, prefix;
 
   CLI::App app{"billing-agent keys: manage API keys (only their hashes are stored)"};
-  app.add_option("--db", db_path, "SQLite database file (env BILLING_DB)");
+  app.add_option("--db", db_path, "SQLite database file or postgres:// URL (env BILLING_DB)");
   app.require_subcommand(1);
   app.fallthrough();
   CLI::App* create = app.add_subcommand("create", "Create a key; it is printed once");
@@ -57,7 +57,7 @@ int RunKeysCommand(int argc, char** argv) {
     }
     std::cout << created->key << std::endl;
     std::cerr << "created API key " << created->record.prefix << " (scopes "
-              << FormatScopes(created->record.scopes) << ") in " << db_path
+              << FormatScopes(created->record.scopes) << ") in " << DescribeBackend(BackendOptions{db_path})
               << "; store it now: it is not shown again\n";
     return 0;
   }

@@ -107,9 +107,23 @@ Result<Idempotency::Claim> Idempotency::Begin(const std::string& owner, const st
   }
   // From here the slot is ours: a concurrent request with the same key gets kInFlight.
   claim.lease = Lease(this, std::move(slot));
-  Result<std::optional<StoredResponse>> stored =
-      store_.Find(owner, key, clock_.NowUnixMs() - options_.retention_ms);
+  const int64_t now_ms = clock_.NowUnixMs();
+  Result<std::optional<StoredResponse>> stored = store_.Find(owner, key, now_ms - options_.retention_ms);
   if (!stored.ok()) return stored.error();  // the lease releases the slot
+  if (!stored.value()) {
+    // Not answered yet: tell the other instances this key runs here, unless one of them runs it.
+    std::optional<StoredResponse> raced;
+    Result<IdempotencyStore::Mark> mark =
+        store_.MarkInFlight(owner, key, options_.instance, now_ms, now_ms - options_.in_flight_lease_ms,
+                            now_ms - options_.retention_ms, &raced);
+    if (!mark.ok()) return mark.error();
+    if (*mark == IdempotencyStore::Mark::kHeldElsewhere) {
+      claim.verdict = Verdict::kInFlight;
+      claim.lease = Lease();
+      return claim;
+    }
+    stored.value() = std::move(raced);  // kStored: answered between Find and the mark
+  }
   if (stored.value()) {
     claim.verdict =
         stored.value()->fingerprint == fingerprint ? Verdict::kReplay : Verdict::kMismatch;
@@ -122,12 +136,20 @@ Result<Idempotency::Claim> Idempotency::Begin(const std::string& owner, const st
 void Idempotency::Finish(const std::string& owner, const std::string& key,
                          const std::string& fingerprint, int status, std::string_view content_type,
                          std::string_view body) {
-  if (!IsStorable(status) || body.size() > options_.max_stored_body_bytes) return;
+  if (!IsStorable(status) || body.size() > options_.max_stored_body_bytes) {
+    // Nothing to replay: the key is free again for a retry, on any instance.
+    if (Status s = store_.ClearInFlight(owner, key, options_.instance); !s.ok()) {
+      spdlog::warn("idempotency: could not clear the in-flight mark of a key (it expires): {}",
+                   s.error().message);
+    }
+    return;
+  }
   const int64_t now_ms = clock_.NowUnixMs();
   StoredResponse r{fingerprint, status, std::string(content_type), std::string(body), now_ms};
   if (Status s = store_.Save(owner, key, r); !s.ok()) {
     // The change itself is safe (operation keys); only the replay of this response is lost.
     spdlog::error("idempotency: could not store the response for a key: {}", s.error().message);
+    (void)store_.ClearInFlight(owner, key, options_.instance);
     return;
   }
   bool purge = false;

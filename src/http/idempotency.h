@@ -2,7 +2,9 @@
 // - the first response to (caller, key) is stored with a hash of the request (method, target and
 //   body) for `retention_ms` (24 h); a retry with the same request gets the stored response with
 //   `Idempotent-Replayed: true`;
-// - the same key with a different request is 422; a retry while the first is still running is 409;
+// - the same key with a different request is 422; a retry while the first is still running is 409,
+//   on this instance (an in-memory set) or on another one on the same database (a mark in the
+//   store, IdempotencyStore::MarkInFlight);
 // - responses that mean "nothing ran" are not stored, so the caller may retry with the same key:
 //   400 (validation), 401/403 (credentials), 409, 422, 429 and every 5xx.
 // While the first request runs, its tool calls carry operation keys derived from the key
@@ -29,6 +31,12 @@ namespace billing::http {
 
 struct IdempotencyOptions {
   int64_t retention_ms = 24LL * 3600 * 1000;
+  // Instances on one database tell each other which keys are running (IdempotencyStore::
+  // MarkInFlight): `instance` names this one (unique per process start), and a mark older than
+  // the lease is taken to be left by a request that died with its instance (a crash), so a retry
+  // may run after it (its operation keys still keep it from charging twice).
+  std::string instance = "local";
+  int64_t in_flight_lease_ms = 5LL * 60 * 1000;
   size_t max_in_flight = 10'000;
   size_t max_stored_body_bytes = 1024 * 1024;  // larger responses are not stored
   size_t max_key_bytes = 255;

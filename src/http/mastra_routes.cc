@@ -184,6 +184,9 @@ MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& rando
   if (protections_.rate_limiter != nullptr) {
     payment_gate_ = std::make_unique<PaymentRateGate>(*protections_.rate_limiter, clock_);
   }
+  payments_limiter_ = protections_.shared_payment_gate != nullptr
+                          ? protections_.shared_payment_gate
+                          : payment_gate_.get();
   const AgentConfig& config = agent.config();
   json tools = json::object();
   json tools_partial = json::object();
@@ -259,7 +262,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
   }
   scope.principal = Principal::Anonymous();
   if (auth_ != nullptr && !is_health) {
-    Result<Principal> authenticated = auth_->Authenticate(request[bhttp::field::authorization]);
+    // An API key is looked up in the key store: off the I/O thread when reads block.
+    Result<Principal> authenticated = co_await RunReadOn(agent_.tool_runner(), [&] {
+      return auth_->Authenticate(request[bhttp::field::authorization]);
+    });
     if (!authenticated.ok()) {
       if (authenticated.error().code == ErrorCode::kUnauthenticated)
         co_return Unauthorized(authenticated.error().message);
@@ -301,7 +307,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteIdempotent(HttpRequest& req
   }
   const std::string owner = scope.principal.authenticated ? scope.principal.id : "anonymous";
   const std::string fingerprint = Idempotency::Fingerprint(request);
-  Result<Idempotency::Claim> claim = idempotency.Begin(owner, key, fingerprint);
+  Result<Idempotency::Claim> claim = co_await RunReadOn(
+      agent_.tool_runner(), [&] { return idempotency.Begin(owner, key, fingerprint); });
   if (!claim.ok() && claim.error().code == ErrorCode::kDatabaseUnavailable) {
     spdlog::warn("idempotency: {}", claim.error().message);
     co_return JsonError(bhttp::status::service_unavailable, "database unavailable");
@@ -365,7 +372,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     if (MemoryApi::MayWrite(request)) {
       memory_response = co_await RunWriteOn(agent_.tool_runner(), handle);
     } else {
-      memory_response = handle();
+      memory_response = co_await RunReadOn(agent_.tool_runner(), handle);
     }
     if (memory_response) co_return std::move(*memory_response);
   }
@@ -398,7 +405,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
       co_return JsonError(bhttp::status::forbidden,
                           PermissionDeniedMessage({Scope::kAdmin, "read the audit log"}));
     }
-    co_return audit_(request);
+    co_return co_await RunReadOn(agent_.tool_runner(), [&] { return audit_(request); });
   }
   if (n == 1) {
     if (get) co_return TextResponse(bhttp::status::ok, "text/html; charset=UTF-8", kWelcomeHtml);
@@ -465,7 +472,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
 Status MastraApi::ApplyScope(ToolContext& context, const RequestScope& scope) const {
   BILLING_TRY(ApplyPrincipal(context, scope.principal));
   context.request_id = scope.request_id;
-  context.limiter = payment_gate_.get();
+  context.limiter = payments_limiter_;
   context.rate_key = scope.rate_key;
   return OkStatus();
 }
@@ -500,8 +507,9 @@ Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
 
 boost::asio::awaitable<Status> MastraApi::PrepareRun(GenerateRequest& run) const {
   if (memory_ == nullptr || !run.memory) co_return OkStatus();
-  Result<std::vector<ChatMessage>> history =
-      memory_->History(run.memory->thread_id, run.memory->resource_id);
+  Result<std::vector<ChatMessage>> history = co_await RunReadOn(agent_.tool_runner(), [&] {
+    return memory_->History(run.memory->thread_id, run.memory->resource_id);
+  });
   if (!history.ok()) co_return history.error();  // another resource's thread: 409
   run.history_count = history->size();
   run.messages.insert(run.messages.begin(), std::make_move_iterator(history->begin()),

@@ -87,6 +87,9 @@ struct Protections {
   // every answer); payments, refunds and mark-paid also take one from the caller's payments
   // bucket (a RATE_LIMITED tool result; 429 on the tool-execute routes).
   RateLimiter* rate_limiter = nullptr;
+  // The payments bucket when several instances share one database (SharedPaymentRateGate):
+  // used instead of rate_limiter's in-memory payments bucket. Null: the in-memory one.
+  const MoneyMovementLimiter* shared_payment_gate = nullptr;
   // Idempotency-Key on POST (http/idempotency.h).
   Idempotency* idempotency = nullptr;
   // GET /ready (a load balancer's readiness probe; /health stays the liveness check): 200
@@ -171,6 +174,7 @@ class MastraApi {
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;  // over protections_.rate_limiter
+  const MoneyMovementLimiter* payments_limiter_ = nullptr;  // the gate tool calls go through
 
   // Serialized once: the agent and tools do not change while the server runs.
   std::string agents_body_;                                   // GET /api/agents

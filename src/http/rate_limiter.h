@@ -11,6 +11,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "store/shared_rate_buckets.h"
 #include "tools/tool.h"
 
 namespace billing::http {
@@ -42,6 +44,12 @@ struct RateDecision {
   int64_t retry_after_seconds = 0;  // until one token is available (when refused)
 };
 
+// Refills `bucket` for the time up to now_ms and takes one token if a whole one is there: the
+// arithmetic of every bucket, in memory (RateLimiter) or shared (SharedPaymentRateGate).
+RateDecision TakeToken(RateBucket& bucket, const RateLimitPolicy& policy, int64_t now_ms);
+// A new bucket: full.
+RateBucket FullBucket(const RateLimitPolicy& policy, int64_t now_ms);
+
 class RateLimiter {
  public:
   explicit RateLimiter(RateLimitOptions options);
@@ -58,8 +66,7 @@ class RateLimiter {
 
  private:
   struct Bucket {
-    int64_t tokens_milli = 0;
-    int64_t updated_ms = 0;
+    RateBucket state;
     std::list<std::string>::iterator lru;
   };
   struct Shard {
@@ -78,11 +85,31 @@ class RateLimiter {
 class PaymentRateGate final : public MoneyMovementLimiter {
  public:
   PaymentRateGate(RateLimiter& limiter, const Clock& clock) : limiter_(limiter), clock_(clock) {}
-  std::optional<int64_t> Admit(const std::string& caller) const override;
+  Result<std::optional<int64_t>> Admit(const std::string& caller) const override;
 
  private:
   RateLimiter& limiter_;
   const Clock& clock_;
+};
+
+// The payments policy over buckets shared by every instance on one database
+// (store/shared_rate_buckets.h): the same arithmetic as PaymentRateGate, one bucket per caller
+// whichever instance the caller reaches. A bucket's state lives in the database, so the clocks of
+// the instances should agree (NTP): a clock behind the others refills nothing until it catches
+// up, one ahead refills early by its lead. Runs where payments run (on the write pool).
+class SharedPaymentRateGate final : public MoneyMovementLimiter {
+ public:
+  SharedPaymentRateGate(SharedRateBuckets& buckets, RateLimitPolicy policy, const Clock& clock)
+      : buckets_(buckets), policy_(policy), clock_(clock) {}
+  Result<std::optional<int64_t>> Admit(const std::string& caller) const override;
+
+ private:
+  static constexpr uint64_t kPurgeEvery = 1000;  // admissions between purges
+  static constexpr int kPurgeBatch = 1000;       // buckets a purge removes at most
+  SharedRateBuckets& buckets_;
+  RateLimitPolicy policy_;
+  const Clock& clock_;
+  mutable std::atomic<uint64_t> admitted_{0};
 };
 
 }  // namespace billing::http

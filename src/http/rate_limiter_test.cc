@@ -2,6 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "store/backend.h"
+#include "testing/test_backend.h"
+
 namespace billing::http {
 namespace {
 
@@ -66,14 +74,63 @@ TEST(RateLimiterTest, PaymentGateUsesThePaymentsPolicy) {
   RateLimiter limiter(options);
   FixedClock clock(0);
   PaymentRateGate gate(limiter, clock);
-  EXPECT_FALSE(gate.Admit("key:a").has_value());
-  EXPECT_FALSE(gate.Admit("key:a").has_value());
-  std::optional<int64_t> retry = gate.Admit("key:a");
-  ASSERT_TRUE(retry.has_value());
-  EXPECT_EQ(*retry, 1);
-  EXPECT_FALSE(gate.Admit("key:b").has_value());
+  auto retry = [&](const char* caller) { return gate.Admit(caller).value(); };
+  EXPECT_FALSE(retry("key:a").has_value());
+  EXPECT_FALSE(retry("key:a").has_value());
+  std::optional<int64_t> refused = retry("key:a");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(*refused, 1);
+  EXPECT_FALSE(retry("key:b").has_value());
   clock.Set(1'000);
-  EXPECT_FALSE(gate.Admit("key:a").has_value());
+  EXPECT_FALSE(retry("key:a").has_value());
+}
+
+// The payments policy over buckets in PostgreSQL (what instances on one database share): the
+// same answers as the in-memory gate, one bucket whichever gate (instance) is asked, and under
+// contention exactly `burst` admissions when nothing refills.
+class SharedRateLimiterTest : public test_support::FreshPgDatabaseTest {};
+
+TEST_F(SharedRateLimiterTest, PaymentGateKeepsOneBucketPerCallerAcrossInstances) {
+  const std::string& url = db_;
+  {
+    auto first = OpenSharedRateBuckets(BackendOptions{url, 4, 5000});
+    auto second = OpenSharedRateBuckets(BackendOptions{url, 4, 5000});
+    ASSERT_TRUE(first.ok() && second.ok());
+    ASSERT_NE(first.value(), nullptr);
+    FixedClock clock(1'000'000);
+    SharedPaymentRateGate a(*first.value(), {2, 60}, clock), b(*second.value(), {2, 60}, clock);
+    auto retry = [](SharedPaymentRateGate& gate, const char* caller) {
+      Result<std::optional<int64_t>> r = gate.Admit(caller);
+      EXPECT_TRUE(r.ok()) << r.error().message;
+      return r.ok() ? r.value() : std::optional<int64_t>();
+    };
+    EXPECT_FALSE(retry(a, "key:a").has_value());
+    EXPECT_FALSE(retry(b, "key:a").has_value());  // the other instance: the same bucket
+    std::optional<int64_t> refused = retry(a, "key:a");
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(*refused, 1);
+    EXPECT_TRUE(retry(b, "key:a").has_value());
+    EXPECT_FALSE(retry(b, "key:b").has_value());
+    clock.Set(1'001'000);
+    EXPECT_FALSE(retry(b, "key:a").has_value());
+
+    // Eight threads over both gates, 10 tries each, a bucket of 20 that never refills.
+    SharedPaymentRateGate c(*first.value(), {20, 0}, clock), d(*second.value(), {20, 0}, clock);
+    std::atomic<int> admitted{0}, refusals{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 10; ++i) {
+          Result<std::optional<int64_t>> r = (t % 2 ? c : d).Admit("key:busy");
+          if (!r.ok()) continue;
+          ++(r.value() ? refusals : admitted);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(admitted.load(), 20);
+    EXPECT_EQ(refusals.load(), 60);
+  }
 }
 
 }  // namespace

@@ -75,4 +75,10 @@ Result<std::unique_ptr<ApiKeyStore>> OpenApiKeyStore(const BackendOptions& optio
   return NewPostgresApiKeyStore(std::move(pool));
 }
 
+Result<std::unique_ptr<SharedRateBuckets>> OpenSharedRateBuckets(const BackendOptions& options) {
+  if (!IsPostgresDb(options.db)) return std::unique_ptr<SharedRateBuckets>();
+  BILLING_ASSIGN_OR_RETURN(auto pool, PgPool(options));
+  return NewPostgresRateBuckets(std::move(pool));
+}
+
 }  // namespace billing

@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "store/idempotency_store.h"
 #include "store/memory_store.h"
+#include "store/shared_rate_buckets.h"
 #include "store/store.h"
 
 namespace billing {
@@ -37,5 +38,8 @@ Result<std::unique_ptr<MemoryStore>> OpenMemoryStore(const BackendOptions& optio
                                                      const Clock& clock, RandomSource& random);
 Result<std::unique_ptr<IdempotencyStore>> OpenIdempotencyStore(const BackendOptions& options);
 Result<std::unique_ptr<ApiKeyStore>> OpenApiKeyStore(const BackendOptions& options);
+// Rate-limit buckets shared by every instance on the database; nullptr where one process serves
+// the database (SQLite), whose own in-memory buckets are then the whole truth.
+Result<std::unique_ptr<SharedRateBuckets>> OpenSharedRateBuckets(const BackendOptions& options);
 
 }  // namespace billing

@@ -66,8 +66,34 @@ constexpr TableSpec kTables[] = {
 // Tables that must be empty in the target (customer_totals too: rows there mean a ledger).
 constexpr const char* kMustBeEmpty[] = {"customer_totals"};
 
-// Rows per INSERT: bounded by PostgreSQL's parameter limit with room to spare.
-constexpr size_t kMaxParamsPerInsert = 20'000;
+// The triggers that keep the derived columns row by row, off while the rows are copied: in one
+// transaction, every row of a customer updating that customer's one totals row makes a chain of
+// row versions each update walks, so 30,000 invoices of one customer took 6.5 s instead of 0.6 s
+// (quadratic). The columns are rebuilt once at the end (kRebuild) with the triggers' rules. The
+// ALTERs are part of the transaction: a failed copy leaves the triggers on.
+constexpr const char* kRowTriggers[][2] = {
+    {"invoices", "customer_totals_on_invoice_insert"},
+    {"payments", "customer_totals_on_payment_insert"},
+    {"payment_allocations", "invoice_paid_on_allocation_insert"},
+};
+constexpr const char* kRebuild[] = {
+    // customer_totals rows exist: customers' own insert trigger stays on and creates them.
+    "UPDATE customer_totals t SET"
+    " invoiced_cents = COALESCE((SELECT SUM(i.total_cents) FROM invoices i"
+    "   WHERE i.customer_id = t.customer_id AND i.status <> 'cancelled'), 0),"
+    " paid_cents = COALESCE((SELECT SUM(p.amount_cents) FROM payments p"
+    "   WHERE p.customer_id = t.customer_id AND p.status <> 'failed'), 0),"
+    " refunded_cents = COALESCE((SELECT SUM(p.refunded_cents) FROM payments p"
+    "   WHERE p.customer_id = t.customer_id), 0)",
+    "UPDATE invoices i SET paid_cents = a.net"
+    " FROM (SELECT invoice_id, SUM(amount_cents - refunded_cents) AS net"
+    "       FROM payment_allocations GROUP BY invoice_id) a"
+    " WHERE i.id = a.invoice_id",
+};
+
+// Parameters per INSERT: as many as one statement may carry (pg_connection.h), so a batch holds
+// about a thousand invoices or audit rows.
+constexpr size_t kMaxParamsPerInsert = pg::kMaxParamsPerStatement;
 
 int ColumnCount(const char* columns) {
   int n = 1;
@@ -141,8 +167,10 @@ Result<int64_t> CopyTable(SqliteReader& source, pg::PgConnection& target, const 
       if (sqlite3_column_type(st, c) == SQLITE_NULL) {
         params.emplace_back(std::nullopt);
       } else {
+        // Text, or a BLOB's bytes (stored answers); NULL pointer for an empty BLOB.
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
-        params.emplace_back(std::string(text, size_t(sqlite3_column_bytes(st, c))));
+        const size_t bytes = size_t(sqlite3_column_bytes(st, c));
+        params.emplace_back(text == nullptr ? std::string() : std::string(text, bytes));
       }
       values += (c ? ",$" : "$") + std::to_string(params.size());
     }
@@ -197,6 +225,9 @@ Result<CopyReport> CopySqliteToPostgres(const std::string& sqlite_path,
                                  "to");
     }
   }
+  for (const auto& [table, trigger] : kRowTriggers) {
+    BILLING_TRY(run(std::string("ALTER TABLE ") + table + " DISABLE TRIGGER " + trigger));
+  }
   CopyReport report;
   for (const TableSpec& t : kTables) {
     Result<int64_t> n = CopyTable(source, *target, t);
@@ -206,6 +237,10 @@ Result<CopyReport> CopySqliteToPostgres(const std::string& sqlite_path,
     }
     report.rows[t.name] = *n;
     report.total_rows += *n;
+  }
+  for (const char* sql : kRebuild) BILLING_TRY(run(sql));
+  for (const auto& [table, trigger] : kRowTriggers) {
+    BILLING_TRY(run(std::string("ALTER TABLE ") + table + " ENABLE TRIGGER " + trigger));
   }
   // Allocation ids were copied explicitly: the identity continues after the largest.
   BILLING_TRY(

@@ -35,6 +35,22 @@ class IdempotencyStore {
                       const StoredResponse& response) = 0;
   // Deletes at most `limit` rows created before `before_ms`; returns how many.
   virtual Result<int64_t> Purge(int64_t before_ms, int limit) = 0;
+
+  // Marks for other instances on the database that (owner, key) is running on `instance`.
+  // kMarked: the mark is ours (there was none, or only a stale one: older than `stale_before_ms`,
+  // or left by `instance` itself, whose in-memory set says that request is over). kHeldElsewhere:
+  // another instance's request is still running. kStored: a response created at or after
+  // `not_before_ms` is there (in *stored), so nothing was marked. Find never returns a mark.
+  // A mark may be lost in a crash (it is a hint between instances, not a record); it is replaced
+  // by Save and removed by ClearInFlight.
+  enum class Mark { kMarked, kHeldElsewhere, kStored };
+  virtual Result<Mark> MarkInFlight(const std::string& owner, const std::string& key,
+                                    const std::string& instance, int64_t now_ms,
+                                    int64_t stale_before_ms, int64_t not_before_ms,
+                                    std::optional<StoredResponse>* stored) = 0;
+  // Removes the mark of `instance` on (owner, key), if it is still there.
+  virtual Status ClearInFlight(const std::string& owner, const std::string& key,
+                               const std::string& instance) = 0;
 };
 
 // Over the ledger's database file (table from migration 006).

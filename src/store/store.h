@@ -182,6 +182,10 @@ class Store {
   virtual std::string Describe() const = 0;
   // OK when the database answers now (GET /ready); kDatabaseUnavailable when it does not.
   virtual Status Ping() { return OkStatus(); }
+  // True when a read waits on another process across a network (PostgreSQL): callers keep
+  // reads off I/O threads then (agent/tool_runner.h). False for SQLite, whose reads are
+  // page-cache lookups in this process.
+  virtual bool ReadsWaitOnNetwork() const { return false; }
   // Counters since the store was opened: committed writes and the write transactions that carried
   // them (group commit: several per commit); rows stepped through by full table scans and sorts
   // done without an index (work that grows with the ledger; the hot paths must do none); and

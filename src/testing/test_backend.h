@@ -80,6 +80,38 @@ inline void DropTestPgDatabase(const std::string& url) {
   if (conn.ok()) (void)conn.value()->Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
 }
 
+// The test PostgreSQL server's URL (BILLING_TEST_PG_URL), or "" when none is configured.
+inline std::string TestPgServerUrl() {
+  const char* url = std::getenv("BILLING_TEST_PG_URL");
+  return url == nullptr ? std::string() : std::string(url);
+}
+// Under scripts/test.sh (BILLING_REQUIRE_PG=1) a test that needs PostgreSQL fails without it
+// instead of skipping.
+inline bool PostgresRequired() {
+  const char* v = std::getenv("BILLING_REQUIRE_PG");
+  return v != nullptr && std::string(v) == "1";
+}
+
+// A fixture for tests that need a PostgreSQL database whatever backend the run is on: SetUp
+// skips (or fails, see PostgresRequired) without a test server and creates a fresh database,
+// `db_`, which TearDown drops. A subclass that overrides TearDown stops what uses the database
+// first, then calls this TearDown.
+class FreshPgDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (TestPgServerUrl().empty()) {
+      const char* why = "no PostgreSQL: run eval \"$(scripts/pg-test-server.sh start)\" first";
+      if (PostgresRequired()) FAIL() << why;
+      GTEST_SKIP() << why;
+    }
+    std::string why;
+    db_ = CreateTestPgDatabase(&why);
+    ASSERT_FALSE(db_.empty()) << why;
+  }
+  void TearDown() override { DropTestPgDatabase(db_); }
+  std::string db_;
+};
+
 }  // namespace billing::test_support
 
 namespace billing::test_support {

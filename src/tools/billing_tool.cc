@@ -47,9 +47,15 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
     }
     // Moving money is rate limited per caller (stricter than requests), before anything runs.
     if (ctx.limiter != nullptr && (needed.scope == Scope::kPayment || needed.scope == Scope::kRefund)) {
-      if (std::optional<int64_t> retry = ctx.limiter->Admit(ctx.rate_key)) {
+      Result<std::optional<int64_t>> retry = ctx.limiter->Admit(ctx.rate_key);
+      if (!retry.ok()) {
+        spdlog::warn("tool {}: payment rate limit unavailable: {}", id_, retry.error().message);
+        if (retry.error().code == ErrorCode::kDatabaseUnavailable) return DatabaseUnavailableResult();
+        return ToolErrorResult(Error::Internal("The billing system could not complete this operation; nothing was changed. Try again."));
+      }
+      if (retry.value()) {
         spdlog::warn("tool {}: rate limited for {}", id_, ctx.rate_key);
-        return RateLimitedResult(*retry);
+        return RateLimitedResult(**retry);
       }
     }
     Result<json> r = Run(args, ctx);

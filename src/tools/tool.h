@@ -29,8 +29,9 @@ namespace billing {
 class MoneyMovementLimiter {
  public:
   virtual ~MoneyMovementLimiter() = default;
-  // nullopt = admitted; else the seconds until the caller may try again.
-  virtual std::optional<int64_t> Admit(const std::string& caller) const = 0;
+  // nullopt = admitted; else the seconds until the caller may try again. An error (the shared
+  // buckets' database unavailable) admits nothing.
+  virtual Result<std::optional<int64_t>> Admit(const std::string& caller) const = 0;
 };
 
 // Who is calling, carried into every change a tool makes, and what the caller may do: every

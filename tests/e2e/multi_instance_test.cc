@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -19,34 +20,24 @@
 #include <thread>
 
 #include "e2e/server_harness.h"
+#include "fake_openai/fake_openai_server.h"
 #include "testing/test_backend.h"
 
 namespace billing::e2e {
 namespace {
 
+using fake_openai::FakeOpenAiServer;
+using fake_openai::ScriptedReply;
 using nlohmann::json;
 
 constexpr int kParallel = 50;
 
-class multi_instance : public ::testing::Test {
+class multi_instance : public test_support::FreshPgDatabaseTest {
  protected:
-  void SetUp() override {
-    const char* url = std::getenv("BILLING_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') {
-      const char* require = std::getenv("BILLING_REQUIRE_PG");
-      if (require != nullptr && std::string(require) == "1") {
-        FAIL() << "BILLING_TEST_PG_URL is not set (scripts/pg-test-server.sh start)";
-      }
-      GTEST_SKIP() << "no PostgreSQL: run eval \"$(scripts/pg-test-server.sh start)\" first";
-    }
-    std::string why;
-    db_ = test_support::CreateTestPgDatabase(&why);
-    ASSERT_FALSE(db_.empty()) << why;
-  }
   void TearDown() override {
     b_.reset();
     a_.reset();
-    test_support::DropTestPgDatabase(db_);
+    FreshPgDatabaseTest::TearDown();
   }
   void Start(std::map<std::string, std::string> env = {}) {
     a_ = std::make_unique<ServerProcess>(env, std::vector<std::string>{}, db_);
@@ -67,7 +58,6 @@ class multi_instance : public ::testing::Test {
     EXPECT_NE(verify.out.find("audit chain OK"), std::string::npos) << verify.out;
   }
 
-  std::string db_;
   std::unique_ptr<ServerProcess> a_, b_;
 };
 
@@ -168,6 +158,84 @@ TEST_F(multi_instance, ARevokedKeyIsRefusedByEveryInstanceAtOnce) {
   ASSERT_EQ(revoked.exit_code, 0) << revoked.out << revoked.err;
   EXPECT_EQ(a_->Get("/api/agents", bearer).status, 401);
   EXPECT_EQ(b_->Get("/api/agents", bearer).status, 401);
+}
+
+TEST_F(multi_instance, APaymentsRateLimitIsOneBucketPerCallerWhateverInstanceIsAsked) {
+  CommandResult created = RunAgentCommand(
+      {"keys", "create", "--db", db_, "--scopes", "read,payment", "--name", "spreader"});
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  const std::string key = created.out.substr(0, created.out.find('\n'));
+  // 4 payments a caller, refilled at 1 a minute; requests themselves are not limited here.
+  Start({{"BILLING_PAYMENT_RATE_LIMIT", "4/1"}, {"BILLING_RATE_LIMIT", "off"}});
+  const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + key}};
+  int paid = 0, limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    HttpResult r = Instance(i).PostJson(
+        "/api/tools/process-payment/execute",
+        {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "1.00"}}}}, bearer);
+    json body = r.Json();
+    if (r.status == 200 && body.value("success", false)) {
+      ++paid;
+    } else {
+      EXPECT_EQ(r.status, 429) << r.body;
+      EXPECT_NE(body.value("error", "").find("nothing was charged"), std::string::npos) << r.body;
+      ++limited;
+    }
+  }
+  // Spread over two instances the caller still gets 4 payments, not 4 per instance.
+  EXPECT_EQ(paid, 4);
+  EXPECT_EQ(limited, 6);
+}
+
+TEST_F(multi_instance, AnIdempotencyKeyInFlightOnOneInstanceIsAConflictOnTheOther) {
+  // The model (a fake OpenAI server, the only thing outside) takes 1.5 s to answer the first
+  // request on instance A; the same key sent to instance B meanwhile is a 409, and after A has
+  // answered, a replay of A's answer. The model is asked once.
+  FakeOpenAiServer fake;
+  std::string error;
+  ASSERT_TRUE(fake.Start(&error)) << error;
+  ScriptedReply slow = ScriptedReply::Text("Done.");
+  slow.delay_ms = 1500;
+  fake.Enqueue(slow);
+  Start({{"OPENAI_API_KEY", "test-key"},
+         {"OPENAI_BASE_URL", fake.base_url()},
+         {"BILLING_MODEL", "openai/gpt-4o-mini"},
+         {"BILLING_MODEL_TIMEOUT_MS", "10000"}});
+  const json body = {{"messages", "Hello"}};
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "slow-across-1"}};
+  const std::string target = "/api/agents/billingApiAgent/generate";
+  HttpResult first;
+  std::thread runner([&] { first = a_->PostJson(target, body, key); });
+  for (int i = 0; i < 300 && fake.request_count() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(fake.request_count(), 1u);
+  HttpResult during = b_->PostJson(target, body, key);
+  runner.join();
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(during.status, 409) << during.body;
+  EXPECT_NE(during.body.find("still being processed"), std::string::npos) << during.body;
+  HttpResult after = b_->PostJson(target, body, key);
+  EXPECT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.body, first.body);
+  EXPECT_EQ(after.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(fake.request_count(), 1u);
+}
+
+TEST_F(multi_instance, AKeyWhoseFirstAnswerIsNotStoredIsFreeOnTheOtherInstanceAtOnce) {
+  Start();
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "fixed-after-400"}};
+  // A 400 (nothing ran) is not stored, and its in-flight mark is removed with it...
+  std::map<std::string, std::string> json_key = key;
+  json_key["Content-Type"] = "application/json";
+  HttpResult bad = a_->Request("POST", "/api/tools/process-payment/execute", "{\"data\": {", json_key);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  // ...so the corrected request with the same key runs on the other instance, not a 409.
+  HttpResult good = b_->PostJson(
+      "/api/tools/process-payment/execute",
+      {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "3.21"}}}}, key);
+  EXPECT_EQ(good.status, 200) << good.body;
+  EXPECT_TRUE(good.Json().value("success", false)) << good.body;
 }
 
 }  // namespace

@@ -59,9 +59,8 @@ std::string Exported(const std::string& text, const std::string& name) {
 }
 
 TEST(pg_fault, ImmediateStopUnderPaymentLoadFailsFastRecoversAndLosesNothing) {
-  if (std::getenv("BILLING_TEST_PG_URL") == nullptr) {
-    const char* require = std::getenv("BILLING_REQUIRE_PG");
-    if (require != nullptr && std::string(require) == "1") FAIL() << "no PostgreSQL for the tests";
+  if (test_support::TestPgServerUrl().empty()) {
+    if (test_support::PostgresRequired()) FAIL() << "no PostgreSQL for the tests";
     GTEST_SKIP() << "no PostgreSQL (scripts/pg-test-server.sh)";
   }
   const std::string started = Script("start");
@@ -169,6 +168,7 @@ TEST(pg_fault, ImmediateStopUnderPaymentLoadFailsFastRecoversAndLosesNothing) {
   EXPECT_TRUE(invariants.ok()) << invariants.error().message;
   CommandResult verify = RunAgentCommand({"audit", "verify", "--db", url});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  if (::testing::Test::HasFailure()) std::printf("server log:\n%s\n", server.Log().c_str());
   std::printf(
       "pg_fault: %zu payments acknowledged (%zu before the outage), %d answered 503, "
       "slowest 503 in %lld ms\n",

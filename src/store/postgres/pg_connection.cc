@@ -5,7 +5,9 @@
 namespace billing::pg {
 namespace {
 
-constexpr size_t kMaxParams = 64;
+// The wire protocol counts parameters in 16 bits; the store's statements use a few dozen, a bulk
+// copy (store/db_copy.cc) up to kMaxParamsPerStatement.
+constexpr size_t kMaxParams = kMaxParamsPerStatement;
 constexpr size_t kMaxMessageBytes = 300;
 
 std::string Clipped(std::string s) {
@@ -148,9 +150,13 @@ PgError PgConnection::Failure(PGresult* raw) {
   const std::string message =
       Clipped(raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_.get()));
   // 08xxx: connection exceptions; 57P0x: the server is shutting down or starting; 57014 and
-  // 55P03: a statement or lock wait ran past the session's timeout.
-  if (!healthy() || e.sqlstate.rfind("08", 0) == 0 || e.sqlstate.rfind("57P0", 0) == 0) {
+  // 55P03: a statement or lock wait ran past the session's timeout. No SQLSTATE at all: libpq's
+  // own error (every server error carries one), such as "server closed the connection
+  // unexpectedly" read before the connection's status turned bad.
+  if (!healthy() || e.sqlstate.empty() || e.sqlstate.rfind("08", 0) == 0 ||
+      e.sqlstate.rfind("57P0", 0) == 0) {
     e.error = Error(ErrorCode::kDatabaseUnavailable, "postgres: connection lost: " + message);
+    broken_ = true;
   } else if (e.sqlstate == "57014" || e.sqlstate == "55P03") {
     e.error = Error(ErrorCode::kDatabaseUnavailable, "postgres: timed out: " + message);
   } else if (e.sqlstate == "40001" || e.sqlstate == "40P01") {

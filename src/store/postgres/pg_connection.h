@@ -25,6 +25,9 @@
 
 namespace billing::pg {
 
+// The most parameters one statement may carry (the protocol's limit is 65,535); more is an error.
+inline constexpr size_t kMaxParamsPerStatement = 20'000;
+
 // True for "postgres://..." and "postgresql://..." (how --db chooses the backend).
 bool IsPostgresUrl(std::string_view url);
 
@@ -77,8 +80,9 @@ class PgConnection {
   // Runs SQL text that may hold several statements and no parameters (migrations only).
   Outcome ExecScript(const std::string& sql);
 
-  // False once the connection is lost (the pool replaces it).
-  bool healthy() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+  // False once the connection is lost (the pool replaces it): libpq says so, or a statement
+  // failed in a way that means it (Failure), which libpq may not have noticed yet.
+  bool healthy() const { return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
   // Statements sent since the last call (each one round trip); the pool sums them.
   uint64_t TakeStatementCount() {
     const uint64_t n = statements_;
@@ -100,6 +104,7 @@ class PgConnection {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   uint64_t statements_ = 0;
   bool retryable_failure_ = false;
+  bool broken_ = false;
 };
 
 }  // namespace billing::pg

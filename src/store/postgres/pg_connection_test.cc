@@ -2,6 +2,7 @@
 // BILLING_TEST_PG_URL names it). Without it these tests skip, except under scripts/test.sh, which
 // sets BILLING_REQUIRE_PG=1 so that a missing server fails the suite instead of hiding it.
 #include "store/postgres/pg_connection.h"
+#include "testing/test_backend.h"
 
 #include <gtest/gtest.h>
 
@@ -30,15 +31,12 @@ TEST(PgUrl, ChoosesTheBackendAndNeverShowsThePassword) {
 class PgLive : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* url = std::getenv("BILLING_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') {
-      const char* require = std::getenv("BILLING_REQUIRE_PG");
-      if (require != nullptr && std::string(require) == "1") {
-        FAIL() << "BILLING_TEST_PG_URL is not set (scripts/pg-test-server.sh start)";
-      }
-      GTEST_SKIP() << "no PostgreSQL: run eval \"$(scripts/pg-test-server.sh start)\" first";
+    url_ = test_support::TestPgServerUrl();
+    if (url_.empty()) {
+      const char* why = "no PostgreSQL: run eval \"$(scripts/pg-test-server.sh start)\" first";
+      if (test_support::PostgresRequired()) FAIL() << why;
+      GTEST_SKIP() << why;
     }
-    url_ = url;
   }
   std::unique_ptr<PgConnection> Connect() {
     auto c = PgConnection::Open(url_, 5);

@@ -40,7 +40,7 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
       out.reset();  // the pool may run this again on a new connection
       static const char* const kSql =
           "SELECT fingerprint, status, content_type, body, created_ms FROM idempotency_keys "
-          "WHERE owner = $1 AND idem_key = $2 AND created_ms >= $3";
+          "WHERE owner = $1 AND idem_key = $2 AND created_ms >= $3 AND status <> 0";
       BILLING_ASSIGN_OR_RETURN(PgResult r,
                                Sql(conn, kSql, {owner, key, std::to_string(not_before_ms)}));
       if (r.rows() > 0) {
@@ -64,7 +64,7 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
           "VALUES ($1, $2, $3, $4, $5, $6, $7) "
           "ON CONFLICT (owner, idem_key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
           "status = EXCLUDED.status, content_type = EXCLUDED.content_type, "
-          "body = EXCLUDED.body, created_ms = EXCLUDED.created_ms";
+          "body = EXCLUDED.body, created_ms = EXCLUDED.created_ms, in_flight_by = ''";
       BILLING_TRY(Sql(conn, kSql,
                       {owner, key, response.fingerprint, std::to_string(response.status),
                        response.content_type, response.body, std::to_string(response.created_ms)}));
@@ -88,6 +88,59 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
       return OkStatus();
     }));
     return removed;
+  }
+
+  Result<Mark> MarkInFlight(const std::string& owner, const std::string& key,
+                            const std::string& instance, int64_t now_ms, int64_t stale_before_ms,
+                            int64_t not_before_ms, std::optional<StoredResponse>* stored) override {
+    Mark mark = Mark::kMarked;
+    BILLING_TRY(pool_->Transient([&](PgConnection& conn) -> Status {
+      mark = Mark::kMarked;  // may run again (pg_pool.h)
+      stored->reset();
+      // Taken when there is no row, or the row is our own old mark, a stale mark, or a response
+      // past retention; otherwise the row stays and is read below (locked by the conflict).
+      static const char* const kMark =
+          "INSERT INTO idempotency_keys AS k "
+          "(owner, idem_key, fingerprint, status, content_type, body, created_ms, in_flight_by) "
+          "VALUES ($1, $2, '', 0, '', '', $3, $4) "
+          "ON CONFLICT (owner, idem_key) DO UPDATE SET fingerprint = '', status = 0, "
+          "content_type = '', body = '', created_ms = EXCLUDED.created_ms, "
+          "in_flight_by = EXCLUDED.in_flight_by "
+          "WHERE (k.status = 0 AND (k.in_flight_by = EXCLUDED.in_flight_by OR k.created_ms < $5)) "
+          "OR (k.status <> 0 AND k.created_ms < $6)";
+      BILLING_ASSIGN_OR_RETURN(
+          PgResult marked, Sql(conn, kMark,
+                               {owner, key, std::to_string(now_ms), instance,
+                                std::to_string(stale_before_ms), std::to_string(not_before_ms)}));
+      if (marked.affected_rows() == 1) return OkStatus();
+      static const char* const kHeld =
+          "SELECT fingerprint, status, content_type, body, created_ms FROM idempotency_keys "
+          "WHERE owner = $1 AND idem_key = $2";
+      BILLING_ASSIGN_OR_RETURN(PgResult r, Sql(conn, kHeld, {owner, key}));
+      if (r.rows() == 0) return Error::Internal("postgres: idempotency key vanished under a lock");
+      BILLING_ASSIGN_OR_RETURN(const int64_t status, r.Int(0, 1));
+      if (status == 0) {
+        mark = Mark::kHeldElsewhere;
+        return OkStatus();
+      }
+      BILLING_ASSIGN_OR_RETURN(const int64_t created_ms, r.Int(0, 4));
+      *stored = StoredResponse{r.Text(0, 0), static_cast<int>(status), r.Text(0, 2), r.Text(0, 3),
+                               created_ms};
+      mark = Mark::kStored;
+      return OkStatus();
+    }));
+    return mark;
+  }
+
+  Status ClearInFlight(const std::string& owner, const std::string& key,
+                       const std::string& instance) override {
+    return pool_->Transient([&](PgConnection& conn) -> Status {
+      BILLING_TRY(Sql(conn,
+                      "DELETE FROM idempotency_keys WHERE owner = $1 AND idem_key = $2 AND "
+                      "status = 0 AND in_flight_by = $3",
+                      {owner, key, instance}));
+      return OkStatus();
+    });
   }
 
  private:

@@ -149,12 +149,14 @@ void Pool::Release(std::unique_ptr<PgConnection> conn) {
   pool_cv_.notify_one();
 }
 
-Status Pool::Read(const std::function<Status(PgConnection&)>& fn) {
-  // A pooled connection may have died while idle (the server restarted): then the read runs once
-  // more on a new one.
+Status Pool::OwnTransaction(const char* begin, const std::function<Status(PgConnection&)>& fn) {
+  // A pooled connection may have died while idle (the server restarted): the transaction then
+  // runs once more on a new one. A conflict (serialization failure, deadlock) runs it again up to
+  // the retry bound.
   for (int attempt = 0;; ++attempt) {
     BILLING_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
-    Status s = Control(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    auto begun = conn->ExecScript(begin);  // BEGIN and any SET LOCAL: one round trip
+    Status s = begun.ok() ? OkStatus() : Status(begun.failure->error);
     if (s.ok()) {
       s = fn(*conn);
       Status end = Control(*conn, s.ok() ? "COMMIT" : "ROLLBACK");
@@ -163,13 +165,18 @@ Status Pool::Read(const std::function<Status(PgConnection&)>& fn) {
     const bool lost = !conn->healthy();
     const bool retry = conn->TakeRetryableFailure();
     Release(std::move(conn));
-    if ((lost || retry) && attempt < kMaxWriteRetries && !s.ok()) {
-      if (retry) counters_.retries.fetch_add(1);
-      if (lost && attempt >= 1) return s;
-      continue;
-    }
-    return s;
+    if (s.ok() || !(lost || retry) || attempt == kMaxWriteRetries) return s;
+    if (lost && attempt >= 1) return s;
+    if (retry) counters_.retries.fetch_add(1);
   }
+}
+
+Status Pool::Read(const std::function<Status(PgConnection&)>& fn) {
+  return OwnTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn);
+}
+
+Status Pool::Transient(const std::function<Status(PgConnection&)>& fn) {
+  return OwnTransaction("BEGIN; SET LOCAL synchronous_commit = off", fn);
 }
 
 Status Pool::Ping() {

@@ -74,6 +74,12 @@ class Pool {
 
   Status Read(const std::function<Status(PgConnection&)>& fn);
   Status Write(const std::function<Status(PgConnection&)>& fn);
+  // A short read-write transaction of its own on the calling thread, for state shared by the
+  // instances that is not the ledger and may be forgotten in a crash (rate-limit buckets,
+  // in-flight Idempotency-Key marks): no writers' lock, no group commit, synchronous_commit off
+  // (no wait for a flush). `fn` takes row locks for what it reads and changes; it may run again
+  // after a retryable failure or a connection lost before COMMIT (at most kMaxWriteRetries).
+  Status Transient(const std::function<Status(PgConnection&)>& fn);
   // One round trip on a pooled connection: OK when the database answers (GET /ready).
   Status Ping();
 
@@ -99,6 +105,8 @@ class Pool {
     std::condition_variable cv;
   };
   Status Migrate(const std::vector<Migration>& all);
+  // Read and Transient: `fn` in a transaction of its own begun by `begin`, on the calling thread.
+  Status OwnTransaction(const char* begin, const std::function<Status(PgConnection&)>& fn);
   void CommitLoop();
   void RunGroup(const std::vector<PendingWrite*>& group);
   // One attempt at the group on one connection; false when the connection was lost before

@@ -734,6 +734,7 @@ class PgStore final : public Store {
     return s;
   }
   Status Ping() override { return pool_->Ping(); }
+  bool ReadsWaitOnNetwork() const override { return true; }
 
  private:
   std::shared_ptr<pg::Pool> pool_;

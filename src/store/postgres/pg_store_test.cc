@@ -18,21 +18,12 @@
 namespace billing {
 namespace {
 
-class PgStoreTest : public ::testing::Test {
+class PgStoreTest : public test_support::FreshPgDatabaseTest {
  protected:
   void SetUp() override {
-    const char* url = std::getenv("BILLING_TEST_PG_URL");
-    if (url == nullptr || *url == '\0') {
-      const char* require = std::getenv("BILLING_REQUIRE_PG");
-      if (require != nullptr && std::string(require) == "1") {
-        FAIL() << "BILLING_TEST_PG_URL is not set (scripts/pg-test-server.sh start)";
-      }
-      GTEST_SKIP() << "no PostgreSQL: run eval \"$(scripts/pg-test-server.sh start)\" first";
-    }
-    std::string why;
-    url_ = test_support::CreateTestPgDatabase(&why);
-    ASSERT_FALSE(url_.empty()) << why;
-    auto store = OpenStore(BackendOptions{url_, 4, 5000});
+    FreshPgDatabaseTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto store = OpenStore(BackendOptions{db_, 4, 5000});
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store.value());
     BillingOptions options;
@@ -43,15 +34,14 @@ class PgStoreTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_.reset();
-    test_support::DropTestPgDatabase(url_);
+    FreshPgDatabaseTest::TearDown();
   }
   std::unique_ptr<pg::PgConnection> Raw() {
-    auto c = pg::PgConnection::Open(url_, 5);
+    auto c = pg::PgConnection::Open(db_, 5);
     EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
     return c.ok() ? std::move(c.value()) : nullptr;
   }
 
-  std::string url_;
   FixedClock clock_{1795608000000};  // 2026-11-25T12:00:00Z
   SeededRandom ids_{1};
   SeededRandom processor_{2};

@@ -15,6 +15,7 @@
 #include "store/idempotency_store.h"
 #include "store/memory_store.h"
 #include "store/postgres/pg_pool.h"
+#include "store/shared_rate_buckets.h"
 #include "store/store.h"
 
 namespace billing {
@@ -25,5 +26,6 @@ std::unique_ptr<MemoryStore> NewPostgresMemoryStore(std::shared_ptr<pg::Pool> po
                                                     const Clock& clock, RandomSource& random);
 std::unique_ptr<IdempotencyStore> NewPostgresIdempotencyStore(std::shared_ptr<pg::Pool> pool);
 std::unique_ptr<ApiKeyStore> NewPostgresApiKeyStore(std::shared_ptr<pg::Pool> pool);
+std::unique_ptr<SharedRateBuckets> NewPostgresRateBuckets(std::shared_ptr<pg::Pool> pool);
 
 }  // namespace billing
