@@ -73,8 +73,10 @@ int Run(const AppConfig& cfg) {
   const int threads = cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   // SQLite: each store's pool may grow to one connection per calling thread. PostgreSQL: one
   // pool of BILLING_DB_POOL connections shared by every store (store/backend.h).
+  // The instance id names this process among the instances on one PostgreSQL database (its
+  // sessions in pg_stat_activity): a new one at every start.
   const BackendOptions backend{cfg.db_path, IsPostgresDb(cfg.db_path) ? cfg.db_pool : threads + 2,
-                               IsPostgresDb(cfg.db_path) ? cfg.db_timeout_ms : 5000};
+                               IsPostgresDb(cfg.db_path) ? cfg.db_timeout_ms : 5000, NewUuid(ids)};
   const std::string db_name = DescribeBackend(backend);
   auto store = OpenStore(backend);
   if (!store.ok()) {
@@ -152,9 +154,7 @@ int Run(const AppConfig& cfg) {
     spdlog::critical("cannot open the idempotency store: {}", idempotency_store.error().message);
     return 1;
   }
-  http::IdempotencyOptions idempotency_options;
-  idempotency_options.instance = NewUuid(ids);  // this process, among instances on one database
-  http::Idempotency idempotency(*idempotency_store.value(), *clock, idempotency_options);
+  http::Idempotency idempotency(*idempotency_store.value(), *clock);
   http::RateLimitOptions rate_options;
   rate_options.requests = {cfg.rate_burst, cfg.rate_per_minute};
   rate_options.payments = {cfg.payment_rate_burst, cfg.payment_rate_per_minute};

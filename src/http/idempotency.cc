@@ -114,7 +114,7 @@ Result<Idempotency::Claim> Idempotency::Begin(const std::string& owner, const st
     // Not answered yet: tell the other instances this key runs here, unless one of them runs it.
     std::optional<StoredResponse> raced;
     Result<IdempotencyStore::Mark> mark =
-        store_.MarkInFlight(owner, key, options_.instance, now_ms, now_ms - options_.in_flight_lease_ms,
+        store_.MarkInFlight(owner, key, now_ms, now_ms - options_.in_flight_lease_ms,
                             now_ms - options_.retention_ms, &raced);
     if (!mark.ok()) return mark.error();
     if (*mark == IdempotencyStore::Mark::kHeldElsewhere) {
@@ -138,7 +138,7 @@ void Idempotency::Finish(const std::string& owner, const std::string& key,
                          std::string_view body) {
   if (!IsStorable(status) || body.size() > options_.max_stored_body_bytes) {
     // Nothing to replay: the key is free again for a retry, on any instance.
-    if (Status s = store_.ClearInFlight(owner, key, options_.instance); !s.ok()) {
+    if (Status s = store_.ClearInFlight(owner, key); !s.ok()) {
       spdlog::warn("idempotency: could not clear the in-flight mark of a key (it expires): {}",
                    s.error().message);
     }
@@ -149,7 +149,7 @@ void Idempotency::Finish(const std::string& owner, const std::string& key,
   if (Status s = store_.Save(owner, key, r); !s.ok()) {
     // The change itself is safe (operation keys); only the replay of this response is lost.
     spdlog::error("idempotency: could not store the response for a key: {}", s.error().message);
-    (void)store_.ClearInFlight(owner, key, options_.instance);
+    (void)store_.ClearInFlight(owner, key);
     return;
   }
   bool purge = false;

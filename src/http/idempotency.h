@@ -32,10 +32,9 @@ namespace billing::http {
 struct IdempotencyOptions {
   int64_t retention_ms = 24LL * 3600 * 1000;
   // Instances on one database tell each other which keys are running (IdempotencyStore::
-  // MarkInFlight): `instance` names this one (unique per process start), and a mark older than
-  // the lease is taken to be left by a request that died with its instance (a crash), so a retry
-  // may run after it (its operation keys still keep it from charging twice).
-  std::string instance = "local";
+  // MarkInFlight). A mark of an instance that is gone is ignored at once; one older than the lease
+  // is taken to be left by a request that was lost without an answer, so a retry may run after
+  // it (its operation keys still keep it from charging twice).
   int64_t in_flight_lease_ms = 5LL * 60 * 1000;
   size_t max_in_flight = 10'000;
   size_t max_stored_body_bytes = 1024 * 1024;  // larger responses are not stored

@@ -15,7 +15,7 @@ SqliteOptions Sqlite(const BackendOptions& o) {
 }
 
 Result<std::shared_ptr<pg::Pool>> PgPool(const BackendOptions& o) {
-  return pg::Pool::Open(pg::PoolOptions{o.db, o.max_connections, o.timeout_ms});
+  return pg::Pool::Open(pg::PoolOptions{o.db, o.max_connections, o.timeout_ms, o.instance});
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ struct BackendOptions {
   std::string db;           // a SQLite file path or a PostgreSQL URL
   int max_connections = 8;  // SQLite: per store; PostgreSQL: the pool (BILLING_DB_POOL)
   int timeout_ms = 5000;    // SQLite busy timeout; PostgreSQL connect/pool/statement/lock bound
+  // This process among the instances sharing a database (PostgreSQL; pg::PoolOptions::instance).
+  std::string instance = {};
 };
 
 // True for "postgres://..." and "postgresql://...".

@@ -36,21 +36,21 @@ class IdempotencyStore {
   // Deletes at most `limit` rows created before `before_ms`; returns how many.
   virtual Result<int64_t> Purge(int64_t before_ms, int limit) = 0;
 
-  // Marks for other instances on the database that (owner, key) is running on `instance`.
-  // kMarked: the mark is ours (there was none, or only a stale one: older than `stale_before_ms`,
-  // or left by `instance` itself, whose in-memory set says that request is over). kHeldElsewhere:
-  // another instance's request is still running. kStored: a response created at or after
-  // `not_before_ms` is there (in *stored), so nothing was marked. Find never returns a mark.
-  // A mark may be lost in a crash (it is a hint between instances, not a record); it is replaced
-  // by Save and removed by ClearInFlight.
+  // Marks, for the other instances on the database, that (owner, key) is running on this one
+  // (the instance the store was opened for, store/backend.h). kMarked: the mark is ours: there
+  // was none, or only a dead one: left by this instance (whose in-memory set says that request
+  // is over), by an instance that is gone (crashed or stopped), or older than `stale_before_ms`.
+  // kHeldElsewhere: a live instance's request is running. kStored: a response created at or
+  // after `not_before_ms` is there (in *stored), so nothing was marked. Find never returns a
+  // mark. A mark may be lost in a crash (a hint between instances, not a record); Save replaces
+  // it and ClearInFlight removes it.
   enum class Mark { kMarked, kHeldElsewhere, kStored };
   virtual Result<Mark> MarkInFlight(const std::string& owner, const std::string& key,
-                                    const std::string& instance, int64_t now_ms,
-                                    int64_t stale_before_ms, int64_t not_before_ms,
+                                    int64_t now_ms, int64_t stale_before_ms,
+                                    int64_t not_before_ms,
                                     std::optional<StoredResponse>* stored) = 0;
-  // Removes the mark of `instance` on (owner, key), if it is still there.
-  virtual Status ClearInFlight(const std::string& owner, const std::string& key,
-                               const std::string& instance) = 0;
+  // Removes this instance's mark on (owner, key), if it is still there.
+  virtual Status ClearInFlight(const std::string& owner, const std::string& key) = 0;
 };
 
 // Over the ledger's database file (table from migration 006).

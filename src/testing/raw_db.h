@@ -83,6 +83,25 @@ class RawDb {
     return out;
   }
 
+  // Every value of every table of the database as text (a row per line): what is "at rest" in
+  // it, as the store wrote it. Bounded by the test's own data.
+  std::string AllTablesText() {
+    const std::string tables =
+        postgres() ? AllText("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                             "ORDER BY tablename")
+                   : AllText("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    std::string out;
+    size_t start = 0;
+    for (size_t bar = tables.find('|'); bar != std::string::npos; bar = tables.find('|', start)) {
+      const std::string table = tables.substr(start, bar - start);
+      start = bar + 1;
+      out += AllText(postgres() ? "SELECT t::text FROM \"" + table + "\" t"
+                                : "SELECT * FROM \"" + table + "\"");
+      out += '\n';
+    }
+    return out;
+  }
+
   // Drops the triggers that make audit_log append-only (a tamperer with write access would).
   bool DropAuditAppendOnlyTriggers() {
     return Exec(postgres() ? "DROP TRIGGER audit_log_no_update ON audit_log"

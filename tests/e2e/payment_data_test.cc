@@ -11,6 +11,8 @@
 
 #include "e2e/server_harness.h"
 #include "fake_openai/fake_openai_server.h"
+#include "testing/raw_db.h"
+#include "testing/test_backend.h"
 
 namespace billing::e2e {
 namespace {
@@ -23,8 +25,10 @@ const std::string kCard = "4242424242424242";
 const std::string kOldKey = "old:" + std::string(64, '3');
 const std::string kNewKey = "new:" + std::string(64, '4');
 
-// Every byte of the database, its WAL and the key file (if any).
+// What is at rest: on SQLite every byte of the database file and its WAL (free pages included);
+// on PostgreSQL every value of every table of the database, as text.
 std::string DatabaseBytes(const std::string& db) {
+  if (test_support::IsPostgresDb(db)) return test_support::RawDb(db).AllTablesText();
   std::string all;
   for (const char* suffix : {"", "-wal", "-shm"}) {
     std::ifstream in(db + suffix, std::ios::binary);
@@ -118,8 +122,8 @@ TEST(payment_data, CardNumbersInChatNeverReachTheModelMemoryOrLogs) {
 }
 
 TEST(payment_data, RotateCommandReSealsStoredCardsWithTheNewKey) {
-  const std::string db =
-      ::testing::TempDir() + "billing-rotate-" + std::to_string(::getpid()) + ".db";
+  const std::string db = test_support::TestDbPath(::testing::TempDir() + "billing-rotate-" +
+                                                  std::to_string(::getpid()) + ".db");
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
   {
     ServerProcess server({{"BILLING_DATA_KEYS", kOldKey}}, {}, db);

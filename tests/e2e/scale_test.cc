@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "e2e/server_harness.h"
+#include "testing/test_backend.h"
 #include "money/money.h"
 
 namespace billing::e2e {
@@ -79,7 +80,7 @@ TEST(scale_e2e, ExactCountsAndTotalsPastOnePageThroughToolsAndAgent) {
   char tmpl[] = "/tmp/billing-scale-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string dir = tmpl;
-  const std::string db_path = dir + "/billing.db";
+  const std::string db_path = test_support::TestDbPath(dir + "/billing.db");
   Expected want;
   std::vector<CreatedInvoice> invoices(kInvoices);
   const std::string later_today = "2027-03-01";

@@ -78,7 +78,8 @@ int64_t PgResult::affected_rows() const {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
-                                                         int connect_timeout_s, int timeout_ms) {
+                                                         int connect_timeout_s, int timeout_ms,
+                                                         const std::string& application_name) {
   const std::string timeout = std::to_string(connect_timeout_s < 1 ? 1 : connect_timeout_s);
   const std::string options =
       timeout_ms > 0 ? "-c statement_timeout=" + std::to_string(timeout_ms) +
@@ -87,7 +88,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
   const char* keys[] = {"dbname",          "connect_timeout",     "application_name",
                         "keepalives_idle", "keepalives_interval", "keepalives_count",
                         "options",         nullptr};
-  const char* values[] = {url.c_str(), timeout.c_str(), "billing-agent", "10", "5", "3",
+  const char* values[] = {url.c_str(), timeout.c_str(), application_name.c_str(), "10", "5", "3",
                           options.c_str(), nullptr};
   // expand_dbname=1: the URL's own parts (host, port, user, ...) are used, the rest added.
   PGconn* raw = PQconnectdbParams(keys, values, 1);

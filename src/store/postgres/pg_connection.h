@@ -64,8 +64,11 @@ class PgConnection {
   // redacted URL when the server does not answer or refuses. `timeout_ms` > 0 also bounds every
   // statement and lock wait of the session (statement_timeout, lock_timeout), and TCP keepalives
   // find a peer that vanished.
+  // `application_name` names the session in pg_stat_activity (pg::Pool: the instance).
   static Result<std::unique_ptr<PgConnection>> Open(const std::string& url, int connect_timeout_s,
-                                                    int timeout_ms = 0);
+                                                    int timeout_ms = 0,
+                                                    const std::string& application_name =
+                                                        "billing-agent");
   ~PgConnection() = default;
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;

@@ -90,23 +90,26 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
     return removed;
   }
 
-  Result<Mark> MarkInFlight(const std::string& owner, const std::string& key,
-                            const std::string& instance, int64_t now_ms, int64_t stale_before_ms,
-                            int64_t not_before_ms, std::optional<StoredResponse>* stored) override {
+  Result<Mark> MarkInFlight(const std::string& owner, const std::string& key, int64_t now_ms,
+                            int64_t stale_before_ms, int64_t not_before_ms,
+                            std::optional<StoredResponse>* stored) override {
+    const std::string& instance = pool_->options().instance;
     Mark mark = Mark::kMarked;
     BILLING_TRY(pool_->Transient([&](PgConnection& conn) -> Status {
       mark = Mark::kMarked;  // may run again (pg_pool.h)
       stored->reset();
-      // Taken when there is no row, or the row is our own old mark, a stale mark, or a response
-      // past retention; otherwise the row stays and is read below (locked by the conflict).
-      static const char* const kMark =
+      // Taken when there is no row, or the row is our own old mark, a mark of an instance that
+      // is gone (no session of it left) or a stale one, or a response past retention; otherwise
+      // the row stays and is read below (locked by the conflict).
+      static const std::string kMark =
           "INSERT INTO idempotency_keys AS k "
           "(owner, idem_key, fingerprint, status, content_type, body, created_ms, in_flight_by) "
           "VALUES ($1, $2, '', 0, '', '', $3, $4) "
           "ON CONFLICT (owner, idem_key) DO UPDATE SET fingerprint = '', status = 0, "
           "content_type = '', body = '', created_ms = EXCLUDED.created_ms, "
           "in_flight_by = EXCLUDED.in_flight_by "
-          "WHERE (k.status = 0 AND (k.in_flight_by = EXCLUDED.in_flight_by OR k.created_ms < $5)) "
+          "WHERE (k.status = 0 AND (k.in_flight_by = EXCLUDED.in_flight_by OR k.created_ms < $5 "
+          "OR NOT " + pg::InstanceAliveSql("k.in_flight_by") + ")) "
           "OR (k.status <> 0 AND k.created_ms < $6)";
       BILLING_ASSIGN_OR_RETURN(
           PgResult marked, Sql(conn, kMark,
@@ -132,8 +135,8 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
     return mark;
   }
 
-  Status ClearInFlight(const std::string& owner, const std::string& key,
-                       const std::string& instance) override {
+  Status ClearInFlight(const std::string& owner, const std::string& key) override {
+    const std::string& instance = pool_->options().instance;
     return pool_->Transient([&](PgConnection& conn) -> Status {
       BILLING_TRY(Sql(conn,
                       "DELETE FROM idempotency_keys WHERE owner = $1 AND idem_key = $2 AND "

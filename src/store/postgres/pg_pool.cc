@@ -1,6 +1,8 @@
 // pg::Pool; see pg_pool.h.
 #include "store/postgres/pg_pool.h"
 
+#include <unistd.h>
+
 #include <cassert>
 #include <chrono>
 #include <map>
@@ -44,6 +46,7 @@ Result<std::shared_ptr<Pool>> Pool::Open(const PoolOptions& options,
     if (auto pool = it->second.lock()) return pool;
   }
   PoolOptions opts = options;
+  if (opts.instance.empty()) opts.instance = "pid" + std::to_string(::getpid());
   if (opts.max_connections < 1) opts.max_connections = 1;
   if (opts.timeout_ms < 100) opts.timeout_ms = 100;
   auto pool = std::make_shared<Pool>(opts);
@@ -125,7 +128,8 @@ Result<std::unique_ptr<PgConnection>> Pool::Acquire() {
   if (++opened_ever_ > uint64_t(options_.max_connections)) counters_.reconnects.fetch_add(1);
   lock.unlock();
   const int connect_s = (options_.timeout_ms + 999) / 1000;
-  auto conn = PgConnection::Open(options_.url, connect_s, options_.timeout_ms);
+  auto conn = PgConnection::Open(options_.url, connect_s, options_.timeout_ms,
+                                 kApplicationPrefix + options_.instance);
   if (!conn.ok()) {
     std::lock_guard relock(pool_mu_);
     --open_;

@@ -52,7 +52,20 @@ struct PoolOptions {
   std::string url;
   int max_connections = 8;  // BILLING_DB_POOL
   int timeout_ms = 5000;    // BILLING_DB_TIMEOUT_MS: connect, pool wait, statement, lock wait
+  // This process among the instances on the database; "" = "pid<process id>". Every connection
+  // of the pool is named kApplicationPrefix + instance in pg_stat_activity, so other instances
+  // can tell whether this one is alive (InstanceAliveSql).
+  std::string instance;
 };
+
+inline constexpr const char* kApplicationPrefix = "billing-agent/";
+// SQL that is true while an instance named by the text expression `instance_sql` has a session
+// open on the database (it crashed or stopped otherwise: PostgreSQL ends a backend whose client
+// went away).
+inline std::string InstanceAliveSql(const std::string& instance_sql) {
+  return std::string("EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = '") +
+         kApplicationPrefix + "' || " + instance_sql + ")";
+}
 
 // The advisory lock every write transaction holds (pg_advisory_xact_lock), and the one held
 // while migrating (pg_advisory_lock). Arbitrary constants, fixed forever: "bill" and "migr".

@@ -93,7 +93,7 @@ TEST_F(PgStoreTest, ConnectionsTheServerDroppedAreReplacedWithoutAnError) {
   ASSERT_NE(admin, nullptr);
   auto killed = admin->Exec(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-      "AND application_name = 'billing-agent' AND pid <> pg_backend_pid()");
+      "AND application_name LIKE 'billing-agent/%' AND pid <> pg_backend_pid()");
   ASSERT_TRUE(killed.ok());
   ASSERT_GE(killed.result->rows(), 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));

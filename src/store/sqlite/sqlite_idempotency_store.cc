@@ -74,13 +74,11 @@ class SqliteIdempotencyStore final : public IdempotencyStore {
 
   // A SQLite file is served by one process: http::Idempotency's in-memory set of keys in flight
   // is already complete, so there is nothing to tell other instances.
-  Result<Mark> MarkInFlight(const std::string&, const std::string&, const std::string&, int64_t,
-                            int64_t, int64_t, std::optional<StoredResponse>*) override {
+  Result<Mark> MarkInFlight(const std::string&, const std::string&, int64_t, int64_t, int64_t,
+                            std::optional<StoredResponse>*) override {
     return Mark::kMarked;
   }
-  Status ClearInFlight(const std::string&, const std::string&, const std::string&) override {
-    return OkStatus();
-  }
+  Status ClearInFlight(const std::string&, const std::string&) override { return OkStatus(); }
 
  private:
   std::shared_ptr<sqlite::ConnectionPool> pool_;
