@@ -117,9 +117,13 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  const std::string* name = Prepared(text, int(values.size()));
   ++statements_;
-  PGresult* raw = PQexecParams(conn_.get(), text.c_str(), int(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
+  PGresult* raw = name != nullptr
+                      ? PQexecPrepared(conn_.get(), name->c_str(), int(values.size()),
+                                       values.data(), nullptr, nullptr, 0)
+                      : PQexecParams(conn_.get(), text.c_str(), int(values.size()), nullptr,
+                                     values.data(), nullptr, nullptr, 0);
   PgResult result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -128,6 +132,16 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
   }
   out.failure = Failure(raw);
   return out;
+}
+
+const std::string* PgConnection::Prepared(const std::string& sql, int param_count) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return &it->second;
+  if (sql.size() > kMaxPreparedTextBytes || prepared_.size() >= kMaxPrepared) return nullptr;
+  const std::string name = "b" + std::to_string(prepared_.size());
+  ++statements_;  // a round trip of its own, once per text and connection
+  PgResult prepared(PQprepare(conn_.get(), name.c_str(), sql.c_str(), param_count, nullptr));
+  if (PQresultStatus(prepared.raw()) != PGRES_COMMAND_OK) return nullptr;
+  return &prepared_.emplace(sql, name).first->second;
 }
 
 PgConnection::Outcome PgConnection::ExecScript(const std::string& sql) {

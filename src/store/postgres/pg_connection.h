@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -46,6 +47,7 @@ class PgResult {
   // The column as an integer; kInternal naming the column for NULL or non-integer text.
   Result<int64_t> Int(int row, int column) const;
   int64_t affected_rows() const;  // INSERT/UPDATE/DELETE
+  PGresult* raw() const { return result_.get(); }
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
@@ -73,7 +75,10 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Runs one statement with positional parameters $1..$n (nullopt = NULL).
+  // Runs one statement with positional parameters $1..$n (nullopt = NULL). A statement text
+  // seen before on this connection runs as a prepared statement (parsed and planned once per
+  // connection, not per call); at most kMaxPrepared texts of at most kMaxPreparedTextBytes each
+  // are kept, others run unprepared.
   struct Outcome {
     std::optional<PgResult> result;  // set on success
     std::optional<PgError> failure;  // set on failure
@@ -105,9 +110,16 @@ class PgConnection {
   explicit PgConnection(PGconn* conn) : conn_(conn, &PQfinish) {}
   PgError Failure(PGresult* raw);  // the mapped error of a failed statement
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  // The prepared statement of `sql`, prepared now if it is new: its name, or nullptr when it is
+  // not kept (too long, the cache full, or preparing failed: the caller runs it unprepared,
+  // which reports any error the usual way).
+  const std::string* Prepared(const std::string& sql, int param_count);
+  static constexpr size_t kMaxPrepared = 512;
+  static constexpr size_t kMaxPreparedTextBytes = 8192;
   uint64_t statements_ = 0;
   bool retryable_failure_ = false;
   bool broken_ = false;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
 }  // namespace billing::pg
