@@ -250,11 +250,11 @@ int Run(const AppConfig& cfg) {
     spdlog::info("store: {} writes committed in {} group commits ({:.2f} writes per fsync)", w.writes,
                  w.commits, double(w.writes) / double(w.commits));
   }
-  // PostgreSQL: statements sent by every store of this instance (each one round trip) and writes
-  // run again after a conflict (bench/postgres.sh reads this line).
+  // PostgreSQL: statements sent by every store of this instance, the round trips they took, and
+  // writes run again after a conflict (bench/postgres.sh reads this line).
   if (const Store::Stats w = store.value()->stats(); w.statements > 0) {
-    spdlog::info("store: {} statements sent (round trips), {} writes retried", w.statements,
-                 w.retries);
+    spdlog::info("store: {} statements sent in {} round trips, {} writes retried", w.statements,
+                 w.round_trips, w.retries);
   }
   spdlog::info("stopped");
   return 0;

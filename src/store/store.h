@@ -190,8 +190,8 @@ class Store {
   // them (group commit: several per commit); rows stepped through by full table scans and sorts
   // done without an index (work that grows with the ledger; the hot paths must do none); and
   // SQLite virtual machine steps, a measure of all the work the statements did. PostgreSQL
-  // counts the statements sent (each one round trip) and the writes re-run after a serialization
-  // failure or a deadlock instead of the last three.
+  // counts the statements sent, the round trips they took (pipelined statements share one) and
+  // the writes re-run after a serialization failure or a deadlock instead of the last three.
   struct Stats {
     uint64_t writes = 0;
     uint64_t commits = 0;
@@ -199,6 +199,7 @@ class Store {
     uint64_t sorts = 0;
     uint64_t vm_steps = 0;
     uint64_t statements = 0;
+    uint64_t round_trips = 0;
     uint64_t retries = 0;
   };
   virtual Stats stats() const { return {}; }

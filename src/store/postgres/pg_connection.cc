@@ -1,5 +1,6 @@
 #include "store/postgres/pg_connection.h"
 
+#include <cassert>
 #include <charconv>
 
 namespace billing::pg {
@@ -81,15 +82,21 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
                                                          int connect_timeout_s, int timeout_ms,
                                                          const std::string& application_name) {
   const std::string timeout = std::to_string(connect_timeout_s < 1 ? 1 : connect_timeout_s);
-  const std::string options =
-      timeout_ms > 0 ? "-c statement_timeout=" + std::to_string(timeout_ms) +
-                           " -c lock_timeout=" + std::to_string(timeout_ms)
-                     : std::string();
-  const char* keys[] = {"dbname",          "connect_timeout",     "application_name",
-                        "keepalives_idle", "keepalives_interval", "keepalives_count",
-                        "options",         nullptr};
-  const char* values[] = {url.c_str(), timeout.c_str(), application_name.c_str(), "10", "5", "3",
-                          options.c_str(), nullptr};
+  const std::string options = timeout_ms > 0
+                                  ? "-c statement_timeout=" + std::to_string(timeout_ms) +
+                                        " -c lock_timeout=" + std::to_string(timeout_ms)
+                                  : std::string();
+  const char* keys[] = {"dbname",
+                        "connect_timeout",
+                        "application_name",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "options",
+                        nullptr};
+  const char* values[] = {
+      url.c_str(),     timeout.c_str(), application_name.c_str(), "10", "5", "3",
+      options.c_str(), nullptr};
   // expand_dbname=1: the URL's own parts (host, port, user, ...) are used, the rest added.
   PGconn* raw = PQconnectdbParams(keys, values, 1);
   if (raw == nullptr) {
@@ -97,11 +104,12 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
   }
   std::unique_ptr<PgConnection> conn(new PgConnection(raw));
   // Server notices ("... does not exist, skipping") are not errors; libpq would print them.
-  PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      raw, [](void*, const char*) {}, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
-    return Error(ErrorCode::kDatabaseUnavailable, "postgres: cannot connect to " +
-                                                      RedactedDbUrl(url) + ": " +
-                                                      Clipped(PQerrorMessage(raw)));
+    return Error(
+        ErrorCode::kDatabaseUnavailable,
+        "postgres: cannot connect to " + RedactedDbUrl(url) + ": " + Clipped(PQerrorMessage(raw)));
   }
   return conn;
 }
@@ -118,12 +126,13 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   const std::string* name = Prepared(text, int(values.size()));
+  if (!deferred_.empty()) return ExecPipelined(text, name, values);
   ++statements_;
-  PGresult* raw = name != nullptr
-                      ? PQexecPrepared(conn_.get(), name->c_str(), int(values.size()),
-                                       values.data(), nullptr, nullptr, 0)
-                      : PQexecParams(conn_.get(), text.c_str(), int(values.size()), nullptr,
-                                     values.data(), nullptr, nullptr, 0);
+  ++round_trips_;
+  PGresult* raw = name != nullptr ? PQexecPrepared(conn_.get(), name->c_str(), int(values.size()),
+                                                   values.data(), nullptr, nullptr, 0)
+                                  : PQexecParams(conn_.get(), text.c_str(), int(values.size()),
+                                                 nullptr, values.data(), nullptr, nullptr, 0);
   PgResult result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -134,11 +143,89 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
   return out;
 }
 
+void PgConnection::Defer(std::string sql) {
+  // Bounded by construction: the pool queues at most BEGIN, a SET or a lock, and a savepoint's
+  // RELEASE and SAVEPOINT before a statement runs.
+  assert(deferred_.size() < kMaxDeferred);
+  deferred_.push_back(std::move(sql));
+}
+
+PgConnection::Outcome PgConnection::ExecPipelined(const std::string& text,
+                                                  const std::string* prepared_name,
+                                                  const std::vector<const char*>& values) {
+  Outcome out;
+  std::vector<std::string> queued = std::move(deferred_);
+  deferred_.clear();
+  PGconn* c = conn_.get();
+  auto broken = [&](const char* what) {
+    out.failure = PgError{
+        Error(ErrorCode::kDatabaseUnavailable, std::string("postgres: connection lost: ") + what +
+                                                   ": " + Clipped(PQerrorMessage(c))),
+        false, ""};
+    broken_ = true;
+  };
+  if (PQenterPipelineMode(c) != 1) {
+    broken("cannot enter pipeline mode");
+    return out;
+  }
+  // A handful of short statements: they fit the socket buffers, so sending them all before
+  // reading (blocking mode) cannot deadlock against the server.
+  for (const std::string& q : queued) {
+    if (PQsendQueryParams(c, q.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      {
+        broken("cannot send");
+        return out;
+      }
+    }
+  }
+  const int sent = prepared_name != nullptr
+                       ? PQsendQueryPrepared(c, prepared_name->c_str(), int(values.size()),
+                                             values.data(), nullptr, nullptr, 0)
+                       : PQsendQueryParams(c, text.c_str(), int(values.size()), nullptr,
+                                           values.data(), nullptr, nullptr, 0);
+  if (sent != 1 || PQpipelineSync(c) != 1) {
+    broken("cannot send");
+    return out;
+  }
+  statements_ += queued.size() + 1;
+  ++round_trips_;
+  // The results in order: one per queued statement, then the statement's, then the sync. Each
+  // query's results end with a null.
+  for (size_t k = 0; k <= queued.size(); ++k) {
+    PGresult* raw = PQgetResult(c);
+    if (raw == nullptr) {
+      broken("no result");
+      return out;
+    }
+    PgResult result(raw);
+    const ExecStatusType status = PQresultStatus(raw);
+    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (!ok && !out.failure) {
+      // The first failure is the answer; what follows it was skipped (PIPELINE_ABORTED).
+      out.failure = status == PGRES_PIPELINE_ABORTED
+                        ? PgError{Error::Internal("postgres: pipeline aborted"), false, ""}
+                        : Failure(raw);
+    }
+    if (k == queued.size() && !out.failure) out.result.emplace(std::move(result));
+    while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // the null that ends this query
+  }
+  PgResult sync(PQgetResult(c));
+  if (PQresultStatus(sync.raw()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(c) != 1) {
+    out.result.reset();
+    {
+      broken("pipeline not closed");
+      return out;
+    }
+  }
+  return out;
+}
+
 const std::string* PgConnection::Prepared(const std::string& sql, int param_count) {
   if (auto it = prepared_.find(sql); it != prepared_.end()) return &it->second;
   if (sql.size() > kMaxPreparedTextBytes || prepared_.size() >= kMaxPrepared) return nullptr;
   const std::string name = "b" + std::to_string(prepared_.size());
   ++statements_;  // a round trip of its own, once per text and connection
+  ++round_trips_;
   PgResult prepared(PQprepare(conn_.get(), name.c_str(), sql.c_str(), param_count, nullptr));
   if (PQresultStatus(prepared.raw()) != PGRES_COMMAND_OK) return nullptr;
   return &prepared_.emplace(sql, name).first->second;
@@ -146,8 +233,13 @@ const std::string* PgConnection::Prepared(const std::string& sql, int param_coun
 
 PgConnection::Outcome PgConnection::ExecScript(const std::string& sql) {
   Outcome out;
+  std::string script;
+  for (const std::string& q : deferred_) script += q + ";\n";
+  deferred_.clear();
+  script += sql;
   ++statements_;
-  PGresult* raw = PQexec(conn_.get(), sql.c_str());
+  ++round_trips_;
+  PGresult* raw = PQexec(conn_.get(), script.c_str());
   PgResult result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {

@@ -88,13 +88,27 @@ class PgConnection {
   // Runs SQL text that may hold several statements and no parameters (migrations only).
   Outcome ExecScript(const std::string& sql);
 
+  // Queues a statement without parameters (BEGIN, SET LOCAL, SAVEPOINT, RELEASE, a lock) to go
+  // out with the next Exec in one round trip (libpq pipeline mode), instead of a round trip of
+  // its own. If a queued statement fails, that Exec fails with its error and nothing after it
+  // in the round trip runs. At most kMaxDeferred are queued (asserted; the pool queues four at
+  // most).
+  void Defer(std::string sql);
+  bool has_deferred() const { return !deferred_.empty(); }
+  static constexpr size_t kMaxDeferred = 8;
+
   // False once the connection is lost (the pool replaces it): libpq says so, or a statement
   // failed in a way that means it (Failure), which libpq may not have noticed yet.
   bool healthy() const { return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
-  // Statements sent since the last call (each one round trip); the pool sums them.
+  // Statements sent, and round trips made, since the last call; the pool sums them.
   uint64_t TakeStatementCount() {
     const uint64_t n = statements_;
     statements_ = 0;
+    return n;
+  }
+  uint64_t TakeRoundTripCount() {
+    const uint64_t n = round_trips_;
+    round_trips_ = 0;
     return n;
   }
   // Whether a statement failed with a retryable error (serialization failure, deadlock) since
@@ -116,7 +130,12 @@ class PgConnection {
   const std::string* Prepared(const std::string& sql, int param_count);
   static constexpr size_t kMaxPrepared = 512;
   static constexpr size_t kMaxPreparedTextBytes = 8192;
+  // Exec of one statement with the deferred ones in front of it, in one pipeline.
+  Outcome ExecPipelined(const std::string& text, const std::string* prepared_name,
+                        const std::vector<const char*>& values);
   uint64_t statements_ = 0;
+  uint64_t round_trips_ = 0;
+  std::vector<std::string> deferred_;
   bool retryable_failure_ = false;
   bool broken_ = false;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name

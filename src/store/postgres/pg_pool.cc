@@ -22,6 +22,17 @@ Status Control(PgConnection& conn, const char* sql) {
   return r.failure->error;
 }
 
+// COMMIT, checked: in a transaction that an error aborted, PostgreSQL answers COMMIT with the
+// command tag ROLLBACK and no error, so success is the tag COMMIT and nothing else.
+Status Commit(PgConnection& conn) {
+  auto r = conn.Exec("COMMIT");
+  if (!r.ok()) return r.failure->error;
+  if (std::string_view(PQcmdStatus(r.result->raw())) != "COMMIT") {
+    return Error::Internal("postgres: the transaction was rolled back at COMMIT");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<PgResult> Run(PgConnection& conn, std::string_view sql,
@@ -141,10 +152,12 @@ Result<std::unique_ptr<PgConnection>> Pool::Acquire() {
 
 void Pool::Release(std::unique_ptr<PgConnection> conn) {
   counters_.statements.fetch_add(conn->TakeStatementCount(), std::memory_order_relaxed);
+  counters_.round_trips.fetch_add(conn->TakeRoundTripCount(), std::memory_order_relaxed);
   (void)conn->TakeRetryableFailure();
   {
     std::lock_guard lock(pool_mu_);
-    if (conn->healthy()) {
+    // A connection with statements still queued is in an unknown state: dropped, not reused.
+    if (conn->healthy() && !conn->has_deferred()) {
       idle_.push_back(std::move(conn));
     } else {
       --open_;  // dropped; the next Acquire opens a new one
@@ -153,19 +166,18 @@ void Pool::Release(std::unique_ptr<PgConnection> conn) {
   pool_cv_.notify_one();
 }
 
-Status Pool::OwnTransaction(const char* begin, const std::function<Status(PgConnection&)>& fn) {
+Status Pool::OwnTransaction(std::initializer_list<const char*> begin,
+                            const std::function<Status(PgConnection&)>& fn) {
   // A pooled connection may have died while idle (the server restarted): the transaction then
   // runs once more on a new one. A conflict (serialization failure, deadlock) runs it again up to
   // the retry bound.
   for (int attempt = 0;; ++attempt) {
     BILLING_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
-    auto begun = conn->ExecScript(begin);  // BEGIN and any SET LOCAL: one round trip
-    Status s = begun.ok() ? OkStatus() : Status(begun.failure->error);
-    if (s.ok()) {
-      s = fn(*conn);
-      Status end = Control(*conn, s.ok() ? "COMMIT" : "ROLLBACK");
-      if (s.ok() && !end.ok()) s = end;
-    }
+    // BEGIN (and any SET LOCAL) go out with fn's first statement, in its round trip.
+    for (const char* sql : begin) conn->Defer(sql);
+    Status s = fn(*conn);
+    Status end = s.ok() ? Commit(*conn) : Control(*conn, "ROLLBACK");
+    if (s.ok() && !end.ok()) s = end;
     const bool lost = !conn->healthy();
     const bool retry = conn->TakeRetryableFailure();
     Release(std::move(conn));
@@ -176,11 +188,11 @@ Status Pool::OwnTransaction(const char* begin, const std::function<Status(PgConn
 }
 
 Status Pool::Read(const std::function<Status(PgConnection&)>& fn) {
-  return OwnTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn);
+  return OwnTransaction({"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"}, fn);
 }
 
 Status Pool::Transient(const std::function<Status(PgConnection&)>& fn) {
-  return OwnTransaction("BEGIN; SET LOCAL synchronous_commit = off", fn);
+  return OwnTransaction({"BEGIN", "SET LOCAL synchronous_commit = off"}, fn);
 }
 
 Status Pool::Ping() {
@@ -245,21 +257,21 @@ void Pool::RunGroup(const std::vector<PendingWrite*>& group) {
 }
 
 bool Pool::TryGroup(PgConnection& conn, const std::vector<PendingWrite*>& group) {
-  auto lost = [&](const Status& s) {
-    for (PendingWrite* w : group) w->result = s;
-    return !conn.healthy() ? false : true;
-  };
-  if (Status s = Control(conn, "BEGIN"); !s.ok()) return lost(s);
-  // The writers' turn (pg_pool.h): granted once every earlier writer of any instance committed.
-  if (auto r = Run(conn, "SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")");
-      !r.ok()) {
+  // Every writer gets `s`, the group is rolled back; false when the connection is gone (nothing
+  // committed: the caller may run the group again on a new one).
+  auto fail_group = [&](const Status& s) {
     (void)Control(conn, "ROLLBACK");
-    return lost(r.error());
-  }
+    for (PendingWrite* w : group) w->result = s;
+    return conn.healthy();
+  };
+  // BEGIN and the writers' turn (pg_pool.h: granted once every earlier writer of any instance
+  // committed) go out with the first writer's first statement, in one round trip; so do each
+  // writer's SAVEPOINT and the previous writer's RELEASE.
+  conn.Defer("BEGIN");
+  conn.Defer(kWriteLockSql);
   for (PendingWrite* w : group) {
     for (int attempt = 0;; ++attempt) {
-      w->result = Control(conn, "SAVEPOINT w");
-      if (!w->result.ok()) break;
+      conn.Defer("SAVEPOINT w");
       (void)conn.TakeRetryableFailure();
       try {
         w->result = (*w->fn)(conn);
@@ -271,12 +283,16 @@ bool Pool::TryGroup(PgConnection& conn, const std::vector<PendingWrite*>& group)
         return false;  // nothing committed: the caller runs the group again
       }
       if (w->result.ok()) {
-        w->result = Control(conn, "RELEASE w");
+        conn.Defer("RELEASE w");
         break;
       }
       const bool retry = conn.TakeRetryableFailure();
-      (void)Control(conn, "ROLLBACK TO w");
-      (void)Control(conn, "RELEASE w");
+      // Undo this writer alone, checked: the other writers' changes depend on it. It fails when
+      // the savepoint was never made (a statement queued before it failed: BEGIN, the writers'
+      // lock, the previous RELEASE); then the group fails with this writer's error.
+      Status undone = Control(conn, "ROLLBACK TO w");
+      if (undone.ok()) undone = Control(conn, "RELEASE w");
+      if (!undone.ok()) return fail_group(w->result);
       if (!retry) break;
       if (attempt == kMaxWriteRetries) {
         w->result = Unavailable("postgres: write still conflicting after " +
@@ -286,7 +302,7 @@ bool Pool::TryGroup(PgConnection& conn, const std::vector<PendingWrite*>& group)
       counters_.retries.fetch_add(1);
     }
   }
-  if (Status committed = Control(conn, "COMMIT"); !committed.ok()) {
+  if (Status committed = Commit(conn); !committed.ok()) {
     if (!conn.healthy()) {
       // Lost during COMMIT: the outcome is unknown, so it must not run again (pg_pool.h).
       for (PendingWrite* w : group) w->result = Unavailable("postgres: connection lost at commit");

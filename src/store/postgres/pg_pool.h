@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -70,6 +71,8 @@ inline std::string InstanceAliveSql(const std::string& instance_sql) {
 // The advisory lock every write transaction holds (pg_advisory_xact_lock), and the one held
 // while migrating (pg_advisory_lock). Arbitrary constants, fixed forever: "bill" and "migr".
 inline constexpr int64_t kWriteLockKey = 0x62696c6c;
+inline constexpr const char* kWriteLockSql = "SELECT pg_advisory_xact_lock(1651076204)";
+static_assert(kWriteLockKey == 1651076204);
 inline constexpr int64_t kMigrationLockKey = 0x6d696772;
 
 class Pool {
@@ -103,7 +106,8 @@ class Pool {
     std::atomic<uint64_t> writes{0};      // writers committed
     std::atomic<uint64_t> commits{0};     // transactions (groups) committed
     std::atomic<uint64_t> retries{0};     // writer re-runs after a retryable failure
-    std::atomic<uint64_t> statements{0};  // statements sent (each one round trip)
+    std::atomic<uint64_t> statements{0};   // statements sent
+    std::atomic<uint64_t> round_trips{0};  // waits for the server (pipelined statements share one)
     std::atomic<uint64_t> reconnects{0};  // connections opened after the first max_connections
   };
   const Counters& counters() const { return counters_; }
@@ -119,7 +123,8 @@ class Pool {
   };
   Status Migrate(const std::vector<Migration>& all);
   // Read and Transient: `fn` in a transaction of its own begun by `begin`, on the calling thread.
-  Status OwnTransaction(const char* begin, const std::function<Status(PgConnection&)>& fn);
+  Status OwnTransaction(std::initializer_list<const char*> begin,
+                        const std::function<Status(PgConnection&)>& fn);
   void CommitLoop();
   void RunGroup(const std::vector<PendingWrite*>& group);
   // One attempt at the group on one connection; false when the connection was lost before

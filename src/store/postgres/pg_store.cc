@@ -731,6 +731,7 @@ class PgStore final : public Store {
     s.commits = c.commits.load();
     s.retries = c.retries.load();
     s.statements = c.statements.load();
+    s.round_trips = c.round_trips.load();
     return s;
   }
   Status Ping() override { return pool_->Ping(); }
