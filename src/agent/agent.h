@@ -25,6 +25,7 @@
 #include "agent/model.h"
 #include "agent/tool_runner.h"
 #include "common/clock.h"
+#include "common/uuid.h"
 #include "common/result.h"
 #include "tools/tool.h"
 
@@ -136,8 +137,5 @@ class Agent {
   ToolSpecList tool_specs_;  // the registry's tools as the model sees them, built once
   const ToolRunner* runner_ = nullptr;
 };
-
-// A random UUID v4 string from `random`.
-std::string NewUuid(RandomSource& random);
 
 }  // namespace billing

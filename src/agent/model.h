@@ -23,28 +23,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/chat_message.h"
 #include "common/result.h"
 
 namespace billing {
-
-struct ToolCall {
-  std::string id;        // "call_..."
-  std::string name;      // the tool key the model used ("getCustomerTool")
-  nlohmann::json args;   // parsed arguments (an object); null values mean "absent"
-  std::string raw_args;  // arguments text as the model sent it, when it was not valid JSON
-};
-
-struct ChatMessage {
-  std::string role;  // "system" | "user" | "assistant" | "tool"
-  std::string content;
-  std::vector<ToolCall> tool_calls;  // assistant messages that call tools
-  // role == "tool": the result of one call.
-  std::string tool_call_id;
-  std::string tool_name;
-  nlohmann::json tool_result;
-  // tool_result serialized (compact), when the agent has made it already; empty otherwise.
-  std::string tool_result_text = {};
-};
 
 struct ToolSpec {
   std::string name;  // the key the model sees

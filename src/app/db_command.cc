@@ -13,7 +13,6 @@
 #include "common/clock.h"
 #include "store/backend.h"
 #include "store/db_copy.h"
-#include "store/postgres/pg_connection.h"
 #include "store/store.h"
 
 namespace billing {
@@ -37,7 +36,7 @@ bool IsSqliteFile(const std::string& path) {
 
 // An argument as messages show it: a URL never with its password.
 std::string Named(const std::string& arg) {
-  return arg.find("://") != std::string::npos ? pg::RedactedDbUrl(arg) : arg;
+  return RedactedDb(arg);
 }
 
 // Opens the copy as the server would, checks every invariant and the whole audit chain.

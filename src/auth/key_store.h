@@ -1,5 +1,5 @@
-// ApiKeyStore: the API keys table (migration 005_api_keys.sql) in the ledger's SQLite file, on
-// its own small connection pool. Only a key's SHA-256 hash (hex) and its public prefix
+// ApiKeyStore: the API keys, in the ledger's database (SQLite migration 005_api_keys.sql, or
+// PostgreSQL; store/backend.h opens it, store/sqlite and store/postgres implement it). Only a key's SHA-256 hash (hex) and its public prefix
 // ("bk_" + the first 8 hex digits of the secret part) are stored; the key itself is shown once,
 // by `billing-agent keys create`, and never stored or logged.
 //
@@ -19,7 +19,6 @@
 
 #include "auth/scopes.h"
 #include "common/result.h"
-#include "store/store.h"
 
 namespace billing {
 
@@ -47,8 +46,5 @@ class ApiKeyStore {
   // Keys ever created (active_only: not revoked).
   virtual Result<int64_t> Count(bool active_only) = 0;
 };
-
-// Opens (creating and migrating if needed) the key table in the SQLite file options.path.
-Result<std::unique_ptr<ApiKeyStore>> OpenSqliteApiKeyStore(const SqliteOptions& options);
 
 }  // namespace billing

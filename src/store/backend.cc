@@ -6,6 +6,7 @@
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_stores.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace billing {
 namespace {
@@ -22,6 +23,10 @@ Result<std::shared_ptr<pg::Pool>> PgPool(const BackendOptions& o) {
 
 bool IsPostgresDb(const std::string& db) {
   return pg::IsPostgresUrl(db);
+}
+
+std::string RedactedDb(const std::string& db) {
+  return db.find("://") != std::string::npos ? pg::RedactedDbUrl(db) : db;
 }
 
 std::string DescribeBackend(const BackendOptions& options) {

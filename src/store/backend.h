@@ -33,6 +33,8 @@ bool IsPostgresDb(const std::string& db);
 // "sqlite ./data/billing.db" or "postgres host db.internal:5432 database billing" (never a
 // password), for the start-up log.
 std::string DescribeBackend(const BackendOptions& options);
+// A --db value (or anything that may be a URL) as messages may show it: never a password.
+std::string RedactedDb(const std::string& db);
 
 Result<std::unique_ptr<Store>> OpenStore(const BackendOptions& options);
 // `clock` and `random` (ids) must outlive the store.

@@ -11,7 +11,6 @@
 #include <string>
 
 #include "common/result.h"
-#include "store/store.h"
 
 namespace billing {
 
@@ -53,7 +52,5 @@ class IdempotencyStore {
   virtual Status ClearInFlight(const std::string& owner, const std::string& key) = 0;
 };
 
-// Over the ledger's database file (table from migration 006).
-Result<std::unique_ptr<IdempotencyStore>> OpenSqliteIdempotencyStore(const SqliteOptions& options);
 
 }  // namespace billing

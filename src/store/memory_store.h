@@ -1,7 +1,8 @@
 // MemoryStore: persistent conversation memory (Mastra "threads" and their messages), separate
 // from the billing ledger's Store. A thread belongs to one resource (the user, e.g. a CometChat
-// uid); its messages are ChatMessages kept in order (seq). SQLite implements it on the same
-// database file as the ledger (own connection pool; migration 002_memory.sql).
+// uid); its messages are ChatMessages (common/chat_message.h) kept in order (seq). It lives in
+// the ledger's database: SQLite (migration 002_memory.sql) or PostgreSQL, opened through
+// store/backend.h.
 //
 // Contract: every method is one transaction. Inputs are bounded and checked here, so every path
 // into the table is bounded (errors kInvalidArgument naming the field): ids ≤ kMaxMemoryIdBytes,
@@ -25,10 +26,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/model.h"
+#include "common/chat_message.h"
 #include "common/clock.h"
 #include "common/result.h"
-#include "store/store.h"
 
 namespace billing {
 
@@ -126,12 +126,6 @@ class MemoryStore {
   virtual Result<MessagePage> LoadMessages(const std::string& thread_id,
                                            const MessageQuery& query) = 0;
 };
-
-// Opens (creating and migrating if needed) the memory tables in the SQLite file options.path.
-// `clock` and `random` (ids) must outlive the store.
-Result<std::unique_ptr<MemoryStore>> OpenSqliteMemoryStore(const SqliteOptions& options,
-                                                           const Clock& clock,
-                                                           RandomSource& random);
 
 // The content_json form of a message: {"role","content"} plus, when present,
 // "toolCalls":[{"id","name","args"[,"rawArgs"]}], "toolCallId", "toolName", "toolResult".

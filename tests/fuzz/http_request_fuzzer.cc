@@ -60,6 +60,7 @@
 #include "store/memory_store.h"
 #include "store/store.h"
 #include "tools/billing_tool.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace {
 

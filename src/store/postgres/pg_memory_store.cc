@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/agent.h"  // NewUuid
+#include "common/uuid.h"
 #include "store/memory_store.h"
 #include "store/postgres/pg_stores.h"
 

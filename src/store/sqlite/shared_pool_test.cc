@@ -13,6 +13,7 @@
 #include "store/idempotency_store.h"
 #include "store/memory_store.h"
 #include "testing/temp_db.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace billing {
 namespace {

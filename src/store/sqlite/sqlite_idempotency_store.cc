@@ -5,6 +5,7 @@
 
 #include "store/idempotency_store.h"
 #include "store/sqlite/sqlite_util.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace billing {
 namespace {

@@ -4,6 +4,7 @@
 
 #include "auth/key_store.h"
 #include "store/sqlite/sqlite_util.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace billing {
 namespace {

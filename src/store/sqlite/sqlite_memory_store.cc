@@ -6,9 +6,10 @@
 #include <algorithm>
 #include <array>
 
-#include "agent/agent.h"  // NewUuid
+#include "common/uuid.h"
 #include "store/memory_store.h"
 #include "store/sqlite/sqlite_util.h"
+#include "store/sqlite/sqlite_stores.h"
 
 namespace billing {
 namespace {
