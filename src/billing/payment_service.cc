@@ -461,7 +461,7 @@ Result<PaymentHistory> BillingService::History(const std::string& customer_id,
     BILLING_ASSIGN_OR_RETURN(out.customer, RequireCustomer(tx, customer_id, "customerId"));
     const PaymentQuery q{out.customer.id};
     BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(q, page));
-    for (Payment& p : out.payments) BILLING_TRY(LoadAllocations(tx, p));
+    BILLING_TRY(tx.FillAllocations(out.payments));
     BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumPayments(q));
     return OkStatus();
   });

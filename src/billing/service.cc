@@ -212,7 +212,7 @@ Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id)
     BILLING_ASSIGN_OR_RETURN(
         view.recent_payments,
         tx.ListPayments(PaymentQuery{view.customer.id}, PageSpec{0, options_.recent_payments}));
-    for (Payment& p : view.recent_payments) BILLING_TRY(LoadAllocations(tx, p));
+    BILLING_TRY(tx.FillAllocations(view.recent_payments));
     BILLING_ASSIGN_OR_RETURN(view.cards,
                              tx.ListStoredCards(view.customer.id, 0, kMaxStoredCardsPerCustomer));
     for (StoredCard& card : view.cards) card.details_sealed.clear();  // never leaves the service

@@ -145,6 +145,15 @@ class StoreTx {
   virtual Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,
                                      const std::string& status) = 0;
   virtual Result<std::vector<Allocation>> AllocationsOf(const std::string& payment_id) = 0;
+  // Sets the allocations of each payment of a page (at most kMaxPageRows payments), as
+  // AllocationsOf would. This default asks AllocationsOf for each; a backend that pays a round
+  // trip per statement (PostgreSQL) reads them all with one.
+  virtual Status FillAllocations(std::vector<Payment>& payments) {
+    for (Payment& p : payments) {
+      BILLING_ASSIGN_OR_RETURN(p.allocations, AllocationsOf(p.id));
+    }
+    return OkStatus();
+  }
   virtual Status InsertAllocation(const Allocation& a) = 0;
   virtual Status UpdateAllocationRefunded(int64_t allocation_id, int64_t refunded_cents) = 0;
   virtual Status InsertRefund(const Refund& r) = 0;

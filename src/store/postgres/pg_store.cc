@@ -7,6 +7,7 @@
 // actual values, and the indexes of the schema serve every shape the SQLite store's do.
 #include <cassert>
 #include <charconv>
+#include <map>
 
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_stores.h"
@@ -25,6 +26,22 @@ constexpr int64_t kMaxLedgerCustomers = 10'000'000;
 
 std::string S(int64_t v) {
   return std::to_string(v);
+}
+
+// A text[] literal of `values` for "= ANY($n::text[])": every element quoted, its quotes and
+// backslashes escaped, so any id reads back as itself.
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t k = 0; k < values.size(); ++k) {
+    if (k > 0) out += ',';
+    out += '"';
+    for (char c : values[k]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 // A statement under construction: SQL text plus its parameters, numbered as they are added.
@@ -346,6 +363,32 @@ class PgTx final : public StoreTx {
     return OkStatus();
   }
 
+  // The line items of a page of invoices, with one statement.
+  Status LoadItemsOf(std::vector<Invoice>& invoices) {
+    if (invoices.empty()) return OkStatus();
+    std::vector<std::string> ids;
+    std::map<std::string, Invoice*> by_id;
+    for (Invoice& inv : invoices) {
+      inv.items.clear();
+      ids.push_back(inv.id);
+      by_id[inv.id] = &inv;
+    }
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r, Q("SELECT invoice_id, description, quantity_milli, unit_price_cents, "
+                      "amount_cents FROM invoice_items WHERE invoice_id = ANY($1::text[]) "
+                      "ORDER BY invoice_id, position",
+                      {TextArray(ids)}));
+    BILLING_TRY(CheckRows(r, int64_t(invoices.size()) * kMaxItemsPerInvoice,
+                          "the line items of a page of invoices"));
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row{r, i};
+      auto it = by_id.find(row.T(0));
+      if (it == by_id.end()) return Error::Internal("postgres: a line item of another invoice");
+      it->second->items.push_back(LineItem{row.T(1), row.I(2), row.I(3), row.I(4)});
+    }
+    return OkStatus();
+  }
+
   Result<std::optional<Invoice>> FindInvoice(const std::string& id) override {
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q(INVOICE_COLS " WHERE i.id = $1", {id}));
     if (r.rows() == 0) return std::optional<Invoice>();
@@ -408,7 +451,7 @@ class PgTx final : public StoreTx {
       BILLING_ASSIGN_OR_RETURN(Invoice inv, ReadInvoice(Row{r, i}));
       out.push_back(std::move(inv));
     }
-    for (Invoice& inv : out) BILLING_TRY(LoadItems(inv));
+    BILLING_TRY(LoadItemsOf(out));
     return out;
   }
 
@@ -557,6 +600,33 @@ class PgTx final : public StoreTx {
                              const std::string& status) override {
     return One("UPDATE payments SET refunded_cents = $2, status = $3 WHERE id = $1",
                {id, S(refunded_cents), status}, "payment to update");
+  }
+
+  Status FillAllocations(std::vector<Payment>& payments) override {
+    if (payments.empty()) return OkStatus();
+    if (payments.size() > size_t(kMaxPageRows)) {
+      return Error::Internal("postgres: allocations of more than a page of payments");
+    }
+    std::vector<std::string> ids;
+    std::map<std::string, Payment*> by_id;
+    for (Payment& p : payments) {
+      p.allocations.clear();
+      ids.push_back(p.id);
+      by_id[p.id] = &p;
+    }
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r, Q("SELECT id, payment_id, invoice_id, amount_cents, refunded_cents FROM "
+                      "payment_allocations WHERE payment_id = ANY($1::text[]) ORDER BY id",
+                      {TextArray(ids)}));
+    BILLING_TRY(CheckRows(r, int64_t(payments.size()) * kMaxRowsPerPayment,
+                          "the allocations of a page of payments"));
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row{r, i};
+      auto it = by_id.find(row.T(1));
+      if (it == by_id.end()) return Error::Internal("postgres: an allocation of another payment");
+      it->second->allocations.push_back(Allocation{row.I(0), row.T(1), row.T(2), row.I(3), row.I(4)});
+    }
+    return OkStatus();
   }
 
   Result<std::vector<Allocation>> AllocationsOf(const std::string& payment_id) override {
