@@ -3,7 +3,7 @@
 # PostgreSQL with one instance and with two instances on one database, the billing-agent CPU per
 # payment, PostgreSQL's own CPU per payment, and statements (= round trips) per payment.
 #
-#   bench/postgres.sh        # DURATION=10 PAY_CONNS=64 GEN_CONNS=16
+#   bench/postgres.sh        # DURATION=10 PAY_CONNS=64 GEN_CONNS=16 REPEAT=3
 #
 # One command, one run: installs wrk, builds Release, starts a throwaway PostgreSQL 15
 # (scripts/pg-test-server.sh: Unix socket, fsync on, the same disk as the SQLite file), then for
@@ -24,6 +24,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 PAY_CONNS=${PAY_CONNS:-64}
 GEN_CONNS=${GEN_CONNS:-16}
+REPEAT=${REPEAT:-3}
 BILLING_WITH_BENCH=1 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build build/release --target billing-agent -j"$(nproc)" >/dev/null
@@ -100,32 +101,35 @@ mkdir -p bench/results
 {
   echo "# PostgreSQL beside SQLite: payments and generate"
   echo
-  echo "machine: $(nproc) cores, $(uname -r); load before the run: $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql -X -t -A "$BILLING_TEST_PG_URL" -c 'SHOW server_version'), same machine; wrk -t1 per instance; ${DURATION}s per phase; payments at $PAY_CONNS connections, generate at $GEN_CONNS"
+  echo "machine: $(nproc) cores, $(uname -r); load before the run: $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql -X -t -A "$BILLING_TEST_PG_URL" -c 'SHOW server_version'), same machine; wrk -t1 per instance; ${DURATION}s per phase; payments at $PAY_CONNS connections, generate at $GEN_CONNS; medians of $REPEAT rounds, the setups taking turns"
   echo
   echo "| setup | payments/s | server CPU ms per payment | PostgreSQL CPU ms per payment | statements (round trips) per payment | generate/s | server CPU ms per generate | PostgreSQL CPU ms per generate |"
   echo "|---|---|---|---|---|---|---|---|"
 } >"$out"
 
-declare -A pay_rate cpu_pay gen_rate
-for setup in sqlite pg1 pg2; do
-  instances=1
+# One measurement of a setup on a fresh database; appends its figures to the arrays of the setup.
+declare -A pay_runs cpu_pay_runs pgcpu_pay_runs gen_runs cpu_gen_runs pgcpu_gen_runs dbs
+run_setup() {  # $1 = setup, $2 = round
+  local setup=$1 instances=1 db
   [[ $setup == pg2 ]] && instances=2
   if [[ $setup == sqlite ]]; then
-    db="$work/billing.db"
+    db="$work/billing-$2.db"
   else
-    pg_admin "CREATE DATABASE bench_$setup"
-    db=$(pg_url "bench_$setup")
+    pg_admin "CREATE DATABASE bench_${setup}_$2"
+    db=$(pg_url "bench_${setup}_$2")
   fi
+  dbs[$setup]=$db
   pids=()
   ports=()
   for i in $(seq 1 "$instances"); do
     start_instance "$db" "$work/server-$setup-$i.log"
     ports+=("$PORT")
   done
-  # Warm up (connections, caches, the first group commits).
+  # Warm up (connections, prepared statements, the first group commits).
   DURATION=2 load bench/payment.lua 8 "${ports[@]}" >/dev/null
-  pg_pids=""
+  local pg_pids=""
   [[ $setup != sqlite ]] && pg_pids=$(postgres_pids)
+  local s0 p0 s1 p1 s2 p2 paid pay_us generated gen_us
   s0=$(ticks "${pids[@]}")
   p0=$(ticks $pg_pids)
   read -r paid pay_us < <(load bench/payment.lua "$PAY_CONNS" "${ports[@]}")
@@ -136,14 +140,35 @@ for setup in sqlite pg1 pg2; do
   p2=$(ticks $pg_pids)
   for p in "${pids[@]}"; do kill -INT "$p"; wait "$p" 2>/dev/null || true; done
   pids=()
-  pay_rate[$setup]=$(awk -v n="$paid" -v d="$pay_us" 'BEGIN {printf "%.0f", n / (d / 1e6)}')
-  cpu_pay[$setup]=$(awk -v t="$((s1 - s0))" -v n="$paid" -v k="$TICK" 'BEGIN {printf "%.3f", t * 1000 / k / n}')
+  per() { awk -v t="$1" -v n="$2" -v k="$TICK" 'BEGIN {printf "%.3f", t * 1000 / k / n}'; }
+  pay_runs[$setup]+="$(awk -v n="$paid" -v d="$pay_us" 'BEGIN {printf "%.0f", n / (d / 1e6)}') "
+  gen_runs[$setup]+="$(awk -v n="$generated" -v d="$gen_us" 'BEGIN {printf "%.0f", n / (d / 1e6)}') "
+  cpu_pay_runs[$setup]+="$(per $((s1 - s0)) "$paid") "
+  cpu_gen_runs[$setup]+="$(per $((s2 - s1)) "$generated") "
+  pgcpu_pay_runs[$setup]+="$(per $((p1 - p0)) "$paid") "
+  pgcpu_gen_runs[$setup]+="$(per $((p2 - p1)) "$generated") "
+}
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# The setups take turns, REPEAT rounds, so that drift of this shared machine touches all alike;
+# every figure is the median of the rounds.
+for round in $(seq 1 "$REPEAT"); do
+  for setup in sqlite pg1 pg2; do run_setup "$setup" "$round"; done
+done
+
+declare -A pay_rate cpu_pay gen_rate
+for setup in sqlite pg1 pg2; do
+  db=${dbs[$setup]}
+  pay_rate[$setup]=$(median "${pay_runs[$setup]}")
+  cpu_pay[$setup]=$(median "${cpu_pay_runs[$setup]}")
+  gen_rate[$setup]=$(median "${gen_runs[$setup]}")
+  cpu_gen=$(median "${cpu_gen_runs[$setup]}")
   pg_cpu="—"
-  [[ $setup != sqlite ]] && pg_cpu=$(awk -v t="$((p1 - p0))" -v n="$paid" -v k="$TICK" 'BEGIN {printf "%.3f", t * 1000 / k / n}')
-  gen_rate[$setup]=$(awk -v n="$generated" -v d="$gen_us" 'BEGIN {printf "%.0f", n / (d / 1e6)}')
-  cpu_gen=$(awk -v t="$((s2 - s1))" -v n="$generated" -v k="$TICK" 'BEGIN {printf "%.3f", t * 1000 / k / n}')
   pg_gen="—"
-  [[ $setup != sqlite ]] && pg_gen=$(awk -v t="$((p2 - p1))" -v n="$generated" -v k="$TICK" 'BEGIN {printf "%.3f", t * 1000 / k / n}')
+  if [[ $setup != sqlite ]]; then
+    pg_cpu=$(median "${pgcpu_pay_runs[$setup]}")
+    pg_gen=$(median "${pgcpu_gen_runs[$setup]}")
+  fi
 
   # Statements and round trips per payment: a fresh instance, exactly 200 payments one after
   # another, stopped; minus a start and stop without payments (migration and seed checks).

@@ -202,19 +202,22 @@ Status BillingService::RecordOperation(StoreTx& tx, const std::string& op_key,
 Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id) {
   CustomerView view;
   const Date today = Today();
+  const std::string id = CanonicalId(customer_id);
+  if (id.empty()) return Error::Invalid("customerId", "customerId is required");
   Status s = store_.Read([&](StoreTx& tx) -> Status {
-    BILLING_ASSIGN_OR_RETURN(view.customer, RequireCustomer(tx, customer_id, "customerId"));
-    BILLING_ASSIGN_OR_RETURN(view.balance_cents, Balance(tx, view.customer.id));
-    const InvoiceQuery open{view.customer.id, InvoiceStatusFilter::kOpen, today};
-    BILLING_ASSIGN_OR_RETURN(view.open_invoices,
-                             tx.ListInvoices(open, PageSpec{0, kOpenInvoicesShown}));
-    BILLING_ASSIGN_OR_RETURN(view.open_totals, tx.SumInvoices(open));
+    // One call: a backend that pays a round trip per statement reads it all together.
     BILLING_ASSIGN_OR_RETURN(
-        view.recent_payments,
-        tx.ListPayments(PaymentQuery{view.customer.id}, PageSpec{0, options_.recent_payments}));
-    BILLING_TRY(tx.FillAllocations(view.recent_payments));
-    BILLING_ASSIGN_OR_RETURN(view.cards,
-                             tx.ListStoredCards(view.customer.id, 0, kMaxStoredCardsPerCustomer));
+        CustomerOverview overview,
+        tx.ReadCustomerOverview(CustomerOverviewQuery{id, today, kOpenInvoicesShown,
+                                                      options_.recent_payments,
+                                                      kMaxStoredCardsPerCustomer}));
+    if (!overview.customer) return Error::NotFound("Customer " + id + " not found", "customerId");
+    view.customer = std::move(*overview.customer);
+    view.balance_cents = OutstandingCents(overview.ledger);
+    view.open_invoices = std::move(overview.open_invoices);
+    view.open_totals = overview.open_totals;
+    view.recent_payments = std::move(overview.recent_payments);
+    view.cards = std::move(overview.cards);
     for (StoredCard& card : view.cards) card.details_sealed.clear();  // never leaves the service
     return OkStatus();
   });

@@ -107,6 +107,23 @@ struct CustomerTotals {
   int64_t credit_cents = 0;       // sum of the credits (negative balances), as a positive number
 };
 
+// What the customer view shows, read together (StoreTx::ReadCustomerOverview).
+struct CustomerOverviewQuery {
+  std::string customer_id;  // canonical
+  Date today = {};          // for the open invoices' overdue count
+  int open_invoices = 50;   // the page of open invoices (oldest due first), 1..kMaxPageRows
+  int recent_payments = 5;  // the newest payments, 1..kMaxPageRows
+  int max_cards = 100;      // stored cards, 1..kMaxPageRows
+};
+struct CustomerOverview {
+  std::optional<Customer> customer;  // nullopt: no such customer (nothing else is read)
+  LedgerTotals ledger;
+  std::vector<Invoice> open_invoices;  // items filled
+  InvoiceTotals open_totals;           // over every open invoice, not only the page
+  std::vector<Payment> recent_payments;  // allocations filled
+  std::vector<StoredCard> cards;
+};
+
 class StoreTx {
  public:
   virtual ~StoreTx() = default;
@@ -179,6 +196,12 @@ class StoreTx {
   virtual Status AppendAudit(const AuditEntry& e) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit) = 0;
   virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
+
+  // The customer view's reads in one call: the customer, its ledger totals, the first page of its
+  // open invoices with their totals, its newest payments and its stored cards, each exactly as
+  // the matching call above returns it. This default makes those calls one after another (store.cc);
+  // a backend that pays a round trip per statement (PostgreSQL) sends them together.
+  virtual Result<CustomerOverview> ReadCustomerOverview(const CustomerOverviewQuery& q);
 };
 
 class Store {

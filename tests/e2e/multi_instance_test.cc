@@ -21,6 +21,7 @@
 
 #include "e2e/server_harness.h"
 #include "fake_openai/fake_openai_server.h"
+#include "testing/raw_db.h"
 #include "testing/test_backend.h"
 
 namespace billing::e2e {
@@ -172,7 +173,8 @@ TEST_F(multi_instance, APaymentsRateLimitIsOneBucketPerCallerWhateverInstanceIsA
   for (int i = 0; i < 10; ++i) {
     HttpResult r = Instance(i).PostJson(
         "/api/tools/process-payment/execute",
-        {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "1.00"}}}}, bearer);
+        {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "1.00"}}}},
+        bearer);
     json body = r.Json();
     if (r.status == 200 && body.value("success", false)) {
       ++paid;
@@ -228,7 +230,8 @@ TEST_F(multi_instance, AKeyWhoseFirstAnswerIsNotStoredIsFreeOnTheOtherInstanceAt
   // A 400 (nothing ran) is not stored, and its in-flight mark is removed with it...
   std::map<std::string, std::string> json_key = key;
   json_key["Content-Type"] = "application/json";
-  HttpResult bad = a_->Request("POST", "/api/tools/process-payment/execute", "{\"data\": {", json_key);
+  HttpResult bad =
+      a_->Request("POST", "/api/tools/process-payment/execute", "{\"data\": {", json_key);
   EXPECT_EQ(bad.status, 400) << bad.body;
   // ...so the corrected request with the same key runs on the other instance, not a 409.
   HttpResult good = b_->PostJson(
@@ -236,6 +239,25 @@ TEST_F(multi_instance, AKeyWhoseFirstAnswerIsNotStoredIsFreeOnTheOtherInstanceAt
       {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "3.21"}}}}, key);
   EXPECT_EQ(good.status, 200) << good.body;
   EXPECT_TRUE(good.Json().value("success", false)) << good.body;
+}
+
+TEST_F(multi_instance, TwoInstancesStartingAtOnceOnAnEmptyDatabaseMigrateAndSeedItOnce) {
+  // Both constructors run at once: each instance migrates (under the migration lock) and seeds
+  // (under the writers' lock) an empty database; one of them does it, the other finds it done.
+  std::thread second([&] {
+    b_ = std::make_unique<ServerProcess>(std::map<std::string, std::string>{},
+                                         std::vector<std::string>{}, db_);
+  });
+  a_ = std::make_unique<ServerProcess>(std::map<std::string, std::string>{},
+                                       std::vector<std::string>{}, db_);
+  second.join();
+  ASSERT_TRUE(a_->started()) << a_->Log();
+  ASSERT_TRUE(b_->started()) << b_->Log();
+  test_support::RawDb raw(db_);
+  EXPECT_EQ(raw.AllText("SELECT version FROM schema_migrations ORDER BY version"), "1|2|");
+  EXPECT_EQ(raw.AllText("SELECT COUNT(*) FROM customers"), "4|");
+  EXPECT_EQ(raw.AllText("SELECT COUNT(*) FROM audit_log"), "1|");  // one seed row, not two
+  ExpectAuditVerifies();
 }
 
 }  // namespace

@@ -125,8 +125,17 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  if (!deferred_.empty()) {
+    // The queued statements go out with this one, in one round trip.
+    BatchOutcome batch = ExecBatch({Statement{text, params}});
+    if (batch.failure) {
+      out.failure = std::move(batch.failure);
+    } else {
+      out.result.emplace(std::move(batch.results.front()));
+    }
+    return out;
+  }
   const std::string* name = Prepared(text, int(values.size()));
-  if (!deferred_.empty()) return ExecPipelined(text, name, values);
   ++statements_;
   ++round_trips_;
   PGresult* raw = name != nullptr ? PQexecPrepared(conn_.get(), name->c_str(), int(values.size()),
@@ -150,18 +159,28 @@ void PgConnection::Defer(std::string sql) {
   deferred_.push_back(std::move(sql));
 }
 
-PgConnection::Outcome PgConnection::ExecPipelined(const std::string& text,
-                                                  const std::string* prepared_name,
-                                                  const std::vector<const char*>& values) {
-  Outcome out;
+PgConnection::BatchOutcome PgConnection::ExecBatch(const std::vector<Statement>& statements) {
+  BatchOutcome out;
+  std::vector<std::vector<const char*>> values(statements.size());
+  std::vector<const std::string*> names(statements.size());
+  for (size_t k = 0; k < statements.size(); ++k) {
+    if (statements[k].params.size() > kMaxParams) {
+      out.failure = PgError{Error::Internal("postgres: too many parameters"), false, ""};
+      return out;
+    }
+    for (const auto& p : statements[k].params) values[k].push_back(p ? p->c_str() : nullptr);
+    // Prepared before the pipeline starts (a new text costs its own round trip, once).
+    names[k] = Prepared(statements[k].sql, int(values[k].size()));
+  }
   std::vector<std::string> queued = std::move(deferred_);
   deferred_.clear();
   PGconn* c = conn_.get();
   auto broken = [&](const char* what) {
-    out.failure = PgError{
-        Error(ErrorCode::kDatabaseUnavailable, std::string("postgres: connection lost: ") + what +
-                                                   ": " + Clipped(PQerrorMessage(c))),
-        false, ""};
+    out.results.clear();
+    out.failure = PgError{Error(ErrorCode::kDatabaseUnavailable,
+                                std::string("postgres: connection lost: ") + what + ": " +
+                                    Clipped(PQerrorMessage(c))),
+                          false, ""};
     broken_ = true;
   };
   if (PQenterPipelineMode(c) != 1) {
@@ -172,26 +191,31 @@ PgConnection::Outcome PgConnection::ExecPipelined(const std::string& text,
   // reading (blocking mode) cannot deadlock against the server.
   for (const std::string& q : queued) {
     if (PQsendQueryParams(c, q.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
-      {
-        broken("cannot send");
-        return out;
-      }
+      broken("cannot send");
+      return out;
     }
   }
-  const int sent = prepared_name != nullptr
-                       ? PQsendQueryPrepared(c, prepared_name->c_str(), int(values.size()),
-                                             values.data(), nullptr, nullptr, 0)
-                       : PQsendQueryParams(c, text.c_str(), int(values.size()), nullptr,
-                                           values.data(), nullptr, nullptr, 0);
-  if (sent != 1 || PQpipelineSync(c) != 1) {
+  for (size_t k = 0; k < statements.size(); ++k) {
+    const int n = int(values[k].size());
+    const int sent = names[k] != nullptr
+                         ? PQsendQueryPrepared(c, names[k]->c_str(), n, values[k].data(), nullptr,
+                                               nullptr, 0)
+                         : PQsendQueryParams(c, statements[k].sql.c_str(), n, nullptr,
+                                             values[k].data(), nullptr, nullptr, 0);
+    if (sent != 1) {
+      broken("cannot send");
+      return out;
+    }
+  }
+  if (PQpipelineSync(c) != 1) {
     broken("cannot send");
     return out;
   }
-  statements_ += queued.size() + 1;
+  statements_ += queued.size() + statements.size();
   ++round_trips_;
-  // The results in order: one per queued statement, then the statement's, then the sync. Each
+  // The results in order: one per queued statement, then one per statement, then the sync. Each
   // query's results end with a null.
-  for (size_t k = 0; k <= queued.size(); ++k) {
+  for (size_t k = 0; k < queued.size() + statements.size(); ++k) {
     PGresult* raw = PQgetResult(c);
     if (raw == nullptr) {
       broken("no result");
@@ -206,17 +230,15 @@ PgConnection::Outcome PgConnection::ExecPipelined(const std::string& text,
                         ? PgError{Error::Internal("postgres: pipeline aborted"), false, ""}
                         : Failure(raw);
     }
-    if (k == queued.size() && !out.failure) out.result.emplace(std::move(result));
+    if (k >= queued.size() && !out.failure) out.results.push_back(std::move(result));
     while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // the null that ends this query
   }
   PgResult sync(PQgetResult(c));
   if (PQresultStatus(sync.raw()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(c) != 1) {
-    out.result.reset();
-    {
-      broken("pipeline not closed");
-      return out;
-    }
+    broken("pipeline not closed");
+    return out;
   }
+  if (out.failure) out.results.clear();
   return out;
 }
 

@@ -85,6 +85,19 @@ class PgConnection {
     bool ok() const { return result.has_value(); }
   };
   Outcome Exec(std::string_view sql, const std::vector<std::optional<std::string>>& params = {});
+  // Runs several statements in one round trip (pipeline mode), after any queued by Defer: all
+  // their results in order, or the first failure (nothing after it ran, no results).
+  struct Statement {
+    std::string sql;
+    std::vector<std::optional<std::string>> params;
+  };
+  struct BatchOutcome {
+    std::vector<PgResult> results;
+    std::optional<PgError> failure;
+    bool ok() const { return !failure.has_value(); }
+  };
+  BatchOutcome ExecBatch(const std::vector<Statement>& statements);
+
   // Runs SQL text that may hold several statements and no parameters (migrations only).
   Outcome ExecScript(const std::string& sql);
 
@@ -130,9 +143,6 @@ class PgConnection {
   const std::string* Prepared(const std::string& sql, int param_count);
   static constexpr size_t kMaxPrepared = 512;
   static constexpr size_t kMaxPreparedTextBytes = 8192;
-  // Exec of one statement with the deferred ones in front of it, in one pipeline.
-  Outcome ExecPipelined(const std::string& text, const std::string* prepared_name,
-                        const std::vector<const char*>& values);
   uint64_t statements_ = 0;
   uint64_t round_trips_ = 0;
   std::vector<std::string> deferred_;

@@ -56,7 +56,7 @@ struct PoolOptions {
   // This process among the instances on the database; "" = "pid<process id>". Every connection
   // of the pool is named kApplicationPrefix + instance in pg_stat_activity, so other instances
   // can tell whether this one is alive (InstanceAliveSql).
-  std::string instance;
+  std::string instance = {};
 };
 
 inline constexpr const char* kApplicationPrefix = "billing-agent/";

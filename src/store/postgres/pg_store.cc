@@ -2,246 +2,21 @@
 // rules, bounds and error codes over the schema of postgres/migrations/. Writes run in the pool's
 // group commit under the one writers' lock (pg_pool.h), reads in a REPEATABLE READ snapshot.
 //
-// Statements are built per call with dense $n parameters (pg::Sql below), so each list shape has
-// exactly the WHERE clause its filters need; PostgreSQL plans an unnamed statement with the
-// actual values, and the indexes of the schema serve every shape the SQLite store's do.
+// Statements are built per call (pgrows::Sql, pg_store_rows.h), so each list shape has exactly
+// the WHERE clause its filters need; each distinct text is prepared once per connection, and the
+// indexes of the schema serve every shape the SQLite store's do.
 #include <cassert>
 #include <charconv>
 #include <map>
 
 #include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_store_rows.h"
 #include "store/postgres/pg_stores.h"
 
 namespace billing {
 namespace {
 
-using pg::PgConnection;
-using pg::PgResult;
-using Params = std::vector<std::optional<std::string>>;
-
-constexpr int64_t kMaxItemsPerInvoice = 100;
-constexpr int64_t kMaxRowsPerPayment = 100'000;
-constexpr int64_t kMaxYears = 10'000;
-constexpr int64_t kMaxLedgerCustomers = 10'000'000;
-
-std::string S(int64_t v) {
-  return std::to_string(v);
-}
-
-// A text[] literal of `values` for "= ANY($n::text[])": every element quoted, its quotes and
-// backslashes escaped, so any id reads back as itself.
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t k = 0; k < values.size(); ++k) {
-    if (k > 0) out += ',';
-    out += '"';
-    for (char c : values[k]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
-// A statement under construction: SQL text plus its parameters, numbered as they are added.
-struct Sql {
-  std::string text;
-  Params params;
-  std::vector<std::string> where;
-  std::string P(std::string value) {
-    params.emplace_back(std::move(value));
-    return "$" + std::to_string(params.size());
-  }
-  std::string P(int64_t value) { return P(S(value)); }
-  void Where(std::string cond) { where.push_back(std::move(cond)); }
-  std::string WhereClause() const {
-    std::string out;
-    for (size_t k = 0; k < where.size(); ++k) out += (k ? " AND " : " WHERE ") + where[k];
-    return out;
-  }
-};
-
-// A row of a result, read by column. Integer columns are BIGINT (NOT NULL unless said), so a
-// value that does not parse cannot come from the server; it reads as 0 and is caught by the
-// invariant checks rather than crashing.
-struct Row {
-  const PgResult& r;
-  int i;
-  std::string T(int c) const { return r.Text(i, c); }
-  int64_t I(int c) const {
-    const std::string t = r.Text(i, c);
-    int64_t v = 0;
-    std::from_chars(t.data(), t.data() + t.size(), v);
-    return v;
-  }
-  bool Null(int c) const { return r.IsNull(i, c); }
-};
-
-// Database errors as the StoreTx contract states: kInternal, except the database being
-// unreachable (kDatabaseUnavailable, HTTP 503) and retryable conflicts (the pool retries them).
-Error DbError(const Error& e) {
-  if (e.code == ErrorCode::kDatabaseUnavailable || e.code == ErrorCode::kConflict) {
-    if (e.code == ErrorCode::kConflict && e.message.find("deadlock") == std::string::npos &&
-        e.message.find("serializ") == std::string::npos) {
-      return Error::Internal(e.message);  // a unique violation: a bug, as on SQLite
-    }
-    return e;
-  }
-  return Error::Internal(e.message);
-}
-
-Status ParseStoredDate(const std::string& text, const std::string& where, Date* out) {
-  if (!Date::Parse(text, out)) {
-    return Error::Internal("postgres: corrupt date '" + text + "' in " + where);
-  }
-  return OkStatus();
-}
-
-Status CheckPage(const PageSpec& page) {
-  if (page.limit < 1 || page.limit > kMaxPageRows || page.offset < 0) {
-    return Error::Internal("postgres: page out of range (limit " + std::to_string(page.limit) +
-                           ", offset " + std::to_string(page.offset) + ")");
-  }
-  return OkStatus();
-}
-
-// More rows than the data can hold is an error, never a silently shorter list.
-Status CheckRows(const PgResult& r, int64_t max_rows, const char* what) {
-  if (r.rows() > max_rows) {
-    return Error::Internal(std::string("postgres: ") + what + " has more than " +
-                           std::to_string(max_rows) + " rows");
-  }
-  return OkStatus();
-}
-
-#define CUSTOMER_COLS                                                                       \
-  "c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, c.status, " \
-  "c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at"
-
-Customer ReadCustomer(const Row& r) {
-  Customer c;
-  c.id = r.T(0);
-  c.company = r.T(1);
-  c.contact_name = r.T(2);
-  c.email = r.T(3);
-  c.billing_cycle = r.T(4);
-  c.payment_method = r.T(5);
-  c.status = r.T(6);
-  c.currency = r.T(7);
-  if (!r.Null(8)) c.tax_rate_bp = int(r.I(8));
-  c.opening_balance_cents = r.I(9);
-  c.created_at = r.T(10);
-  return c;
-}
-
-#define PAYMENT_COLS                                                                              \
-  "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, "    \
-  "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
-  "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "on_behalf_of FROM payments"
-
-Payment ReadPayment(const Row& r) {
-  Payment p;
-  p.id = r.T(0);
-  p.number = r.I(1);
-  p.customer_id = r.T(2);
-  p.invoice_id = r.T(3);
-  p.amount_cents = r.I(4);
-  p.refunded_cents = r.I(5);
-  p.method = r.T(6);
-  p.status = r.T(7);
-  p.transaction_id = r.T(8);
-  p.failure_reason = r.T(9);
-  p.actor = r.T(10);
-  p.created_at = r.T(11);
-  p.payment_method_id = r.T(12);
-  p.card_brand = r.T(13);
-  p.card_last4 = r.T(14);
-  p.on_behalf_of = r.T(15);
-  return p;
-}
-
-#define CARD_COLS                                                                             \
-  "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
-  "key_id, actor, created_at, on_behalf_of FROM payment_methods"
-
-StoredCard ReadCard(const Row& r) {
-  StoredCard c;
-  c.id = r.T(0);
-  c.number = r.I(1);
-  c.customer_id = r.T(2);
-  c.type = r.T(3);
-  c.brand = r.T(4);
-  c.last4 = r.T(5);
-  c.exp_month = int(r.I(6));
-  c.exp_year = int(r.I(7));
-  c.details_sealed = r.T(8);
-  c.key_id = r.T(9);
-  c.actor = r.T(10);
-  c.created_at = r.T(11);
-  c.on_behalf_of = r.T(12);
-  return c;
-}
-
-#define INVOICE_COLS                                                                        \
-  "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
-  "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
-  "i.payment_method, i.created_at, i.created_by, i.updated_by, i.paid_cents, "              \
-  "i.created_on_behalf_of, i.updated_on_behalf_of "                                         \
-  "FROM invoices i JOIN customers c ON c.id = i.customer_id"
-
-Result<Invoice> ReadInvoice(const Row& r) {
-  Invoice inv;
-  inv.id = r.T(0);
-  inv.year = int(r.I(1));
-  inv.seq = int(r.I(2));
-  inv.customer_id = r.T(3);
-  inv.customer_name = r.T(4);
-  inv.subtotal_cents = r.I(5);
-  inv.tax_rate_bp = int(r.I(6));
-  inv.tax_cents = r.I(7);
-  inv.total_cents = r.I(8);
-  inv.status = r.T(9);
-  BILLING_TRY(ParseStoredDate(r.T(10), "invoices/" + inv.id + ".issue_date", &inv.issue_date));
-  BILLING_TRY(ParseStoredDate(r.T(11), "invoices/" + inv.id + ".due_date", &inv.due_date));
-  inv.notes = r.T(12);
-  inv.paid_date = r.T(13);
-  inv.payment_method = r.T(14);
-  inv.created_at = r.T(15);
-  inv.created_by = r.T(16);
-  inv.updated_by = r.T(17);
-  inv.paid_cents = r.I(18);
-  inv.created_on_behalf_of = r.T(19);
-  inv.updated_on_behalf_of = r.T(20);
-  return inv;
-}
-
-#define AUDIT_COLS                                                                   \
-  "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, " \
-  "request_id, prev_hash, hash, on_behalf_of, chain_version FROM audit_log"
-
-AuditEntry ReadAudit(const Row& r) {
-  AuditEntry e;
-  e.seq = r.I(0);
-  e.at = r.T(1);
-  e.actor = r.T(2);
-  e.action = r.T(3);
-  e.entity_type = r.T(4);
-  e.entity_id = r.T(5);
-  e.before_json = r.T(6);
-  e.after_json = r.T(7);
-  e.request_id = r.T(8);
-  e.prev_hash = r.T(9);
-  e.hash = r.T(10);
-  e.on_behalf_of = r.T(11);
-  e.chain_version = int(r.I(12));
-  return e;
-}
-
-#define CUSTOMER_BALANCE \
-  "(c.opening_balance_cents + t.invoiced_cents - t.paid_cents + t.refunded_cents)"
+using namespace pgrows;  // the rows and statement builder of pg_store_rows.h
 
 class PgTx final : public StoreTx {
  public:
@@ -271,6 +46,56 @@ class PgTx final : public StoreTx {
                              Q("SELECT " CUSTOMER_COLS " FROM customers c WHERE c.id = $1", {id}));
     if (r.rows() == 0) return std::optional<Customer>();
     return std::optional<Customer>(ReadCustomer(Row{r, 0}));
+  }
+
+  // Statements sent together in one round trip: their results in order, or the first error.
+  Result<std::vector<PgResult>> Batch(const std::vector<Sql>& sqls) {
+    std::vector<PgConnection::Statement> statements;
+    for (const Sql& q : sqls) statements.push_back(PgConnection::Statement{q.text, q.params});
+    PgConnection::BatchOutcome b = conn_.ExecBatch(statements);
+    if (!b.ok()) return DbError(b.failure->error);
+    return std::move(b.results);
+  }
+
+  // The customer view in two round trips (the first carries the read's BEGIN): the customer,
+  // ledger, open invoices, their totals, payments and cards together, then the invoices' items
+  // and the payments' allocations together. The statements are the ones the single calls send.
+  Result<CustomerOverview> ReadCustomerOverview(const CustomerOverviewQuery& q) override {
+    const InvoiceQuery open{q.customer_id, InvoiceStatusFilter::kOpen, q.today};
+    const PageSpec invoice_page{0, q.open_invoices}, payment_page{0, q.recent_payments};
+    BILLING_TRY(CheckPage(invoice_page));
+    BILLING_TRY(CheckPage(payment_page));
+    if (q.max_cards < 1 || q.max_cards > kMaxPageRows) {
+      return Error::Internal("postgres: card page out of range");
+    }
+    Sql customer;
+    customer.text = "SELECT " CUSTOMER_COLS " FROM customers c WHERE c.id = " +
+                    customer.P(q.customer_id);
+    BILLING_ASSIGN_OR_RETURN(
+        std::vector<PgResult> r,
+        Batch({customer, LedgerSql(q.customer_id), InvoicePageSql(open, invoice_page),
+               InvoiceSumSql(open), PaymentPageSql(PaymentQuery{q.customer_id}, payment_page),
+               CardPageSql(q.customer_id, 0, q.max_cards)}));
+    CustomerOverview out;
+    if (r[0].rows() == 0) return out;
+    out.customer = ReadCustomer(Row{r[0], 0});
+    BILLING_ASSIGN_OR_RETURN(auto ledger, ReadLedger(r[1]));
+    auto it = ledger.find(q.customer_id);
+    if (it == ledger.end()) return Error::Internal("ledger has no entry for " + q.customer_id);
+    out.ledger = it->second;
+    BILLING_ASSIGN_OR_RETURN(out.open_invoices, ReadInvoicePage(r[2], invoice_page));
+    BILLING_ASSIGN_OR_RETURN(out.open_totals, ReadInvoiceTotals(r[3]));
+    BILLING_ASSIGN_OR_RETURN(out.recent_payments, ReadPaymentPage(r[4], payment_page));
+    BILLING_ASSIGN_OR_RETURN(out.cards, ReadCardPage(r[5], q.max_cards));
+    std::vector<Sql> details;
+    if (!out.open_invoices.empty()) details.push_back(ItemsOfSql(out.open_invoices));
+    if (!out.recent_payments.empty()) details.push_back(AllocationsOfSql(out.recent_payments));
+    if (details.empty()) return out;
+    BILLING_ASSIGN_OR_RETURN(std::vector<PgResult> d, Batch(details));
+    size_t k = 0;
+    if (!out.open_invoices.empty()) BILLING_TRY(ApplyItems(d[k++], out.open_invoices));
+    if (!out.recent_payments.empty()) BILLING_TRY(ApplyAllocations(d[k], out.recent_payments));
+    return out;
   }
 
   Sql CustomerSql(const CustomerQuery& q, const std::string& select) {
@@ -330,12 +155,18 @@ class PgTx final : public StoreTx {
   }
 
   Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(LedgerSql(customer_id)));
+    return ReadLedger(r);
+  }
+  static Sql LedgerSql(const std::string& customer_id) {
     Sql s;
     s.text =
         "SELECT c.id, c.opening_balance_cents, t.invoiced_cents, t.paid_cents, t.refunded_cents "
         "FROM customers c JOIN customer_totals t ON t.customer_id = c.id";
     if (!customer_id.empty()) s.text += " WHERE c.id = " + s.P(customer_id);
-    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    return s;
+  }
+  static Result<std::map<std::string, LedgerTotals>> ReadLedger(const PgResult& r) {
     BILLING_TRY(CheckRows(r, kMaxLedgerCustomers, "the ledger totals"));
     std::map<std::string, LedgerTotals> out;
     for (int i = 0; i < r.rows(); ++i) {
@@ -366,20 +197,28 @@ class PgTx final : public StoreTx {
   // The line items of a page of invoices, with one statement.
   Status LoadItemsOf(std::vector<Invoice>& invoices) {
     if (invoices.empty()) return OkStatus();
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(ItemsOfSql(invoices)));
+    return ApplyItems(r, invoices);
+  }
+  // The line items of a page of invoices, with one statement (ApplyItems reads it).
+  static Sql ItemsOfSql(const std::vector<Invoice>& invoices) {
     std::vector<std::string> ids;
+    for (const Invoice& inv : invoices) ids.push_back(inv.id);
+    Sql s;
+    s.text =
+        "SELECT invoice_id, description, quantity_milli, unit_price_cents, amount_cents FROM "
+        "invoice_items WHERE invoice_id = ANY(" +
+        s.P(TextArray(ids)) + "::text[]) ORDER BY invoice_id, position";
+    return s;
+  }
+  static Status ApplyItems(const PgResult& r, std::vector<Invoice>& invoices) {
+    BILLING_TRY(CheckRows(r, int64_t(invoices.size()) * kMaxItemsPerInvoice,
+                          "the line items of a page of invoices"));
     std::map<std::string, Invoice*> by_id;
     for (Invoice& inv : invoices) {
       inv.items.clear();
-      ids.push_back(inv.id);
       by_id[inv.id] = &inv;
     }
-    BILLING_ASSIGN_OR_RETURN(
-        PgResult r, Q("SELECT invoice_id, description, quantity_milli, unit_price_cents, "
-                      "amount_cents FROM invoice_items WHERE invoice_id = ANY($1::text[]) "
-                      "ORDER BY invoice_id, position",
-                      {TextArray(ids)}));
-    BILLING_TRY(CheckRows(r, int64_t(invoices.size()) * kMaxItemsPerInvoice,
-                          "the line items of a page of invoices"));
     for (int i = 0; i < r.rows(); ++i) {
       const Row row{r, i};
       auto it = by_id.find(row.T(0));
@@ -407,7 +246,7 @@ class PgTx final : public StoreTx {
   }
 
   // Adds the filters of `q` to `s` (list and totals share them, so they cover the same rows).
-  void InvoiceFilter(const InvoiceQuery& q, Sql& s) {
+  static void InvoiceFilter(const InvoiceQuery& q, Sql& s) {
     if (!q.customer_id.empty()) s.Where("i.customer_id = " + s.P(q.customer_id));
     switch (q.status) {
       case InvoiceStatusFilter::kAll:
@@ -437,6 +276,13 @@ class PgTx final : public StoreTx {
 
   Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q, const PageSpec& page) override {
     BILLING_TRY(CheckPage(page));
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(InvoicePageSql(q, page)));
+    BILLING_ASSIGN_OR_RETURN(std::vector<Invoice> out, ReadInvoicePage(r, page));
+    BILLING_TRY(LoadItemsOf(out));
+    return out;
+  }
+  // A page of invoices without their items (ItemsOfSql reads those).
+  static Sql InvoicePageSql(const InvoiceQuery& q, const PageSpec& page) {
     Sql s;
     s.text = INVOICE_COLS;
     InvoiceFilter(q, s);
@@ -444,18 +290,23 @@ class PgTx final : public StoreTx {
     s.text += q.by_amount_due ? " ORDER BY i.total_cents - i.paid_cents DESC, i.id"
                               : " ORDER BY i.due_date, i.id";
     s.text += " LIMIT " + s.P(int64_t(page.limit)) + " OFFSET " + s.P(page.offset);
-    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    return s;
+  }
+  static Result<std::vector<Invoice>> ReadInvoicePage(const PgResult& r, const PageSpec& page) {
     BILLING_TRY(CheckRows(r, page.limit, "an invoice page"));
     std::vector<Invoice> out;
     for (int i = 0; i < r.rows(); ++i) {
       BILLING_ASSIGN_OR_RETURN(Invoice inv, ReadInvoice(Row{r, i}));
       out.push_back(std::move(inv));
     }
-    BILLING_TRY(LoadItemsOf(out));
     return out;
   }
 
   Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(InvoiceSumSql(q)));
+    return ReadInvoiceTotals(r);
+  }
+  static Sql InvoiceSumSql(const InvoiceQuery& q) {
     Sql s;
     s.text =
         "SELECT COUNT(*), COALESCE(SUM(i.total_cents), 0), "
@@ -467,7 +318,9 @@ class PgTx final : public StoreTx {
               " THEN 1 ELSE 0 END), 0) FROM invoices i";
     InvoiceFilter(q, s);
     s.text += s.WhereClause();
-    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    return s;
+  }
+  static Result<InvoiceTotals> ReadInvoiceTotals(const PgResult& r) {
     if (r.rows() != 1) return Error::Internal("postgres: invoice totals returned no row");
     const Row row{r, 0};
     return InvoiceTotals{row.I(0), row.I(1), row.I(2), row.I(3)};
@@ -548,7 +401,7 @@ class PgTx final : public StoreTx {
     return std::optional<Payment>(ReadPayment(Row{r, 0}));
   }
 
-  Sql PaymentSql(const PaymentQuery& q, const std::string& select) {
+  static Sql PaymentSql(const PaymentQuery& q, const std::string& select) {
     Sql s;
     s.text = select;
     if (!q.customer_id.empty()) s.Where("customer_id = " + s.P(q.customer_id));
@@ -564,11 +417,17 @@ class PgTx final : public StoreTx {
 
   Result<std::vector<Payment>> ListPayments(const PaymentQuery& q, const PageSpec& page) override {
     BILLING_TRY(CheckPage(page));
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(PaymentPageSql(q, page)));
+    return ReadPaymentPage(r, page);
+  }
+  static Sql PaymentPageSql(const PaymentQuery& q, const PageSpec& page) {
     Sql s = PaymentSql(q, PAYMENT_COLS);
     s.text +=
         q.from_at.empty() ? " ORDER BY number DESC" : " ORDER BY created_at DESC, number DESC";
     s.text += " LIMIT " + s.P(int64_t(page.limit)) + " OFFSET " + s.P(page.offset);
-    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    return s;
+  }
+  static Result<std::vector<Payment>> ReadPaymentPage(const PgResult& r, const PageSpec& page) {
     BILLING_TRY(CheckRows(r, page.limit, "a payment page"));
     std::vector<Payment> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(ReadPayment(Row{r, i}));
@@ -607,24 +466,33 @@ class PgTx final : public StoreTx {
     if (payments.size() > size_t(kMaxPageRows)) {
       return Error::Internal("postgres: allocations of more than a page of payments");
     }
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(AllocationsOfSql(payments)));
+    return ApplyAllocations(r, payments);
+  }
+  static Sql AllocationsOfSql(const std::vector<Payment>& payments) {
     std::vector<std::string> ids;
+    for (const Payment& p : payments) ids.push_back(p.id);
+    Sql s;
+    s.text =
+        "SELECT id, payment_id, invoice_id, amount_cents, refunded_cents FROM payment_allocations "
+        "WHERE payment_id = ANY(" +
+        s.P(TextArray(ids)) + "::text[]) ORDER BY id";
+    return s;
+  }
+  static Status ApplyAllocations(const PgResult& r, std::vector<Payment>& payments) {
+    BILLING_TRY(CheckRows(r, int64_t(payments.size()) * kMaxRowsPerPayment,
+                          "the allocations of a page of payments"));
     std::map<std::string, Payment*> by_id;
     for (Payment& p : payments) {
       p.allocations.clear();
-      ids.push_back(p.id);
       by_id[p.id] = &p;
     }
-    BILLING_ASSIGN_OR_RETURN(
-        PgResult r, Q("SELECT id, payment_id, invoice_id, amount_cents, refunded_cents FROM "
-                      "payment_allocations WHERE payment_id = ANY($1::text[]) ORDER BY id",
-                      {TextArray(ids)}));
-    BILLING_TRY(CheckRows(r, int64_t(payments.size()) * kMaxRowsPerPayment,
-                          "the allocations of a page of payments"));
     for (int i = 0; i < r.rows(); ++i) {
       const Row row{r, i};
       auto it = by_id.find(row.T(1));
       if (it == by_id.end()) return Error::Internal("postgres: an allocation of another payment");
-      it->second->allocations.push_back(Allocation{row.I(0), row.T(1), row.T(2), row.I(3), row.I(4)});
+      it->second->allocations.push_back(
+          Allocation{row.I(0), row.T(1), row.T(2), row.I(3), row.I(4)});
     }
     return OkStatus();
   }
@@ -704,12 +572,18 @@ class PgTx final : public StoreTx {
                                                   int64_t after_number, int limit) override {
     if (limit < 1 || limit > kMaxPageRows)
       return Error::Internal("postgres: card page out of range");
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(CardPageSql(customer_id, after_number, limit)));
+    return ReadCardPage(r, limit);
+  }
+  static Sql CardPageSql(const std::string& customer_id, int64_t after_number, int limit) {
     Sql s;
     s.text = CARD_COLS;
     if (!customer_id.empty()) s.Where("customer_id = " + s.P(customer_id));
     s.Where("number > " + s.P(after_number));
     s.text += s.WhereClause() + " ORDER BY number LIMIT " + s.P(int64_t(limit));
-    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    return s;
+  }
+  static Result<std::vector<StoredCard>> ReadCardPage(const PgResult& r, int limit) {
     BILLING_TRY(CheckRows(r, limit, "a stored card page"));
     std::vector<StoredCard> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(ReadCard(Row{r, i}));

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "billing/rules.h"
 #include "billing/service.h"
 #include "store/backend.h"
 #include "store/postgres/pg_connection.h"
@@ -103,6 +104,72 @@ TEST_F(PgStoreTest, ConnectionsTheServerDroppedAreReplacedWithoutAnError) {
   EXPECT_TRUE(paid.ok()) << paid.error().message;
   Status invariants = service_->CheckInvariants();
   EXPECT_TRUE(invariants.ok()) << invariants.error().message;
+}
+
+// The pipelined customer overview (two round trips) reads exactly what the single calls read
+// (StoreTx's default): for every customer, with invoices, payments, allocations, items and a
+// card, and for a customer that does not exist.
+TEST_F(PgStoreTest, ThePipelinedCustomerOverviewEqualsTheCallsOneByOne) {
+  Date due;
+  ASSERT_TRUE(Date::Parse("2026-12-31", &due));
+  ASSERT_TRUE(
+      service_
+          ->CreateInvoice(NewInvoice{"CUST-002", {{"A", 2000, 1'000}, {"B", 1000, 250}}, due, ""})
+          .ok());
+  ASSERT_TRUE(service_->ProcessPayment({"CUST-002", 1'500, "", "", ""}).ok());
+  ASSERT_TRUE(service_->ProcessPayment({"CUST-001", 700, "", "", ""}).ok());
+  int compared = 0;
+  Status s = store_->Read([&](StoreTx& tx) -> Status {
+    for (const char* id : {"CUST-001", "CUST-002", "CUST-003", "CUST-004", "CUST-404"}) {
+      SCOPED_TRACE(id);
+      const CustomerOverviewQuery q{id, service_->Today(), 50, 5, 100};
+      auto piped = tx.ReadCustomerOverview(q);
+      auto single = tx.StoreTx::ReadCustomerOverview(q);  // the default: one call at a time
+      EXPECT_TRUE(piped.ok() && single.ok());
+      if (!piped.ok() || !single.ok()) return OkStatus();
+      EXPECT_EQ(piped->customer.has_value(), single->customer.has_value());
+      if (!single->customer) continue;
+      EXPECT_EQ(piped->customer->company, single->customer->company);
+      EXPECT_EQ(OutstandingCents(piped->ledger), OutstandingCents(single->ledger));
+      EXPECT_EQ(piped->ledger.paid_cents, single->ledger.paid_cents);
+      EXPECT_EQ(piped->open_totals.count, single->open_totals.count);
+      EXPECT_EQ(piped->open_totals.due_cents, single->open_totals.due_cents);
+      EXPECT_EQ(piped->open_totals.overdue_count, single->open_totals.overdue_count);
+      EXPECT_EQ(piped->open_invoices.size(), single->open_invoices.size());
+      if (::testing::Test::HasFailure()) return OkStatus();
+      for (size_t k = 0; k < single->open_invoices.size(); ++k) {
+        EXPECT_EQ(piped->open_invoices[k].id, single->open_invoices[k].id);
+        EXPECT_EQ(piped->open_invoices[k].paid_cents, single->open_invoices[k].paid_cents);
+        EXPECT_EQ(piped->open_invoices[k].items.size(), single->open_invoices[k].items.size());
+        if (::testing::Test::HasFailure()) return OkStatus();
+        for (size_t n = 0; n < single->open_invoices[k].items.size(); ++n) {
+          EXPECT_EQ(piped->open_invoices[k].items[n].description,
+                    single->open_invoices[k].items[n].description);
+          EXPECT_EQ(piped->open_invoices[k].items[n].amount_cents,
+                    single->open_invoices[k].items[n].amount_cents);
+        }
+      }
+      EXPECT_EQ(piped->recent_payments.size(), single->recent_payments.size());
+      if (::testing::Test::HasFailure()) return OkStatus();
+      for (size_t k = 0; k < single->recent_payments.size(); ++k) {
+        EXPECT_EQ(piped->recent_payments[k].id, single->recent_payments[k].id);
+        EXPECT_EQ(piped->recent_payments[k].allocations.size(),
+                  single->recent_payments[k].allocations.size());
+        if (::testing::Test::HasFailure()) return OkStatus();
+        for (size_t n = 0; n < single->recent_payments[k].allocations.size(); ++n) {
+          EXPECT_EQ(piped->recent_payments[k].allocations[n].invoice_id,
+                    single->recent_payments[k].allocations[n].invoice_id);
+          EXPECT_EQ(piped->recent_payments[k].allocations[n].amount_cents,
+                    single->recent_payments[k].allocations[n].amount_cents);
+        }
+      }
+      EXPECT_EQ(piped->cards.size(), single->cards.size());
+      ++compared;
+    }
+    return OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(compared, 4);
 }
 
 }  // namespace
