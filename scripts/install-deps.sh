@@ -3,7 +3,7 @@
 set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
-  libboost-dev libboost-system-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libssl-dev
+  libboost-dev libboost-system-dev libboost-context-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libssl-dev
   libsodium-dev libspdlog-dev libfmt-dev libcli11-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # the libFuzzer targets (preset fuzz, docs/fuzzing.md)

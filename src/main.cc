@@ -42,10 +42,13 @@ using namespace billing;
 
 int Run(const AppConfig& cfg) {
 #ifdef BILLING_WITH_TCMALLOC
-  // tcmalloc keeps up to 32 MB in per-thread caches by default: with 2 I/O threads and the write
-  // pool that was a quarter of the RSS under load, for no measurable speed (docs/performance.md).
+  // tcmalloc's per-thread caches share one budget. Capped at 4 MB they kept the RSS 9 MB lower,
+  // but the write pool's threads (64) hold their share while idle, and on PostgreSQL, where
+  // reads run on the I/O threads' fibers, the I/O threads were left with caches too small
+  // and spent a tenth of their time in the central free list (generate 1,900/s against 2,600/s
+  // at 32 MB after a payment burst; docs/performance.md). 32 MB is tcmalloc's own default.
   MallocExtension::instance()->SetNumericProperty("tcmalloc.max_total_thread_cache_bytes",
-                                                  4u << 20);
+                                                  32u << 20);
 #endif
   // Every log line passes the card-number redaction first (security/redacting_sink.h).
   auto console = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
@@ -70,7 +73,8 @@ int Run(const AppConfig& cfg) {
     processor = std::make_unique<CsprngSource>();
   }
 
-  const int threads = cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads =
+      cfg.threads > 0 ? cfg.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   // SQLite: each store's pool may grow to one connection per calling thread. PostgreSQL: one
   // pool of BILLING_DB_POOL connections shared by every store (store/backend.h).
   // The instance id names this process among the instances on one PostgreSQL database (its
@@ -91,10 +95,11 @@ int Run(const AppConfig& cfg) {
     return 1;
   }
   if (key_generated) {
-    spdlog::warn("created data key file {}.keys for card details; keep it apart from the database "
-                 "in production (BILLING_DATA_KEYS or BILLING_DATA_KEY_FILE; every instance on "
-                 "one database needs the same keys)",
-                 DataKeyBase(cfg.db_path));
+    spdlog::warn(
+        "created data key file {}.keys for card details; keep it apart from the database "
+        "in production (BILLING_DATA_KEYS or BILLING_DATA_KEY_FILE; every instance on "
+        "one database needs the same keys)",
+        DataKeyBase(cfg.db_path));
   }
   service.set_data_cipher(&data_cipher.value());
   if (cfg.seed) {
@@ -126,7 +131,8 @@ int Run(const AppConfig& cfg) {
   agent.set_tool_runner(&tool_runner);
   auto memory_store = OpenMemoryStore(backend, *clock, ids);
   if (!memory_store.ok()) {
-    spdlog::critical("cannot open conversation memory in {}: {}", db_name, memory_store.error().message);
+    spdlog::critical("cannot open conversation memory in {}: {}", db_name,
+                     memory_store.error().message);
     return 1;
   }
   ConversationMemory memory(*memory_store.value());
@@ -143,7 +149,8 @@ int Run(const AppConfig& cfg) {
     spdlog::critical("cannot read the API keys in {}", db_name);
     return 1;
   }
-  auto decision = DecideAuth(cfg.auth_mode, cfg.host, *keys_ever, *keys_active, !cfg.jwt_secret.empty());
+  auto decision =
+      DecideAuth(cfg.auth_mode, cfg.host, *keys_ever, *keys_active, !cfg.jwt_secret.empty());
   if (!decision.ok()) {
     spdlog::critical("{}", decision.error().message);
     return 1;
@@ -165,7 +172,8 @@ int Run(const AppConfig& cfg) {
   // Where instances share the database, so does each caller's payments bucket.
   auto shared_buckets = OpenSharedRateBuckets(backend);
   if (!shared_buckets.ok()) {
-    spdlog::critical("cannot open the shared rate-limit buckets: {}", shared_buckets.error().message);
+    spdlog::critical("cannot open the shared rate-limit buckets: {}",
+                     shared_buckets.error().message);
     return 1;
   }
   std::unique_ptr<http::SharedPaymentRateGate> shared_payment_gate;
@@ -176,12 +184,12 @@ int Run(const AppConfig& cfg) {
   }
   // GET /ready: the database answers now (a load balancer's probe; /health stays liveness).
   protections.readiness = [&store] { return store.value()->Ping(); };
-  http::MastraApi api(agent, *clock, ids, &memory, &memory_api,
-                      decision->enabled ? &authenticator : nullptr,
-                      [&service](const http::HttpRequest& request) {
-                        return http::AuditListResponse(service, request);
-                      },
-                      protections);
+  http::MastraApi api(
+      agent, *clock, ids, &memory, &memory_api, decision->enabled ? &authenticator : nullptr,
+      [&service](const http::HttpRequest& request) {
+        return http::AuditListResponse(service, request);
+      },
+      protections);
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;
@@ -199,8 +207,8 @@ int Run(const AppConfig& cfg) {
     spdlog::critical("cannot listen on {}:{}: {}", cfg.host, cfg.port, port.error().message);
     return 1;
   }
-  spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)", cfg.host,
-               port.value(), threads);
+  spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)",
+               cfg.host, port.value(), threads);
   if (IsPostgresDb(cfg.db_path)) {
     spdlog::info("database: {} (pool {} connections, timeout {} ms)", db_name, cfg.db_pool,
                  cfg.db_timeout_ms);
@@ -216,7 +224,8 @@ int Run(const AppConfig& cfg) {
     spdlog::info("authentication: on ({} active API key(s){})", *keys_active,
                  cfg.jwt_secret.empty() ? "" : ", HS256 JWTs");
   } else {
-    spdlog::warn("development mode: no authentication (every caller has every scope; loopback only)");
+    spdlog::warn(
+        "development mode: no authentication (every caller has every scope; loopback only)");
   }
   if (!cfg.today.empty()) spdlog::warn("clock pinned: today is {}", cfg.today);
   server.Start();
@@ -247,8 +256,8 @@ int Run(const AppConfig& cfg) {
   tool_runner.Join();
   // How well group commit did: ledger writes per commit (each commit is one WAL fsync).
   if (const Store::Stats w = store.value()->stats(); w.commits > 0) {
-    spdlog::info("store: {} writes committed in {} group commits ({:.2f} writes per fsync)", w.writes,
-                 w.commits, double(w.writes) / double(w.commits));
+    spdlog::info("store: {} writes committed in {} group commits ({:.2f} writes per fsync)",
+                 w.writes, w.commits, double(w.writes) / double(w.commits));
   }
   // PostgreSQL: statements sent by every store of this instance, the round trips they took, and
   // writes run again after a conflict (bench/postgres.sh reads this line).

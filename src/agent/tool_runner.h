@@ -8,9 +8,11 @@
 // responses): on an I/O thread each would stall every connection of that thread for an fsync,
 // and at most one write per I/O thread could share a commit.
 // With `reads_block` (a database across the network, Store::ReadsWaitOnNetwork: PostgreSQL)
-// reads go to the pool as well, tool calls and RunRead alike: a request waiting on the database
-// then costs a pool thread and memory, never an I/O thread. Without it (SQLite: a read is a
-// local page-cache lookup) reads run inline.
+// reads, tool calls and RunRead alike, run on a fiber of the calling I/O thread
+// (agent/fiber_runner.h): every wait for the database suspends the fiber and the I/O thread
+// serves other requests, so a request waiting on the database costs a fiber's stack, never a
+// thread, and no thread is woken to hand it over. Without it (SQLite: a read is a local
+// page-cache lookup) reads run inline.
 //
 // Thread-safety: Run may be called from any number of coroutines at once.
 #pragma once
@@ -27,6 +29,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "agent/fiber_runner.h"
 #include "tools/tool.h"
 
 namespace billing {
@@ -60,7 +63,11 @@ class ToolRunner {
     if (!pool_) co_return fn();
     if constexpr (std::is_void_v<R>) {
       co_await net::co_spawn(
-          pool_->get_executor(), [&fn]() -> net::awaitable<void> { fn(); co_return; },
+          pool_->get_executor(),
+          [&fn]() -> net::awaitable<void> {
+            fn();
+            co_return;
+          },
           net::use_awaitable);
     } else {
       std::optional<R> result;
@@ -75,11 +82,11 @@ class ToolRunner {
     }
   }
 
-  // Calls `fn` (a function that reads from a store) on the pool when reads block, else inline.
+  // Calls `fn` (a function that reads from a store) on a fiber when reads block, else inline.
   template <typename Fn>
   boost::asio::awaitable<std::invoke_result_t<Fn&>> RunRead(Fn fn) const {
-    if (!reads_block_) co_return fn();
-    co_return co_await RunWrite(std::move(fn));
+    if (!reads_block_ || !pool_) co_return fn();
+    co_return co_await RunOnFiber(std::move(fn));
   }
 
  private:

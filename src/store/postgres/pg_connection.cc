@@ -2,6 +2,9 @@
 
 #include <cassert>
 #include <charconv>
+#include <chrono>
+
+#include "store/wait_hook.h"
 
 namespace billing::pg {
 namespace {
@@ -15,6 +18,65 @@ std::string Clipped(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   if (s.size() > kMaxMessageBytes) s.resize(kMaxMessageBytes);
   return s;
+}
+
+// The next result of the query in flight. With a WaitHook on this thread (a fiber of an I/O
+// thread, store/wait_hook.h) the wait for the server suspends the fiber; without one, libpq blocks
+// the thread. nullptr: no more results.
+PGresult* NextResult(PGconn* c) {
+  if (WaitHook* hook = CurrentWaitHook()) {
+    while (PQisBusy(c) == 1) {
+      hook->WaitReadable(PQsocket(c));
+      if (PQconsumeInput(c) == 0) break;  // the connection failed: PQgetResult reports it
+    }
+  }
+  return PQgetResult(c);
+}
+
+bool Succeeded(const PGresult* r) {
+  const ExecStatusType status = PQresultStatus(r);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+// Every result of a query sent with PQsend*, as PQexec returns them: the first failure, else the
+// last result. nullptr when nothing came back (the caller reads PQerrorMessage).
+PGresult* CollectResult(PGconn* c) {
+  PGresult* kept = nullptr;
+  while (PGresult* r = NextResult(c)) {
+    if (kept != nullptr && !Succeeded(kept)) {
+      PQclear(r);  // a failure is kept over what follows it
+      continue;
+    }
+    if (kept != nullptr) PQclear(kept);
+    kept = r;
+  }
+  return kept;
+}
+
+// PQconnectdbParams without blocking the thread: with a WaitHook installed, each wait of the
+// connection's handshake suspends the fiber, up to `timeout_s` in all (PQconnectPoll does not
+// enforce connect_timeout itself). The caller checks PQstatus; nullptr with `timed_out` set when
+// the time ran out (the half-open connection is closed).
+PGconn* ConnectOnFiber(const char* const* keys, const char* const* values, int timeout_s,
+                       bool& timed_out) {
+  PGconn* c = PQconnectStartParams(keys, values, 1);
+  if (c == nullptr || PQstatus(c) == CONNECTION_BAD) return c;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  PostgresPollingStatusType poll = PGRES_POLLING_WRITING;
+  // Bounded by the deadline: each turn waits on the socket, and a wait that times out ends it.
+  while (poll != PGRES_POLLING_OK && poll != PGRES_POLLING_FAILED) {
+    const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             deadline - std::chrono::steady_clock::now())
+                             .count();
+    if (left_ms <= 0 ||
+        !CurrentWaitHook()->WaitFor(PQsocket(c), poll == PGRES_POLLING_WRITING, int(left_ms))) {
+      PQfinish(c);
+      timed_out = true;
+      return nullptr;
+    }
+    poll = PQconnectPoll(c);
+  }
+  return c;
 }
 
 }  // namespace
@@ -82,10 +144,16 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
                                                          int connect_timeout_s, int timeout_ms,
                                                          const std::string& application_name) {
   const std::string timeout = std::to_string(connect_timeout_s < 1 ? 1 : connect_timeout_s);
-  const std::string options = timeout_ms > 0
-                                  ? "-c statement_timeout=" + std::to_string(timeout_ms) +
-                                        " -c lock_timeout=" + std::to_string(timeout_ms)
-                                  : std::string();
+  const std::string with_timeouts = timeout_ms > 0
+                                        ? "-c statement_timeout=" + std::to_string(timeout_ms) +
+                                              " -c lock_timeout=" + std::to_string(timeout_ms)
+                                        : std::string();
+  // Prepared statements are planned once per connection (docs/postgres.md "Plans"): PostgreSQL's
+  // default re-plans a statement at every execution when it guesses that a plan for the values at
+  // hand beats the generic one, which on small tables is most of the time, and planning then
+  // costs more than running. Values of closed sets are written into the text (Sql::Enum) so that
+  // skewed columns still get plans of their own.
+  const std::string options = with_timeouts + " -c plan_cache_mode=force_generic_plan";
   const char* keys[] = {"dbname",
                         "connect_timeout",
                         "application_name",
@@ -98,7 +166,15 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
       url.c_str(),     timeout.c_str(), application_name.c_str(), "10", "5", "3",
       options.c_str(), nullptr};
   // expand_dbname=1: the URL's own parts (host, port, user, ...) are used, the rest added.
-  PGconn* raw = PQconnectdbParams(keys, values, 1);
+  bool timed_out = false;
+  PGconn* raw =
+      CurrentWaitHook() != nullptr
+          ? ConnectOnFiber(keys, values, connect_timeout_s < 1 ? 1 : connect_timeout_s, timed_out)
+          : PQconnectdbParams(keys, values, 1);
+  if (timed_out) {
+    return Error(ErrorCode::kDatabaseUnavailable,
+                 "postgres: cannot connect to " + RedactedDbUrl(url) + ": timeout expired");
+  }
   if (raw == nullptr) {
     return Error(ErrorCode::kDatabaseUnavailable, "postgres: out of memory connecting");
   }
@@ -138,10 +214,12 @@ PgConnection::Outcome PgConnection::Exec(std::string_view sql,
   const std::string* name = Prepared(text, int(values.size()));
   ++statements_;
   ++round_trips_;
-  PGresult* raw = name != nullptr ? PQexecPrepared(conn_.get(), name->c_str(), int(values.size()),
-                                                   values.data(), nullptr, nullptr, 0)
-                                  : PQexecParams(conn_.get(), text.c_str(), int(values.size()),
-                                                 nullptr, values.data(), nullptr, nullptr, 0);
+  const int sent = name != nullptr
+                       ? PQsendQueryPrepared(conn_.get(), name->c_str(), int(values.size()),
+                                             values.data(), nullptr, nullptr, 0)
+                       : PQsendQueryParams(conn_.get(), text.c_str(), int(values.size()), nullptr,
+                                           values.data(), nullptr, nullptr, 0);
+  PGresult* raw = sent == 1 ? CollectResult(conn_.get()) : nullptr;
   PgResult result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -177,10 +255,10 @@ PgConnection::BatchOutcome PgConnection::ExecBatch(const std::vector<Statement>&
   PGconn* c = conn_.get();
   auto broken = [&](const char* what) {
     out.results.clear();
-    out.failure = PgError{Error(ErrorCode::kDatabaseUnavailable,
-                                std::string("postgres: connection lost: ") + what + ": " +
-                                    Clipped(PQerrorMessage(c))),
-                          false, ""};
+    out.failure = PgError{
+        Error(ErrorCode::kDatabaseUnavailable, std::string("postgres: connection lost: ") + what +
+                                                   ": " + Clipped(PQerrorMessage(c))),
+        false, ""};
     broken_ = true;
   };
   if (PQenterPipelineMode(c) != 1) {
@@ -197,11 +275,11 @@ PgConnection::BatchOutcome PgConnection::ExecBatch(const std::vector<Statement>&
   }
   for (size_t k = 0; k < statements.size(); ++k) {
     const int n = int(values[k].size());
-    const int sent = names[k] != nullptr
-                         ? PQsendQueryPrepared(c, names[k]->c_str(), n, values[k].data(), nullptr,
-                                               nullptr, 0)
-                         : PQsendQueryParams(c, statements[k].sql.c_str(), n, nullptr,
-                                             values[k].data(), nullptr, nullptr, 0);
+    const int sent =
+        names[k] != nullptr
+            ? PQsendQueryPrepared(c, names[k]->c_str(), n, values[k].data(), nullptr, nullptr, 0)
+            : PQsendQueryParams(c, statements[k].sql.c_str(), n, nullptr, values[k].data(), nullptr,
+                                nullptr, 0);
     if (sent != 1) {
       broken("cannot send");
       return out;
@@ -216,7 +294,7 @@ PgConnection::BatchOutcome PgConnection::ExecBatch(const std::vector<Statement>&
   // The results in order: one per queued statement, then one per statement, then the sync. Each
   // query's results end with a null.
   for (size_t k = 0; k < queued.size() + statements.size(); ++k) {
-    PGresult* raw = PQgetResult(c);
+    PGresult* raw = NextResult(c);
     if (raw == nullptr) {
       broken("no result");
       return out;
@@ -231,9 +309,9 @@ PgConnection::BatchOutcome PgConnection::ExecBatch(const std::vector<Statement>&
                         : Failure(raw);
     }
     if (k >= queued.size() && !out.failure) out.results.push_back(std::move(result));
-    while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // the null that ends this query
+    while (PGresult* extra = NextResult(c)) PQclear(extra);  // the null that ends this query
   }
-  PgResult sync(PQgetResult(c));
+  PgResult sync(NextResult(c));
   if (PQresultStatus(sync.raw()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(c) != 1) {
     broken("pipeline not closed");
     return out;
@@ -245,10 +323,13 @@ PgConnection::BatchOutcome PgConnection::ExecBatch(const std::vector<Statement>&
 const std::string* PgConnection::Prepared(const std::string& sql, int param_count) {
   if (auto it = prepared_.find(sql); it != prepared_.end()) return &it->second;
   if (sql.size() > kMaxPreparedTextBytes || prepared_.size() >= kMaxPrepared) return nullptr;
-  const std::string name = "b" + std::to_string(prepared_.size());
+  std::string name = "b";  // appended, not operator+: GCC 12 warns falsely (-Wrestrict)
+  name += std::to_string(prepared_.size());
   ++statements_;  // a round trip of its own, once per text and connection
   ++round_trips_;
-  PgResult prepared(PQprepare(conn_.get(), name.c_str(), sql.c_str(), param_count, nullptr));
+  PgResult prepared(PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), param_count, nullptr) == 1
+                        ? CollectResult(conn_.get())
+                        : nullptr);
   if (PQresultStatus(prepared.raw()) != PGRES_COMMAND_OK) return nullptr;
   return &prepared_.emplace(sql, name).first->second;
 }
@@ -261,7 +342,8 @@ PgConnection::Outcome PgConnection::ExecScript(const std::string& sql) {
   script += sql;
   ++statements_;
   ++round_trips_;
-  PGresult* raw = PQexec(conn_.get(), script.c_str());
+  PGresult* raw =
+      PQsendQuery(conn_.get(), script.c_str()) == 1 ? CollectResult(conn_.get()) : nullptr;
   PgResult result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {

@@ -1,6 +1,9 @@
 // pg::Pool; see pg_pool.h.
 #include "store/postgres/pg_pool.h"
 
+#include "store/wait_hook.h"
+
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cassert>
@@ -124,8 +127,20 @@ Result<std::unique_ptr<PgConnection>> Pool::Acquire() {
   std::unique_lock lock(pool_mu_);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
-  if (!pool_cv_.wait_until(lock, deadline,
-                           [&] { return !idle_.empty() || open_ < options_.max_connections; })) {
+  auto free = [&] { return !idle_.empty() || open_ < options_.max_connections; };
+  bool got = false;
+  if (WaitHook* hook = CurrentWaitHook()) {
+    // On a fiber of an I/O thread (store/wait_hook.h): never block the thread on the condition;
+    // look again every millisecond, the fiber suspended in between.
+    while (!(got = free()) && std::chrono::steady_clock::now() < deadline) {
+      lock.unlock();
+      hook->Sleep(1);
+      lock.lock();
+    }
+  } else {
+    got = pool_cv_.wait_until(lock, deadline, free);
+  }
+  if (!got) {
     return Unavailable("postgres: no connection free within " +
                        std::to_string(options_.timeout_ms) + " ms (BILLING_DB_POOL " +
                        std::to_string(options_.max_connections) + ")");
@@ -205,12 +220,32 @@ Status Pool::Ping() {
 
 Status Pool::Write(const std::function<Status(PgConnection&)>& fn) {
   PendingWrite self{&fn};
+  WaitHook* hook = CurrentWaitHook();
+  if (hook != nullptr) {
+    // On a fiber of an I/O thread (store/wait_hook.h): the wait for the committer suspends the
+    // fiber on an eventfd instead of blocking the thread on the condition variable.
+    self.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (self.wake_fd < 0) return Error::Internal("postgres: eventfd failed");
+  }
   std::unique_lock lock(queue_mu_);
   if (!committer_.joinable()) committer_ = std::thread([this] { CommitLoop(); });
-  // Bounded: at most one pending write per calling thread (the write pool and the I/O threads).
+  // Bounded: at most one pending write per calling thread or fiber (the write pool, the I/O
+  // threads' fibers: one per request in flight).
   queue_.push_back(&self);
   if (queue_.size() == 1) committer_cv_.notify_one();
-  self.cv.wait(lock, [&] { return self.done; });
+  if (hook == nullptr) {
+    self.cv.wait(lock, [&] { return self.done; });
+    return self.result;
+  }
+  lock.unlock();
+  uint64_t signalled = 0;
+  // Ends once the committer has written (after setting done): each turn is a readiness wait.
+  while (::read(self.wake_fd, &signalled, sizeof signalled) != sizeof signalled) {
+    hook->WaitReadable(self.wake_fd);
+  }
+  ::close(self.wake_fd);
+  lock.lock();
+  assert(self.done);
   return self.result;
 }
 
@@ -232,7 +267,13 @@ void Pool::CommitLoop() {
       assert(queue_.front() == w);
       queue_.pop_front();
       w->done = true;
-      w->cv.notify_one();
+      if (w->wake_fd >= 0) {
+        const uint64_t one = 1;
+        // An eventfd write of 8 bytes cannot fail short of a counter overflow.
+        [[maybe_unused]] const ssize_t n = ::write(w->wake_fd, &one, sizeof one);
+      } else {
+        w->cv.notify_one();
+      }
     }
   }
 }

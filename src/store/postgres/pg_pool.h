@@ -103,12 +103,12 @@ class Pool {
   static constexpr int kMaxWriteRetries = 8;
 
   struct Counters {
-    std::atomic<uint64_t> writes{0};      // writers committed
-    std::atomic<uint64_t> commits{0};     // transactions (groups) committed
-    std::atomic<uint64_t> retries{0};     // writer re-runs after a retryable failure
+    std::atomic<uint64_t> writes{0};       // writers committed
+    std::atomic<uint64_t> commits{0};      // transactions (groups) committed
+    std::atomic<uint64_t> retries{0};      // writer re-runs after a retryable failure
     std::atomic<uint64_t> statements{0};   // statements sent
     std::atomic<uint64_t> round_trips{0};  // waits for the server (pipelined statements share one)
-    std::atomic<uint64_t> reconnects{0};  // connections opened after the first max_connections
+    std::atomic<uint64_t> reconnects{0};   // connections opened after the first max_connections
   };
   const Counters& counters() const { return counters_; }
   const PoolOptions& options() const { return options_; }
@@ -119,7 +119,8 @@ class Pool {
     const std::function<Status(PgConnection&)>* fn;
     Status result = OkStatus();
     bool done = false;
-    std::condition_variable cv;
+    std::condition_variable cv;  // the writer waits on it, or on wake_fd on a fiber
+    int wake_fd = -1;            // an eventfd the committer signals, when the writer is a fiber
   };
   Status Migrate(const std::vector<Migration>& all);
   // Read and Transient: `fn` in a transaction of its own begun by `begin`, on the calling thread.

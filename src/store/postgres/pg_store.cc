@@ -69,8 +69,8 @@ class PgTx final : public StoreTx {
       return Error::Internal("postgres: card page out of range");
     }
     Sql customer;
-    customer.text = "SELECT " CUSTOMER_COLS " FROM customers c WHERE c.id = " +
-                    customer.P(q.customer_id);
+    customer.text =
+        "SELECT " CUSTOMER_COLS " FROM customers c WHERE c.id = " + customer.P(q.customer_id);
     BILLING_ASSIGN_OR_RETURN(
         std::vector<PgResult> r,
         Batch({customer, LedgerSql(q.customer_id), InvoicePageSql(open, invoice_page),
@@ -102,9 +102,11 @@ class PgTx final : public StoreTx {
     Sql s;
     s.text = select + " FROM customers c JOIN customer_totals t ON t.customer_id = c.id";
     s.Where("c.id > " + s.P(q.after_id));
-    if (!q.status.empty()) s.Where("c.status = " + s.P(q.status));
-    if (!q.billing_cycle.empty()) s.Where("c.billing_cycle = " + s.P(q.billing_cycle));
-    if (!q.payment_method.empty()) s.Where("c.payment_method = " + s.P(q.payment_method));
+    if (!q.status.empty()) s.Where("c.status = " + s.Enum(q.status, kCustomerStatuses));
+    if (!q.billing_cycle.empty())
+      s.Where("c.billing_cycle = " + s.Enum(q.billing_cycle, kBillingCycles));
+    if (!q.payment_method.empty())
+      s.Where("c.payment_method = " + s.Enum(q.payment_method, kPaymentMethods));
     if (q.has_outstanding_balance) {
       s.Where(*q.has_outstanding_balance ? CUSTOMER_BALANCE " > 0" : CUSTOMER_BALANCE " <= 0");
     }
@@ -408,7 +410,7 @@ class PgTx final : public StoreTx {
     if (!q.from_at.empty()) {
       s.Where("created_at >= " + s.P(q.from_at) + " AND created_at < " + s.P(q.until_at));
     } else {
-      if (!q.status.empty()) s.Where("status = " + s.P(q.status));
+      if (!q.status.empty()) s.Where("status = " + s.Enum(q.status, kPaymentStatuses));
       if (q.before_number > 0) s.Where("number < " + s.P(q.before_number));
     }
     s.text += s.WhereClause();

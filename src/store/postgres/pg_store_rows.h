@@ -90,6 +90,18 @@ struct Sql {
     return "$" + std::to_string(params.size());
   }
   std::string P(int64_t value) { return P(S(value)); }
+  // A value of a closed set (`allowed`, e.g. kPaymentStatuses) written into the text rather than
+  // bound: the connections plan prepared statements once, generically (pg_connection.cc), and a
+  // generic plan cannot see that a rare value ('failed' among millions of 'completed') is rare;
+  // with the literal in the text, each value gets a plan of its own from the column's statistics.
+  // A value outside the set is bound as usual (it matches nothing the database holds).
+  template <size_t N>
+  std::string Enum(const std::string& value, const std::string_view (&allowed)[N]) {
+    for (std::string_view a : allowed) {
+      if (value == a) return "'" + value + "'";
+    }
+    return P(value);
+  }
   void Where(std::string cond) { where.push_back(std::move(cond)); }
   std::string WhereClause() const {
     std::string out;

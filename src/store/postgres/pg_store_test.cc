@@ -7,8 +7,15 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "agent/fiber_runner.h"
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "store/backend.h"
@@ -82,6 +89,51 @@ TEST_F(PgStoreTest, ADeadlockedPaymentIsRetriedAndCommitsOnce) {
   for (const Payment& p : history->payments) found += p.id == paid->payment.id ? 1 : 0;
   EXPECT_EQ(found, 1);
   EXPECT_EQ(history->payments.front().transaction_id, paid->payment.transaction_id);
+  Status invariants = service_->CheckInvariants();
+  EXPECT_TRUE(invariants.ok()) << invariants.error().message;
+}
+
+// A write made on a fiber of an I/O thread (agent/fiber_runner.h, as reads and RunRead's writes
+// are on PostgreSQL) waits for its commit without blocking the thread: while another session
+// holds the customer's row, the one I/O thread keeps serving a ticking timer, and the payment
+// commits once the row is free.
+TEST_F(PgStoreTest, AWriteOnAFiberWaitsWithoutBlockingItsThread) {
+  auto other = Raw();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->Exec("BEGIN").ok());
+  ASSERT_TRUE(
+      other->Exec("SELECT * FROM customer_totals WHERE customer_id = 'CUST-002' FOR UPDATE").ok());
+  boost::asio::io_context io;  // one I/O thread: this one
+  int ticks = 0;
+  bool waiting = true;
+  boost::asio::steady_timer tick(io);
+  std::function<void()> schedule = [&] {
+    tick.expires_after(std::chrono::milliseconds(20));
+    tick.async_wait([&](const boost::system::error_code&) {
+      ++ticks;
+      if (waiting) schedule();
+    });
+  };
+  schedule();
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    (void)other->Exec("COMMIT");
+  });
+  Result<PaymentOutcome> outcome = Error::Internal("not run");
+  auto paid = boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        outcome = co_await RunOnFiber([&] {
+          return service_->ProcessPayment({"CUST-002", 700, "", "", ""});
+        });
+        waiting = false;
+      },
+      boost::asio::use_future);
+  io.run();
+  release.join();
+  paid.get();
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_GE(ticks, 10) << "the I/O thread was blocked while the write waited";
   Status invariants = service_->CheckInvariants();
   EXPECT_TRUE(invariants.ok()) << invariants.error().message;
 }
