@@ -29,6 +29,7 @@
 #include "auth/key_store.h"
 #include "billing/service.h"
 #include "http/audit_routes.h"
+#include "http/events_routes.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
 #include "http/server.h"
@@ -190,6 +191,9 @@ int Run(const AppConfig& cfg) {
         return http::AuditListResponse(service, request);
       },
       protections);
+  api.set_events_handler([&service](const http::HttpRequest& request) {
+    return http::EventListResponse(service, request);
+  });
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;

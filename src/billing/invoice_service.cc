@@ -85,8 +85,12 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
     if (!request.operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, request.operation_key, "invoice", fingerprint, inv.id));
     }
+    const nlohmann::json created = InvoiceAuditJson(inv);
+    // Created and finalized at once (no drafts yet): both events, as Stripe sends both.
+    BILLING_TRY(Emit(tx, "invoice.created", "invoice", inv.id, created, request.request_id));
+    BILLING_TRY(Emit(tx, "invoice.finalized", "invoice", inv.id, created, request.request_id));
     return Audit(tx, Change(request.actor, request.request_id, "invoice.create", "invoice", inv.id,
-                            nullptr, InvoiceAuditJson(inv)));
+                            nullptr, created));
   });
   if (!s.ok()) return s.error();
   return inv;
@@ -177,8 +181,9 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
     inv.updated_by = actor.principal;
     inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
-    return Audit(tx, Change(actor, request_id, "invoice.update", "invoice", inv.id, before,
-                            InvoiceAuditJson(inv)));
+    const nlohmann::json after = InvoiceAuditJson(inv);
+    BILLING_TRY(Emit(tx, "invoice.updated", "invoice", inv.id, after, request_id));
+    return Audit(tx, Change(actor, request_id, "invoice.update", "invoice", inv.id, before, after));
   });
   if (!s.ok()) return s.error();
   return inv;
@@ -203,8 +208,9 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
     inv.updated_by = actor.principal;
     inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
-    return Audit(tx, Change(actor, request_id, "invoice.cancel", "invoice", inv.id, before,
-                            InvoiceAuditJson(inv)));
+    const nlohmann::json after = InvoiceAuditJson(inv);
+    BILLING_TRY(Emit(tx, "invoice.cancelled", "invoice", inv.id, after, request_id));
+    return Audit(tx, Change(actor, request_id, "invoice.cancel", "invoice", inv.id, before, after));
   });
   if (!s.ok()) return s.error();
   return inv;
@@ -283,6 +289,10 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     if (!operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, operation_key, "mark_paid", fingerprint, inv.id, p.id));
     }
+    if (due > 0) {
+      BILLING_TRY(Emit(tx, "payment.succeeded", "payment", p.id, PaymentAuditJson(p), request_id));
+    }
+    BILLING_TRY(Emit(tx, "invoice.paid", "invoice", inv.id, InvoiceAuditJson(inv), request_id));
     BILLING_TRY(Audit(
         tx, Change(actor, request_id, "invoice.mark_paid", "invoice", inv.id, before, after)));
     out.invoice = std::move(inv);

@@ -273,6 +273,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     p.actor = req.actor.principal;
     p.on_behalf_of = req.actor.on_behalf_of;
     std::vector<std::string> invoices_paid;
+    std::vector<nlohmann::json> paid_invoices;  // each as it was when this payment paid it
     if (!approval) approval = Approve();
     out.approved = *approval;
     if (!out.approved) {
@@ -301,6 +302,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
           inv.updated_on_behalf_of = req.actor.on_behalf_of;
           BILLING_TRY(tx.UpdateInvoice(inv));
           invoices_paid.push_back(inv.id);
+          paid_invoices.push_back(InvoiceAuditJson(inv));
         }
         return OkStatus();
       };
@@ -323,6 +325,12 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     after["newBalanceCents"] = out.new_balance_cents;
     if (!req.operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, req.operation_key, "payment", fingerprint, p.id));
+    }
+    BILLING_TRY(Emit(tx, out.approved ? "payment.succeeded" : "payment.failed", "payment", p.id,
+                     PaymentAuditJson(p), req.request_id));
+    for (size_t k = 0; k < paid_invoices.size(); ++k) {
+      BILLING_TRY(
+          Emit(tx, "invoice.paid", "invoice", invoices_paid[k], paid_invoices[k], req.request_id));
     }
     return Audit(
         tx, Change(req.actor, req.request_id, "payment.process", "payment", p.id, nullptr, after));
@@ -443,6 +451,10 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     if (!operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, operation_key, "refund", fingerprint, p.id, r.id));
     }
+    nlohmann::json refund = RefundAuditJson(r);
+    refund["payment"] = PaymentAuditJson(p);
+    refund["invoicesReopened"] = reopened;
+    BILLING_TRY(Emit(tx, "refund.created", "refund", r.id, refund, request_id));
     BILLING_TRY(
         Audit(tx, Change(actor, request_id, "payment.refund", "payment", p.id, before, after)));
     out.payment = std::move(p);

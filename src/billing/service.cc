@@ -7,6 +7,8 @@
 #include "billing/service.h"
 
 #include <algorithm>
+#include <cassert>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,47 @@ Status BillingService::Audit(StoreTx& tx, AuditEntry e) {
   e.at = clock_.NowIso8601();
   BILLING_TRY(ChainAuditEntry(last, e));
   return tx.AppendAudit(e);
+}
+
+Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view object_type,
+                            const std::string& object_id, const nlohmann::json& data,
+                            const std::string& request_id) {
+  assert(std::find(std::begin(kEventTypes), std::end(kEventTypes), type) != std::end(kEventTypes));
+  BILLING_ASSIGN_OR_RETURN(int64_t last, tx.LastEventSeq());
+  Event e;
+  e.seq = last + 1;
+  e.id = "evt_" + ids_.HexToken(12);  // 96 random bits
+  e.type = std::string(type);
+  e.created_at = clock_.NowIso8601();
+  e.object_type = std::string(object_type);
+  e.object_id = object_id;
+  e.data_json = AuditDump(data);
+  e.request_id = request_id;
+  return tx.AppendEvent(e);
+}
+
+Result<std::vector<Event>> BillingService::ListEvents(const std::string& after_id,
+                                                      const std::string& type, int limit) {
+  limit = std::clamp(limit, 1, kMaxPageRows);
+  if (!type.empty() &&
+      std::find(std::begin(kEventTypes), std::end(kEventTypes), type) == std::end(kEventTypes)) {
+    std::string known;
+    for (std::string_view t : kEventTypes) known += (known.empty() ? "" : ", ") + std::string(t);
+    return Error::Invalid("type", "type must be one of: " + known);
+  }
+  std::vector<Event> out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    EventQuery q{0, type};
+    if (!after_id.empty()) {
+      BILLING_ASSIGN_OR_RETURN(std::optional<int64_t> seq, tx.EventSeq(after_id));
+      if (!seq) return Error::NotFound("No event " + after_id, "after");
+      q.after_seq = *seq;
+    }
+    BILLING_ASSIGN_OR_RETURN(out, tx.ListEvents(q, limit));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
 }
 
 Status BillingService::VerifyAudit(int64_t* rows_checked, int64_t* first_broken_seq,
@@ -208,9 +251,8 @@ Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id)
     // One call: a backend that pays a round trip per statement reads it all together.
     BILLING_ASSIGN_OR_RETURN(
         CustomerOverview overview,
-        tx.ReadCustomerOverview(CustomerOverviewQuery{id, today, kOpenInvoicesShown,
-                                                      options_.recent_payments,
-                                                      kMaxStoredCardsPerCustomer}));
+        tx.ReadCustomerOverview(CustomerOverviewQuery{
+            id, today, kOpenInvoicesShown, options_.recent_payments, kMaxStoredCardsPerCustomer}));
     if (!overview.customer) return Error::NotFound("Customer " + id + " not found", "customerId");
     view.customer = std::move(*overview.customer);
     view.balance_cents = OutstandingCents(overview.ledger);

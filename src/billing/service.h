@@ -8,7 +8,10 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "billing/types.h"
 #include "common/clock.h"
@@ -33,7 +36,7 @@ inline constexpr int kOpenInvoicesShown = 50;  // oldest due first
 
 struct CustomerView {
   Customer customer;
-  int64_t balance_cents = 0;  // negative = credit
+  int64_t balance_cents = 0;           // negative = credit
   std::vector<Invoice> open_invoices;  // detail view: the oldest-due kOpenInvoicesShown of them
   InvoiceTotals open_totals;           // detail view: every open invoice (count, due, overdue)
   std::vector<Payment> recent_payments;
@@ -74,8 +77,8 @@ struct NewInvoice {
   std::string notes;
   // Default member initialisers let callers omit these in aggregate initialisation without
   // -Wmissing-field-initializers.
-  Actor actor = {};             // recorded as created_by / created_on_behalf_of
-  std::string request_id = {};  // recorded in the audit log
+  Actor actor = {};                // recorded as created_by / created_on_behalf_of
+  std::string request_id = {};     // recorded in the audit log
   std::string operation_key = {};  // see "Operation keys" below; empty = none
 };
 
@@ -91,8 +94,8 @@ struct PaymentRequest {
   std::string method;      // empty = the customer's default
   std::string invoice_id;  // empty = allocate to open invoices, oldest due first
   Actor actor = {};
-  std::string request_id = {};     // recorded in the audit log
-  std::string operation_key = {};  // see "Operation keys" below; empty = none
+  std::string request_id = {};         // recorded in the audit log
+  std::string operation_key = {};      // see "Operation keys" below; empty = none
   std::optional<NewCard> card = {};    // a new card to store and charge (method credit_card)
   std::string payment_method_id = {};  // a stored card to charge (PM-001)
 };
@@ -157,8 +160,7 @@ class BillingService {
   Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update,
                                 const Actor& actor = {}, const std::string& request_id = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,
-                                          const Actor& actor,
-                                          const std::string& request_id = "",
+                                          const Actor& actor, const std::string& request_id = "",
                                           const std::string& operation_key = "");
   Result<Invoice> CancelInvoice(const std::string& invoice_id, const Actor& actor = {},
                                 const std::string& request_id = "");
@@ -197,7 +199,20 @@ class BillingService {
   // oldest first; limit is clamped to [1, 1000].
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit);
 
+  // Events (the outbox; docs/events.md). Every successful change above appends its events in its
+  // own transaction; a failed operation appends none. ListEvents returns the events after the one
+  // named `after_id` ("" = from the first), of one type ("" = any), oldest first; limit is
+  // clamped to [1, 1000]. kNotFound (field "after") when `after_id` names no event; kInvalid
+  // (field "type") for a type that is not in kEventTypes.
+  Result<std::vector<Event>> ListEvents(const std::string& after_id, const std::string& type,
+                                        int limit);
+
  private:
+  // Appends an event of `type` about `object_type` `object_id`, whose state after the change is
+  // `data`, inside `tx`, numbered after the last one.
+  Status Emit(StoreTx& tx, std::string_view type, std::string_view object_type,
+              const std::string& object_id, const nlohmann::json& data,
+              const std::string& request_id);
   // Appends `e` (actor, action, entity, before/after and request id filled in by the caller) as
   // the next row of the chain, timestamped now, inside `tx`.
   Status Audit(StoreTx& tx, AuditEntry e);

@@ -90,8 +90,8 @@ struct Invoice {
   std::string payment_method;  // method of the payment that settled it
   int64_t paid_cents = 0;      // net of refunds, from allocations (kept by the store)
   std::string created_at;
-  std::string created_by;  // principal who created it (Actor), if known
-  std::string updated_by;  // principal of the last change
+  std::string created_by;            // principal who created it (Actor), if known
+  std::string updated_by;            // principal of the last change
   std::string created_on_behalf_of;  // claimed end user of the creation (Actor), if any
   std::string updated_on_behalf_of;  // claimed end user of the last change, if any
 };
@@ -116,7 +116,7 @@ struct Payment {
   std::string transaction_id;
   std::string failure_reason;
   std::string created_at;
-  std::string actor;  // principal who asked for it (Actor), if known
+  std::string actor;              // principal who asked for it (Actor), if known
   std::string payment_method_id;  // the stored card charged (PM-001), if any
   std::string card_brand;         // of that card, filled on read
   std::string card_last4;
@@ -159,7 +159,7 @@ struct Refund {
 // parameters so that a key reused for other parameters is refused.
 struct OperationRecord {
   std::string op_key;
-  std::string kind;       // payment | refund | invoice | mark_paid
+  std::string kind;  // payment | refund | invoice | mark_paid
   std::string fingerprint;
   std::string entity_id;  // PAY-…, INV-…
   std::string detail_id;  // RFD-… for a refund
@@ -169,20 +169,39 @@ struct OperationRecord {
 // One row of the append-only audit log (store migration 004; chain rules in billing/audit.h).
 // before_json/after_json are JSON texts ("null" when there is no record on that side).
 struct AuditEntry {
-  int64_t seq = 0;          // 1, 2, 3, ... in commit order
-  std::string at;           // ISO 8601 UTC, server clock
-  std::string actor;        // the principal (Actor): key:<prefix>, jwt:<sub>, dev, seed, ...
-  std::string action;       // invoice.create | invoice.update | invoice.cancel | invoice.mark_paid |
-                            // payment.process | payment.refund | seed.load
+  int64_t seq = 0;     // 1, 2, 3, ... in commit order
+  std::string at;      // ISO 8601 UTC, server clock
+  std::string actor;   // the principal (Actor): key:<prefix>, jwt:<sub>, dev, seed, ...
+  std::string action;  // invoice.create | invoice.update | invoice.cancel | invoice.mark_paid |
+                       // payment.process | payment.refund | seed.load
   std::string entity_type;  // invoice | payment | ledger
   std::string entity_id;
   std::string before_json = "null";
   std::string after_json = "null";
-  std::string request_id;  // the HTTP request id, if known
-  std::string prev_hash;   // hash of row seq-1 (64 zeros for row 1)
-  std::string hash;        // SHA-256 hex over prev_hash + the canonical row (billing/audit.h)
+  std::string request_id;    // the HTTP request id, if known
+  std::string prev_hash;     // hash of row seq-1 (64 zeros for row 1)
+  std::string hash;          // SHA-256 hex over prev_hash + the canonical row (billing/audit.h)
   std::string on_behalf_of;  // claimed end user (Actor); chain version 2 and later only
   int chain_version = 2;     // the rule that hashed the row (billing/audit.h kAuditChainVersion)
 };
+
+// An event: one change to billing data, appended in the same transaction as the change (an
+// outbox; docs/events.md). Webhooks and email deliver from these rows and need nothing else.
+struct Event {
+  int64_t seq = 0;              // 1, 2, 3, ... in commit order: the order of the list
+  std::string id;               // evt_ + 24 lowercase hex digits (96 random bits)
+  std::string type;             // kEventTypes
+  std::string created_at;       // ISO 8601 UTC, server clock
+  std::string object_type;      // invoice | payment | refund
+  std::string object_id;        // INV-2026-001, PAY-007, REF-001, ...
+  std::string data_json;        // the object after the change (JSON text)
+  std::string request_id;       // the HTTP request id, if known
+  std::string idempotency_key;  // the request's Idempotency-Key, if it had one
+};
+
+// The event types emitted today; later features add theirs (docs/events.md).
+inline constexpr std::string_view kEventTypes[] = {
+    "invoice.created",   "invoice.finalized", "invoice.updated", "invoice.paid",
+    "invoice.cancelled", "payment.succeeded", "payment.failed",  "refund.created"};
 
 }  // namespace billing

@@ -184,9 +184,8 @@ MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& rando
   if (protections_.rate_limiter != nullptr) {
     payment_gate_ = std::make_unique<PaymentRateGate>(*protections_.rate_limiter, clock_);
   }
-  payments_limiter_ = protections_.shared_payment_gate != nullptr
-                          ? protections_.shared_payment_gate
-                          : payment_gate_.get();
+  payments_limiter_ = protections_.shared_payment_gate != nullptr ? protections_.shared_payment_gate
+                                                                  : payment_gate_.get();
   const AgentConfig& config = agent.config();
   json tools = json::object();
   json tools_partial = json::object();
@@ -406,6 +405,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
                           PermissionDeniedMessage({Scope::kAdmin, "read the audit log"}));
     }
     co_return co_await RunReadOn(agent_.tool_runner(), [&] { return audit_(request); });
+  }
+  if (n == 2 && seg[1] == "events" && events_) {
+    // The read scope, as every GET /api route (checked in Handle).
+    co_return co_await RunReadOn(agent_.tool_runner(), [&] { return events_(request); });
   }
   if (n == 1) {
     if (get) co_return TextResponse(bhttp::status::ok, "text/html; charset=UTF-8", kWelcomeHtml);

@@ -101,9 +101,9 @@ struct Protections {
 // What the server knows about one request besides its bytes.
 struct RequestScope {
   Principal principal;
-  std::string request_id;      // X-Request-Id: the caller's (if well-formed) or a new one
-  std::string client_address;  // the TCP peer
-  std::string rate_key;        // the caller's rate-limit bucket: principal id, else address
+  std::string request_id;       // X-Request-Id: the caller's (if well-formed) or a new one
+  std::string client_address;   // the TCP peer
+  std::string rate_key;         // the caller's rate-limit bucket: principal id, else address
   std::string operation_scope;  // "idem:<caller>:<key>" under an Idempotency-Key, else ""
 };
 
@@ -120,6 +120,9 @@ class MastraApi {
             const ConversationMemory* memory = nullptr, const MemoryApi* memory_api = nullptr,
             const Authenticator* auth = nullptr, AuditHandler audit = nullptr,
             Protections protections = {});
+
+  // Serves GET /api/events (http/events_routes.h) with `events`; set before serving.
+  void set_events_handler(AuditHandler events) { events_ = std::move(events); }
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -149,12 +152,14 @@ class MastraApi {
   // Memory hook, called after a successful run (before the final chunk of a stream): the place
   // to save the input (run.messages; run.options has been moved into the run) and
   // output.response_messages to the thread.
-  boost::asio::awaitable<void> FinishRun(const GenerateRequest& run, const AgentOutput& output) const;
+  boost::asio::awaitable<void> FinishRun(const GenerateRequest& run,
+                                         const AgentOutput& output) const;
 
   // The body format of a whole-run answer: Mastra 0.20+/1.x FullOutput (/generate) or the
   // AI SDK v4 result (/generate-legacy). Both run the same way.
   enum class GenerateFormat { kMastra, kLegacyV4 };
-  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request, const RequestScope& scope,
+  boost::asio::awaitable<HttpResponse> Generate(const HttpRequest& request,
+                                                const RequestScope& scope,
                                                 GenerateFormat format) const;
   boost::asio::awaitable<HttpResponse> Stream(const HttpRequest& request, ResponseStream& stream,
                                               const RequestScope& scope) const;
@@ -171,9 +176,10 @@ class MastraApi {
   const ConversationMemory* memory_;
   const MemoryApi* memory_api_;
   AuditHandler audit_;
+  AuditHandler events_;  // GET /api/events; null: 404
   const Authenticator* auth_;
   Protections protections_;
-  std::unique_ptr<PaymentRateGate> payment_gate_;  // over protections_.rate_limiter
+  std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter
   const MoneyMovementLimiter* payments_limiter_ = nullptr;  // the gate tool calls go through
 
   // Serialized once: the agent and tools do not change while the server runs.

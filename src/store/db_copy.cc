@@ -55,6 +55,9 @@ constexpr TableSpec kTables[] = {
      "seq, at, actor, action, entity_type, entity_id, before_json, after_json, request_id, "
      "prev_hash, hash, on_behalf_of, chain_version",
      "seq"},
+    {"events",
+     "seq, id, type, created_at, object_type, object_id, data_json, request_id, idempotency_key",
+     "seq"},
     {"operations", "op_key, kind, fingerprint, entity_id, detail_id, created_at", "op_key"},
     {"idempotency_keys", "owner, idem_key, fingerprint, status, content_type, body, created_ms",
      "owner, idem_key"},

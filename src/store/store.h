@@ -68,9 +68,9 @@ struct InvoiceTotals {
 
 // Payments as a list selects them. List order: newest first (by number).
 struct PaymentQuery {
-  std::string customer_id;    // canonical id; "" = every customer
-  std::string status = {};        // kPaymentStatuses; "" = any
-  int64_t before_number = {};     // keyset: only payments numbered below this; 0 = from the newest
+  std::string customer_id;     // canonical id; "" = every customer
+  std::string status = {};     // kPaymentStatuses; "" = any
+  int64_t before_number = {};  // keyset: only payments numbered below this; 0 = from the newest
   // A period: created_at >= from_at and < until_at (ISO 8601 UTC, both or neither); the page is
   // then newest first by created_at. Not with before_number or status.
   std::string from_at = {};
@@ -89,6 +89,11 @@ struct AuditQuery {
   int64_t after_seq = 0;          // rows with seq > after_seq
   std::string actor = {};         // the principal exactly; "" = any
   std::string on_behalf_of = {};  // the claimed end user exactly; "" = any
+};
+// Events as the list selects them: seq order, oldest first.
+struct EventQuery {
+  int64_t after_seq = 0;  // rows with seq > after_seq
+  std::string type = {};  // one event type exactly; "" = any
 };
 struct CustomerQuery {
   std::string status, billing_cycle, payment_method;  // empty = any
@@ -118,8 +123,8 @@ struct CustomerOverviewQuery {
 struct CustomerOverview {
   std::optional<Customer> customer;  // nullopt: no such customer (nothing else is read)
   LedgerTotals ledger;
-  std::vector<Invoice> open_invoices;  // items filled
-  InvoiceTotals open_totals;           // over every open invoice, not only the page
+  std::vector<Invoice> open_invoices;    // items filled
+  InvoiceTotals open_totals;             // over every open invoice, not only the page
   std::vector<Payment> recent_payments;  // allocations filled
   std::vector<StoredCard> cards;
 };
@@ -143,7 +148,8 @@ class StoreTx {
   virtual Result<std::optional<Invoice>> FindInvoice(const std::string& id) = 0;
   virtual Result<std::vector<std::string>> InvoiceIdsWithSeq(int seq) = 0;
   // A page of the invoices `q` selects (items filled in), and the totals of all of them.
-  virtual Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q, const PageSpec& page) = 0;
+  virtual Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q,
+                                                    const PageSpec& page) = 0;
   virtual Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) = 0;
   // Allocates the next invoice sequence number of `year` (gapless; part of the transaction).
   virtual Result<int> NextInvoiceSeq(int year) = 0;
@@ -156,7 +162,8 @@ class StoreTx {
   virtual Result<int64_t> NextRefundNumber() = 0;
   virtual Result<std::optional<Payment>> FindPayment(const std::string& id) = 0;
   // A page of the payments `q` selects (newest first), and the totals of all of them.
-  virtual Result<std::vector<Payment>> ListPayments(const PaymentQuery& q, const PageSpec& page) = 0;
+  virtual Result<std::vector<Payment>> ListPayments(const PaymentQuery& q,
+                                                    const PageSpec& page) = 0;
   virtual Result<PaymentTotals> SumPayments(const PaymentQuery& q) = 0;
   virtual Status InsertPayment(const Payment& p) = 0;
   virtual Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,
@@ -197,10 +204,17 @@ class StoreTx {
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit) = 0;
   virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
 
+  // Events (the outbox). AppendEvent stores the row exactly as given (seq computed by the caller
+  // from LastEventSeq, so that seq order is commit order); a duplicate seq or id is an error.
+  virtual Status AppendEvent(const Event& e) = 0;
+  virtual Result<int64_t> LastEventSeq() = 0;  // 0 when there is none
+  virtual Result<std::optional<int64_t>> EventSeq(const std::string& id) = 0;
+  virtual Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) = 0;
+
   // The customer view's reads in one call: the customer, its ledger totals, the first page of its
   // open invoices with their totals, its newest payments and its stored cards, each exactly as
-  // the matching call above returns it. This default makes those calls one after another (store.cc);
-  // a backend that pays a round trip per statement (PostgreSQL) sends them together.
+  // the matching call above returns it. This default makes those calls one after another
+  // (store.cc); a backend that pays a round trip per statement (PostgreSQL) sends them together.
   virtual Result<CustomerOverview> ReadCustomerOverview(const CustomerOverviewQuery& q);
 };
 
@@ -238,8 +252,8 @@ class Store {
 };
 
 struct SqliteOptions {
-  std::string path;           // file path; parent directory is created if missing
-  int max_connections = 8;    // bound on open connections (readers + the writer)
+  std::string path;         // file path; parent directory is created if missing
+  int max_connections = 8;  // bound on open connections (readers + the writer)
   int busy_timeout_ms = 5000;
   // true: every store opened on this file in this process shares one connection pool, so all
   // their writes line up in one writer queue and commit together (the ledger, conversation

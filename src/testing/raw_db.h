@@ -87,8 +87,9 @@ class RawDb {
   // it, as the store wrote it. Bounded by the test's own data.
   std::string AllTablesText() {
     const std::string tables =
-        postgres() ? AllText("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                             "ORDER BY tablename")
+        postgres() ? AllText(
+                         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                         "ORDER BY tablename")
                    : AllText("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
     std::string out;
     size_t start = 0;
@@ -108,18 +109,21 @@ class RawDb {
                            : "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete");
   }
   // Adds (or removes) a trigger that makes every audit insert fail with "audit refused".
-  bool RefuseAuditInserts(bool refuse) {
+  bool RefuseAuditInserts(bool refuse) { return RefuseInserts("audit_log", refuse); }
+  // Adds (or removes) a trigger that makes every insert into `table` fail ("<table> refused").
+  bool RefuseInserts(const std::string& table, bool refuse) {
+    const std::string name = table + "_refuse";
     if (postgres()) {
-      return Exec(refuse
-                      ? "CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                        "BEGIN RAISE EXCEPTION 'audit refused'; END $$; "
-                        "CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log "
-                        "FOR EACH ROW EXECUTE FUNCTION audit_refuse()"
-                      : "DROP TRIGGER audit_log_refuse ON audit_log; DROP FUNCTION audit_refuse()");
+      return Exec(
+          refuse ? "CREATE FUNCTION " + name +
+                       "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '" + table +
+                       " refused'; END $$; CREATE TRIGGER " + name + " BEFORE INSERT ON " + table +
+                       " FOR EACH ROW EXECUTE FUNCTION " + name + "()"
+                 : "DROP TRIGGER " + name + " ON " + table + "; DROP FUNCTION " + name + "()");
     }
-    return Exec(refuse ? "CREATE TRIGGER audit_log_refuse BEFORE INSERT ON audit_log "
-                         "BEGIN SELECT RAISE(ABORT, 'audit refused'); END"
-                       : "DROP TRIGGER audit_log_refuse");
+    return Exec(refuse ? "CREATE TRIGGER " + name + " BEFORE INSERT ON " + table +
+                             " BEGIN SELECT RAISE(ABORT, '" + table + " refused'); END"
+                       : "DROP TRIGGER " + name);
   }
 
  private:

@@ -3,8 +3,8 @@
 // connection to the real http::HttpServer (its Beast parser with the server's header and body
 // limits, keep-alive, 100-continue, chunked streaming) serving http::MastraApi::Handle, as
 // src/main.cc wires it: an Agent with the local planner and the three tools over a SQLite
-// ledger with the sample data, conversation memory, the memory routes, the audit route and
-// Idempotency-Key support. Inputs with an Authorization header go to a second server with
+// ledger with the sample data, conversation memory, the memory routes, the audit and events routes
+// and Idempotency-Key support. Inputs with an Authorization header go to a second server with
 // authentication on (two API keys, admin and read-only, and an HS256 secret; see
 // tests/fuzz/corpus/http_request) and rate limits (requests unlimited, so that fuzzing is not
 // throttled; 5 payments per caller, so that the 429 paths run), the rest to the
@@ -51,6 +51,7 @@
 #include "common/clock.h"
 #include "fuzz_support.h"
 #include "http/audit_routes.h"
+#include "http/events_routes.h"
 #include "http/idempotency.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
@@ -58,9 +59,9 @@
 #include "http/server.h"
 #include "store/idempotency_store.h"
 #include "store/memory_store.h"
+#include "store/sqlite/sqlite_stores.h"
 #include "store/store.h"
 #include "tools/billing_tool.h"
-#include "store/sqlite/sqlite_stores.h"
 
 namespace {
 
@@ -135,6 +136,11 @@ struct World {
                                                  nullptr, audit, open_protections);
     auth_api = std::make_unique<http::MastraApi>(*agent, clock, ids, memory.get(), memory_api.get(),
                                                  authenticator.get(), audit, auth_protections);
+    auto events = [this](const http::HttpRequest& request) {
+      return http::EventListResponse(*service, request);
+    };
+    open_api->set_events_handler(events);
+    auth_api->set_events_handler(events);
     http::ServerOptions open_options;  // the server's defaults: the limits under test
     open_options.port = 0;
     http::ServerOptions auth_options = open_options;

@@ -641,6 +641,46 @@ class PgTx final : public StoreTx {
     return out;
   }
 
+  Status AppendEvent(const Event& e) override {
+    return Exec(
+        "INSERT INTO events (seq, id, type, created_at, object_type, object_id, data_json, "
+        "request_id, idempotency_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        {S(e.seq), e.id, e.type, e.created_at, e.object_type, e.object_id, e.data_json,
+         e.request_id, e.idempotency_key});
+  }
+
+  Result<int64_t> LastEventSeq() override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q("SELECT COALESCE(MAX(seq), 0) FROM events"));
+    return Row{r, 0}.I(0);
+  }
+
+  Result<std::optional<int64_t>> EventSeq(const std::string& id) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q("SELECT seq FROM events WHERE id = $1", {id}));
+    if (r.rows() == 0) return std::optional<int64_t>();
+    return std::optional<int64_t>(Row{r, 0}.I(0));
+  }
+
+  Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) override {
+    if (limit < 1 || limit > kMaxPageRows)
+      return Error::Internal("postgres: event page out of range");
+    Sql s;
+    s.text =
+        "SELECT seq, id, type, created_at, object_type, object_id, data_json, request_id, "
+        "idempotency_key FROM events";
+    if (!q.type.empty()) s.Where("type = " + s.P(q.type));
+    s.Where("seq > " + s.P(q.after_seq));
+    s.text += s.WhereClause() + " ORDER BY seq LIMIT " + s.P(int64_t(limit));
+    BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
+    BILLING_TRY(CheckRows(r, limit, "an event page"));
+    std::vector<Event> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row{r, i};
+      out.push_back(Event{row.I(0), row.T(1), row.T(2), row.T(3), row.T(4), row.T(5), row.T(6),
+                          row.T(7), row.T(8)});
+    }
+    return out;
+  }
+
   Result<std::optional<AuditEntry>> LastAudit() override {
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q(AUDIT_COLS " ORDER BY seq DESC LIMIT 1"));
     if (r.rows() == 0) return std::optional<AuditEntry>();

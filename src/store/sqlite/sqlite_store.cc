@@ -7,6 +7,7 @@
 // acknowledged commit durable. Each connection caches its prepared statements.
 #include <sqlite3.h>
 
+#include "store/sqlite/sqlite_logs.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
@@ -28,8 +29,8 @@ constexpr int64_t kMaxLedgerCustomers = 10'000'000;
   if (!var##_r.ok()) return var##_r.error(); \
   Stmt var(conn_, var##_r.value())
 
-#define STEP_OR_RETURN(row, st)          \
-  auto row##_r = (st).Step();            \
+#define STEP_OR_RETURN(row, st)              \
+  auto row##_r = (st).Step();                \
   if (!row##_r.ok()) return row##_r.error(); \
   const bool row = row##_r.value()
 
@@ -52,7 +53,8 @@ Status StepRows(Stmt& st, int64_t max_rows, const char* what, ReadRow&& read) {
 
 // A stored date that does not parse is a corrupt row, not 1970-01-01.
 Status ParseStoredDate(const std::string& text, const std::string& where, Date* out) {
-  if (!Date::Parse(text, out)) return Error::Internal("sqlite: corrupt date '" + text + "' in " + where);
+  if (!Date::Parse(text, out))
+    return Error::Internal("sqlite: corrupt date '" + text + "' in " + where);
   return OkStatus();
 }
 
@@ -105,14 +107,14 @@ Payment ReadPayment(const Stmt& st) {
   return p;
 }
 
-#define PAYMENT_COLS                                                                           \
-  "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, " \
-  "transaction_id, failure_reason, actor, created_at, payment_method_id, "                      \
+#define PAYMENT_COLS                                                                              \
+  "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, "    \
+  "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "on_behalf_of FROM payments"
 
-#define CARD_COLS                                                                        \
+#define CARD_COLS                                                                             \
   "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
   "key_id, actor, created_at, on_behalf_of FROM payment_methods"
 
@@ -134,12 +136,12 @@ StoredCard ReadCard(const Stmt& st) {
   return c;
 }
 
-#define INVOICE_COLS                                                                           \
-  "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, "    \
-  "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "     \
-  "i.payment_method, i.created_at, i.created_by, i.updated_by, "                               \
-  "i.paid_cents, " /* kept by triggers (migration 010) */                                      \
-  "i.created_on_behalf_of, i.updated_on_behalf_of "                                            \
+#define INVOICE_COLS                                                                        \
+  "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
+  "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
+  "i.payment_method, i.created_at, i.created_by, i.updated_by, "                            \
+  "i.paid_cents, " /* kept by triggers (migration 010) */                                   \
+  "i.created_on_behalf_of, i.updated_on_behalf_of "                                         \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 Result<Invoice> ReadInvoice(const Stmt& st) {
@@ -189,16 +191,23 @@ const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool ke
       std::vector<std::string> where;
       if (customer) where.push_back("i.customer_id = ?1");
       switch (st) {
-        case InvoiceStatusFilter::kAll: break;
-        case InvoiceStatusFilter::kOpen: where.push_back("i.status = 'pending'"); break;
+        case InvoiceStatusFilter::kAll:
+          break;
+        case InvoiceStatusFilter::kOpen:
+          where.push_back("i.status = 'pending'");
+          break;
         case InvoiceStatusFilter::kPending:
           where.push_back("i.status = 'pending' AND i.due_date >= ?2");
           break;
         case InvoiceStatusFilter::kOverdue:
           where.push_back("i.status = 'pending' AND i.due_date < ?2");
           break;
-        case InvoiceStatusFilter::kPaid: where.push_back("i.status = 'paid'"); break;
-        case InvoiceStatusFilter::kCancelled: where.push_back("i.status = 'cancelled'"); break;
+        case InvoiceStatusFilter::kPaid:
+          where.push_back("i.status = 'paid'");
+          break;
+        case InvoiceStatusFilter::kCancelled:
+          where.push_back("i.status = 'cancelled'");
+          break;
       }
       if (after) where.push_back("i.due_date >= ?3 AND (i.due_date > ?3 OR i.id > ?4)");
       std::string sql =
@@ -211,8 +220,9 @@ const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool ke
       for (size_t k = 0; k < where.size(); ++k) sql += (k ? " AND " : " WHERE ") + where[k];
       // Most still due first sorts the matching invoices (rankings: "largest overdue invoice").
       if (!sum) {
-        sql += most_due_first ? " ORDER BY i.total_cents - i.paid_cents DESC, i.id LIMIT ?5 OFFSET ?6"
-                              : " ORDER BY i.due_date, i.id LIMIT ?5 OFFSET ?6";
+        sql += most_due_first
+                   ? " ORDER BY i.total_cents - i.paid_cents DESC, i.id LIMIT ?5 OFFSET ?6"
+                   : " ORDER BY i.due_date, i.id LIMIT ?5 OFFSET ?6";
       }
       out.push_back(std::move(sql));
     }
@@ -264,7 +274,8 @@ const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool t
     }
     return out;
   }();
-  const int shape = (by_customer ? 1 : 0) | (by_status ? 2 : 0) | (keyset ? 4 : 0) | (totals ? 8 : 0);
+  const int shape =
+      (by_customer ? 1 : 0) | (by_status ? 2 : 0) | (keyset ? 4 : 0) | (totals ? 8 : 0);
   return texts[size_t(shape)].c_str();
 }
 
@@ -272,51 +283,30 @@ const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool t
 // the filters are on the customer row and on its running totals, one primary-key lookup each).
 // Parameters: ?1 status, ?2 billing cycle, ?3 payment method, ?4 balance filter (0 any, 1 owing,
 // 2 not owing), ?5 minimum balance (NULL = none), ?6 after id, ?7 limit, ?8 offset.
-#define CUSTOMER_BALANCE "(c.opening_balance_cents + t.invoiced_cents - t.paid_cents + t.refunded_cents)"
-#define CUSTOMER_WHERE                                                                        \
-  " FROM customers c JOIN customer_totals t ON t.customer_id = c.id WHERE c.id > ?6"           \
-  " AND (?1 = '' OR c.status = ?1) AND (?2 = '' OR c.billing_cycle = ?2)"                     \
-  " AND (?3 = '' OR c.payment_method = ?3)"                                                    \
-  " AND (?4 = 0 OR (?4 = 1 AND " CUSTOMER_BALANCE " > 0) OR (?4 = 2 AND " CUSTOMER_BALANCE     \
+#define CUSTOMER_BALANCE \
+  "(c.opening_balance_cents + t.invoiced_cents - t.paid_cents + t.refunded_cents)"
+#define CUSTOMER_WHERE                                                                     \
+  " FROM customers c JOIN customer_totals t ON t.customer_id = c.id WHERE c.id > ?6"       \
+  " AND (?1 = '' OR c.status = ?1) AND (?2 = '' OR c.billing_cycle = ?2)"                  \
+  " AND (?3 = '' OR c.payment_method = ?3)"                                                \
+  " AND (?4 = 0 OR (?4 = 1 AND " CUSTOMER_BALANCE " > 0) OR (?4 = 2 AND " CUSTOMER_BALANCE \
   " <= 0)) AND (?5 IS NULL OR " CUSTOMER_BALANCE " >= ?5)"
 constexpr const char* kCustomerPageSql =
     "SELECT c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, "
     "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, " CUSTOMER_BALANCE
-    CUSTOMER_WHERE " ORDER BY c.id LIMIT ?7 OFFSET ?8";
+        CUSTOMER_WHERE " ORDER BY c.id LIMIT ?7 OFFSET ?8";
 // Rankings ("who owes the most"): the same rows, highest balance first (a sort over the matching
 // customers).
 constexpr const char* kCustomerPageByBalanceSql =
     "SELECT c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, "
     "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, " CUSTOMER_BALANCE
-    CUSTOMER_WHERE " ORDER BY " CUSTOMER_BALANCE " DESC, c.id LIMIT ?7 OFFSET ?8";
+        CUSTOMER_WHERE " ORDER BY " CUSTOMER_BALANCE " DESC, c.id LIMIT ?7 OFFSET ?8";
 constexpr const char* kCustomerTotalsSql =
     "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE " > 0 THEN " CUSTOMER_BALANCE
     " ELSE 0 END), 0), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE " < 0 THEN -" CUSTOMER_BALANCE
     " ELSE 0 END), 0)" CUSTOMER_WHERE;
 #undef CUSTOMER_WHERE
 #undef CUSTOMER_BALANCE
-
-#define AUDIT_COLS                                                                        \
-  "SELECT seq, at, actor, action, entity_type, entity_id, before_json, after_json, "     \
-  "request_id, prev_hash, hash, on_behalf_of, chain_version FROM audit_log"
-
-AuditEntry ReadAudit(const Stmt& st) {
-  AuditEntry e;
-  e.seq = st.Int(0);
-  e.at = st.Text(1);
-  e.actor = st.Text(2);
-  e.action = st.Text(3);
-  e.entity_type = st.Text(4);
-  e.entity_id = st.Text(5);
-  e.before_json = st.Text(6);
-  e.after_json = st.Text(7);
-  e.request_id = st.Text(8);
-  e.prev_hash = st.Text(9);
-  e.hash = st.Text(10);
-  e.on_behalf_of = st.Text(11);
-  e.chain_version = int(st.Int(12));
-  return e;
-}
 
 class SqliteTx final : public StoreTx {
  public:
@@ -472,10 +462,11 @@ class SqliteTx final : public StoreTx {
 
   Result<int> NextInvoiceSeq(int year) override {
     BILLING_ASSIGN_OR_RETURN(
-        int64_t seq, NextValue("UPDATE invoice_counters SET last_seq = last_seq + 1 WHERE year = ?1",
-                               "SELECT last_seq FROM invoice_counters WHERE year = ?1",
-                               "INSERT INTO invoice_counters (year, last_seq) VALUES (?1, 1)",
-                               [&](Stmt& st) { st.Bind(1, int64_t(year)); }));
+        int64_t seq,
+        NextValue("UPDATE invoice_counters SET last_seq = last_seq + 1 WHERE year = ?1",
+                  "SELECT last_seq FROM invoice_counters WHERE year = ?1",
+                  "INSERT INTO invoice_counters (year, last_seq) VALUES (?1, 1)",
+                  [&](Stmt& st) { st.Bind(1, int64_t(year)); }));
     return int(seq);
   }
 
@@ -502,7 +493,10 @@ class SqliteTx final : public StoreTx {
             "payment_method, created_at, created_by, updated_by, created_on_behalf_of, "
             "updated_on_behalf_of) "
             "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
-    st.Bind(1, inv.id).Bind(2, int64_t(inv.year)).Bind(3, int64_t(inv.seq)).Bind(4, inv.customer_id);
+    st.Bind(1, inv.id)
+        .Bind(2, int64_t(inv.year))
+        .Bind(3, int64_t(inv.seq))
+        .Bind(4, inv.customer_id);
     st.Bind(5, inv.subtotal_cents).Bind(6, int64_t(inv.tax_rate_bp)).Bind(7, inv.tax_cents);
     st.Bind(8, inv.total_cents).Bind(9, inv.status).Bind(10, inv.issue_date.ToString());
     st.Bind(11, inv.due_date.ToString()).Bind(12, inv.notes).Bind(13, inv.paid_date);
@@ -523,7 +517,8 @@ class SqliteTx final : public StoreTx {
     st.Bind(7, inv.due_date.ToString()).Bind(8, inv.notes).Bind(9, inv.paid_date);
     st.Bind(10, inv.payment_method).Bind(11, inv.updated_by).Bind(12, inv.updated_on_behalf_of);
     BILLING_TRY(st.Run());
-    if (sqlite3_changes(conn_.db()) != 1) return Error::Internal("sqlite: invoice to update is gone");
+    if (sqlite3_changes(conn_.db()) != 1)
+      return Error::Internal("sqlite: invoice to update is gone");
     return InsertItems(inv);
   }
 
@@ -558,8 +553,12 @@ class SqliteTx final : public StoreTx {
     return st.Int(0);
   }
 
-  Result<int64_t> NextPaymentNumber() override { return NextCounter("payment"); }
-  Result<int64_t> NextRefundNumber() override { return NextCounter("refund"); }
+  Result<int64_t> NextPaymentNumber() override {
+    return NextCounter("payment");
+  }
+  Result<int64_t> NextRefundNumber() override {
+    return NextCounter("refund");
+  }
 
   Result<std::optional<Payment>> FindPayment(const std::string& id) override {
     PREPARE(st, PAYMENT_COLS " WHERE id = ?1");
@@ -606,13 +605,17 @@ class SqliteTx final : public StoreTx {
   }
 
   Status InsertPayment(const Payment& p) override {
-    PREPARE(st,
-            "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, "
-            "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at, "
-            "payment_method_id, on_behalf_of) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+    PREPARE(
+        st,
+        "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, "
+        "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at, "
+        "payment_method_id, on_behalf_of) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
     st.Bind(1, p.id).Bind(2, p.number).Bind(3, p.customer_id).Bind(4, p.invoice_id);
     st.Bind(5, p.amount_cents).Bind(6, p.refunded_cents).Bind(7, p.method).Bind(8, p.status);
-    st.Bind(9, p.transaction_id).Bind(10, p.failure_reason).Bind(11, p.actor).Bind(12, p.created_at);
+    st.Bind(9, p.transaction_id)
+        .Bind(10, p.failure_reason)
+        .Bind(11, p.actor)
+        .Bind(12, p.created_at);
     st.Bind(13, p.payment_method_id).Bind(14, p.on_behalf_of);
     return st.Run();
   }
@@ -622,7 +625,8 @@ class SqliteTx final : public StoreTx {
     PREPARE(st, "UPDATE payments SET refunded_cents = ?2, status = ?3 WHERE id = ?1");
     st.Bind(1, id).Bind(2, refunded_cents).Bind(3, status);
     BILLING_TRY(st.Run());
-    if (sqlite3_changes(conn_.db()) != 1) return Error::Internal("sqlite: payment to update is gone");
+    if (sqlite3_changes(conn_.db()) != 1)
+      return Error::Internal("sqlite: payment to update is gone");
     return OkStatus();
   }
 
@@ -640,10 +644,14 @@ class SqliteTx final : public StoreTx {
   }
 
   Status InsertAllocation(const Allocation& a) override {
-    PREPARE(st,
-            "INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents, refunded_cents) "
-            "VALUES (?1,?2,?3,?4)");
-    st.Bind(1, a.payment_id).Bind(2, a.invoice_id).Bind(3, a.amount_cents).Bind(4, a.refunded_cents);
+    PREPARE(
+        st,
+        "INSERT INTO payment_allocations (payment_id, invoice_id, amount_cents, refunded_cents) "
+        "VALUES (?1,?2,?3,?4)");
+    st.Bind(1, a.payment_id)
+        .Bind(2, a.invoice_id)
+        .Bind(3, a.amount_cents)
+        .Bind(4, a.refunded_cents);
     return st.Run();
   }
 
@@ -664,9 +672,10 @@ class SqliteTx final : public StoreTx {
   }
 
   Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) override {
-    PREPARE(st,
-            "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor, "
-            "on_behalf_of FROM refunds WHERE payment_id = ?1 ORDER BY number");
+    PREPARE(
+        st,
+        "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor, "
+        "on_behalf_of FROM refunds WHERE payment_id = ?1 ORDER BY number");
     st.Bind(1, payment_id);
     std::vector<Refund> out;
     BILLING_TRY(StepRows(st, kMaxRowsPerPayment, "a payment's refunds", [&]() -> Status {
@@ -705,10 +714,10 @@ class SqliteTx final : public StoreTx {
 
   Result<std::vector<StoredCard>> ListStoredCards(const std::string& customer_id,
                                                   int64_t after_number, int limit) override {
-    PREPARE(st, customer_id.empty()
-                    ? CARD_COLS " WHERE number > ?2 ORDER BY number LIMIT ?3"
-                    : CARD_COLS " WHERE customer_id = ?1 AND number > ?2"
-                                " ORDER BY customer_id, number LIMIT ?3");
+    PREPARE(st, customer_id.empty() ? CARD_COLS " WHERE number > ?2 ORDER BY number LIMIT ?3"
+                                    : CARD_COLS
+                    " WHERE customer_id = ?1 AND number > ?2"
+                    " ORDER BY customer_id, number LIMIT ?3");
     if (!customer_id.empty()) st.Bind(1, customer_id);
     st.Bind(2, after_number).Bind(3, int64_t(limit));
     if (limit < 1 || limit > kMaxPageRows) return Error::Internal("sqlite: card page out of range");
@@ -748,43 +757,26 @@ class SqliteTx final : public StoreTx {
   }
 
   Status AppendAudit(const AuditEntry& e) override {
-    PREPARE(st,
-            "INSERT INTO audit_log (seq, at, actor, action, entity_type, entity_id, before_json, "
-            "after_json, request_id, prev_hash, hash, on_behalf_of, chain_version) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
-    st.Bind(1, e.seq).Bind(2, e.at).Bind(3, e.actor).Bind(4, e.action).Bind(5, e.entity_type);
-    st.Bind(6, e.entity_id).Bind(7, e.before_json).Bind(8, e.after_json).Bind(9, e.request_id);
-    st.Bind(10, e.prev_hash).Bind(11, e.hash).Bind(12, e.on_behalf_of);
-    st.Bind(13, int64_t(e.chain_version));
-    return st.Run();
+    return sqlite::AppendAudit(conn_, e);
   }
-
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit) override {
-    // One statement text per filter combination, each served by its own index (migration 013).
-    static const std::string kSql[4] = {
-        AUDIT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        AUDIT_COLS " WHERE actor = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2",
-        AUDIT_COLS " WHERE on_behalf_of = ?4 AND seq > ?1 ORDER BY seq LIMIT ?2",
-        AUDIT_COLS " WHERE actor = ?3 AND on_behalf_of = ?4 AND seq > ?1 ORDER BY seq LIMIT ?2"};
-    const std::string& sql = kSql[(q.actor.empty() ? 0 : 1) + (q.on_behalf_of.empty() ? 0 : 2)];
-    PREPARE(st, sql.c_str());
-    if (limit < 1 || limit > kMaxPageRows) return Error::Internal("sqlite: audit page out of range");
-    st.Bind(1, q.after_seq).Bind(2, int64_t(limit));
-    if (!q.actor.empty()) st.Bind(3, q.actor);
-    if (!q.on_behalf_of.empty()) st.Bind(4, q.on_behalf_of);
-    std::vector<AuditEntry> out;
-    BILLING_TRY(StepRows(st, limit, "an audit page", [&]() -> Status {
-      out.push_back(ReadAudit(st));
-      return OkStatus();
-    }));
-    return out;
+    return sqlite::ListAudit(conn_, q, limit);
+  }
+  Result<std::optional<AuditEntry>> LastAudit() override {
+    return sqlite::LastAudit(conn_);
   }
 
-  Result<std::optional<AuditEntry>> LastAudit() override {
-    PREPARE(st, AUDIT_COLS " ORDER BY seq DESC LIMIT 1");
-    STEP_OR_RETURN(row, st);
-    if (!row) return std::optional<AuditEntry>();
-    return std::optional<AuditEntry>(ReadAudit(st));
+  Status AppendEvent(const Event& e) override {
+    return sqlite::AppendEvent(conn_, e);
+  }
+  Result<int64_t> LastEventSeq() override {
+    return sqlite::LastEventSeq(conn_);
+  }
+  Result<std::optional<int64_t>> EventSeq(const std::string& id) override {
+    return sqlite::EventSeq(conn_, id);
+  }
+  Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) override {
+    return sqlite::ListEvents(conn_, q, limit);
   }
 
  private:

@@ -1,0 +1,83 @@
+// Events end to end (docs/events.md): the real binary makes changes over HTTP and lists their
+// events at GET /api/events, with the request id that made each, in commit order; the route needs
+// the `read` scope. Runs on SQLite and, as pg.events_e2e.*, on PostgreSQL.
+#include <gtest/gtest.h>
+
+#include "e2e/server_harness.h"
+
+namespace billing::e2e {
+namespace {
+
+using nlohmann::json;
+
+TEST(events_e2e, ChangesOverHttpAreListedWithTheirRequestIdsInCommitOrder) {
+  ServerProcess server(std::map<std::string, std::string>{{"BILLING_PAYMENT_MODE", "approve"}});
+  ASSERT_TRUE(server.started()) << server.Log();
+  HttpResult invoice = server.PostJson(
+      "/api/tools/manage-invoices/execute",
+      {{"data",
+        {{"action", "create"},
+         {"customerId", "CUST-002"},
+         {"items", {{{"description", "Setup"}, {"quantity", 1}, {"unitPrice", "100.00"}}}},
+         {"dueDate", "2027-01-31"}}}},
+      {{"X-Request-Id", "req-events-1"}});
+  ASSERT_EQ(invoice.status, 200) << invoice.body;
+  HttpResult pay = server.PostJson(
+      "/api/tools/process-payment/execute",
+      {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "25.00"}}}},
+      {{"X-Request-Id", "req-events-2"}});
+  ASSERT_EQ(pay.status, 200) << pay.body;
+
+  HttpResult listed = server.Get("/api/events");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const json events = listed.Json()["events"];
+  ASSERT_EQ(events.size(), 3u) << listed.body;
+  EXPECT_EQ(events[0]["type"], "invoice.created");
+  EXPECT_EQ(events[1]["type"], "invoice.finalized");
+  EXPECT_EQ(events[0]["requestId"], "req-events-1");
+  EXPECT_EQ(events[0]["data"]["customerId"], "CUST-002");
+  EXPECT_EQ(events[2]["type"], "payment.succeeded");
+  EXPECT_EQ(events[2]["requestId"], "req-events-2");
+  EXPECT_EQ(events[2]["data"]["amountCents"], 2500);
+  EXPECT_EQ(listed.Json()["hasMore"], false);
+
+  // A consumer that kept the last id it saw gets only what committed since.
+  const std::string last = events[2]["id"];
+  ASSERT_EQ(
+      server
+          .PostJson(
+              "/api/tools/process-payment/execute",
+              {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "5.00"}}}})
+          .status,
+      200);
+  HttpResult since = server.Get("/api/events?after=" + last);
+  ASSERT_EQ(since.status, 200) << since.body;
+  ASSERT_EQ(since.Json()["events"].size(), 1u);
+  EXPECT_EQ(since.Json()["events"][0]["data"]["amountCents"], 500);
+  HttpResult typed = server.Get("/api/events?type=invoice.finalized");
+  EXPECT_EQ(typed.Json()["events"].size(), 1u);
+  HttpResult bad = server.Get("/api/events?type=invoice.exploded");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.Json()["field"], "type");
+}
+
+TEST(events_e2e, TheListNeedsTheReadScope) {
+  ServerProcess server(std::map<std::string, std::string>{{"BILLING_AUTH", "on"}});
+  ASSERT_TRUE(server.started()) << server.Log();
+  auto create_key = [&](const std::string& scopes) {
+    CommandResult r =
+        RunAgentCommand({"keys", "create", "--db", server.db_path(), "--scopes", scopes});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  const std::string payer = create_key("payment");
+  const std::string reader = create_key("read");
+  EXPECT_EQ(server.Get("/api/events").status, 401);
+  EXPECT_EQ(server.Get("/api/events", {{"Authorization", "Bearer " + payer}}).status, 403);
+  HttpResult ok = server.Get("/api/events", {{"Authorization", "Bearer " + reader}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_TRUE(ok.Json()["events"].is_array());
+}
+
+}  // namespace
+}  // namespace billing::e2e
