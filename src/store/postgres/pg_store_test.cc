@@ -166,7 +166,10 @@ TEST_F(PgStoreTest, ThePipelinedCustomerOverviewEqualsTheCallsOneByOne) {
   ASSERT_TRUE(Date::Parse("2026-12-31", &due));
   ASSERT_TRUE(
       service_
-          ->CreateInvoice(NewInvoice{"CUST-002", {{"A", 2000, 1'000}, {"B", 1000, 250}}, due, ""})
+          ->CreateInvoice(NewInvoice{"CUST-002",
+                                     {{"A \"quoted\" \\ line\nnext", 2000, 1'000},
+                                      {"B — café ✓", 1000, 250}},
+                                     due, "notes: {\"json\": [1, 2]} $1 $$ ünïcode"})
           .ok());
   ASSERT_TRUE(service_->ProcessPayment({"CUST-002", 1'500, "", "", ""}).ok());
   ASSERT_TRUE(service_->ProcessPayment({"CUST-001", 700, "", "", ""}).ok());
@@ -182,6 +185,11 @@ TEST_F(PgStoreTest, ThePipelinedCustomerOverviewEqualsTheCallsOneByOne) {
       EXPECT_EQ(piped->customer.has_value(), single->customer.has_value());
       if (!single->customer) continue;
       EXPECT_EQ(piped->customer->company, single->customer->company);
+      EXPECT_EQ(piped->customer->email, single->customer->email);
+      EXPECT_EQ(piped->customer->tax_rate_bp, single->customer->tax_rate_bp);
+      EXPECT_EQ(piped->customer->opening_balance_cents, single->customer->opening_balance_cents);
+      EXPECT_EQ(piped->customer->created_at, single->customer->created_at);
+      EXPECT_EQ(piped->cards.size(), single->cards.size());
       EXPECT_EQ(OutstandingCents(piped->ledger), OutstandingCents(single->ledger));
       EXPECT_EQ(piped->ledger.paid_cents, single->ledger.paid_cents);
       EXPECT_EQ(piped->open_totals.count, single->open_totals.count);
@@ -192,6 +200,10 @@ TEST_F(PgStoreTest, ThePipelinedCustomerOverviewEqualsTheCallsOneByOne) {
       for (size_t k = 0; k < single->open_invoices.size(); ++k) {
         EXPECT_EQ(piped->open_invoices[k].id, single->open_invoices[k].id);
         EXPECT_EQ(piped->open_invoices[k].paid_cents, single->open_invoices[k].paid_cents);
+        EXPECT_EQ(piped->open_invoices[k].notes, single->open_invoices[k].notes);
+        EXPECT_EQ(piped->open_invoices[k].due_date, single->open_invoices[k].due_date);
+        EXPECT_EQ(piped->open_invoices[k].total_cents, single->open_invoices[k].total_cents);
+        EXPECT_EQ(piped->open_invoices[k].customer_name, single->open_invoices[k].customer_name);
         EXPECT_EQ(piped->open_invoices[k].items.size(), single->open_invoices[k].items.size());
         if (::testing::Test::HasFailure()) return OkStatus();
         for (size_t n = 0; n < single->open_invoices[k].items.size(); ++n) {
