@@ -164,13 +164,13 @@ TEST_F(PgStoreTest, ConnectionsTheServerDroppedAreReplacedWithoutAnError) {
 TEST_F(PgStoreTest, ThePipelinedCustomerOverviewEqualsTheCallsOneByOne) {
   Date due;
   ASSERT_TRUE(Date::Parse("2026-12-31", &due));
-  ASSERT_TRUE(
-      service_
-          ->CreateInvoice(NewInvoice{"CUST-002",
-                                     {{"A \"quoted\" \\ line\nnext", 2000, 1'000},
-                                      {"B — café ✓", 1000, 250}},
-                                     due, "notes: {\"json\": [1, 2]} $1 $$ ünïcode"})
-          .ok());
+  ASSERT_TRUE(service_
+                  ->CreateInvoice(NewInvoice{
+                      "CUST-002",
+                      {{"A \"quoted\" \\ line\nnext", 2000, 1'000}, {"B — café ✓", 1000, 250}},
+                      due,
+                      "notes: {\"json\": [1, 2]} $1 $$ ünïcode"})
+                  .ok());
   ASSERT_TRUE(service_->ProcessPayment({"CUST-002", 1'500, "", "", ""}).ok());
   ASSERT_TRUE(service_->ProcessPayment({"CUST-001", 700, "", "", ""}).ok());
   int compared = 0;
