@@ -78,8 +78,14 @@ class EventsTest : public ::testing::Test {
 
 TEST_F(EventsTest, EveryChangeAppendsItsEventsInCommitOrder) {
   EXPECT_TRUE(All().empty()) << "the sample data is not a change anyone made";
-  auto inv = service_->CreateInvoice(
-      {"CUST-002", {{"Setup", 1000, 50000}}, D("2026-12-31"), "", "key:bk_1", "req-1"});
+  auto inv = service_->CreateInvoice({"CUST-002",
+                                      {{"Setup", 1000, 50000}},
+                                      D("2026-12-31"),
+                                      "",
+                                      "key:bk_1",
+                                      "req-1",
+                                      "",
+                                      "idem-1"});
   ASSERT_TRUE(inv.ok()) << inv.error().message;
   auto updated =
       service_->UpdateInvoice(inv->id, InvoiceUpdate{{}, std::string("net 30"), {}}, {}, "req-2");
@@ -118,6 +124,9 @@ TEST_F(EventsTest, EveryChangeAppendsItsEventsInCommitOrder) {
   // Each event names its object and carries it as it was after the change.
   EXPECT_EQ(events[0].object_id, inv->id);
   EXPECT_EQ(events[0].request_id, "req-1");
+  EXPECT_EQ(events[0].idempotency_key, "idem-1");  // the request's Idempotency-Key, as sent
+  EXPECT_EQ(events[1].idempotency_key, "idem-1");
+  EXPECT_EQ(events[2].idempotency_key, "") << "a request without one";
   EXPECT_EQ(nlohmann::json::parse(events[2].data_json)["notes"], "net 30");
   EXPECT_EQ(events[3].object_id, paid->payment.id);
   EXPECT_EQ(nlohmann::json::parse(events[4].data_json)["status"], "paid");

@@ -87,8 +87,10 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
     }
     const nlohmann::json created = InvoiceAuditJson(inv);
     // Created and finalized at once (no drafts yet): both events, as Stripe sends both.
-    BILLING_TRY(Emit(tx, "invoice.created", "invoice", inv.id, created, request.request_id));
-    BILLING_TRY(Emit(tx, "invoice.finalized", "invoice", inv.id, created, request.request_id));
+    BILLING_TRY(Emit(tx, "invoice.created", "invoice", inv.id, created, request.request_id,
+                     request.idempotency_key));
+    BILLING_TRY(Emit(tx, "invoice.finalized", "invoice", inv.id, created, request.request_id,
+                     request.idempotency_key));
     return Audit(tx, Change(request.actor, request.request_id, "invoice.create", "invoice", inv.id,
                             nullptr, created));
   });
@@ -143,7 +145,8 @@ Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
 
 Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
                                               const InvoiceUpdate& update, const Actor& actor,
-                                              const std::string& request_id) {
+                                              const std::string& request_id,
+                                              const std::string& idempotency_key) {
   if (!update.due_date && !update.notes && !update.items) {
     return Error::Invalid("invoiceId", "nothing to update: give dueDate, notes and/or items");
   }
@@ -182,7 +185,7 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
     inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
     const nlohmann::json after = InvoiceAuditJson(inv);
-    BILLING_TRY(Emit(tx, "invoice.updated", "invoice", inv.id, after, request_id));
+    BILLING_TRY(Emit(tx, "invoice.updated", "invoice", inv.id, after, request_id, idempotency_key));
     return Audit(tx, Change(actor, request_id, "invoice.update", "invoice", inv.id, before, after));
   });
   if (!s.ok()) return s.error();
@@ -190,7 +193,8 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
 }
 
 Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const Actor& actor,
-                                              const std::string& request_id) {
+                                              const std::string& request_id,
+                                              const std::string& idempotency_key) {
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     inv = Invoice{};  // a re-run (store.h) starts from nothing
@@ -209,7 +213,8 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
     inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
     const nlohmann::json after = InvoiceAuditJson(inv);
-    BILLING_TRY(Emit(tx, "invoice.cancelled", "invoice", inv.id, after, request_id));
+    BILLING_TRY(
+        Emit(tx, "invoice.cancelled", "invoice", inv.id, after, request_id, idempotency_key));
     return Audit(tx, Change(actor, request_id, "invoice.cancel", "invoice", inv.id, before, after));
   });
   if (!s.ok()) return s.error();
@@ -220,7 +225,8 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
                                                         const std::string& method,
                                                         const Actor& actor,
                                                         const std::string& request_id,
-                                                        const std::string& operation_key) {
+                                                        const std::string& operation_key,
+                                                        const std::string& idempotency_key) {
   if (!method.empty() && !IsOneOf(method, kPaymentMethods)) {
     return Error::Invalid(
         "paymentMethod", "paymentMethod must be one of credit_card, bank_transfer, paypal, crypto");
@@ -290,9 +296,11 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
       BILLING_TRY(RecordOperation(tx, operation_key, "mark_paid", fingerprint, inv.id, p.id));
     }
     if (due > 0) {
-      BILLING_TRY(Emit(tx, "payment.succeeded", "payment", p.id, PaymentAuditJson(p), request_id));
+      BILLING_TRY(Emit(tx, "payment.succeeded", "payment", p.id, PaymentAuditJson(p), request_id,
+                       idempotency_key));
     }
-    BILLING_TRY(Emit(tx, "invoice.paid", "invoice", inv.id, InvoiceAuditJson(inv), request_id));
+    BILLING_TRY(Emit(tx, "invoice.paid", "invoice", inv.id, InvoiceAuditJson(inv), request_id,
+                     idempotency_key));
     BILLING_TRY(Audit(
         tx, Change(actor, request_id, "invoice.mark_paid", "invoice", inv.id, before, after)));
     out.invoice = std::move(inv);

@@ -327,10 +327,10 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
       BILLING_TRY(RecordOperation(tx, req.operation_key, "payment", fingerprint, p.id));
     }
     BILLING_TRY(Emit(tx, out.approved ? "payment.succeeded" : "payment.failed", "payment", p.id,
-                     PaymentAuditJson(p), req.request_id));
+                     PaymentAuditJson(p), req.request_id, req.idempotency_key));
     for (size_t k = 0; k < paid_invoices.size(); ++k) {
-      BILLING_TRY(
-          Emit(tx, "invoice.paid", "invoice", invoices_paid[k], paid_invoices[k], req.request_id));
+      BILLING_TRY(Emit(tx, "invoice.paid", "invoice", invoices_paid[k], paid_invoices[k],
+                       req.request_id, req.idempotency_key));
     }
     return Audit(
         tx, Change(req.actor, req.request_id, "payment.process", "payment", p.id, nullptr, after));
@@ -343,7 +343,8 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
                                                     std::optional<int64_t> amount_cents,
                                                     const std::string& reason, const Actor& actor,
                                                     const std::string& request_id,
-                                                    const std::string& operation_key) {
+                                                    const std::string& operation_key,
+                                                    const std::string& idempotency_key) {
   if (amount_cents && *amount_cents <= 0)
     return Error::Invalid("amount", "amount must be greater than zero");
   if (reason.size() > kMaxNotesBytes)
@@ -454,7 +455,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     nlohmann::json refund = RefundAuditJson(r);
     refund["payment"] = PaymentAuditJson(p);
     refund["invoicesReopened"] = reopened;
-    BILLING_TRY(Emit(tx, "refund.created", "refund", r.id, refund, request_id));
+    BILLING_TRY(Emit(tx, "refund.created", "refund", r.id, refund, request_id, idempotency_key));
     BILLING_TRY(
         Audit(tx, Change(actor, request_id, "payment.refund", "payment", p.id, before, after)));
     out.payment = std::move(p);

@@ -44,7 +44,7 @@ Status BillingService::Audit(StoreTx& tx, AuditEntry e) {
 
 Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view object_type,
                             const std::string& object_id, const nlohmann::json& data,
-                            const std::string& request_id) {
+                            const std::string& request_id, const std::string& idempotency_key) {
   assert(std::find(std::begin(kEventTypes), std::end(kEventTypes), type) != std::end(kEventTypes));
   BILLING_ASSIGN_OR_RETURN(int64_t last, tx.LastEventSeq());
   Event e;
@@ -56,6 +56,7 @@ Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view
   e.object_id = object_id;
   e.data_json = AuditDump(data);
   e.request_id = request_id;
+  e.idempotency_key = idempotency_key;
   return tx.AppendEvent(e);
 }
 

@@ -77,9 +77,10 @@ struct NewInvoice {
   std::string notes;
   // Default member initialisers let callers omit these in aggregate initialisation without
   // -Wmissing-field-initializers.
-  Actor actor = {};                // recorded as created_by / created_on_behalf_of
-  std::string request_id = {};     // recorded in the audit log
-  std::string operation_key = {};  // see "Operation keys" below; empty = none
+  Actor actor = {};                  // recorded as created_by / created_on_behalf_of
+  std::string request_id = {};       // recorded in the audit log
+  std::string operation_key = {};    // see "Operation keys" below; empty = none
+  std::string idempotency_key = {};  // the request's Idempotency-Key, recorded with the events
 };
 
 struct InvoiceUpdate {
@@ -98,6 +99,7 @@ struct PaymentRequest {
   std::string operation_key = {};      // see "Operation keys" below; empty = none
   std::optional<NewCard> card = {};    // a new card to store and charge (method credit_card)
   std::string payment_method_id = {};  // a stored card to charge (PM-001)
+  std::string idempotency_key = {};    // the request's Idempotency-Key, recorded with the events
 };
 
 struct PaymentOutcome {
@@ -157,13 +159,17 @@ class BillingService {
   // by_amount_due: most still due first (a ranking) instead of oldest due first.
   Result<InvoiceList> ListInvoices(const std::string& customer_id, const std::string& status,
                                    const PageSpec& page = {}, bool by_amount_due = false);
+  // idempotency_key (here and below): the request's Idempotency-Key, recorded with the events.
   Result<Invoice> UpdateInvoice(const std::string& invoice_id, const InvoiceUpdate& update,
-                                const Actor& actor = {}, const std::string& request_id = "");
+                                const Actor& actor = {}, const std::string& request_id = "",
+                                const std::string& idempotency_key = "");
   Result<MarkPaidOutcome> MarkInvoicePaid(const std::string& invoice_id, const std::string& method,
                                           const Actor& actor, const std::string& request_id = "",
-                                          const std::string& operation_key = "");
+                                          const std::string& operation_key = "",
+                                          const std::string& idempotency_key = "");
   Result<Invoice> CancelInvoice(const std::string& invoice_id, const Actor& actor = {},
-                                const std::string& request_id = "");
+                                const std::string& request_id = "",
+                                const std::string& idempotency_key = "");
 
   Result<PaymentOutcome> ProcessPayment(const PaymentRequest& request);
   // amount_cents: nullopt = everything not yet refunded.
@@ -171,7 +177,8 @@ class BillingService {
                                       std::optional<int64_t> amount_cents,
                                       const std::string& reason, const Actor& actor = {},
                                       const std::string& request_id = "",
-                                      const std::string& operation_key = "");
+                                      const std::string& operation_key = "",
+                                      const std::string& idempotency_key = "");
   Result<PaymentHistory> History(const std::string& customer_id, const PageSpec& page = {});
   Result<PaymentList> FailedPayments(const std::string& customer_id, const PageSpec& page = {});
   // Every payment made from `from` to `to` (dates, inclusive, UTC), of one customer or ("")
@@ -212,7 +219,7 @@ class BillingService {
   // `data`, inside `tx`, numbered after the last one.
   Status Emit(StoreTx& tx, std::string_view type, std::string_view object_type,
               const std::string& object_id, const nlohmann::json& data,
-              const std::string& request_id);
+              const std::string& request_id, const std::string& idempotency_key);
   // Appends `e` (actor, action, entity, before/after and request id filled in by the caller) as
   // the next row of the chain, timestamped now, inside `tx`.
   Status Audit(StoreTx& tx, AuditEntry e);

@@ -335,6 +335,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteIdempotent(HttpRequest& req
       break;
   }
   scope.operation_scope = "idem:" + owner + ":" + key;
+  scope.idempotency_key = key;
   ResponseStream::Capture capture;
   capture.limit_bytes = idempotency.options().max_stored_body_bytes;
   // A streamed answer is stored when the run has written all of it, before the last chunk goes
@@ -475,6 +476,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
 Status MastraApi::ApplyScope(ToolContext& context, const RequestScope& scope) const {
   BILLING_TRY(ApplyPrincipal(context, scope.principal));
   context.request_id = scope.request_id;
+  context.idempotency_key = scope.idempotency_key;
   context.limiter = payments_limiter_;
   context.rate_key = scope.rate_key;
   return OkStatus();

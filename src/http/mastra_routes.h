@@ -105,6 +105,7 @@ struct RequestScope {
   std::string client_address;   // the TCP peer
   std::string rate_key;         // the caller's rate-limit bucket: principal id, else address
   std::string operation_scope;  // "idem:<caller>:<key>" under an Idempotency-Key, else ""
+  std::string idempotency_key;  // that Idempotency-Key as sent, else ""
 };
 
 class MastraApi {

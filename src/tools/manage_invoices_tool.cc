@@ -91,6 +91,7 @@ class ManageInvoicesTool final : public BillingTool {
       req.notes = StringArg(args, "notes");
       req.actor = ctx.actor;
       req.request_id = ctx.request_id;
+      req.idempotency_key = ctx.idempotency_key;
       req.operation_key = ctx.operation_key;
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CreateInvoice(req));
       return nlohmann::json{
@@ -140,7 +141,8 @@ class ManageInvoicesTool final : public BillingTool {
         BILLING_ASSIGN_OR_RETURN(auto items, ItemsArg(args, service_));
         up.items = std::move(items);
       }
-      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.UpdateInvoice(invoice_id, up, ctx.actor, ctx.request_id));
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.UpdateInvoice(invoice_id, up, ctx.actor, ctx.request_id,
+                                                                   ctx.idempotency_key));
       std::string changed;
       if (up.due_date) changed += "dueDate";
       if (up.notes) changed += std::string(changed.empty() ? "" : ", ") + "notes";
@@ -152,7 +154,8 @@ class ManageInvoicesTool final : public BillingTool {
     if (action == "mark_paid") {
       BILLING_TRY(require_invoice_id());
       BILLING_ASSIGN_OR_RETURN(auto out, service_.MarkInvoicePaid(invoice_id, StringArg(args, "paymentMethod"),
-                                                                  ctx.actor, ctx.request_id, ctx.operation_key));
+                                                                  ctx.actor, ctx.request_id, ctx.operation_key,
+                                                                  ctx.idempotency_key));
       std::string message = "Invoice " + out.invoice.id + " marked as paid";
       if (!out.payment.id.empty()) {
         message += ": payment " + out.payment.id + " of " + Money(out.payment.amount_cents) + " via " +
@@ -165,7 +168,8 @@ class ManageInvoicesTool final : public BillingTool {
     }
     if (action == "cancel") {
       BILLING_TRY(require_invoice_id());
-      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CancelInvoice(invoice_id, ctx.actor, ctx.request_id));
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CancelInvoice(invoice_id, ctx.actor, ctx.request_id,
+                                                                   ctx.idempotency_key));
       return nlohmann::json{{"success", true},
                             {"message", "Invoice " + inv.id + " cancelled"},
                             {"invoice", InvoiceJson(inv, today)}};

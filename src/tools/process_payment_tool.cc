@@ -80,6 +80,7 @@ class ProcessPaymentTool final : public BillingTool {
       }
       req.actor = ctx.actor;
       req.request_id = ctx.request_id;
+      req.idempotency_key = ctx.idempotency_key;
       req.operation_key = ctx.operation_key;
       BILLING_ASSIGN_OR_RETURN(PaymentOutcome out, service_.ProcessPayment(req));
       const Payment& p = out.payment;
@@ -124,7 +125,8 @@ class ProcessPaymentTool final : public BillingTool {
         amount = cents;
       }
       BILLING_ASSIGN_OR_RETURN(RefundOutcome out, service_.RefundPayment(payment_id, amount, StringArg(args, "reason"), ctx.actor,
-                                                    ctx.request_id, ctx.operation_key));
+                                                    ctx.request_id, ctx.operation_key,
+                                                    ctx.idempotency_key));
       nlohmann::json j = {
           {"success", true},
           {"message", "Refunded " + Money(out.refund.amount_cents) + " of payment " + out.payment.id +

@@ -45,6 +45,7 @@ struct ToolContext {
   std::string principal;           // "key:<prefix>" / "jwt:<sub>"; "" when unauthenticated
   ScopeSet scopes = kAllScopes;    // what this caller may do
   std::string request_id;          // the HTTP request id, recorded in the audit log
+  std::string idempotency_key;     // the request's Idempotency-Key, recorded with its events
   // Makes a change idempotent (BillingService "Operation keys"): set per tool call from the
   // request's Idempotency-Key or from the conversation thread and tool call id. Empty = none.
   std::string operation_key;
@@ -55,8 +56,8 @@ struct ToolContext {
 class Tool {
  public:
   virtual ~Tool() = default;
-  virtual const std::string& id() const = 0;           // "get-customer"
-  virtual const std::string& key() const = 0;          // "getCustomerTool"
+  virtual const std::string& id() const = 0;   // "get-customer"
+  virtual const std::string& key() const = 0;  // "getCustomerTool"
   virtual const std::string& description() const = 0;
   virtual const nlohmann::json& input_schema() const = 0;   // JSON Schema draft-07
   virtual const nlohmann::json& output_schema() const = 0;  // JSON Schema draft-07

@@ -25,7 +25,7 @@ TEST(events_e2e, ChangesOverHttpAreListedWithTheirRequestIdsInCommitOrder) {
   HttpResult pay = server.PostJson(
       "/api/tools/process-payment/execute",
       {{"data", {{"action", "process"}, {"customerId", "CUST-003"}, {"amount", "25.00"}}}},
-      {{"X-Request-Id", "req-events-2"}});
+      {{"X-Request-Id", "req-events-2"}, {"Idempotency-Key", "pay-events-2"}});
   ASSERT_EQ(pay.status, 200) << pay.body;
 
   HttpResult listed = server.Get("/api/events");
@@ -38,6 +38,8 @@ TEST(events_e2e, ChangesOverHttpAreListedWithTheirRequestIdsInCommitOrder) {
   EXPECT_EQ(events[0]["data"]["customerId"], "CUST-002");
   EXPECT_EQ(events[2]["type"], "payment.succeeded");
   EXPECT_EQ(events[2]["requestId"], "req-events-2");
+  EXPECT_EQ(events[2]["idempotencyKey"], "pay-events-2");
+  EXPECT_TRUE(events[0]["idempotencyKey"].is_null());
   EXPECT_EQ(events[2]["data"]["amountCents"], 2500);
   EXPECT_EQ(listed.Json()["hasMore"], false);
 
