@@ -107,8 +107,8 @@ TEST_F(EventsTest, EveryChangeAppendsItsEventsInCommitOrder) {
   EXPECT_EQ(Types(events),
             (std::vector<std::string>{"invoice.created", "invoice.finalized", "invoice.updated",
                                       "payment.succeeded", "invoice.paid", "refund.created",
-                                      "invoice.created", "invoice.finalized", "invoice.cancelled",
-                                      "payment.failed"}));
+                                      "invoice.updated", "invoice.created", "invoice.finalized",
+                                      "invoice.cancelled", "payment.failed"}));
   std::set<std::string> ids;
   const std::regex id_form("evt_[0-9a-f]{24}");
   for (size_t k = 0; k < events.size(); ++k) {
@@ -133,9 +133,15 @@ TEST_F(EventsTest, EveryChangeAppendsItsEventsInCommitOrder) {
   EXPECT_EQ(events[5].object_type, "refund");
   EXPECT_EQ(events[5].object_id, refund->refund.id);
   EXPECT_EQ(nlohmann::json::parse(events[5].data_json)["payment"]["id"], paid->payment.id);
-  EXPECT_EQ(nlohmann::json::parse(events[8].data_json)["status"], "cancelled");
-  EXPECT_EQ(events[9].object_id, declined->payment.id);
-  EXPECT_EQ(events[9].request_id, "req-7");
+  // The refund took $10.00 back from the invoice it paid: open again, $10.00 due.
+  EXPECT_EQ(events[6].object_id, inv->id);
+  const auto reopened = nlohmann::json::parse(events[6].data_json);
+  EXPECT_EQ(reopened["status"], "pending");
+  EXPECT_EQ(reopened["paidCents"], inv->total_cents - 1000);
+  EXPECT_EQ(events[6].request_id, "req-4");
+  EXPECT_EQ(nlohmann::json::parse(events[9].data_json)["status"], "cancelled");
+  EXPECT_EQ(events[10].object_id, declined->payment.id);
+  EXPECT_EQ(events[10].request_id, "req-7");
 }
 
 TEST_F(EventsTest, AFailedOperationAppendsNothing) {

@@ -402,6 +402,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     BILLING_TRY(LoadAllocations(tx, p));
     const nlohmann::json before = PaymentAuditJson(p);
     std::vector<std::string> reopened;
+    std::vector<nlohmann::json> invoices_touched;  // each invoice this refund takes money from
     // Take the refund first from the part of the payment not applied to any invoice (customer
     // credit), then from the invoices it paid, newest allocation first; those re-open.
     int64_t allocated = 0, allocated_refunded = 0;
@@ -428,6 +429,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
         BILLING_TRY(tx.UpdateInvoice(*inv));
         reopened.push_back(inv->id);
       }
+      if (inv) invoices_touched.push_back(InvoiceAuditJson(*inv));
     }
     assert(remaining == 0);
     p.refunded_cents += amount;
@@ -456,6 +458,11 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     refund["payment"] = PaymentAuditJson(p);
     refund["invoicesReopened"] = reopened;
     BILLING_TRY(Emit(tx, "refund.created", "refund", r.id, refund, request_id, idempotency_key));
+    // The invoices it took money from owe it again (paidCents fell; a paid one is open again).
+    for (const nlohmann::json& inv : invoices_touched) {
+      BILLING_TRY(Emit(tx, "invoice.updated", "invoice", inv.value("id", std::string()), inv,
+                       request_id, idempotency_key));
+    }
     BILLING_TRY(
         Audit(tx, Change(actor, request_id, "payment.refund", "payment", p.id, before, after)));
     out.payment = std::move(p);
