@@ -46,9 +46,7 @@ Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view
                             const std::string& object_id, const nlohmann::json& data,
                             const std::string& request_id, const std::string& idempotency_key) {
   assert(std::find(std::begin(kEventTypes), std::end(kEventTypes), type) != std::end(kEventTypes));
-  BILLING_ASSIGN_OR_RETURN(int64_t last, tx.LastEventSeq());
-  Event e;
-  e.seq = last + 1;
+  Event e;                            // seq: the store's, the last one plus one
   e.id = "evt_" + ids_.HexToken(12);  // 96 random bits
   e.type = std::string(type);
   e.created_at = clock_.NowIso8601();

@@ -204,10 +204,10 @@ class StoreTx {
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& q, int limit) = 0;
   virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
 
-  // Events (the outbox). AppendEvent stores the row exactly as given (seq computed by the caller
-  // from LastEventSeq, so that seq order is commit order); a duplicate seq or id is an error.
+  // Events (the outbox). AppendEvent stores the row as given but for seq, which it sets to the
+  // last one plus one in the same statement (inside the write transaction, so seq order is
+  // commit order; one statement, so one round trip); a duplicate id is an error.
   virtual Status AppendEvent(const Event& e) = 0;
-  virtual Result<int64_t> LastEventSeq() = 0;  // 0 when there is none
   virtual Result<std::optional<int64_t>> EventSeq(const std::string& id) = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) = 0;
 

@@ -644,14 +644,10 @@ class PgTx final : public StoreTx {
   Status AppendEvent(const Event& e) override {
     return Exec(
         "INSERT INTO events (seq, id, type, created_at, object_type, object_id, data_json, "
-        "request_id, idempotency_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-        {S(e.seq), e.id, e.type, e.created_at, e.object_type, e.object_id, e.data_json,
-         e.request_id, e.idempotency_key});
-  }
-
-  Result<int64_t> LastEventSeq() override {
-    BILLING_ASSIGN_OR_RETURN(PgResult r, Q("SELECT COALESCE(MAX(seq), 0) FROM events"));
-    return Row{r, 0}.I(0);
+        "request_id, idempotency_key) SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3, $4, $5, $6, "
+        "$7, $8 FROM events",
+        {e.id, e.type, e.created_at, e.object_type, e.object_id, e.data_json, e.request_id,
+         e.idempotency_key});
   }
 
   Result<std::optional<int64_t>> EventSeq(const std::string& id) override {

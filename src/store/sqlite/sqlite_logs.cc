@@ -94,23 +94,15 @@ Result<std::optional<AuditEntry>> LastAudit(Connection& conn) {
 }
 
 Status AppendEvent(Connection& conn, const Event& e) {
-  BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
-                           conn.Prepare("INSERT INTO events (seq, id, type, created_at, "
-                                        "object_type, object_id, data_json, request_id, "
-                                        "idempotency_key) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"));
+  BILLING_ASSIGN_OR_RETURN(
+      sqlite3_stmt * raw,
+      conn.Prepare("INSERT INTO events (seq, id, type, created_at, object_type, object_id, "
+                   "data_json, request_id, idempotency_key) SELECT COALESCE(MAX(seq), 0) + 1, "
+                   "?1,?2,?3,?4,?5,?6,?7,?8 FROM events"));
   Stmt st(conn, raw);
-  st.Bind(1, e.seq).Bind(2, e.id).Bind(3, e.type).Bind(4, e.created_at).Bind(5, e.object_type);
-  st.Bind(6, e.object_id).Bind(7, e.data_json).Bind(8, e.request_id).Bind(9, e.idempotency_key);
+  st.Bind(1, e.id).Bind(2, e.type).Bind(3, e.created_at).Bind(4, e.object_type);
+  st.Bind(5, e.object_id).Bind(6, e.data_json).Bind(7, e.request_id).Bind(8, e.idempotency_key);
   return st.Run();
-}
-
-Result<int64_t> LastEventSeq(Connection& conn) {
-  BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
-                           conn.Prepare("SELECT COALESCE(MAX(seq), 0) FROM events"));
-  Stmt st(conn, raw);
-  BILLING_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Error::Internal("sqlite: MAX(seq) returned no row");
-  return st.Int(0);
 }
 
 Result<std::optional<int64_t>> EventSeq(Connection& conn, const std::string& id) {

@@ -20,7 +20,6 @@ Result<std::vector<AuditEntry>> ListAudit(Connection& conn, const AuditQuery& q,
 Result<std::optional<AuditEntry>> LastAudit(Connection& conn);
 
 Status AppendEvent(Connection& conn, const Event& e);
-Result<int64_t> LastEventSeq(Connection& conn);
 Result<std::optional<int64_t>> EventSeq(Connection& conn, const std::string& id);
 Result<std::vector<Event>> ListEvents(Connection& conn, const EventQuery& q, int limit);
 

@@ -769,9 +769,6 @@ class SqliteTx final : public StoreTx {
   Status AppendEvent(const Event& e) override {
     return sqlite::AppendEvent(conn_, e);
   }
-  Result<int64_t> LastEventSeq() override {
-    return sqlite::LastEventSeq(conn_);
-  }
   Result<std::optional<int64_t>> EventSeq(const std::string& id) override {
     return sqlite::EventSeq(conn_, id);
   }
