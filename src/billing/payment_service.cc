@@ -320,14 +320,15 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
       }
     }
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, c.id));
-    nlohmann::json after = PaymentAuditJson(p);
+    const nlohmann::json payment = PaymentAuditJson(p);  // the event's object; the audit adds to it
+    nlohmann::json after = payment;
     after["invoicesPaid"] = invoices_paid;
     after["newBalanceCents"] = out.new_balance_cents;
     if (!req.operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, req.operation_key, "payment", fingerprint, p.id));
     }
     BILLING_TRY(Emit(tx, out.approved ? "payment.succeeded" : "payment.failed", "payment", p.id,
-                     PaymentAuditJson(p), req.request_id, req.idempotency_key));
+                     payment, req.request_id, req.idempotency_key));
     for (size_t k = 0; k < paid_invoices.size(); ++k) {
       BILLING_TRY(Emit(tx, "invoice.paid", "invoice", invoices_paid[k], paid_invoices[k],
                        req.request_id, req.idempotency_key));
@@ -447,7 +448,8 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     r.on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.InsertRefund(r));
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, p.customer_id));
-    nlohmann::json after = PaymentAuditJson(p);
+    const nlohmann::json payment = PaymentAuditJson(p);
+    nlohmann::json after = payment;
     after["refund"] = RefundAuditJson(r);
     after["invoicesReopened"] = reopened;
     after["newBalanceCents"] = out.new_balance_cents;
@@ -455,7 +457,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
       BILLING_TRY(RecordOperation(tx, operation_key, "refund", fingerprint, p.id, r.id));
     }
     nlohmann::json refund = RefundAuditJson(r);
-    refund["payment"] = PaymentAuditJson(p);
+    refund["payment"] = payment;
     refund["invoicesReopened"] = reopened;
     BILLING_TRY(Emit(tx, "refund.created", "refund", r.id, refund, request_id, idempotency_key));
     // The invoices it took money from owe it again (paidCents fell; a paid one is open again).

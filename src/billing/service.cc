@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -45,7 +44,7 @@ Status BillingService::Audit(StoreTx& tx, AuditEntry e) {
 Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view object_type,
                             const std::string& object_id, const nlohmann::json& data,
                             const std::string& request_id, const std::string& idempotency_key) {
-  assert(std::find(std::begin(kEventTypes), std::end(kEventTypes), type) != std::end(kEventTypes));
+  assert(IsOneOf(type, kEventTypes));
   Event e;                            // seq: the store's, the last one plus one
   e.id = "evt_" + ids_.HexToken(12);  // 96 random bits
   e.type = std::string(type);
@@ -61,8 +60,7 @@ Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view
 Result<std::vector<Event>> BillingService::ListEvents(const std::string& after_id,
                                                       const std::string& type, int limit) {
   limit = std::clamp(limit, 1, kMaxPageRows);
-  if (!type.empty() &&
-      std::find(std::begin(kEventTypes), std::end(kEventTypes), type) == std::end(kEventTypes)) {
+  if (!type.empty() && !IsOneOf(type, kEventTypes)) {
     std::string known;
     for (std::string_view t : kEventTypes) known += (known.empty() ? "" : ", ") + std::string(t);
     return Error::Invalid("type", "type must be one of: " + known);

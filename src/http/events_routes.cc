@@ -46,33 +46,28 @@ HttpResponse EventListResponse(BillingService& service, const HttpRequest& reque
     r.set(bhttp::field::allow, "GET");
     return r;
   }
-  int64_t limit = kEventPageMax;
-  std::string after, type;
-  std::string_view target = request.target();
+  const std::string_view target = request.target();
   const size_t q = target.find('?');
-  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  for (size_t n = 0; !query.empty(); ++n) {
-    if (n == kMaxQueryParams) return BadParameter("query", "too many query parameters");
-    const size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const size_t eq = pair.find('=');
-    std::string_view key = pair.substr(0, eq);
-    std::string value = PercentDecode(
-        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
-    if (key == "after" || key == "type") {
-      if (value.empty() || value.size() > kMaxParamBytes) {
-        return BadParameter(std::string(key), std::string(key) + " must be 1 to " +
-                                                  std::to_string(kMaxParamBytes) + " bytes");
-      }
-      (key == "after" ? after : type) = std::move(value);
-    } else if (key == "limit") {
-      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-      if (value.empty() || ec != std::errc() || ptr != value.data() + value.size() || limit < 1 ||
-          limit > kEventPageMax) {
-        return BadParameter(
-            "limit", "limit must be an integer between 1 and " + std::to_string(kEventPageMax));
-      }
+  const Query query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1),
+                    kMaxQueryParams);
+  if (query.truncated()) return BadParameter("query", "too many query parameters");
+  std::string after, type;
+  for (const char* key : {"after", "type"}) {
+    const std::string* value = query.Find(key);
+    if (value == nullptr) continue;
+    if (value->empty() || value->size() > kMaxParamBytes) {
+      return BadParameter(
+          key, std::string(key) + " must be 1 to " + std::to_string(kMaxParamBytes) + " bytes");
+    }
+    (std::string_view(key) == "after" ? after : type) = *value;
+  }
+  int64_t limit = kEventPageMax;
+  if (const std::string* value = query.Find("limit")) {
+    auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), limit);
+    if (value->empty() || ec != std::errc() || ptr != value->data() + value->size() || limit < 1 ||
+        limit > kEventPageMax) {
+      return BadParameter(
+          "limit", "limit must be an integer between 1 and " + std::to_string(kEventPageMax));
     }
   }
   auto rows = service.ListEvents(after, type, int(limit));

@@ -24,7 +24,7 @@ namespace bhttp = boost::beast::http;
 using internal::Truncated;
 using nlohmann::json;
 
-constexpr size_t kMaxQueryParams = 64;
+constexpr size_t kMaxQueryParams = 64;  // more are ignored
 constexpr size_t kMaxPathSegments = 6;
 constexpr size_t kMaxIdInMessageBytes = 200;
 constexpr int kMaxLegacyThreadPages = 10;  // 0.x array: at most 10 x 100 newest threads
@@ -33,35 +33,6 @@ std::string Decode(std::string_view text, bool plus_is_space) {
   return PercentDecode(text, plus_is_space);
 }
 
-// The decoded query parameters (first occurrence wins), at most kMaxQueryParams.
-class Query {
- public:
-  explicit Query(std::string_view query) {
-    while (!query.empty() && params_.size() < kMaxQueryParams) {
-      const size_t amp = query.find('&');
-      const std::string_view pair = query.substr(0, amp);
-      if (!pair.empty()) {
-        const size_t eq = pair.find('=');
-        std::string key = Decode(pair.substr(0, eq), true);
-        std::string value =
-            eq == std::string_view::npos ? std::string() : Decode(pair.substr(eq + 1), true);
-        if (Find(key) == nullptr) params_.emplace_back(std::move(key), std::move(value));
-      }
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-  }
-  const std::string* Find(std::string_view key) const {
-    for (const auto& [k, v] : params_) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
-  bool Has(std::string_view key) const { return Find(key) != nullptr; }
-
- private:
-  std::vector<std::pair<std::string, std::string>> params_;
-};
 
 // An integer query parameter in [min, max_accepted]; values above `clamp_to` are lowered to it.
 Result<std::optional<int64_t>> IntParam(const Query& q, const char* name, int64_t min,
@@ -450,7 +421,7 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
     return std::nullopt;
   }
 
-  const Query query(query_text);
+  const Query query(query_text, kMaxQueryParams);
   if (const std::string* agent = query.Find("agentId");
       agent != nullptr && !agent->empty() && *agent != agent_id_) {
     return JsonError(bhttp::status::not_found,

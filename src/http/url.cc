@@ -27,4 +27,31 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
+Query::Query(std::string_view query, size_t max_params) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (!pair.empty()) {
+      if (params_.size() == max_params) {
+        truncated_ = true;
+        return;
+      }
+      const size_t eq = pair.find('=');
+      std::string key = PercentDecode(pair.substr(0, eq), true);
+      std::string value =
+          eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1), true);
+      if (Find(key) == nullptr) params_.emplace_back(std::move(key), std::move(value));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+}
+
+const std::string* Query::Find(std::string_view key) const {
+  for (const auto& [k, v] : params_) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
 }  // namespace billing::http
