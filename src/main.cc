@@ -21,6 +21,8 @@
 #include "agent/memory.h"
 #include "agent/openai_model.h"
 #include "app/audit_command.h"
+#include "app/bill_command.h"
+#include "app/billing_scheduler.h"
 #include "app/config.h"
 #include "app/data_keys.h"
 #include "app/db_command.h"
@@ -29,6 +31,7 @@
 #include "auth/key_store.h"
 #include "billing/service.h"
 #include "http/audit_routes.h"
+#include "http/billing_run_routes.h"
 #include "http/events_routes.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
@@ -194,6 +197,10 @@ int Run(const AppConfig& cfg) {
   api.set_events_handler([&service](const http::HttpRequest& request) {
     return http::EventListResponse(service, request);
   });
+  api.set_billing_run_handler([&service](const http::HttpRequest& request, const Actor& actor,
+                                         const std::string& request_id) {
+    return http::BillingRunResponse(service, request, actor, request_id);
+  });
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;
@@ -233,6 +240,15 @@ int Run(const AppConfig& cfg) {
   }
   if (!cfg.today.empty()) spdlog::warn("clock pinned: today is {}", cfg.today);
   server.Start();
+  // Billing runs inside the server (BILLING_RUN_INTERVAL), the first at once: catch-up.
+  std::unique_ptr<BillingScheduler> scheduler;
+  if (cfg.run_interval_ms > 0) {
+    scheduler = std::make_unique<BillingScheduler>(service, *clock, cfg.run_interval_ms);
+    scheduler->Start();
+    spdlog::info("billing runs: every {} s", cfg.run_interval_ms / 1000);
+  } else {
+    spdlog::info("billing runs: off (BILLING_RUN_INTERVAL=off; run `billing-agent bill`)");
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   boost::asio::steady_timer drain(io);
@@ -256,6 +272,7 @@ int Run(const AppConfig& cfg) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  if (scheduler) scheduler->Stop();  // a run in progress finishes its bounded batches
   // Writes still running on the write pool after a forced stop use the stores declared after it.
   tool_runner.Join();
   // How well group commit did: ledger writes per commit (each commit is one WAL fsync).
@@ -278,6 +295,7 @@ int Run(const AppConfig& cfg) {
 int main(int argc, char** argv) {
   if (billing::IsKeysCommand(argc, argv)) return billing::RunKeysCommand(argc, argv);
   if (billing::IsAuditCommand(argc, argv)) return billing::RunAuditCommand(argc, argv);
+  if (billing::IsBillCommand(argc, argv)) return billing::RunBillCommand(argc, argv);
   if (billing::IsDataKeyCommand(argc, argv)) return billing::RunDataKeyCommand(argc, argv);
   if (billing::IsDbCommand(argc, argv)) return billing::RunDbCommand(argc, argv);
   int exit_code = -1;

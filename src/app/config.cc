@@ -48,6 +48,35 @@ Status ParseRateLimit(const std::string& text, const char* name, int64_t* burst,
 
 }  // namespace
 
+Result<int64_t> ParseRunInterval(const std::string& text) {
+  if (text == "off") return int64_t{0};
+  const std::string rule =
+      "BILLING_RUN_INTERVAL must be off or a duration from 1s to 24h (30s, 10m, 1h), got '" +
+      text.substr(0, 32) + "'";
+  if (text.empty()) return Error::Invalid("BILLING_RUN_INTERVAL", rule);
+  int64_t unit_ms = 1000;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's':
+      unit_ms = 1000;
+      digits.pop_back();
+      break;
+    case 'm':
+      unit_ms = 60'000;
+      digits.pop_back();
+      break;
+    case 'h':
+      unit_ms = 3'600'000;
+      digits.pop_back();
+      break;
+    default:
+      break;
+  }
+  auto n = ParseInt(digits, "BILLING_RUN_INTERVAL", 1, 86'400);
+  if (!n.ok() || *n * unit_ms > 86'400'000) return Error::Invalid("BILLING_RUN_INTERVAL", rule);
+  return *n * unit_ms;
+}
+
 Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   AppConfig c;
   *exit_code = -1;
@@ -75,6 +104,7 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   std::string cors_origins = Env("BILLING_CORS_ORIGINS");
   std::string rate_limit = Env("BILLING_RATE_LIMIT");
   std::string payment_rate_limit = Env("BILLING_PAYMENT_RATE_LIMIT");
+  std::string run_interval = Env("BILLING_RUN_INTERVAL");
   c.auth_mode = Env("BILLING_AUTH");
   c.jwt_secret = Env("BILLING_JWT_SECRET");
 
@@ -96,6 +126,9 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
                  "Requests per caller and per address: BURST/PER_MINUTE or off (env BILLING_RATE_LIMIT, default 200/1200)");
   app.add_option("--payment-rate-limit", payment_rate_limit,
                  "Payments and refunds per caller: BURST/PER_MINUTE or off (env BILLING_PAYMENT_RATE_LIMIT, default 20/60)");
+  app.add_option("--run-interval", run_interval,
+                 "Billing runs inside the server: every Ns, Nm or Nh, or off (env "
+                 "BILLING_RUN_INTERVAL, default 10m)");
   app.add_flag("--no-seed", no_seed, "Do not load the sample data into an empty database");
   try {
     app.parse(argc, argv);
@@ -152,6 +185,9 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (!payment_rate_limit.empty()) {
     BILLING_TRY(ParseRateLimit(payment_rate_limit, "BILLING_PAYMENT_RATE_LIMIT", &c.payment_rate_burst,
                                &c.payment_rate_per_minute));
+  }
+  if (!run_interval.empty()) {
+    BILLING_ASSIGN_OR_RETURN(c.run_interval_ms, ParseRunInterval(run_interval));
   }
   if (!db_pool_text.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t n, ParseInt(db_pool_text, "BILLING_DB_POOL", 1, 1000));

@@ -46,7 +46,12 @@ struct AppConfig {
   // BILLING_PAYMENT_RATE_LIMIT: payments, refunds and mark-paid, per caller.
   int64_t rate_burst = 200, rate_per_minute = 1200;
   int64_t payment_rate_burst = 20, payment_rate_per_minute = 60;
+  // Billing runs inside the server (app/billing_scheduler.h): BILLING_RUN_INTERVAL, 0 = off.
+  int64_t run_interval_ms = 600'000;
 };
+
+// "off" -> 0; "30s", "10m", "1h" or a number of seconds -> milliseconds (1 s to 24 h).
+Result<int64_t> ParseRunInterval(const std::string& text);
 
 // Parses argv and the environment. On --help/--version prints and sets *exit_code.
 Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code);

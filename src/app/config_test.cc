@@ -76,5 +76,19 @@ TEST_F(ConfigTest, BadValuesNameTheSetting) {
   EXPECT_FALSE(Load({}).ok());
 }
 
+TEST(RunIntervalTest, DurationsAndOff) {
+  EXPECT_EQ(*ParseRunInterval("off"), 0);
+  EXPECT_EQ(*ParseRunInterval("30s"), 30'000);
+  EXPECT_EQ(*ParseRunInterval("10m"), 600'000);
+  EXPECT_EQ(*ParseRunInterval("1h"), 3'600'000);
+  EXPECT_EQ(*ParseRunInterval("45"), 45'000);
+  EXPECT_EQ(*ParseRunInterval("24h"), 86'400'000);
+  for (const char* bad : {"", "0s", "25h", "10x", "m", "-5m", "1.5h", "never"}) {
+    auto r = ParseRunInterval(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "BILLING_RUN_INTERVAL");
+  }
+}
+
 }  // namespace
 }  // namespace billing

@@ -9,10 +9,11 @@ struct ScopeEntry {
   Scope scope;
   const char* name;
 };
-constexpr std::array<ScopeEntry, 6> kScopes = {{{Scope::kRead, "read"},
+constexpr std::array<ScopeEntry, 7> kScopes = {{{Scope::kRead, "read"},
                                                 {Scope::kInvoice, "invoice"},
                                                 {Scope::kPayment, "payment"},
                                                 {Scope::kRefund, "refund"},
+                                                {Scope::kSubscriptions, "subscriptions"},
                                                 {Scope::kActOnBehalf, "act_on_behalf"},
                                                 {Scope::kAdmin, "admin"}}};
 
@@ -22,7 +23,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 12> kActions = {{
+constexpr std::array<ActionEntry, 19> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -35,6 +36,13 @@ constexpr std::array<ActionEntry, 12> kActions = {{
     {"process-payment", "list", {Scope::kRead, "list payments"}},
     {"process-payment", "process", {Scope::kPayment, "process payments"}},
     {"process-payment", "refund", {Scope::kRefund, "refund payments"}},
+    {"manage-subscriptions", "list_plans", {Scope::kRead, "list plans"}},
+    {"manage-subscriptions", "get", {Scope::kRead, "read subscriptions"}},
+    {"manage-subscriptions", "list", {Scope::kRead, "list subscriptions"}},
+    {"manage-subscriptions", "renewals", {Scope::kRead, "list renewals"}},
+    {"manage-subscriptions", "create", {Scope::kSubscriptions, "create subscriptions"}},
+    {"manage-subscriptions", "change", {Scope::kSubscriptions, "change subscriptions"}},
+    {"manage-subscriptions", "cancel", {Scope::kSubscriptions, "cancel subscriptions"}},
 }};
 
 }  // namespace
@@ -50,8 +58,10 @@ Result<Scope> ParseScopeName(std::string_view name) {
   for (const ScopeEntry& e : kScopes) {
     if (name == e.name) return e.scope;
   }
-  return Error::Invalid("scopes", "unknown scope '" + std::string(name.substr(0, 64)) +
-                                      "' (scopes: read, invoice, payment, refund, act_on_behalf, admin)");
+  return Error::Invalid(
+      "scopes",
+      "unknown scope '" + std::string(name.substr(0, 64)) +
+          "' (scopes: read, invoice, payment, refund, subscriptions, act_on_behalf, admin)");
 }
 
 Result<ScopeSet> ParseScopeList(std::string_view text, bool strict) {

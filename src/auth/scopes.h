@@ -1,9 +1,10 @@
-// Scopes: what a caller may do. Six scopes (read, invoice, payment, refund, act_on_behalf,
-// admin); admin implies all the others. act_on_behalf lets a caller name the end user it acts
-// for (a CometChat sender, a requestContext userId): the claim is recorded beside the caller in
-// every change it makes (billing/types.h Actor); without the scope a claim is refused (403). The scope each tool action needs lives in one table, here
-// (RequiredScope), and is enforced by BillingTool::Execute for every tool call, whether it
-// comes from the agent loop or from the HTTP tool routes.
+// Scopes: what a caller may do. Seven scopes (read, invoice, payment, refund, subscriptions,
+// act_on_behalf, admin); admin implies all the others. act_on_behalf lets a caller name the end
+// user it acts for (a CometChat sender, a requestContext userId): the claim is recorded beside the
+// caller in every change it makes (billing/types.h Actor); without the scope a claim is refused
+// (403). The scope each tool action needs lives in one table, here (RequiredScope), and is enforced
+// by BillingTool::Execute for every tool call, whether it comes from the agent loop or from the
+// HTTP tool routes.
 //
 // Thread-safety: pure functions over constant data; safe from any thread.
 #pragma once
@@ -23,13 +24,14 @@ enum class Scope : uint32_t {
   kRefund = 1u << 3,
   kAdmin = 1u << 4,
   kActOnBehalf = 1u << 5,
+  kSubscriptions = 1u << 6,
 };
 
 // A set of scopes as a bit mask of Scope values.
 using ScopeSet = uint32_t;
 
 inline constexpr ScopeSet kNoScopes = 0;
-inline constexpr ScopeSet kAllScopes = 0x3f;
+inline constexpr ScopeSet kAllScopes = 0x7f;
 
 constexpr ScopeSet ScopeBit(Scope s) { return static_cast<ScopeSet>(s); }
 
@@ -38,7 +40,7 @@ constexpr bool HasScope(ScopeSet scopes, Scope needed) {
   return (scopes & ScopeBit(Scope::kAdmin)) != 0 || (scopes & ScopeBit(needed)) != 0;
 }
 
-// "read", "invoice", "payment", "refund", "admin", "act_on_behalf".
+// "read", "invoice", "payment", "refund", "subscriptions", "admin", "act_on_behalf".
 const char* ScopeName(Scope s);
 // The scope called `name`, or an error (kInvalidArgument) for an unknown name.
 Result<Scope> ParseScopeName(std::string_view name);
@@ -57,7 +59,8 @@ struct ScopeRequirement {
 
 // The one table: get-customer → read; manage-invoices get/list → read, create/update/cancel →
 // invoice, mark_paid → payment; process-payment history/list_failed → read, process →
-// payment, refund → refund. Anything not in the table needs admin.
+// payment, refund → refund; manage-subscriptions list_plans/get/list/renewals → read,
+// create/change/cancel → subscriptions. Anything not in the table needs admin.
 ScopeRequirement RequiredScope(std::string_view tool_id, std::string_view action);
 
 // "This caller lacks the 'refund' scope needed to refund payments".

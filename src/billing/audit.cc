@@ -200,4 +200,29 @@ nlohmann::json OnBehalfOfJson(const std::string& on_behalf_of) {
   return {{"id", on_behalf_of}, {"claim", true}};
 }
 
+nlohmann::json SubscriptionAuditJson(const Subscription& s) {
+  nlohmann::json j = {{"id", s.id},
+                      {"customerId", s.customer_id},
+                      {"planId", s.plan_id},
+                      {"quantity", s.quantity},
+                      {"status", s.status},
+                      {"startDate", s.start_date.ToString()},
+                      {"collection", s.collection},
+                      {"paymentTermsDays", s.payment_terms_days},
+                      {"cancelAtPeriodEnd", s.cancel_at_period_end},
+                      {"periodsBilled", s.periods_billed}};
+  if (s.periods_billed > 0) {
+    j["currentPeriodStart"] = s.current_period_start.ToString();
+    j["currentPeriodEnd"] = s.current_period_end.ToString();
+  }
+  j["nextBillDate"] =
+      s.next_bill_date.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.next_bill_date);
+  if (!s.canceled_at.empty()) j["canceledAt"] = s.canceled_at;
+  if (!s.pending_plan_id.empty()) {
+    j["pendingPlanId"] = s.pending_plan_id;
+    j["pendingQuantity"] = s.pending_quantity;
+  }
+  return j;
+}
+
 }  // namespace billing

@@ -4,12 +4,14 @@
 // and transaction ids). Tests run it after every operation; the operations that keep the
 // invariants are in service.cc, invoice_service.cc and payment_service.cc, and the decisions where
 // billing-rules.md is silent are in docs/billing.md.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "billing/periods.h"
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "store/walk.h"
@@ -123,8 +125,65 @@ Status BillingService::CheckInvariants() {
         return Error::Internal("invariant: balance of " + id + " does not match the ledger");
       }
     }
-    return OkStatus();
+    return CheckSubscriptionInvariants(tx);
   });
+}
+
+// Every subscription's handled periods: as many as it counts, contiguous from its start date,
+// each ending on the anchor day (or a shorter month's last day), the last one ending where the
+// next starts; each billed period's invoice exists, is the customer's, and was issued on the
+// period start; the subscriptions walked match their count.
+Status BillingService::CheckSubscriptionInvariants(StoreTx& tx) {
+  constexpr int64_t kMaxPages = 100'000;
+  int64_t walked = 0;
+  for (int64_t page = 0; page < kMaxPages; ++page) {
+    BILLING_ASSIGN_OR_RETURN(
+        std::vector<Subscription> subs,
+        tx.ListSubscriptions(SubscriptionQuery{}, PageSpec{page * kMaxPageRows, kMaxPageRows}));
+    for (const Subscription& sub : subs) {
+      ++walked;
+      const std::string& id = sub.id;
+      BILLING_ASSIGN_OR_RETURN(std::vector<SubscriptionPeriod> periods,
+                               tx.PeriodsOf(id, kMaxPageRows));
+      if (int64_t(periods.size()) != sub.periods_billed) {
+        return Error::Internal("invariant: periods of " + id + " != its periods billed");
+      }
+      Date expected_start = sub.start_date;
+      for (const SubscriptionPeriod& p : periods) {
+        if (p.period_start != expected_start || !(p.period_start < p.period_end)) {
+          return Error::Internal("invariant: periods of " + id + " are not contiguous");
+        }
+        const int last = DaysInMonth(p.period_end.year, p.period_end.month);
+        if (p.period_end.day != std::min(sub.start_date.day, last)) {
+          return Error::Internal("invariant: a period of " + id + " ends off its anchor day");
+        }
+        if (p.outcome == "billed") {
+          BILLING_ASSIGN_OR_RETURN(std::optional<Invoice> inv, tx.FindInvoice(p.invoice_id));
+          if (!inv || inv->customer_id != sub.customer_id || inv->issue_date != p.period_start) {
+            return Error::Internal("invariant: the invoice of a period of " + id +
+                                   " is missing or not the customer's");
+          }
+        } else if (p.outcome != "skipped" || !p.invoice_id.empty()) {
+          return Error::Internal("invariant: a skipped period of " + id + " has an invoice");
+        }
+        expected_start = p.period_end;
+      }
+      if (sub.periods_billed > 0 && (sub.current_period_start != periods.back().period_start ||
+                                     sub.current_period_end != periods.back().period_end)) {
+        return Error::Internal("invariant: current period of " + id + " is not its last");
+      }
+      const std::string next = sub.status == "canceled" ? "" : expected_start.ToString();
+      if (sub.next_bill_date != next) {
+        return Error::Internal("invariant: next bill date of " + id + " is wrong");
+      }
+    }
+    if (subs.size() < size_t(kMaxPageRows)) break;
+  }
+  BILLING_ASSIGN_OR_RETURN(SubscriptionTotals totals, tx.SumSubscriptions(SubscriptionQuery{}));
+  if (totals.count != walked) {
+    return Error::Internal("invariant: the subscription walk and the count disagree");
+  }
+  return OkStatus();
 }
 
 }  // namespace billing

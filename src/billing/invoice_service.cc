@@ -61,40 +61,51 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
           "customerId");
     }
     const Date today = Today();
-    inv = Invoice{};
-    inv.year = today.year;
-    BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
-    inv.id = InvoiceId(inv.year, inv.seq);
-    inv.customer_id = c.id;
-    inv.customer_name = c.company;
-    inv.items = items;
-    for (const LineItem& li : items) inv.subtotal_cents += li.amount_cents;
-    inv.tax_rate_bp = TaxRateFor(c);
-    inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
-    inv.total_cents = inv.subtotal_cents + inv.tax_cents;
-    inv.status = "pending";
-    inv.issue_date = today;
-    inv.due_date = request.due_date;
-    inv.notes = request.notes;
-    inv.created_at = clock_.NowIso8601();
-    inv.created_by = request.actor.principal;
-    inv.updated_by = request.actor.principal;
-    inv.created_on_behalf_of = request.actor.on_behalf_of;
-    inv.updated_on_behalf_of = request.actor.on_behalf_of;
-    BILLING_TRY(tx.InsertInvoice(inv));
+    BILLING_ASSIGN_OR_RETURN(
+        inv, IssueInvoice(tx, c, items, today, request.due_date, request.notes, request.actor,
+                          request.request_id, request.idempotency_key));
     if (!request.operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, request.operation_key, "invoice", fingerprint, inv.id));
     }
-    const nlohmann::json created = InvoiceAuditJson(inv);
-    // Created and finalized at once (no drafts yet): both events, as Stripe sends both.
-    BILLING_TRY(Emit(tx, "invoice.created", "invoice", inv.id, created, request.request_id,
-                     request.idempotency_key));
-    BILLING_TRY(Emit(tx, "invoice.finalized", "invoice", inv.id, created, request.request_id,
-                     request.idempotency_key));
-    return Audit(tx, Change(request.actor, request.request_id, "invoice.create", "invoice", inv.id,
-                            nullptr, created));
+    return OkStatus();
   });
   if (!s.ok()) return s.error();
+  return inv;
+}
+
+Result<Invoice> BillingService::IssueInvoice(StoreTx& tx, const Customer& c,
+                                             std::vector<LineItem> items, const Date& issue,
+                                             const Date& due, const std::string& notes,
+                                             const Actor& actor, const std::string& request_id,
+                                             const std::string& idempotency_key) {
+  Invoice inv;
+  inv.year = issue.year;
+  BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
+  inv.id = InvoiceId(inv.year, inv.seq);
+  inv.customer_id = c.id;
+  inv.customer_name = c.company;
+  inv.items = std::move(items);
+  for (const LineItem& li : inv.items) inv.subtotal_cents += li.amount_cents;
+  inv.tax_rate_bp = TaxRateFor(c);
+  inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
+  inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+  inv.status = "pending";
+  inv.issue_date = issue;
+  inv.due_date = due;
+  inv.notes = notes;
+  inv.created_at = clock_.NowIso8601();
+  inv.created_by = actor.principal;
+  inv.updated_by = actor.principal;
+  inv.created_on_behalf_of = actor.on_behalf_of;
+  inv.updated_on_behalf_of = actor.on_behalf_of;
+  BILLING_TRY(tx.InsertInvoice(inv));
+  const nlohmann::json created = InvoiceAuditJson(inv);
+  // Created and finalized at once (no drafts yet): both events, as Stripe sends both.
+  BILLING_TRY(Emit(tx, "invoice.created", "invoice", inv.id, created, request_id, idempotency_key));
+  BILLING_TRY(
+      Emit(tx, "invoice.finalized", "invoice", inv.id, created, request_id, idempotency_key));
+  BILLING_TRY(
+      Audit(tx, Change(actor, request_id, "invoice.create", "invoice", inv.id, nullptr, created)));
   return inv;
 }
 

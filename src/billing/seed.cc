@@ -31,8 +31,43 @@ struct SeedPayment {
 
 Status BillingService::SeedIfEmpty() {
   return store_.Write([&](StoreTx& tx) -> Status {
+    nlohmann::json loaded = nlohmann::json::object();
     BILLING_ASSIGN_OR_RETURN(int64_t count, tx.CountCustomers());
-    if (count > 0) return OkStatus();
+    if (count == 0) BILLING_TRY(SeedLedger(tx, &loaded));
+    // The sample plans (automated-billing.md) whenever there are none, so that a database seeded
+    // before plans existed gets them too.
+    BILLING_ASSIGN_OR_RETURN(std::vector<Plan> plans, tx.ListPlans(1));
+    if (plans.empty()) {
+      const Plan sample[] = {
+          {"PLAN-BASIC", "Basic", 4900, "USD", "monthly", true, "2026-01-01T00:00:00.000Z"},
+          {"PLAN-PREMIUM", "Premium Plan", 19900, "USD", "monthly", true,
+           "2026-01-01T00:00:00.000Z"},
+          {"PLAN-PREMIUM-ANNUAL", "Premium Annual", 199000, "USD", "annual", true,
+           "2026-01-01T00:00:00.000Z"},
+      };
+      loaded["plans"] = nlohmann::json::array();
+      for (const Plan& p : sample) {
+        BILLING_TRY(tx.InsertPlan(p));
+        loaded["plans"].push_back({{"id", p.id},
+                                   {"name", p.name},
+                                   {"priceCents", p.price_cents},
+                                   {"currency", p.currency},
+                                   {"interval", p.interval}});
+      }
+    }
+    if (loaded.empty()) return OkStatus();
+    // The sample data is audited as one row, so the log accounts for every record loaded.
+    AuditEntry e;
+    e.actor = "seed";
+    e.action = count == 0 ? "seed.load" : "seed.plans";
+    e.entity_type = "ledger";
+    e.after_json = AuditDump(loaded);
+    return Audit(tx, std::move(e));
+  });
+}
+
+Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
+  {
     const Customer customers[] = {
         {"CUST-001", "TechCorp Inc.", "Alice Johnson", "billing@techcorp.example", "monthly",
          "credit_card", "active", "USD", std::nullopt, 0, "2024-01-15T09:00:00.000Z"},
@@ -111,14 +146,9 @@ Status BillingService::SeedIfEmpty() {
       }
       loaded["payments"].push_back(PaymentAuditJson(p));
     }
-    // The sample data is audited as one row, so the log accounts for every record in the ledger.
-    AuditEntry e;
-    e.actor = "seed";
-    e.action = "seed.load";
-    e.entity_type = "ledger";
-    e.after_json = AuditDump(loaded);
-    return Audit(tx, std::move(e));
-  });
+    loaded_out->update(loaded);
+    return OkStatus();
+  }
 }
 
 }  // namespace billing

@@ -128,6 +128,55 @@ struct PaymentHistory {
   PaymentTotals totals;           // every payment of the customer
 };
 
+// Subscriptions (automated-billing.md "Plans and subscriptions"; docs/subscriptions.md).
+struct NewSubscription {
+  std::string customer_id;
+  std::string plan;  // a plan's id or its name, any case ("PLAN-PREMIUM", "premium plan")
+  int64_t quantity = 1;
+  std::optional<Date> start_date = {};  // default today; today .. today + 365 days
+  std::string collection = "send_invoice";
+  int payment_terms_days = 30;
+  Actor actor = {};
+  std::string request_id = {};
+  std::string idempotency_key = {};
+};
+struct PlanChange {
+  std::string plan;                      // "" = keep the plan
+  std::optional<int64_t> quantity = {};  // nullopt = keep the quantity
+};
+struct SubscriptionView {
+  Subscription subscription;
+  Plan plan;
+  std::optional<Plan> pending_plan;  // a change that takes effect at the next period start
+};
+// A change to a subscription and the invoices it issued (the first period, a proration).
+struct SubscriptionOutcome {
+  SubscriptionView view;
+  std::vector<Invoice> invoices;
+  // What a plan change did: "upgraded" (at once, prorated), "scheduled" (at the next period
+  // start), "changed" (nothing billed yet: at once, no proration); "" for other changes.
+  std::string change;
+};
+struct SubscriptionList {
+  std::vector<SubscriptionView> subscriptions;
+  SubscriptionTotals totals;
+};
+
+// A billing run "as of" a date (automated-billing.md "Billing runs"): what it did.
+inline constexpr int kMaxPeriodsPerRun = 36;  // per subscription per run (catch-up bound)
+struct BillingRunReport {
+  Date as_of;
+  int64_t subscriptions = 0;             // subscriptions the run handled
+  int64_t periods_billed = 0;            // invoices issued
+  int64_t periods_skipped = 0;           // periods of suspended customers (not billed, ever)
+  int64_t canceled = 0;                  // subscriptions that reached their cancel at period end
+  int64_t plan_changes = 0;              // scheduled changes that took effect
+  std::vector<std::string> invoice_ids;  // the first kMaxPageRows of them
+  // Subscriptions that still had periods due after kMaxPeriodsPerRun: run again to go on.
+  std::vector<std::string> capped;
+  int64_t batches = 0;  // write transactions committed
+};
+
 // Operation keys: CreateInvoice, MarkInvoicePaid, ProcessPayment and RefundPayment accept an
 // operation key (an HTTP Idempotency-Key, or a conversation's tool call id). The key is stored in
 // the same transaction as the change (store migration 006), so running the same operation again,
@@ -186,6 +235,33 @@ class BillingService {
   Result<PaymentList> PaymentsInPeriod(const std::string& customer_id, const Date& from,
                                        const Date& to, const PageSpec& page = {});
 
+  // Plans and subscriptions (subscription_service.cc). Plans are listed by id.
+  Result<std::vector<Plan>> ListPlans();
+  Result<SubscriptionOutcome> CreateSubscription(const NewSubscription& request);
+  Result<SubscriptionView> GetSubscription(const std::string& subscription_id);
+  // status: "" or kSubscriptionStatuses.
+  Result<SubscriptionList> ListSubscriptions(const std::string& customer_id,
+                                             const std::string& status, const PageSpec& page = {});
+  // Subscriptions whose next period starts within `days` days from today (0 = today only), soonest
+  // first; those set to cancel at the period end do not renew and are not listed.
+  Result<SubscriptionList> UpcomingRenewals(int days, const PageSpec& page = {});
+  // Upgrade (a higher price per period, same interval): at once, with a prorated invoice for the
+  // days left; anything else: at the next period start. Before the first period: at once.
+  Result<SubscriptionOutcome> ChangeSubscription(const std::string& subscription_id,
+                                                 const PlanChange& change, const Actor& actor = {},
+                                                 const std::string& request_id = "",
+                                                 const std::string& idempotency_key = "");
+  // at_period_end: stop renewing (canceled when the current period ends); else canceled today.
+  Result<SubscriptionView> CancelSubscription(const std::string& subscription_id,
+                                              bool at_period_end, const Actor& actor = {},
+                                              const std::string& request_id = "",
+                                              const std::string& idempotency_key = "");
+  // Bills every period that started on or before `as_of` and has no invoice yet (billing_run.cc),
+  // in write transactions of at most kRunBatch subscriptions; exactly once per period whoever
+  // runs, at most kMaxPeriodsPerRun periods per subscription per run.
+  Result<BillingRunReport> RunBilling(const Date& as_of, const Actor& actor = Actor("billing-run"),
+                                      const std::string& request_id = "");
+
   // Loads the sample data of billing-rules.md into an empty database; no-op otherwise.
   Status SeedIfEmpty();
 
@@ -242,6 +318,32 @@ class BillingService {
   Result<PaymentList> PaymentListOf(PaymentQuery q, const std::string& customer_id,
                                     const PageSpec& page);
   Result<Date> RequireFutureDate(const Date& due);
+  Status CheckSubscriptionInvariants(StoreTx& tx);
+  // The sample customers, invoices and payments (seed.cc), into an empty ledger; what it loaded
+  // is added to *loaded (for the seed's audit row).
+  Status SeedLedger(StoreTx& tx, nlohmann::json* loaded);
+  // Subscriptions (subscription_service.cc, billing_run.cc).
+  Result<Plan> ResolvePlan(StoreTx& tx, const std::string& raw, const std::string& field);
+  Result<Subscription> RequireSubscription(StoreTx& tx, const std::string& raw_id);
+  Result<SubscriptionView> ViewOf(StoreTx& tx, const Subscription& s);
+  // A page of the subscriptions of `q` with their plans, and the count, in one read;
+  // `customer_id` ("" = everyone) is resolved and checked first.
+  Result<SubscriptionList> SubscriptionListOf(SubscriptionQuery q, const std::string& customer_id,
+                                              const PageSpec& page);
+  // Issues the invoice of period `k` of `sub` (or records it skipped for a suspended customer)
+  // and advances the subscription past it, with its events and audit rows. *invoice is set when
+  // one was issued.
+  Status BillPeriod(StoreTx& tx, Subscription& sub, const Plan& plan, const Customer& customer,
+                    const Actor& actor, const std::string& request_id,
+                    const std::string& idempotency_key, std::optional<Invoice>* invoice);
+  // Inserts a finalized invoice of `customer` issued on `issue` (numbered in its year).
+  Result<Invoice> IssueInvoice(StoreTx& tx, const Customer& customer, std::vector<LineItem> items,
+                               const Date& issue, const Date& due, const std::string& notes,
+                               const Actor& actor, const std::string& request_id,
+                               const std::string& idempotency_key);
+  Status SaveSubscription(StoreTx& tx, Subscription& sub, const char* action,
+                          const char* event_type, const nlohmann::json& before, const Actor& actor,
+                          const std::string& request_id, const std::string& idempotency_key);
   int TaxRateFor(const Customer& c) const;
   bool Approve();
 

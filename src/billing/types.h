@@ -201,7 +201,62 @@ struct Event {
 
 // The event types emitted today; later features add theirs (docs/events.md).
 inline constexpr std::string_view kEventTypes[] = {
-    "invoice.created",   "invoice.finalized", "invoice.updated", "invoice.paid",
-    "invoice.cancelled", "payment.succeeded", "payment.failed",  "refund.created"};
+    "invoice.created",      "invoice.finalized",    "invoice.updated",
+    "invoice.paid",         "invoice.cancelled",    "payment.succeeded",
+    "payment.failed",       "refund.created",       "subscription.created",
+    "subscription.updated", "subscription.renewed", "subscription.canceled"};
+
+// A plan (automated-billing.md "Plans and subscriptions"): a price per period of `interval`.
+struct Plan {
+  std::string id;  // PLAN-BASIC, or a slug
+  std::string name;
+  int64_t price_cents = 0;  // per period, in the currency's minor units
+  std::string currency = "USD";
+  std::string interval;  // kBillingCycles
+  bool active = true;
+  std::string created_at;
+};
+
+inline constexpr std::string_view kSubscriptionStatuses[] = {"active", "past_due", "canceled"};
+inline constexpr std::string_view kCollectionMethods[] = {"send_invoice", "automatic"};
+
+// A subscription: billed in advance, one invoice per period (billing/periods.h). Period k is
+// [PeriodStart(start_date, k), PeriodStart(start_date, k + 1)); `periods_billed` periods have been
+// handled (billed, or skipped while the customer was suspended), so the next one to bill starts on
+// `next_bill_date` (empty once canceled). The current period is the last one handled.
+struct Subscription {
+  std::string id;  // SUB-001
+  int64_t number = 0;
+  std::string customer_id;
+  std::string plan_id;
+  int64_t quantity = 1;
+  Date start_date;
+  int64_t periods_billed = 0;
+  Date current_period_start;  // meaningful once periods_billed > 0
+  Date current_period_end;
+  std::string next_bill_date;               // YYYY-MM-DD; "" = nothing more to bill (canceled)
+  std::string collection = "send_invoice";  // kCollectionMethods
+  int payment_terms_days = 30;
+  std::string status = "active";  // kSubscriptionStatuses
+  bool cancel_at_period_end = false;
+  std::string canceled_at;      // YYYY-MM-DD, once canceled
+  std::string pending_plan_id;  // a downgrade that takes effect at the next period start
+  int64_t pending_quantity = 0;
+  std::string created_at;
+  std::string created_by;  // principal (Actor)
+  std::string updated_at;
+  std::string updated_by;
+};
+
+// One period of a subscription handled by a billing run: the pair (subscription, period start) is
+// unique in the database, so no period is ever billed twice.
+struct SubscriptionPeriod {
+  std::string subscription_id;
+  Date period_start;
+  Date period_end;
+  std::string invoice_id;  // "" when skipped
+  std::string outcome;     // billed | skipped
+  std::string created_at;
+};
 
 }  // namespace billing

@@ -411,6 +411,17 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     // The read scope, as every GET /api route (checked in Handle).
     co_return co_await RunReadOn(agent_.tool_runner(), [&] { return events_(request); });
   }
+  if (n == 2 && seg[1] == "billing-runs" && billing_run_) {
+    if (!HasScope(scope.principal.scopes, Scope::kSubscriptions)) {
+      co_return JsonError(bhttp::status::forbidden,
+                          PermissionDeniedMessage({Scope::kSubscriptions, "run billing"}));
+    }
+    const Actor actor(scope.principal.authenticated ? scope.principal.id
+                                                    : std::string(kDevPrincipal));
+    // A run waits on the database and writes: on the write pool, never on an I/O thread.
+    co_return co_await RunWriteOn(agent_.tool_runner(),
+                                  [&] { return billing_run_(request, actor, scope.request_id); });
+  }
   if (n == 1) {
     if (get) co_return TextResponse(bhttp::status::ok, "text/html; charset=UTF-8", kWelcomeHtml);
     co_return NotFound();

@@ -124,6 +124,11 @@ class MastraApi {
 
   // Serves GET /api/events (http/events_routes.h) with `events`; set before serving.
   void set_events_handler(AuditHandler events) { events_ = std::move(events); }
+  // Serves POST /api/billing-runs (http/billing_run_routes.h) for callers with the
+  // `subscriptions` scope; set before serving.
+  using BillingRunHandler =
+      std::function<HttpResponse(const HttpRequest&, const Actor&, const std::string&)>;
+  void set_billing_run_handler(BillingRunHandler run) { billing_run_ = std::move(run); }
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -178,6 +183,7 @@ class MastraApi {
   const MemoryApi* memory_api_;
   AuditHandler audit_;
   AuditHandler events_;  // GET /api/events; null: 404
+  BillingRunHandler billing_run_;  // POST /api/billing-runs; null: 404
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter

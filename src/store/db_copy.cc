@@ -51,6 +51,16 @@ constexpr TableSpec kTables[] = {
      "id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor, "
      "on_behalf_of",
      "number"},
+    {"plans", "id, name, price_cents, currency, billing_interval, active, created_at", "id"},
+    {"subscriptions",
+     "id, number, customer_id, plan_id, quantity, start_date, periods_billed, "
+     "current_period_start, current_period_end, next_bill_date, collection, payment_terms_days, "
+     "status, cancel_at_period_end, canceled_at, pending_plan_id, pending_quantity, created_at, "
+     "created_by, updated_at, updated_by",
+     "number"},
+    {"subscription_periods",
+     "subscription_id, period_start, period_end, invoice_id, outcome, created_at",
+     "subscription_id, period_start"},
     {"audit_log",
      "seq, at, actor, action, entity_type, entity_id, before_json, after_json, request_id, "
      "prev_hash, hash, on_behalf_of, chain_version",

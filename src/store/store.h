@@ -112,6 +112,27 @@ struct CustomerTotals {
   int64_t credit_cents = 0;       // sum of the credits (negative balances), as a positive number
 };
 
+// Subscriptions as a list selects them. List order: number (SUB-001 first), or with a renewal
+// window the date their next period starts, then number.
+struct SubscriptionQuery {
+  std::string customer_id;  // canonical id; "" = every customer
+  std::string status = {};  // kSubscriptionStatuses; "" = any
+  // Renewals: only subscriptions whose next period starts within [renew_from, renew_to] and that
+  // are not set to cancel at the period end (both or neither).
+  std::optional<Date> renew_from = {};
+  std::optional<Date> renew_to = {};
+};
+struct SubscriptionTotals {
+  int64_t count = 0;
+};
+// The subscriptions a billing run bills: those whose next period starts on or before `due_by`,
+// in (next_bill_date, number) order after the keyset (after_date, after_number).
+struct DueSubscriptionsQuery {
+  Date due_by;
+  std::string after_date = {};  // "" = from the start
+  int64_t after_number = 0;
+};
+
 // What the customer view shows, read together (StoreTx::ReadCustomerOverview).
 struct CustomerOverviewQuery {
   std::string customer_id;  // canonical
@@ -210,6 +231,28 @@ class StoreTx {
   virtual Status AppendEvent(const Event& e) = 0;
   virtual Result<std::optional<int64_t>> EventSeq(const std::string& id) = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) = 0;
+
+  // Plans. InsertPlan fails on a duplicate id. ListPlans: every plan by id, at most `limit`.
+  virtual Status InsertPlan(const Plan& p) = 0;
+  virtual Result<std::optional<Plan>> FindPlan(const std::string& id) = 0;
+  virtual Result<std::vector<Plan>> ListPlans(int limit) = 0;
+
+  // Subscriptions. UpdateSubscription replaces every field but id, number, customer and start.
+  virtual Result<int64_t> NextSubscriptionNumber() = 0;
+  virtual Status InsertSubscription(const Subscription& s) = 0;
+  virtual Status UpdateSubscription(const Subscription& s) = 0;
+  virtual Result<std::optional<Subscription>> FindSubscription(const std::string& id) = 0;
+  virtual Result<std::vector<Subscription>> ListSubscriptions(const SubscriptionQuery& q,
+                                                              const PageSpec& page) = 0;
+  virtual Result<SubscriptionTotals> SumSubscriptions(const SubscriptionQuery& q) = 0;
+  // At most `limit` (1..kMaxPageRows) of the subscriptions `q` selects, in its order.
+  virtual Result<std::vector<Subscription>> DueSubscriptions(const DueSubscriptionsQuery& q,
+                                                             int limit) = 0;
+  // Records that a period was handled; kConflict when (subscription, period start) already was.
+  virtual Status InsertSubscriptionPeriod(const SubscriptionPeriod& p) = 0;
+  // The periods of a subscription, oldest first, at most `limit` (1..kMaxPageRows).
+  virtual Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
+                                                            int limit) = 0;
 
   // The customer view's reads in one call: the customer, its ledger totals, the first page of its
   // open invoices with their totals, its newest payments and its stored cards, each exactly as

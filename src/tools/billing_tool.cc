@@ -290,6 +290,7 @@ void RegisterBillingTools(ToolRegistry& registry, BillingService& service) {
   registry.Add(MakeGetCustomerTool(service));
   registry.Add(MakeManageInvoicesTool(service));
   registry.Add(MakeProcessPaymentTool(service));
+  registry.Add(MakeManageSubscriptionsTool(service));
 }
 
 }  // namespace billing

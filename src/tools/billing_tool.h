@@ -58,6 +58,10 @@ nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);
 nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
 nlohmann::json PaymentJson(const Payment& p);
 nlohmann::json RefundJson(const Refund& r);
+// Plans, subscriptions and billing runs (subscription_views.cc).
+nlohmann::json PlanJson(const Plan& p);
+nlohmann::json SubscriptionJson(const SubscriptionView& v);
+nlohmann::json BillingRunJson(const BillingRunReport& r);
 // A page of a list result: at most kMaxPageSize rows from `offset` (the schemas bound "limit" and
 // "offset"; out-of-range values are clamped here too).
 inline constexpr size_t kMaxPageSize = 100;
@@ -80,7 +84,8 @@ nlohmann::json CustomerJson(const CustomerView& v, const Date& today, bool detai
 std::unique_ptr<Tool> MakeGetCustomerTool(BillingService& service);
 std::unique_ptr<Tool> MakeManageInvoicesTool(BillingService& service);
 std::unique_ptr<Tool> MakeProcessPaymentTool(BillingService& service);
-// The registry of the billing agent: the three tools in a fixed order.
+std::unique_ptr<Tool> MakeManageSubscriptionsTool(BillingService& service);
+// The registry of the billing agent: the tools in a fixed order.
 void RegisterBillingTools(ToolRegistry& registry, BillingService& service);
 
 }  // namespace billing

@@ -50,7 +50,8 @@ class ToolsTest : public ::testing::Test {
 };
 
 TEST_F(ToolsTest, RegistryHasKeysAndIds) {
-  ASSERT_EQ(registry_.all().size(), 3u);
+  ASSERT_EQ(registry_.all().size(), 4u);
+  EXPECT_EQ(registry_.FindById("manage-subscriptions")->key(), "manageSubscriptionsTool");
   EXPECT_EQ(registry_.FindByKey("getCustomerTool")->id(), "get-customer");
   EXPECT_EQ(registry_.FindByName("manage-invoices")->key(), "manageInvoicesTool");
   EXPECT_EQ(registry_.FindById("process-payment")->key(), "processPaymentTool");
@@ -203,6 +204,50 @@ TEST_F(ToolsTest, ToolCallsRunWithTheCallersScopes) {
   ToolContext admin = read_only;
   admin.scopes = ScopeBit(Scope::kAdmin);
   EXPECT_FALSE(IsToolError(payments->Execute({{"action", "refund"}, {"paymentId", "PAY-001"}}, admin)));
+}
+
+TEST_F(ToolsTest, SubscriptionsThroughTheTool) {
+  const Tool* subs = registry_.FindById("manage-subscriptions");
+  ASSERT_NE(subs, nullptr);
+  ToolContext read_only;
+  read_only.actor = "key:bk_00000000";
+  read_only.principal = "key:bk_00000000";
+  read_only.scopes = ScopeBit(Scope::kRead);
+  json denied = subs->Execute(
+      {{"action", "create"}, {"customerId", "CUST-002"}, {"planId", "Basic"}}, read_only);
+  EXPECT_EQ(denied["code"], "PERMISSION_DENIED") << denied.dump();
+  EXPECT_EQ(denied["message"],
+            "This caller lacks the 'subscriptions' scope needed to create subscriptions");
+  EXPECT_FALSE(IsToolError(subs->Execute({{"action", "list_plans"}}, read_only)));
+
+  json zero =
+      Run("manage-subscriptions",
+          {{"action", "create"}, {"customerId", "CUST-002"}, {"planId", "Basic"}, {"quantity", 0}});
+  EXPECT_TRUE(IsToolError(zero)) << zero.dump();
+  json created = Run("manage-subscriptions", {{"action", "create"},
+                                              {"customerId", "cust-002"},
+                                              {"planId", "premium plan"},
+                                              {"startDate", nullptr}});
+  ASSERT_EQ(created["success"], true) << created.dump();
+  EXPECT_EQ(created["subscription"]["id"], "SUB-001");
+  EXPECT_EQ(created["subscription"]["renewsOn"], "2026-12-25");
+  EXPECT_EQ(created["invoices"][0]["totalCents"], 21492);
+  EXPECT_NE(created["message"].get<std::string>().find("first period invoiced: INV-2026-001"),
+            std::string::npos)
+      << created["message"];
+  json renewals = Run("manage-subscriptions", {{"action", "renewals"}, {"days", 30}});
+  EXPECT_EQ(renewals["count"], 1) << renewals.dump();
+  json later = Run("manage-subscriptions",
+                   {{"action", "cancel"}, {"subscriptionId", "SUB-001"}, {"atPeriodEnd", true}});
+  ASSERT_EQ(later["success"], true) << later.dump();
+  EXPECT_EQ(later["subscription"]["endsOn"], "2026-12-25");
+  EXPECT_EQ(
+      later["message"],
+      "Subscription SUB-001 will end on 2026-12-25 (the end of its current period) and not renew");
+  json none = Run("manage-subscriptions", {{"action", "renewals"}, {"days", 30}});
+  EXPECT_EQ(none["count"], 0) << none.dump();
+  json missing = Run("manage-subscriptions", {{"action", "get"}, {"subscriptionId", "SUB-404"}});
+  EXPECT_TRUE(IsToolError(missing)) << missing.dump();
 }
 
 }  // namespace

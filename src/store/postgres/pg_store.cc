@@ -12,6 +12,7 @@
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_store_rows.h"
 #include "store/postgres/pg_stores.h"
+#include "store/postgres/pg_subscriptions.h"
 
 namespace billing {
 namespace {
@@ -639,6 +640,44 @@ class PgTx final : public StoreTx {
     std::vector<AuditEntry> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(ReadAudit(Row{r, i}));
     return out;
+  }
+
+  Status InsertPlan(const Plan& p) override { return pgsubs::InsertPlan(conn_, p); }
+  Result<std::optional<Plan>> FindPlan(const std::string& id) override {
+    return pgsubs::FindPlan(conn_, id);
+  }
+  Result<std::vector<Plan>> ListPlans(int limit) override {
+    return pgsubs::ListPlans(conn_, limit);
+  }
+  Result<int64_t> NextSubscriptionNumber() override {
+    return pgsubs::NextSubscriptionNumber(conn_);
+  }
+  Status InsertSubscription(const Subscription& s) override {
+    return pgsubs::InsertSubscription(conn_, s);
+  }
+  Status UpdateSubscription(const Subscription& s) override {
+    return pgsubs::UpdateSubscription(conn_, s);
+  }
+  Result<std::optional<Subscription>> FindSubscription(const std::string& id) override {
+    return pgsubs::FindSubscription(conn_, id);
+  }
+  Result<std::vector<Subscription>> ListSubscriptions(const SubscriptionQuery& q,
+                                                      const PageSpec& page) override {
+    return pgsubs::ListSubscriptions(conn_, q, page);
+  }
+  Result<SubscriptionTotals> SumSubscriptions(const SubscriptionQuery& q) override {
+    return pgsubs::SumSubscriptions(conn_, q);
+  }
+  Result<std::vector<Subscription>> DueSubscriptions(const DueSubscriptionsQuery& q,
+                                                     int limit) override {
+    return pgsubs::DueSubscriptions(conn_, q, limit);
+  }
+  Status InsertSubscriptionPeriod(const SubscriptionPeriod& p) override {
+    return pgsubs::InsertSubscriptionPeriod(conn_, p);
+  }
+  Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
+                                                    int limit) override {
+    return pgsubs::PeriodsOf(conn_, subscription_id, limit);
   }
 
   Status AppendEvent(const Event& e) override {

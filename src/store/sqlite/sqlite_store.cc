@@ -7,7 +7,9 @@
 // acknowledged commit durable. Each connection caches its prepared statements.
 #include <sqlite3.h>
 
+#include "store/sqlite/sqlite_cards.h"
 #include "store/sqlite/sqlite_logs.h"
+#include "store/sqlite/sqlite_subscriptions.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
@@ -23,33 +25,6 @@ constexpr int64_t kMaxRowsPerPayment = 100'000;  // allocations or refunds of on
 constexpr int64_t kMaxYears = 10'000;            // invoices sharing a sequence number (one a year)
 // Ledger("") returns every customer's totals in one map; only invariant checks ask for it.
 constexpr int64_t kMaxLedgerCustomers = 10'000'000;
-
-#define PREPARE(var, sql)                    \
-  auto var##_r = conn_.Prepare(sql);         \
-  if (!var##_r.ok()) return var##_r.error(); \
-  Stmt var(conn_, var##_r.value())
-
-#define STEP_OR_RETURN(row, st)              \
-  auto row##_r = (st).Step();                \
-  if (!row##_r.ok()) return row##_r.error(); \
-  const bool row = row##_r.value()
-
-// Steps `st` through its result rows, calling `read()` on each. A statement that yields more than
-// `max_rows` rows is an error, never a silently shorter list: every caller either bounds its query
-// (LIMIT) or names the most rows the data can hold.
-template <typename ReadRow>
-Status StepRows(Stmt& st, int64_t max_rows, const char* what, ReadRow&& read) {
-  for (int64_t n = 0;; ++n) {
-    auto row = st.Step();
-    if (!row.ok()) return row.error();
-    if (!row.value()) return OkStatus();
-    if (n == max_rows) {
-      return Error::Internal(std::string("sqlite: ") + what + " has more than " +
-                             std::to_string(max_rows) + " rows");
-    }
-    BILLING_TRY(read());
-  }
-}
 
 // A stored date that does not parse is a corrupt row, not 1970-01-01.
 Status ParseStoredDate(const std::string& text, const std::string& where, Date* out) {
@@ -113,28 +88,6 @@ Payment ReadPayment(const Stmt& st) {
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "on_behalf_of FROM payments"
-
-#define CARD_COLS                                                                             \
-  "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
-  "key_id, actor, created_at, on_behalf_of FROM payment_methods"
-
-StoredCard ReadCard(const Stmt& st) {
-  StoredCard c;
-  c.id = st.Text(0);
-  c.number = st.Int(1);
-  c.customer_id = st.Text(2);
-  c.type = st.Text(3);
-  c.brand = st.Text(4);
-  c.last4 = st.Text(5);
-  c.exp_month = static_cast<int>(st.Int(6));
-  c.exp_year = static_cast<int>(st.Int(7));
-  c.details_sealed = st.Text(8);
-  c.key_id = st.Text(9);
-  c.actor = st.Text(10);
-  c.created_at = st.Text(11);
-  c.on_behalf_of = st.Text(12);
-  return c;
-}
 
 #define INVOICE_COLS                                                                        \
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
@@ -687,53 +640,21 @@ class SqliteTx final : public StoreTx {
   }
 
   Result<int64_t> NextStoredCardNumber() override {
-    PREPARE(st, "SELECT COALESCE(MAX(number), 0) + 1 FROM payment_methods");
-    STEP_OR_RETURN(row, st);
-    return row ? st.Int(0) : 1;
+    return sqlite::NextStoredCardNumber(conn_);
   }
-
   Status InsertStoredCard(const StoredCard& c) override {
-    PREPARE(st,
-            "INSERT INTO payment_methods (id, number, customer_id, type, brand, last4, exp_month, "
-            "exp_year, details_sealed, key_id, actor, created_at, on_behalf_of) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
-    st.Bind(1, c.id).Bind(2, c.number).Bind(3, c.customer_id).Bind(4, c.type).Bind(5, c.brand);
-    st.Bind(6, c.last4).Bind(7, int64_t(c.exp_month)).Bind(8, int64_t(c.exp_year));
-    st.Bind(9, c.details_sealed).Bind(10, c.key_id).Bind(11, c.actor).Bind(12, c.created_at);
-    st.Bind(13, c.on_behalf_of);
-    return st.Run();
+    return sqlite::InsertStoredCard(conn_, c);
   }
-
   Result<std::optional<StoredCard>> FindStoredCard(const std::string& id) override {
-    PREPARE(st, CARD_COLS " WHERE id = ?1");
-    st.Bind(1, id);
-    STEP_OR_RETURN(row, st);
-    if (!row) return std::optional<StoredCard>();
-    return std::optional<StoredCard>(ReadCard(st));
+    return sqlite::FindStoredCard(conn_, id);
   }
-
   Result<std::vector<StoredCard>> ListStoredCards(const std::string& customer_id,
                                                   int64_t after_number, int limit) override {
-    PREPARE(st, customer_id.empty() ? CARD_COLS " WHERE number > ?2 ORDER BY number LIMIT ?3"
-                                    : CARD_COLS
-                    " WHERE customer_id = ?1 AND number > ?2"
-                    " ORDER BY customer_id, number LIMIT ?3");
-    if (!customer_id.empty()) st.Bind(1, customer_id);
-    st.Bind(2, after_number).Bind(3, int64_t(limit));
-    if (limit < 1 || limit > kMaxPageRows) return Error::Internal("sqlite: card page out of range");
-    std::vector<StoredCard> out;
-    BILLING_TRY(StepRows(st, limit, "a stored card page", [&]() -> Status {
-      out.push_back(ReadCard(st));
-      return OkStatus();
-    }));
-    return out;
+    return sqlite::ListStoredCards(conn_, customer_id, after_number, limit);
   }
-
   Status UpdateStoredCardSeal(const std::string& id, const std::string& sealed,
                               const std::string& key_id) override {
-    PREPARE(st, "UPDATE payment_methods SET details_sealed = ?2, key_id = ?3 WHERE id = ?1");
-    st.Bind(1, id).Bind(2, sealed).Bind(3, key_id);
-    return st.Run();
+    return sqlite::UpdateStoredCardSeal(conn_, id, sealed, key_id);
   }
 
   Result<std::optional<OperationRecord>> FindOperation(const std::string& op_key) override {
@@ -774,6 +695,46 @@ class SqliteTx final : public StoreTx {
   }
   Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) override {
     return sqlite::ListEvents(conn_, q, limit);
+  }
+
+  Status InsertPlan(const Plan& p) override {
+    return sqlite::InsertPlan(conn_, p);
+  }
+  Result<std::optional<Plan>> FindPlan(const std::string& id) override {
+    return sqlite::FindPlan(conn_, id);
+  }
+  Result<std::vector<Plan>> ListPlans(int limit) override {
+    return sqlite::ListPlans(conn_, limit);
+  }
+  Result<int64_t> NextSubscriptionNumber() override {
+    return sqlite::NextSubscriptionNumber(conn_);
+  }
+  Status InsertSubscription(const Subscription& s) override {
+    return sqlite::InsertSubscription(conn_, s);
+  }
+  Status UpdateSubscription(const Subscription& s) override {
+    return sqlite::UpdateSubscription(conn_, s);
+  }
+  Result<std::optional<Subscription>> FindSubscription(const std::string& id) override {
+    return sqlite::FindSubscription(conn_, id);
+  }
+  Result<std::vector<Subscription>> ListSubscriptions(const SubscriptionQuery& q,
+                                                      const PageSpec& page) override {
+    return sqlite::ListSubscriptions(conn_, q, page);
+  }
+  Result<SubscriptionTotals> SumSubscriptions(const SubscriptionQuery& q) override {
+    return sqlite::SumSubscriptions(conn_, q);
+  }
+  Result<std::vector<Subscription>> DueSubscriptions(const DueSubscriptionsQuery& q,
+                                                     int limit) override {
+    return sqlite::DueSubscriptions(conn_, q, limit);
+  }
+  Status InsertSubscriptionPeriod(const SubscriptionPeriod& p) override {
+    return sqlite::InsertSubscriptionPeriod(conn_, p);
+  }
+  Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
+                                                    int limit) override {
+    return sqlite::PeriodsOf(conn_, subscription_id, limit);
   }
 
  private:

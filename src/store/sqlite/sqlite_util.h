@@ -124,6 +124,36 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
+// Statement helpers for StoreTx code that holds its connection as `conn_`: PREPARE declares a
+// Stmt `var` (returning the error from the enclosing function if preparing fails); STEP_OR_RETURN
+// steps it once into a bool `row`.
+#define PREPARE(var, sql)                    \
+  auto var##_r = conn_.Prepare(sql);         \
+  if (!var##_r.ok()) return var##_r.error(); \
+  Stmt var(conn_, var##_r.value())
+
+#define STEP_OR_RETURN(row, st)              \
+  auto row##_r = (st).Step();                \
+  if (!row##_r.ok()) return row##_r.error(); \
+  const bool row = row##_r.value()
+
+// Steps `st` through its result rows, calling `read()` on each. A statement that yields more than
+// `max_rows` rows is an error, never a silently shorter list: every caller either bounds its query
+// (LIMIT) or names the most rows the data can hold.
+template <typename ReadRow>
+Status StepRows(Stmt& st, int64_t max_rows, const char* what, ReadRow&& read) {
+  for (int64_t n = 0;; ++n) {
+    auto row = st.Step();
+    if (!row.ok()) return row.error();
+    if (!row.value()) return OkStatus();
+    if (n == max_rows) {
+      return Error::Internal(std::string("sqlite: ") + what + " has more than " +
+                             std::to_string(max_rows) + " rows");
+    }
+    BILLING_TRY(read());
+  }
+}
+
 class ConnectionPool {
  public:
   // Creates the parent directory if needed, opens the file and applies pending migrations. With

@@ -1,0 +1,95 @@
+// The JSON views of plans, subscriptions and billing runs (billing_tool.h), shared by the
+// manage-subscriptions tool, the billing-run route and `billing-agent bill`.
+#include <string>
+
+#include "money/money.h"
+#include "tools/billing_tool.h"
+
+namespace billing {
+namespace {
+
+// Plans carry a currency the store checked against the ISO table (money.h); USD only as a guard.
+Currency CurrencyOf(const std::string& code) {
+  return FindCurrency(code).value_or(Usd());
+}
+
+const char* IntervalNoun(const std::string& interval) {
+  if (interval == "annual") return "year";
+  if (interval == "quarterly") return "quarter";
+  return "month";
+}
+
+}  // namespace
+
+nlohmann::json PlanJson(const Plan& p) {
+  nlohmann::json j = {{"id", p.id},
+                      {"name", p.name},
+                      {"currency", p.currency},
+                      {"interval", p.interval},
+                      {"active", p.active}};
+  PutAmount(j, "price", p.price_cents, CurrencyOf(p.currency));
+  j["priceText"] =
+      FormatMoney(p.price_cents, CurrencyOf(p.currency)) + " per " + IntervalNoun(p.interval);
+  return j;
+}
+
+nlohmann::json SubscriptionJson(const SubscriptionView& v) {
+  const Subscription& s = v.subscription;
+  nlohmann::json j = {{"id", s.id},
+                      {"customerId", s.customer_id},
+                      {"plan", PlanJson(v.plan)},
+                      {"quantity", s.quantity},
+                      {"status", s.status},
+                      {"startDate", s.start_date.ToString()},
+                      {"collection", s.collection},
+                      {"paymentTermsDays", s.payment_terms_days},
+                      {"cancelAtPeriodEnd", s.cancel_at_period_end}};
+  PutAmount(j, "amountPerPeriod", v.plan.price_cents * s.quantity, CurrencyOf(v.plan.currency));
+  if (s.periods_billed > 0) {
+    j["currentPeriodStart"] = s.current_period_start.ToString();
+    j["currentPeriodEnd"] = s.current_period_end.ToString();
+  }
+  // The next renewal: none once canceled or set to end with the current period.
+  if (!s.next_bill_date.empty() && !s.cancel_at_period_end) {
+    j["renewsOn"] = s.next_bill_date;
+  } else if (s.cancel_at_period_end && s.status != "canceled") {
+    j["endsOn"] = s.next_bill_date;
+  }
+  if (!s.canceled_at.empty()) j["canceledAt"] = s.canceled_at;
+  if (v.pending_plan) {
+    j["pendingChange"] = {{"plan", PlanJson(*v.pending_plan)},
+                          {"quantity", s.pending_quantity},
+                          {"effectiveOn", s.next_bill_date}};
+  }
+  j["createdAt"] = s.created_at;
+  return j;
+}
+
+nlohmann::json BillingRunJson(const BillingRunReport& r) {
+  nlohmann::json j = {{"asOf", r.as_of.ToString()},
+                      {"subscriptions", r.subscriptions},
+                      {"periodsBilled", r.periods_billed},
+                      {"periodsSkipped", r.periods_skipped},
+                      {"canceled", r.canceled},
+                      {"planChanges", r.plan_changes},
+                      {"invoiceIds", r.invoice_ids},
+                      {"capped", r.capped},
+                      {"complete", r.capped.empty()}};
+  std::string message = "Billing run as of " + r.as_of.ToString() + ": " +
+                        std::to_string(r.periods_billed) + " invoice(s) issued for " +
+                        std::to_string(r.subscriptions) + " subscription(s)";
+  if (r.periods_skipped > 0) {
+    message +=
+        ", " + std::to_string(r.periods_skipped) + " period(s) of suspended customers skipped";
+  }
+  if (r.canceled > 0) message += ", " + std::to_string(r.canceled) + " subscription(s) ended";
+  if (!r.capped.empty()) {
+    message += ". " + std::to_string(r.capped.size()) +
+               " subscription(s) still have periods due after " +
+               std::to_string(kMaxPeriodsPerRun) + " in this run; run again to go on";
+  }
+  j["message"] = message + ".";
+  return j;
+}
+
+}  // namespace billing
