@@ -70,7 +70,10 @@ std::string HelpText() {
          "YYYY-MM-DD for Monthly subscription services\"), show, list (e.g. overdue), update, "
          "cancel, or mark invoices as paid;\n"
          "- process payments (\"Process a $750 credit card payment for customer CUST-003\"), "
-         "refunds (\"Refund payment PAY-001\"), payment history and failed payments.\n"
+         "refunds (\"Refund payment PAY-001\"), payment history and failed payments;\n"
+         "- list plans and manage subscriptions (\"Subscribe CUST-002 to the Premium Plan\", "
+         "\"Cancel SUB-001 at the end of the period\", \"Which subscriptions renew this "
+         "week?\").\n"
          "What would you like to do?";
 }
 
@@ -393,6 +396,80 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       call("processPaymentTool", std::move(args));
       return a;
     }
+
+    case Intent::kListPlans:
+      call("manageSubscriptionsTool", {{"action", "list_plans"}});
+      return a;
+
+    case Intent::kCreateSubscription: {
+      if (p.customer_id.empty() && p.names_company && !p.customer_checked) {
+        lookup();
+        return a;
+      }
+      std::vector<std::string> missing;
+      if (p.customer_id.empty()) missing.push_back("the customer (e.g. CUST-001)");
+      if (p.plan.empty()) missing.push_back("the plan (e.g. Basic or Premium Plan)");
+      if (!missing.empty()) {
+        a.reply = "To start a subscription I need " + JoinMissing(missing) +
+                  ". Ask me to list the plans if you want to see them. Nothing was created.";
+        return a;
+      }
+      nlohmann::json args = {
+          {"action", "create"}, {"customerId", p.customer_id}, {"planId", p.plan}};
+      if (p.date && *p.date != today) args["startDate"] = p.date->ToString();
+      call("manageSubscriptionsTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kGetSubscription:
+      call("manageSubscriptionsTool", {{"action", "get"}, {"subscriptionId", p.subscription_id}});
+      return a;
+
+    case Intent::kListSubscriptions: {
+      if (p.customer_id.empty() && p.names_company) {
+        lookup();
+        return a;
+      }
+      nlohmann::json args = {{"action", "list"}};
+      if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+      if (p.customer_status == "active") args["status"] = "active";
+      if (!p.invoice_status.empty() && p.invoice_status == "cancelled") args["status"] = "canceled";
+      call("manageSubscriptionsTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kSubscriptionRenewals:
+      call("manageSubscriptionsTool", {{"action", "renewals"}, {"days", p.renew_days}});
+      return a;
+
+    case Intent::kChangeSubscription:
+      if (p.subscription_id.empty()) {
+        a.reply =
+            "Which subscription should change? Give me its id (e.g. SUB-001); I can list a "
+            "customer's subscriptions. Nothing was changed.";
+        return a;
+      }
+      if (p.plan.empty()) {
+        a.reply = "Which plan should " + p.subscription_id +
+                  " move to? Ask me to list the plans if you want to see them. Nothing was "
+                  "changed.";
+        return a;
+      }
+      call("manageSubscriptionsTool",
+           {{"action", "change"}, {"subscriptionId", p.subscription_id}, {"planId", p.plan}});
+      return a;
+
+    case Intent::kCancelSubscription:
+      if (p.subscription_id.empty()) {
+        a.reply =
+            "Which subscription should I cancel? Give me its id (e.g. SUB-001). Nothing was "
+            "canceled.";
+        return a;
+      }
+      call("manageSubscriptionsTool", {{"action", "cancel"},
+                                       {"subscriptionId", p.subscription_id},
+                                       {"atPeriodEnd", p.at_period_end}});
+      return a;
   }
   a.reply = HelpText();
   return a;

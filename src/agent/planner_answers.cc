@@ -526,6 +526,46 @@ std::string PaymentAnswer(const json& args, const json& r) {
   return out;
 }
 
+std::string SubscriptionLine(const json& sub) {
+  const json& plan = Object(sub, "plan");
+  std::string line =
+      "- " + Str(sub, "id") + ": " + Str(sub, "customerId") + ", " + Str(plan, "name");
+  if (Int(sub, "quantity") > 1) line += " x" + std::to_string(Int(sub, "quantity"));
+  line += " (" + Str(sub, "amountPerPeriod") + " per period), " + Str(sub, "status");
+  if (!Str(sub, "renewsOn").empty()) line += ", renews on " + Str(sub, "renewsOn");
+  if (!Str(sub, "endsOn").empty()) line += ", ends on " + Str(sub, "endsOn");
+  if (!Str(sub, "canceledAt").empty()) line += ", canceled " + Str(sub, "canceledAt");
+  return line;
+}
+
+// manage-subscriptions: the tool's message, then the rows (plans, subscriptions, invoices).
+std::string SubscriptionAnswer(const json& r) {
+  std::string out = Sentence(Str(r, "message"));
+  if (const json* plans = Field(r, "plans"); plans && plans->is_array()) {
+    out = "Plans:";
+    for (size_t k = 0; k < plans->size() && k < kMaxListed; ++k) {
+      const json& p = (*plans)[k];
+      out += "\n- " + Str(p, "name") + " (" + Str(p, "id") + "): " + Str(p, "priceText");
+    }
+    MoreRows(out, plans->size());
+    return out;
+  }
+  if (const json* subs = Field(r, "subscriptions"); subs && subs->is_array()) {
+    for (size_t k = 0; k < subs->size() && k < kMaxListed; ++k) {
+      out += "\n" + SubscriptionLine((*subs)[k]);
+    }
+    MoreRows(out, subs->size());
+    return out;
+  }
+  const json& sub = Object(r, "subscription");
+  if (!sub.empty() && Field(sub, "pendingChange")) {
+    const json& change = Object(sub, "pendingChange");
+    out += " Pending: " + Str(Object(change, "plan"), "name") + " from " +
+           Str(change, "effectiveOn") + ".";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string DescribeToolResult(const std::string& tool, const json& args, const json& result) {
@@ -534,6 +574,8 @@ std::string DescribeToolResult(const std::string& tool, const json& args, const 
     // fall through to the raw dump
   } else if (True(result, "error")) {
     out = ErrorAnswer(tool, args, result);
+  } else if (tool == "manageSubscriptionsTool" || tool == "manage-subscriptions") {
+    out = SubscriptionAnswer(result);
   } else if (Field(result, "customer")) {
     out = CustomerAnswer(result);
   } else if (Field(result, "customers")) {

@@ -109,14 +109,12 @@ class CorpusLedger {
       options.processor_mode = ProcessorMode::kAlwaysApprove;
       BillingService service(*store.value(), clock, ids, processor, options);
       ToolRegistry tools;
-      tools.Add(MakeGetCustomerTool(service));
-      tools.Add(MakeManageInvoicesTool(service));
-      tools.Add(MakeProcessPaymentTool(service));
+      RegisterBillingTools(tools, service);
       LocalPlanner planner(clock);
       ModelRequest request;
       request.messages.push_back(ChatMessage{"user", text, {}, "", "", nullptr});
-      for (const char* name : {"getCustomerTool", "manageInvoicesTool", "processPaymentTool"}) {
-        request.tools.push_back(ToolSpec{name, "", json::object()});
+      for (const auto& tool : tools.all()) {
+        request.tools.push_back(ToolSpec{tool->key(), "", json::object()});
       }
       for (size_t step = 0; step < kMaxTurnSteps; ++step) {
         ModelResponse r = planner.Plan(request);

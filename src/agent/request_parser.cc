@@ -4,6 +4,7 @@
 
 #include "agent/parse/lexer.h"
 #include "agent/parse/line_items.h"
+#include "agent/parse/subscriptions.h"
 #include "agent/parse/text.h"
 #include "agent/parse/vocabulary.h"
 
@@ -318,6 +319,20 @@ const char* IntentName(Intent intent) {
       return "list_failed_payments";
     case Intent::kPaymentsInPeriod:
       return "payments_in_period";
+    case Intent::kListPlans:
+      return "list_plans";
+    case Intent::kCreateSubscription:
+      return "create_subscription";
+    case Intent::kGetSubscription:
+      return "get_subscription";
+    case Intent::kListSubscriptions:
+      return "list_subscriptions";
+    case Intent::kSubscriptionRenewals:
+      return "subscription_renewals";
+    case Intent::kChangeSubscription:
+      return "change_subscription";
+    case Intent::kCancelSubscription:
+      return "cancel_subscription";
   }
   return "help";
 }
@@ -542,6 +557,12 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     if (p.reason.rfind("that ", 0) == 0) p.reason.erase(0, 5);  // "the reason that ..."
   } else if (payment_id_at < toks.size() && (bits & kRefundW)) {
     p.reason = ReasonAfterPaymentId(toks, payment_id_at, text);
+  }
+
+  // Plans and subscriptions, unless the request is about an invoice or a payment.
+  if (parse::ParseSubscriptionRequest(toks, text, today, bits,
+                                      invoice_topic || payment_topic || (bits & kRefundW), p)) {
+    return p;
   }
 
   // Intent, most specific first.

@@ -5,7 +5,9 @@
 // (lowercased copy + typed tokens), so a request costs a few microseconds.
 //
 // Recognised: customer lookups and filters, invoice create/get/list/update/mark_paid/cancel,
-// payment process/refund/history/list_failed, greetings/help. Ids are normalised
+// payment process/refund/history/list_failed, plans and subscriptions (list plans, subscribe,
+// show, list, renewals, change plan, cancel now or at the period end), greetings/help. Ids are
+// normalised
 // ("cust-1", "customer 1" -> CUST-001; "pay-1" -> PAY-001; "inv-001" -> INV-001, which the tool
 // resolves). Amounts are parsed exactly with ParseAmount (never a double) and passed on as decimal
 // strings ("1500.00"). Dates: YYYY-MM-DD, YYYY/MM/DD, MM/DD/YYYY, "December 15, 2026",
@@ -26,6 +28,7 @@
 //   parse/lexer.h       tokens; ids and amounts ("cust-1", "customer 1", "$1,500", "1500 dollars")
 //   parse/dates.h       dates and date phrases ("2026-12-15", "December 15, 2026", "in 30 days")
 //   parse/line_items.h  invoice line items of a create request ("Premium Plan $199, 3 hours ...")
+//   parse/subscriptions.h  plans and subscriptions ("Subscribe ... to the Premium Plan", "SUB-002")
 //   request_parser.cc   ParseRequest (slots, filters, intents), IntentName, NormalizeCustomerId
 //   decide_action.cc    DecideAction and HelpText: the tool calls, or what to ask for
 //
@@ -59,6 +62,14 @@ enum class Intent {
   kPaymentHistory,
   kListFailedPayments,
   kPaymentsInPeriod,  // "how much did we collect this month", "payments received last week"
+  // Plans and subscriptions (parse/subscriptions.h).
+  kListPlans,             // "what plans do we have"
+  kCreateSubscription,    // "Subscribe StartupHub to the Premium Plan starting today"
+  kGetSubscription,       // "show SUB-001"
+  kListSubscriptions,     // "list CUST-002's subscriptions", "active subscriptions"
+  kSubscriptionRenewals,  // "Which subscriptions renew this week?"
+  kChangeSubscription,    // "Upgrade SUB-001 to Premium"
+  kCancelSubscription,    // "Cancel SUB-002 at the end of the period"
 };
 
 const char* IntentName(Intent intent);
@@ -89,6 +100,7 @@ struct ParsedRequest {
   std::string customer_id;
   std::string invoice_id;
   std::string payment_id;
+  std::string subscription_id;  // "SUB-001"
 
   // Money. `amounts` are all amounts in order of appearance (minor units, USD).
   std::vector<int64_t> amounts;
@@ -114,6 +126,12 @@ struct ParsedRequest {
   std::string billing_cycle;    // monthly | quarterly | annual
   std::optional<bool> has_outstanding_balance;
   std::optional<int64_t> min_balance_minor;
+
+  // Subscriptions: the plan as written ("Premium Plan", "annual plan"; the tool resolves it),
+  // cancel at the period end rather than now, and the renewal window in days.
+  std::string plan;
+  bool at_period_end = false;
+  int renew_days = 7;
 
   // Invoice list filters.
   std::string invoice_status;    // pending | paid | overdue | cancelled

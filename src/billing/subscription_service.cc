@@ -32,6 +32,25 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// The words of a plan phrase or name, lowercase, without "plan", "tier" and articles.
+std::vector<std::string> PlanWords(const std::string& lower) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (size_t k = 0; k <= lower.size() && k <= 200; ++k) {
+    const char c = k < lower.size() ? lower[k] : ' ';
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      cur.push_back(c);
+      continue;
+    }
+    if (!cur.empty() && cur != "plan" && cur != "tier" && cur != "the" && cur != "a" &&
+        cur != "an" && cur != "our") {
+      out.push_back(cur);
+    }
+    cur.clear();
+  }
+  return out;
+}
+
 std::string SubscriptionId(int64_t number) {
   std::string digits = std::to_string(number);
   if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
@@ -70,6 +89,30 @@ Result<Plan> BillingService::ResolvePlan(StoreTx& tx, const std::string& raw,
   const std::string wanted = Lower(raw);
   for (Plan& p : plans) {
     if (Lower(p.name) == wanted) return std::move(p);
+  }
+  // By the words of a phrase ("the annual plan", "premium"): the plans whose name or interval has
+  // every word; of several, the one whose name is exactly those words ("premium" is the Premium
+  // Plan, not Premium Annual). Anything else is not a guess: the error lists the plans.
+  const std::vector<std::string> words = PlanWords(wanted);
+  if (!words.empty()) {
+    std::vector<const Plan*> matches, exact;
+    for (const Plan& p : plans) {
+      std::vector<std::string> have = PlanWords(Lower(p.name));
+      const std::vector<std::string> name_words = have;
+      have.push_back(p.interval);
+      if (p.interval == "annual") have.insert(have.end(), {"yearly", "year"});
+      if (p.interval == "monthly") have.push_back("month");
+      if (p.interval == "quarterly") have.push_back("quarter");
+      bool all = true;
+      for (const std::string& w : words) {
+        all = all && std::find(have.begin(), have.end(), w) != have.end();
+      }
+      if (!all) continue;
+      matches.push_back(&p);
+      if (name_words == words) exact.push_back(&p);
+    }
+    if (matches.size() == 1) return *matches[0];
+    if (exact.size() == 1) return *exact[0];
   }
   std::string known;
   for (const Plan& p : plans) known += (known.empty() ? "" : ", ") + p.id + " (" + p.name + ")";

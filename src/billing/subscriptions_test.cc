@@ -121,6 +121,33 @@ TEST_F(SubscriptionsTest, TheSamplePlansAreSeeded) {
   EXPECT_EQ(service_->ListPlans()->size(), 3u);
 }
 
+TEST_F(SubscriptionsTest, PlansAreNamedByIdNameOrUnambiguousWords) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"PLAN-BASIC", "PLAN-BASIC"},
+      {"plan-premium", "PLAN-PREMIUM"},
+      {"Premium Plan", "PLAN-PREMIUM"},
+      {"premium", "PLAN-PREMIUM"},
+      {"the annual plan", "PLAN-PREMIUM-ANNUAL"},
+      {"yearly", "PLAN-PREMIUM-ANNUAL"},
+      {"Premium Annual", "PLAN-PREMIUM-ANNUAL"},
+      {"basic plan", "PLAN-BASIC"},
+  };
+  int n = 0;
+  for (const auto& [phrase, id] : cases) {
+    NewSubscription req{n % 2 ? "CUST-001" : "CUST-002", phrase};
+    auto out = service_->CreateSubscription(req);
+    ASSERT_TRUE(out.ok()) << phrase << ": " << out.error().message;
+    EXPECT_EQ(out->view.plan.id, id) << phrase;
+    ++n;
+  }
+  for (const char* unclear : {"monthly", "gold", "plan"}) {
+    auto out = service_->CreateSubscription({"CUST-001", unclear});
+    ASSERT_FALSE(out.ok()) << unclear;
+    EXPECT_EQ(out.error().field, "planId");
+  }
+  ExpectInvariants();
+}
+
 TEST_F(SubscriptionsTest, StartingTodayBillsTheFirstPeriodInAdvanceAtOnce) {
   SubscriptionOutcome out = Subscribe("cust-002", "premium plan");
   const Subscription& sub = out.view.subscription;

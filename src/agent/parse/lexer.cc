@@ -128,7 +128,7 @@ void ClassifyUnsigned(Tok& t, std::string_view s, std::string_view orig, bool fi
     t.num = ParseSmallInt(s.substr(1));
     return;
   }
-  // Ids: cust-001, cust_1, cust1, inv-2025-001, inv-1, pay-001.
+  // Ids: cust-001, cust_1, cust1, inv-2025-001, inv-1, pay-001, sub-001.
   auto id_rest = [&](std::string_view prefix) -> std::string_view {
     if (s.size() <= prefix.size() || s.substr(0, prefix.size()) != prefix) return {};
     std::string_view rest = s.substr(prefix.size());
@@ -143,6 +143,11 @@ void ClassifyUnsigned(Tok& t, std::string_view s, std::string_view orig, bool fi
   if (std::string_view r = id_rest("pay"); IsAllDigits(r) && r.size() <= 9) {
     t.kind = Kind::kPayId;
     t.id = "PAY-" + PadSeq(r);
+    return;
+  }
+  if (std::string_view r = id_rest("sub"); IsAllDigits(r) && r.size() <= 9) {
+    t.kind = Kind::kSubId;
+    t.id = "SUB-" + PadSeq(r);
     return;
   }
   if (std::string_view r = id_rest("inv"); !r.empty() && IsDigit(r.front()) && r.size() <= 20) {

@@ -24,7 +24,7 @@ namespace billing::parse {
 
 inline constexpr size_t kMaxTextBytes = 4096;  // longer messages are parsed up to here
 
-enum class Kind { kWord, kNumber, kAmount, kDate, kCustId, kInvId, kPayId, kPunct };
+enum class Kind { kWord, kNumber, kAmount, kDate, kCustId, kInvId, kPayId, kSubId, kPunct };
 
 struct Tok {
   Kind kind = Kind::kWord;

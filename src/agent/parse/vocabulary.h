@@ -54,6 +54,10 @@ enum : uint64_t {
   kWhoW = 1ull << 37,
   kPayVerbW = 1ull << 38,
   kBalanceW = 1ull << 39,
+  kSubscriptionW = 1ull << 40,  // subscription(s), subscribe(d)
+  kPlanW = 1ull << 41,          // plan(s), tier, and the sample plans' words (basic, premium)
+  kRenewW = 1ull << 42,         // renew(s), renewal(s), renewing
+  kChangePlanW = 1ull << 43,    // upgrade, downgrade, switch
 };
 
 // Feature bits of a (lowercase) word; 0 when unknown.
