@@ -223,7 +223,10 @@ std::string FormatCount(int64_t n) {
   std::string plain = FormatDecimal(n, 0);
   const bool negative = n < 0;
   if (negative) plain.erase(0, 1);
-  return (negative ? "-" : "") + GroupThousands(plain);
+  // Appended, not "-" + ...: GCC 12 warns (-Wrestrict, a false positive) on string::insert.
+  std::string out = negative ? "-" : "";
+  out += GroupThousands(plain);
+  return out;
 }
 
 std::string FormatMoney(int64_t minor, const Currency& currency) {

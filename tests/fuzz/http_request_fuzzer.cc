@@ -51,6 +51,7 @@
 #include "common/clock.h"
 #include "fuzz_support.h"
 #include "http/audit_routes.h"
+#include "http/billing_run_routes.h"
 #include "http/events_routes.h"
 #include "http/idempotency.h"
 #include "http/mastra_routes.h"
@@ -141,6 +142,12 @@ struct World {
     };
     open_api->set_events_handler(events);
     auth_api->set_events_handler(events);
+    auto billing_runs = [this](const http::HttpRequest& request, const Actor& actor,
+                               const std::string& request_id) {
+      return http::BillingRunResponse(*service, request, actor, request_id);
+    };
+    open_api->set_billing_run_handler(billing_runs);
+    auth_api->set_billing_run_handler(billing_runs);
     http::ServerOptions open_options;  // the server's defaults: the limits under test
     open_options.port = 0;
     http::ServerOptions auth_options = open_options;
