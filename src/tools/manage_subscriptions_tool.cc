@@ -157,7 +157,10 @@ class ManageSubscriptionsTool final : public BillingTool {
       } else {
         const int days = int(args.value("days", int64_t{7}));
         BILLING_ASSIGN_OR_RETURN(list, service_.UpcomingRenewals(days, page));
-        what = " subscription(s) renewing within " + std::to_string(days) + " day(s)";
+        const Date until = Date::FromDaysSinceEpoch(service_.Today().DaysSinceEpoch() + days);
+        what = days == 0 ? " subscription(s) renewing today"
+                         : " subscription(s) renewing within " + std::to_string(days) +
+                               " day(s) (by " + until.ToString() + ")";
       }
       nlohmann::json rows = nlohmann::json::array();
       for (const SubscriptionView& v : list.subscriptions) rows.push_back(SubscriptionJson(v));
