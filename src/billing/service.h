@@ -341,6 +341,7 @@ class BillingService {
                                const Date& issue, const Date& due, const std::string& notes,
                                const Actor& actor, const std::string& request_id,
                                const std::string& idempotency_key);
+  // Stores `sub` as changed by `actor` with its audit row and (unless null) its event.
   Status SaveSubscription(StoreTx& tx, Subscription& sub, const char* action,
                           const char* event_type, const nlohmann::json& before, const Actor& actor,
                           const std::string& request_id, const std::string& idempotency_key);

@@ -148,7 +148,9 @@ Status BillingService::SaveSubscription(StoreTx& tx, Subscription& sub, const ch
   sub.updated_by = actor.principal;
   BILLING_TRY(tx.UpdateSubscription(sub));
   const nlohmann::json after = SubscriptionAuditJson(sub);
-  BILLING_TRY(Emit(tx, event_type, "subscription", sub.id, after, request_id, idempotency_key));
+  if (event_type != nullptr) {
+    BILLING_TRY(Emit(tx, event_type, "subscription", sub.id, after, request_id, idempotency_key));
+  }
   return Audit(tx, Change(actor, request_id, action, "subscription", sub.id, before, after));
 }
 
@@ -186,19 +188,12 @@ Status BillingService::BillPeriod(StoreTx& tx, Subscription& sub, const Plan& pl
   sub.current_period_start = start;
   sub.current_period_end = end;
   sub.next_bill_date = end.ToString();
-  const bool first = k == 0;
   const char* action = period.outcome == "billed" ? "subscription.renew" : "subscription.skip";
-  if (first) {
-    // The first period is part of the creation: no "renewed" event for it.
-    sub.updated_at = clock_.NowIso8601();
-    sub.updated_by = actor.principal;
-    BILLING_TRY(tx.UpdateSubscription(sub));
-    return Audit(tx, Change(actor, request_id, action, "subscription", sub.id, before,
-                            SubscriptionAuditJson(sub)));
-  }
-  return SaveSubscription(
-      tx, sub, action, period.outcome == "billed" ? "subscription.renewed" : "subscription.updated",
-      before, actor, request_id, idempotency_key);
+  // The first period is part of the creation: no event of its own (subscription.created follows).
+  const char* event = k == 0                       ? nullptr
+                      : period.outcome == "billed" ? "subscription.renewed"
+                                                   : "subscription.updated";
+  return SaveSubscription(tx, sub, action, event, before, actor, request_id, idempotency_key);
 }
 
 Result<SubscriptionOutcome> BillingService::CreateSubscription(const NewSubscription& request) {

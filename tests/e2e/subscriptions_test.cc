@@ -42,6 +42,7 @@ TEST(subscriptions_e2e, EachPeriodIsBilledOnceByTheApiTheCommandAndTheTimer) {
   EXPECT_EQ(created["invoices"][0]["id"], "INV-2026-001");
   EXPECT_EQ(created["invoices"][0]["totalCents"], 21492);
 
+  const size_t events_before = first.Get("/api/events").Json()["events"].size();
   HttpResult none = first.PostJson("/api/billing-runs", json::object());
   ASSERT_EQ(none.status, 200) << none.body;
   EXPECT_EQ(none.Json()["periodsBilled"], 0);
@@ -51,6 +52,13 @@ TEST(subscriptions_e2e, EachPeriodIsBilledOnceByTheApiTheCommandAndTheTimer) {
   HttpResult bad = first.PostJson("/api/billing-runs", {{"asOf", "2027-1-4"}, {"extra", 1}});
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_EQ(first.Get("/api/billing-runs").status, 405);
+  HttpResult not_json = first.Request("POST", "/api/billing-runs",
+                                      "{\"asOf\":", {{"Content-Type", "application/json"}});
+  EXPECT_EQ(not_json.status, 400) << not_json.body;
+  // None of these changed anything: no event, and no invoice but the first.
+  EXPECT_EQ(first.Get("/api/events").Json()["events"].size(), events_before);
+  EXPECT_EQ(InvoiceIdsOf(first, "CUST-002"),
+            (std::set<std::string>{"INV-2025-002", "INV-2026-001"}));
 
   // Two months later: the command bills the two periods that started, once.
   CommandResult bill =
