@@ -68,7 +68,8 @@ std::string HelpText() {
          "outstanding balance;\n"
          "- create invoices with line items (\"Create an invoice for CUST-002 for $1500 due "
          "YYYY-MM-DD for Monthly subscription services\"), show, list (e.g. overdue), update, "
-         "cancel, or mark invoices as paid;\n"
+         "cancel, or mark invoices as paid; make drafts and finalize them (\"Finalize draft_1\"); "
+         "issue credit notes (\"Issue a $50 credit note on INV-2025-001 and refund it\");\n"
          "- process payments (\"Process a $750 credit card payment for customer CUST-003\"), "
          "refunds (\"Refund payment PAY-001\"), payment history and failed payments;\n"
          "- list plans and manage subscriptions (\"Subscribe CUST-002 to the Premium Plan\", "
@@ -194,6 +195,44 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
                              {"items", std::move(items)},
                              {"dueDate", p.date->ToString()}};
       if (!p.notes.empty()) args["notes"] = p.notes;
+      if (p.draft) args["draft"] = true;
+      call("manageInvoicesTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kFinalizeInvoice:
+      if (p.invoice_id.empty()) {
+        a.reply =
+            "Which draft should I finalize? Please give its id (e.g. draft_3); \"show the drafts\" "
+            "lists them. Nothing has been changed.";
+        return a;
+      }
+      call("manageInvoicesTool", {{"action", "finalize"}, {"invoiceId", p.invoice_id}});
+      return a;
+
+    case Intent::kCreditNote: {
+      if (!p.nonpositive_amount.empty()) {
+        a.reply = NonPositiveReply(p.nonpositive_amount, "No credit note was issued.");
+        return a;
+      }
+      if (!p.bad_amount.empty()) {
+        a.reply = p.bad_amount +
+                  ". Please give the amount like $50 or $50.00. No credit note was issued.";
+        return a;
+      }
+      std::vector<std::string> missing;
+      if (p.invoice_id.empty()) missing.push_back("the invoice (e.g. INV-2025-001)");
+      if (p.amounts.empty()) missing.push_back("the amount to credit, tax included (e.g. $50)");
+      if (!missing.empty()) {
+        a.reply = "To issue a credit note I still need " + JoinMissing(missing) +
+                  ". No credit note was issued.";
+        return a;
+      }
+      nlohmann::json args = {{"action", "credit_note"},
+                             {"invoiceId", p.invoice_id},
+                             {"amount", Decimal(p.amounts.front())}};
+      if (!p.refund_to.empty()) args["refundTo"] = p.refund_to;
+      if (!p.reason.empty()) args["reason"] = p.reason;
       call("manageInvoicesTool", std::move(args));
       return a;
     }

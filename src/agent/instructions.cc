@@ -12,6 +12,7 @@ AgentConfig BillingAgentConfig() {
 You can:
 - look up customers (by id such as CUST-001) or list/filter them by status, billing cycle, payment method, or outstanding balance (tool getCustomerTool);
 - create, get, list, update, mark paid and cancel invoices (tool manageInvoicesTool). New invoices get tax added automatically (8% by default), need a due date after today, and cannot be issued to suspended customers;
+- make draft invoices (create with draft true: no number, editable, owing nothing), finalize or delete them, and issue credit notes on finalized invoices (action credit_note: an amount with tax included, or lines of the invoice). On a paid invoice a credit note needs refundTo: "refund" sends the money back, "credit" keeps it as the customer's credit; if the user did not say which, ask (tool manageInvoicesTool);
 - process payments (credit_card, bank_transfer, paypal or crypto), refund completed payments in full or in part, show a customer's payment history and list failed payments (tool processPaymentTool);
 - list plans and manage subscriptions: subscribe a customer to a plan (billed in advance, the first period at once when it starts today), change the plan (upgrades prorated at once, downgrades at the next period start), cancel now or at the period end, list subscriptions and those renewing soon (tool manageSubscriptionsTool).
 

@@ -307,7 +307,8 @@ std::string ErrorAnswer(const std::string& tool, const json& args, const json& r
   const std::string code = Str(r, "code"), field = Str(r, "field");
   const std::string action = Str(args, "action");
   const bool mutating = action == "create" || action == "update" || action == "mark_paid" ||
-                        action == "cancel" || action == "process" || action == "refund";
+                        action == "cancel" || action == "process" || action == "refund" ||
+                        action == "finalize" || action == "delete" || action == "credit_note";
   std::string out = "I couldn't complete that: " + Sentence(msg);
   std::string lower = msg;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -452,7 +453,19 @@ std::string InvoiceAnswer(const json& args, const json& r) {
         "\nInvoice status: " + StatusWithDays(inv) + "; amount due " + Str(inv, "amountDue") + ".";
     return out;
   }
-  if (action == "update" || action == "cancel") {
+  if (action == "credit_note") {
+    out += "\nInvoice total " + Str(inv, "total") + ", credited " + Str(inv, "credited") +
+           ", paid " + Str(inv, "paid") + ".";
+    if (!Str(r, "newBalance").empty())
+      out += "\nThe customer's balance is now " + Str(r, "newBalance") + ".";
+    return out;
+  }
+  if (action == "finalize") {
+    out += "\nLine items:" + InvoiceItems(inv);
+    out += "\nStatus: " + StatusWithDays(inv) + "; amount due " + Str(inv, "amountDue") + ".";
+    return out;
+  }
+  if (action == "update" || action == "cancel" || action == "delete") {
     out += "\nStatus: " + StatusWithDays(inv) + ", due " + Str(inv, "dueDate") + ", amount due " +
            Str(inv, "amountDue") + ".";
     if (!Str(inv, "notes").empty()) out += "\nNotes: " + Str(inv, "notes");

@@ -70,7 +70,9 @@ json MoneyFields(const std::string& tool, json args) {
 bool MovesMoney(const std::string& tool, const json& args) {
   const std::string action = args.value("action", "");
   return (tool == "processPaymentTool" && (action == "process" || action == "refund")) ||
-         (tool == "manageInvoicesTool" && action == "mark_paid");
+         (tool == "manageInvoicesTool" && action == "mark_paid") ||
+         (tool == "manageInvoicesTool" && action == "credit_note" &&
+          args.value("refundTo", "") == "refund");
 }
 
 int64_t MsOf(const Date& d) {

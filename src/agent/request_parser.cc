@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/parse/invoice_lifecycle.h"
 #include "agent/parse/lexer.h"
 #include "agent/parse/line_items.h"
 #include "agent/parse/subscriptions.h"
@@ -321,6 +322,10 @@ const char* IntentName(Intent intent) {
       return "payments_in_period";
     case Intent::kListPlans:
       return "list_plans";
+    case Intent::kFinalizeInvoice:
+      return "finalize_invoice";
+    case Intent::kCreditNote:
+      return "credit_note";
     case Intent::kCreateSubscription:
       return "create_subscription";
     case Intent::kGetSubscription:
@@ -559,6 +564,12 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     p.reason = ReasonAfterPaymentId(toks, payment_id_at, text);
   }
 
+  // Drafts and credit notes: before refunds ("a credit note ... and refund it") and notes.
+  if (parse::ParseInvoiceLifecycle(toks, bits, (bits & (kListW | kAllW | kWhoW)) != 0, p)) {
+    DetectQuestion(toks, p);
+    return p;
+  }
+
   // Plans and subscriptions, unless the request is about an invoice or a payment.
   if (parse::ParseSubscriptionRequest(toks, text, today, bits,
                                       invoice_topic || payment_topic || (bits & kRefundW), p)) {
@@ -628,6 +639,7 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     p.intent = Intent::kPaymentsInPeriod;  // "how much did we collect this month"
   }
   if (p.intent == Intent::kCreateInvoice) {
+    p.draft = parse::AsksForDraft(toks);
     // A note ("... with note: thanks") is not a line: items come from the text before it.
     const size_t items_end = note_at < toks.size() ? note_at : toks.size();
     const std::vector<Tok> before(toks.begin(), toks.begin() + std::ptrdiff_t(items_end));

@@ -70,6 +70,9 @@ enum class Intent {
   kSubscriptionRenewals,  // "Which subscriptions renew this week?"
   kChangeSubscription,    // "Upgrade SUB-001 to Premium"
   kCancelSubscription,    // "Cancel SUB-002 at the end of the period"
+  // Invoice lifecycle (parse/invoice_lifecycle.h).
+  kFinalizeInvoice,  // "Finalize draft_3"
+  kCreditNote,       // "Issue a $50 credit note on INV-2026-004 and refund it"
 };
 
 const char* IntentName(Intent intent);
@@ -133,8 +136,13 @@ struct ParsedRequest {
   bool at_period_end = false;
   int renew_days = 7;
 
+  // Invoice lifecycle: create a draft rather than a finalized invoice; where a credit note's
+  // money goes when the invoice was paid ("refund" | "credit" | "" unsaid).
+  bool draft = false;
+  std::string refund_to;
+
   // Invoice list filters.
-  std::string invoice_status;    // pending | paid | overdue | cancelled
+  std::string invoice_status;    // pending | paid | overdue | cancelled | draft
   bool unpaid_invoices = false;  // "unpaid/open invoices": pending and overdue
 
   // The text seems to name a customer by company name (a capitalised word that is not one of

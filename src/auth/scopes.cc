@@ -23,7 +23,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 19> kActions = {{
+constexpr std::array<ActionEntry, 22> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -31,6 +31,10 @@ constexpr std::array<ActionEntry, 19> kActions = {{
     {"manage-invoices", "update", {Scope::kInvoice, "update invoices"}},
     {"manage-invoices", "cancel", {Scope::kInvoice, "cancel invoices"}},
     {"manage-invoices", "mark_paid", {Scope::kPayment, "mark invoices paid"}},
+    {"manage-invoices", "finalize", {Scope::kInvoice, "finalize invoices"}},
+    {"manage-invoices", "delete", {Scope::kInvoice, "delete draft invoices"}},
+    // A credit note that refunds money also needs refund (the tool checks it).
+    {"manage-invoices", "credit_note", {Scope::kInvoice, "issue credit notes"}},
     {"process-payment", "history", {Scope::kRead, "read payment history"}},
     {"process-payment", "list_failed", {Scope::kRead, "list failed payments"}},
     {"process-payment", "list", {Scope::kRead, "list payments"}},

@@ -57,8 +57,9 @@ struct ScopeRequirement {
   const char* what;  // "refund payments"
 };
 
-// The one table: get-customer → read; manage-invoices get/list → read, create/update/cancel →
-// invoice, mark_paid → payment; process-payment history/list_failed → read, process →
+// The one table: get-customer → read; manage-invoices get/list → read, create/update/cancel/
+// finalize/delete/credit_note → invoice (a credit note that refunds also needs refund, checked
+// by the tool), mark_paid → payment; process-payment history/list_failed → read, process →
 // payment, refund → refund; manage-subscriptions list_plans/get/list/renewals → read,
 // create/change/cancel → subscriptions. Anything not in the table needs admin.
 ScopeRequirement RequiredScope(std::string_view tool_id, std::string_view action);

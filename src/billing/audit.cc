@@ -129,6 +129,33 @@ nlohmann::json InvoiceAuditJson(const Invoice& inv) {
   // Claimed end users appear only when there is one, so rows without stay as they were.
   if (!inv.created_on_behalf_of.empty()) j["createdOnBehalfOf"] = inv.created_on_behalf_of;
   if (!inv.updated_on_behalf_of.empty()) j["updatedOnBehalfOf"] = inv.updated_on_behalf_of;
+  if (inv.credited_cents != 0) j["creditedCents"] = inv.credited_cents;
+  return j;
+}
+
+nlohmann::json CreditNoteAuditJson(const CreditNote& cn) {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const CreditNoteLine& l : cn.lines) {
+    lines.push_back({{"position", l.position},
+                     {"description", l.description},
+                     {"quantityMilli", l.quantity_milli},
+                     {"amountCents", l.amount_cents}});
+  }
+  nlohmann::json j = {{"id", cn.id},
+                      {"invoiceId", cn.invoice_id},
+                      {"customerId", cn.customer_id},
+                      {"currency", cn.currency},
+                      {"subtotalCents", cn.subtotal_cents},
+                      {"taxCents", cn.tax_cents},
+                      {"totalCents", cn.total_cents},
+                      {"dueReducedCents", cn.due_reduced_cents},
+                      {"refundedCents", cn.refunded_cents},
+                      {"creditCents", cn.credit_cents},
+                      {"lines", std::move(lines)},
+                      {"refundIds", cn.refund_ids},
+                      {"reason", cn.reason},
+                      {"createdBy", cn.created_by}};
+  if (!cn.on_behalf_of.empty()) j["onBehalfOf"] = cn.on_behalf_of;
   return j;
 }
 

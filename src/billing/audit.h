@@ -70,6 +70,7 @@ class ChainVerifier {
 
 // The before/after JSON of audited records (stable key names, amounts in cents).
 nlohmann::json InvoiceAuditJson(const Invoice& inv);
+nlohmann::json CreditNoteAuditJson(const CreditNote& cn);
 nlohmann::json SubscriptionAuditJson(const Subscription& s);
 nlohmann::json PaymentAuditJson(const Payment& p);  // with its allocations
 nlohmann::json RefundAuditJson(const Refund& r);

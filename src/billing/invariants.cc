@@ -47,7 +47,8 @@ Status BillingService::CheckInvariants() {
     }
 
     std::set<std::pair<int, int>> numbers;
-    std::vector<std::pair<std::string, int64_t>> stored_paid;  // invoice id, paid_cents
+    std::vector<std::pair<std::string, int64_t>> stored_paid;          // invoice id, paid_cents
+    std::map<std::string, std::pair<int64_t, int64_t>> stored_credit;  // id: credited, tax
     int64_t invoices = 0;
     BILLING_TRY(
         WalkInvoices(tx, InvoiceQuery{}, kMaxRows, too_many, [&](Invoice& inv) -> Result<bool> {
@@ -59,19 +60,28 @@ Status BillingService::CheckInvariants() {
           for (const LineItem& li : inv.items) items += li.amount_cents;
           if (items != inv.subtotal_cents)
             return Error::Internal("invariant: items != subtotal on " + inv.id);
-          if (inv.paid_cents < 0 || inv.paid_cents > inv.total_cents) {
-            return Error::Internal("invariant: paid - refunded outside [0, total] on " + inv.id);
+          if (inv.credited_cents < 0 || inv.credited_cents > inv.total_cents) {
+            return Error::Internal("invariant: credited outside [0, total] on " + inv.id);
           }
-          if (inv.status == "paid" && inv.paid_cents != inv.total_cents) {
+          // amount due = total - credited - (paid - refunded) >= 0
+          if (inv.paid_cents < 0 || inv.paid_cents > inv.total_cents - inv.credited_cents) {
+            return Error::Internal("invariant: paid - refunded outside [0, total - credited] on " +
+                                   inv.id);
+          }
+          if (inv.status == "paid" && inv.paid_cents + inv.credited_cents != inv.total_cents) {
             return Error::Internal("invariant: paid invoice not fully paid: " + inv.id);
           }
-          if (inv.status == "cancelled" && inv.paid_cents != 0) {
-            return Error::Internal("invariant: cancelled invoice holds payments: " + inv.id);
+          if (inv.status == "cancelled" && (inv.paid_cents != 0 || inv.credited_cents != 0)) {
+            return Error::Internal("invariant: cancelled invoice holds payments or credit: " +
+                                   inv.id);
           }
+          stored_credit[inv.id] = {inv.credited_cents, inv.tax_cents};
           if (!numbers.insert({inv.year, inv.seq}).second) {
             return Error::Internal("invariant: duplicate invoice number " + inv.id);
           }
-          if (inv.status != "cancelled") expected[inv.customer_id] += inv.total_cents;
+          if (inv.status != "cancelled") {
+            expected[inv.customer_id] += inv.total_cents - inv.credited_cents;
+          }
           stored_paid.emplace_back(inv.id, inv.paid_cents);
           return true;
         }));
@@ -108,6 +118,13 @@ Status BillingService::CheckInvariants() {
           if (p.status == "failed" && allocated != 0) {
             return Error::Internal("invariant: failed payment was applied: " + p.id);
           }
+          // Applied = allocations net of their refunds (kept by the store); what the payment
+          // holds beyond it is credit, never negative.
+          if (p.applied_cents != allocated - alloc_refunded ||
+              p.applied_cents > p.amount_cents - p.refunded_cents) {
+            return Error::Internal("invariant: applied amount of " + p.id +
+                                   " does not match its allocations");
+          }
           return true;
         }));
     BILLING_ASSIGN_OR_RETURN(PaymentTotals payment_totals, tx.SumPayments(PaymentQuery{}));
@@ -118,6 +135,46 @@ Status BillingService::CheckInvariants() {
       if (paid != invoice_paid[id]) {
         return Error::Internal("invariant: paid total of " + id +
                                " does not match its allocations");
+      }
+    }
+    // Credit notes: numbered uniquely, each adding up, of its invoice's customer; per invoice,
+    // their totals are what it says was credited and their tax never exceeds its tax.
+    std::map<std::string, std::pair<int64_t, int64_t>> notes_of;  // invoice: total, tax
+    std::set<std::pair<int, int>> note_numbers;
+    int after_year = 0, after_seq = 0;
+    for (int64_t page = 0;; ++page) {
+      if (page * kMaxPageRows > kMaxRows) return too_many;
+      BILLING_ASSIGN_OR_RETURN(std::vector<CreditNote> notes,
+                               tx.ListCreditNotes(after_year, after_seq, kMaxPageRows));
+      for (const CreditNote& cn : notes) {
+        if (cn.subtotal_cents + cn.tax_cents != cn.total_cents || cn.total_cents <= 0 ||
+            cn.due_reduced_cents + cn.refunded_cents + cn.credit_cents != cn.total_cents) {
+          return Error::Internal("invariant: credit note " + cn.id + " does not add up");
+        }
+        if (!note_numbers.insert({cn.year, cn.seq}).second) {
+          return Error::Internal("invariant: duplicate credit note number " + cn.id);
+        }
+        BILLING_ASSIGN_OR_RETURN(std::optional<Invoice> inv, tx.FindInvoice(cn.invoice_id));
+        if (!inv || inv->customer_id != cn.customer_id) {
+          return Error::Internal("invariant: credit note " + cn.id + " is not its invoice's");
+        }
+        notes_of[cn.invoice_id].first += cn.total_cents;
+        notes_of[cn.invoice_id].second += cn.tax_cents;
+        after_year = cn.year;
+        after_seq = cn.seq;
+      }
+      if (notes.size() < size_t(kMaxPageRows)) break;
+    }
+    for (const auto& [id, credit] : stored_credit) {
+      const auto found = notes_of.find(id);
+      const std::pair<int64_t, int64_t> notes =
+          found == notes_of.end() ? std::pair<int64_t, int64_t>{0, 0} : found->second;
+      if (credit.first != notes.first) {
+        return Error::Internal("invariant: credited total of " + id +
+                               " does not match its credit notes");
+      }
+      if (notes.second > credit.second) {
+        return Error::Internal("invariant: credit notes of " + id + " credit more than its tax");
       }
     }
     for (const auto& [id, want] : expected) {

@@ -32,6 +32,7 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
   BILLING_ASSIGN_OR_RETURN(std::vector<LineItem> items, BuildItems(request.items));
   if (request.notes.size() > kMaxNotesBytes)
     return Error::Invalid("notes", "notes are longer than 2000 characters");
+  if (request.draft) return CreateDraft(request, std::move(items));
   std::string fingerprint;
   if (!request.operation_key.empty()) {
     std::string item_text;
@@ -77,7 +78,8 @@ Result<Invoice> BillingService::IssueInvoice(StoreTx& tx, const Customer& c,
                                              std::vector<LineItem> items, const Date& issue,
                                              const Date& due, const std::string& notes,
                                              const Actor& actor, const std::string& request_id,
-                                             const std::string& idempotency_key) {
+                                             const std::string& idempotency_key,
+                                             const InvoiceDraft* from_draft) {
   Invoice inv;
   inv.year = issue.year;
   BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
@@ -99,19 +101,40 @@ Result<Invoice> BillingService::IssueInvoice(StoreTx& tx, const Customer& c,
   inv.created_on_behalf_of = actor.on_behalf_of;
   inv.updated_on_behalf_of = actor.on_behalf_of;
   BILLING_TRY(tx.InsertInvoice(inv));
-  const nlohmann::json created = InvoiceAuditJson(inv);
-  // Created and finalized at once (no drafts yet): both events, as Stripe sends both.
-  BILLING_TRY(Emit(tx, "invoice.created", "invoice", inv.id, created, request_id, idempotency_key));
+  // The customer's credit pays it first, in the same change (one audit row, docs/invoices.md).
+  BILLING_ASSIGN_OR_RETURN(nlohmann::json credit_used, ApplyCredit(tx, inv));
+  nlohmann::json created = InvoiceAuditJson(inv);
+  if (!credit_used.empty()) created["creditApplied"] = credit_used;
+  if (from_draft != nullptr) created["draftId"] = from_draft->id;
+  // Created and finalized at once: both events, as Stripe sends both. A draft had its
+  // invoice.created when it was made.
+  if (from_draft == nullptr) {
+    BILLING_TRY(
+        Emit(tx, "invoice.created", "invoice", inv.id, created, request_id, idempotency_key));
+  }
   BILLING_TRY(
       Emit(tx, "invoice.finalized", "invoice", inv.id, created, request_id, idempotency_key));
-  BILLING_TRY(
-      Audit(tx, Change(actor, request_id, "invoice.create", "invoice", inv.id, nullptr, created)));
+  if (inv.status == "paid") {
+    BILLING_TRY(Emit(tx, "invoice.paid", "invoice", inv.id, created, request_id, idempotency_key));
+  }
+  if (from_draft == nullptr) {
+    BILLING_TRY(Audit(
+        tx, Change(actor, request_id, "invoice.create", "invoice", inv.id, nullptr, created)));
+  }
   return inv;
 }
 
 Result<Invoice> BillingService::GetInvoice(const std::string& invoice_id) {
   Invoice inv;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
+    if (DraftNumber(CanonicalId(invoice_id))) {
+      BILLING_ASSIGN_OR_RETURN(auto draft,
+                               tx.FindDraft(DraftId(*DraftNumber(CanonicalId(invoice_id)))));
+      if (draft && draft->status == "draft") {
+        BILLING_ASSIGN_OR_RETURN(inv, DraftAsInvoice(tx, *draft));
+        return OkStatus();
+      }
+    }
     BILLING_ASSIGN_OR_RETURN(inv, ResolveInvoice(tx, invoice_id));
     return OkStatus();
   });
@@ -134,8 +157,11 @@ Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
     q.status = InvoiceStatusFilter::kPaid;
   } else if (status == "cancelled") {
     q.status = InvoiceStatusFilter::kCancelled;
+  } else if (status == "draft") {
+    return ListDrafts(customer_id, page);
   } else {
-    return Error::Invalid("status", "status must be one of pending, paid, overdue, cancelled");
+    return Error::Invalid("status",
+                          "status must be one of pending, paid, overdue, cancelled, draft");
   }
   BILLING_TRY(CheckPage(page));
   q.today = Today();
@@ -169,6 +195,9 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
   if (update.notes && update.notes->size() > kMaxNotesBytes) {
     return Error::Invalid("notes", "notes are longer than 2000 characters");
   }
+  if (DraftNumber(CanonicalId(invoice_id))) {
+    return UpdateDraft(invoice_id, update, std::move(items), actor, request_id, idempotency_key);
+  }
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     inv = Invoice{};  // a re-run (store.h) starts from nothing
@@ -180,6 +209,12 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
     if (inv.paid_cents != 0) {
       return Error::Precondition("Invoice " + inv.id + " has payments of " + Money(inv.paid_cents) +
                                      " and cannot be edited",
+                                 "invoiceId");
+    }
+    if (inv.credited_cents != 0) {
+      return Error::Precondition("Invoice " + inv.id + " has credit notes of " +
+                                     Money(inv.credited_cents) +
+                                     " and cannot be edited; issue another credit note instead",
                                  "invoiceId");
     }
     const nlohmann::json before = InvoiceAuditJson(inv);
@@ -206,6 +241,10 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
 Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, const Actor& actor,
                                               const std::string& request_id,
                                               const std::string& idempotency_key) {
+  // A draft is not owed: cancelling it deletes it.
+  if (DraftNumber(CanonicalId(invoice_id))) {
+    return DeleteDraft(invoice_id, actor, request_id, idempotency_key);
+  }
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     inv = Invoice{};  // a re-run (store.h) starts from nothing
@@ -216,6 +255,12 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
     if (inv.status == "paid" || inv.paid_cents != 0) {
       return Error::Precondition("Invoice " + inv.id + " has been paid (" + Money(inv.paid_cents) +
                                      ") and cannot be cancelled; refund the payment first",
+                                 "invoiceId");
+    }
+    if (inv.credited_cents != 0) {
+      return Error::Precondition("Invoice " + inv.id + " has credit notes of " +
+                                     Money(inv.credited_cents) +
+                                     " and cannot be cancelled; credit the rest with a credit note",
                                  "invoiceId");
     }
     const nlohmann::json before = InvoiceAuditJson(inv);

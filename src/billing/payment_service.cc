@@ -294,7 +294,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
         p.allocations.push_back(a);
         remaining -= applied;
         inv.paid_cents += applied;
-        if (inv.paid_cents == inv.total_cents) {
+        if (AmountDueCents(inv) == 0) {
           inv.status = "paid";
           inv.paid_date = today;
           inv.payment_method = p.method;

@@ -1,5 +1,6 @@
 #include "billing/rules.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -39,9 +40,19 @@ int64_t DaysOverdue(const Invoice& inv, const Date& today) {
 }
 
 int64_t AmountDueCents(const Invoice& inv) {
-  if (inv.status == "cancelled") return 0;
-  const int64_t due = inv.total_cents - inv.paid_cents;
+  // Cancelled invoices and drafts (draft, deleted) owe nothing.
+  if (inv.status != "pending" && inv.status != "paid") return 0;
+  const int64_t due = inv.total_cents - inv.credited_cents - inv.paid_cents;
   return due > 0 ? due : 0;
+}
+
+int64_t CreditNoteTaxCents(const Invoice& inv, int64_t amount_cents, int64_t credited_tax_cents) {
+  assert(amount_cents > 0 && inv.total_cents > 0);
+  assert(credited_tax_cents >= 0 && credited_tax_cents <= inv.tax_cents);
+  const int64_t tax_left = inv.tax_cents - credited_tax_cents;
+  if (amount_cents >= inv.total_cents - inv.credited_cents) return tax_left;
+  const int64_t tax = MulDivRoundHalfUp(amount_cents, inv.tax_cents, inv.total_cents);
+  return std::min(tax, tax_left);
 }
 
 std::string CanonicalId(std::string_view raw) {
@@ -69,6 +80,26 @@ std::string InvoiceId(int year, int seq) {
 }
 std::string PaymentId(int64_t number) { return Numbered("PAY-", number); }
 std::string RefundId(int64_t number) { return Numbered("RFD-", number); }
+std::string CreditNoteId(int year, int seq) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "CN-%04d-%03d", year, seq);
+  return buf;
+}
+std::string DraftId(int64_t number) { return "draft_" + std::to_string(number); }
+
+std::optional<int64_t> DraftNumber(std::string_view id) {
+  if (id.size() < 7 || id.size() > 20) return std::nullopt;
+  std::string prefix(id.substr(0, 5));
+  for (char& c : prefix) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (prefix != "draft" || (id[5] != '_' && id[5] != '-')) return std::nullopt;
+  int64_t n = 0;
+  for (char c : id.substr(6)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n <= 0) return std::nullopt;
+  return n;
+}
 
 std::optional<int> ShortInvoiceSeq(std::string_view id) {
   if (id.size() < 5 || id.substr(0, 4) != "INV-") return std::nullopt;

@@ -30,14 +30,24 @@ int64_t OutstandingCents(const LedgerTotals& t);
 std::string EffectiveStatus(const Invoice& inv, const Date& today);
 // Days past due (0 unless overdue).
 int64_t DaysOverdue(const Invoice& inv, const Date& today);
-// What is still owed on an invoice (0 once paid in full or cancelled).
+// What is still owed on an invoice: total - credited - paid (0 once paid in full, credited in
+// full or cancelled).
 int64_t AmountDueCents(const Invoice& inv);
+// The tax part of a credit note of `amount_cents` (tax included) on `inv`, of which
+// `credited_tax_cents` was credited by earlier notes: in proportion to the invoice's tax, rounded
+// half-up, and never more than the tax left; all of the tax left when the note credits all that
+// is left of the total.
+int64_t CreditNoteTaxCents(const Invoice& inv, int64_t amount_cents, int64_t credited_tax_cents);
 
 // Canonical ids: upper-case, trimmed. "cust-001" -> "CUST-001".
 std::string CanonicalId(std::string_view raw);
-std::string InvoiceId(int year, int seq);  // INV-2025-001
-std::string PaymentId(int64_t number);     // PAY-001
-std::string RefundId(int64_t number);      // RFD-001
+std::string InvoiceId(int year, int seq);     // INV-2025-001
+std::string PaymentId(int64_t number);        // PAY-001
+std::string RefundId(int64_t number);         // RFD-001
+std::string CreditNoteId(int year, int seq);  // CN-2026-001
+std::string DraftId(int64_t number);          // draft_7
+// The number of a draft id in any case and with '_' or '-' ("draft_7", "DRAFT-7" -> 7).
+std::optional<int64_t> DraftNumber(std::string_view id);
 // The sequence number of a short invoice id ("INV-001" -> 1); nullopt if not of that form.
 std::optional<int> ShortInvoiceSeq(std::string_view canonical_id);
 

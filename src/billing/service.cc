@@ -140,6 +140,20 @@ Result<int64_t> BillingService::Balance(StoreTx& tx, const std::string& customer
 Result<Invoice> BillingService::ResolveInvoice(StoreTx& tx, const std::string& raw_id) {
   const std::string id = CanonicalId(raw_id);
   if (id.empty()) return Error::Invalid("invoiceId", "invoiceId is required");
+  if (auto number = DraftNumber(id)) {
+    BILLING_ASSIGN_OR_RETURN(auto draft, tx.FindDraft(DraftId(*number)));
+    if (!draft) return Error::NotFound("Draft " + DraftId(*number) + " not found", "invoiceId");
+    if (draft->status == "finalized") {
+      BILLING_ASSIGN_OR_RETURN(auto inv, tx.FindInvoice(draft->invoice_id));
+      if (!inv) return Error::Internal("draft " + draft->id + ": its invoice is missing");
+      return std::move(*inv);
+    }
+    if (draft->status == "deleted")
+      return Error::NotFound("Draft " + draft->id + " was deleted", "invoiceId");
+    return Error::Precondition(
+        "Invoice " + draft->id + " is a draft: finalize it first (it owes nothing until then)",
+        "invoiceId");
+  }
   auto found = tx.FindInvoice(id);
   if (!found.ok()) return found.error();
   if (found.value()) return std::move(*found.value());

@@ -81,6 +81,8 @@ struct NewInvoice {
   std::string request_id = {};       // recorded in the audit log
   std::string operation_key = {};    // see "Operation keys" below; empty = none
   std::string idempotency_key = {};  // the request's Idempotency-Key, recorded with the events
+  // A draft (no number, editable, owes nothing) instead of a finalized invoice.
+  bool draft = false;
 };
 
 struct InvoiceUpdate {
@@ -119,6 +121,35 @@ struct RefundOutcome {
 struct MarkPaidOutcome {
   Invoice invoice;
   Payment payment;
+  bool replayed = false;
+};
+
+// A credit note asked for (automated-billing.md "Credit notes"): an amount (tax included) or
+// quantities of the invoice's lines, not both.
+struct CreditLineRequest {
+  int position = 0;            // the invoice's line, from 1
+  int64_t quantity_milli = 0;  // of that line, in thousandths; 0 = all not yet credited
+};
+inline constexpr int kMaxCreditNotesPerInvoice = 100;
+struct NewCreditNote {
+  std::string invoice_id;
+  std::optional<int64_t> amount_cents = {};  // tax included
+  std::vector<CreditLineRequest> lines = {};
+  // Where what the note takes back from money already paid goes: "refund" (to the invoice's
+  // payments, newest first) or "credit" (the customer's credit balance). Required only when
+  // the note exceeds what is still due.
+  std::string refund_to = {};
+  std::string reason = {};
+  Actor actor = {};
+  std::string request_id = {};
+  std::string operation_key = {};
+  std::string idempotency_key = {};
+};
+struct CreditNoteOutcome {
+  CreditNote credit_note;
+  Invoice invoice;  // after the note
+  std::vector<Refund> refunds;
+  int64_t new_balance_cents = 0;  // the customer's, negative = credit
   bool replayed = false;
 };
 
@@ -202,9 +233,28 @@ class BillingService {
   // exact count and totals of every matching row, read in one transaction.
   Result<CustomerList> ListCustomers(const CustomerQuery& query, const PageSpec& page = {});
 
+  // A finalized invoice (numbered, owed), or with request.draft a draft (draft_service.cc).
+  // A finalized invoice first uses the customer's credit balance (credit_notes.cc ApplyCredit).
   Result<Invoice> CreateInvoice(const NewInvoice& request);
+  // An invoice, or a draft by its id (draft_7; shown with status "draft" and the amounts it
+  // would have now; a finalized draft's id gives the invoice it became).
   Result<Invoice> GetInvoice(const std::string& invoice_id);
-  // status: "" | pending | paid | overdue | cancelled (overdue is derived).
+  // Finalizes a draft: the invoice gets its number, today's date and tax, and its amounts are
+  // fixed from then on. The due date must still be after today.
+  Result<Invoice> FinalizeInvoice(const std::string& draft_id, const Actor& actor = {},
+                                  const std::string& request_id = "",
+                                  const std::string& idempotency_key = "");
+  // Deletes a draft (a finalized invoice is cancelled instead); returns it as it was.
+  Result<Invoice> DeleteDraft(const std::string& draft_id, const Actor& actor = {},
+                              const std::string& request_id = "",
+                              const std::string& idempotency_key = "");
+  // Credits part or all of a finalized invoice (credit_notes.cc), with refunds or customer
+  // credit for what had been paid, in one transaction.
+  Result<CreditNoteOutcome> CreateCreditNote(const NewCreditNote& request);
+  // The credit notes of an invoice, oldest first.
+  Result<std::vector<CreditNote>> CreditNotesOf(const std::string& invoice_id);
+  // status: "" | pending | paid | overdue | cancelled (overdue is derived) | draft (drafts only;
+  // every other status lists finalized invoices only).
   // by_amount_due: most still due first (a ranking) instead of oldest due first.
   Result<InvoiceList> ListInvoices(const std::string& customer_id, const std::string& status,
                                    const PageSpec& page = {}, bool by_amount_due = false);
@@ -307,7 +357,22 @@ class BillingService {
   Status RecordOperation(StoreTx& tx, const std::string& op_key, const std::string& kind,
                          const std::string& fingerprint, const std::string& entity_id,
                          const std::string& detail_id = "");
+  // A finalized invoice by id or short id; a draft's id is refused (field invoiceId) unless the
+  // draft was finalized, when it gives the invoice it became.
   Result<Invoice> ResolveInvoice(StoreTx& tx, const std::string& raw_id);
+  // Drafts (draft_service.cc): the draft `raw_id` names, and a draft shown as an invoice (status
+  // "draft", the amounts it would have if finalized now).
+  Result<InvoiceDraft> RequireDraft(StoreTx& tx, const std::string& raw_id);
+  Result<Invoice> DraftAsInvoice(StoreTx& tx, const InvoiceDraft& d);
+  Result<Invoice> CreateDraft(const NewInvoice& request, std::vector<LineItem> items);
+  Result<Invoice> UpdateDraft(const std::string& draft_id, const InvoiceUpdate& update,
+                              std::vector<LineItem> items, const Actor& actor,
+                              const std::string& request_id, const std::string& idempotency_key);
+  Result<InvoiceList> ListDrafts(const std::string& customer_id, const PageSpec& page);
+  // Uses the customer's credit balance (payments not applied in full, oldest first) to pay the
+  // newly issued `inv` as far as it goes (credit_notes.cc); returns what it used
+  // ([{paymentId, amountCents}], empty when none). The caller records it with the invoice.
+  Result<nlohmann::json> ApplyCredit(StoreTx& tx, Invoice& inv);
   Result<Customer> RequireCustomer(StoreTx& tx, const std::string& raw_id,
                                    const std::string& field);
   Result<int64_t> Balance(StoreTx& tx, const std::string& customer_id);
@@ -336,11 +401,14 @@ class BillingService {
   Status BillPeriod(StoreTx& tx, Subscription& sub, const Plan& plan, const Customer& customer,
                     const Actor& actor, const std::string& request_id,
                     const std::string& idempotency_key, std::optional<Invoice>* invoice);
-  // Inserts a finalized invoice of `customer` issued on `issue` (numbered in its year).
+  // Inserts a finalized invoice of `customer` issued on `issue` (numbered in its year), paid
+  // first from the customer's credit. `from_draft`: the draft it finalizes (its invoice.created
+  // event was sent when the draft was made), else null.
   Result<Invoice> IssueInvoice(StoreTx& tx, const Customer& customer, std::vector<LineItem> items,
                                const Date& issue, const Date& due, const std::string& notes,
                                const Actor& actor, const std::string& request_id,
-                               const std::string& idempotency_key);
+                               const std::string& idempotency_key,
+                               const InvoiceDraft* from_draft = nullptr);
   // Stores `sub` as changed by `actor` with its audit row and (unless null) its event.
   Status SaveSubscription(StoreTx& tx, Subscription& sub, const char* action,
                           const char* event_type, const nlohmann::json& before, const Actor& actor,

@@ -58,7 +58,7 @@ struct Customer {
 
 // Ledger sums for one customer, from which the outstanding balance is derived.
 struct LedgerTotals {
-  int64_t invoiced_cents = 0;  // non-cancelled invoice totals
+  int64_t invoiced_cents = 0;  // non-cancelled invoice totals less their credit notes
   int64_t paid_cents = 0;      // amounts of payments that completed (even if later refunded)
   int64_t refunded_cents = 0;  // refunds of those payments
   int64_t opening_cents = 0;
@@ -89,6 +89,7 @@ struct Invoice {
   std::string paid_date;       // YYYY-MM-DD when status became paid
   std::string payment_method;  // method of the payment that settled it
   int64_t paid_cents = 0;      // net of refunds, from allocations (kept by the store)
+  int64_t credited_cents = 0;  // sum of its credit notes' totals (billing/credit_notes.cc)
   std::string created_at;
   std::string created_by;            // principal who created it (Actor), if known
   std::string updated_by;            // principal of the last change
@@ -122,6 +123,9 @@ struct Payment {
   std::string card_last4;
   std::vector<Allocation> allocations;  // filled on read by the service
   std::string on_behalf_of;             // claimed end user (Actor), if any
+  // Applied to invoices: its allocations net of their refunds (kept by the store). What is left,
+  // amount - refunded - applied, is the customer's credit balance held in this payment.
+  int64_t applied_cents = 0;
 };
 
 // A stored card (store migration 007). details_sealed holds the number and expiry, encrypted
@@ -201,10 +205,62 @@ struct Event {
 
 // The event types emitted today; later features add theirs (docs/events.md).
 inline constexpr std::string_view kEventTypes[] = {
-    "invoice.created",      "invoice.finalized",    "invoice.updated",
-    "invoice.paid",         "invoice.cancelled",    "payment.succeeded",
-    "payment.failed",       "refund.created",       "subscription.created",
-    "subscription.updated", "subscription.renewed", "subscription.canceled"};
+    "invoice.created",      "invoice.finalized",    "invoice.updated",      "invoice.paid",
+    "invoice.cancelled",    "payment.succeeded",    "payment.failed",       "refund.created",
+    "subscription.created", "subscription.updated", "subscription.renewed", "subscription.canceled",
+    "invoice.deleted",      "credit_note.created"};
+
+// An invoice draft (automated-billing.md "Invoice lifecycle"): no number, freely editable,
+// owes nothing until it is finalized into an invoice (which then gets the number). Kept apart
+// from invoices, so no list, total or balance of invoices ever sees one. Amounts are computed on
+// read with the customer's tax rate of the day, and fixed at finalization.
+inline constexpr std::string_view kDraftStatuses[] = {"draft", "finalized", "deleted"};
+struct InvoiceDraft {
+  std::string id;  // draft_7
+  int64_t number = 0;
+  std::string customer_id;
+  std::vector<LineItem> items;
+  Date due_date;
+  std::string notes;
+  std::string status = "draft";  // kDraftStatuses
+  std::string invoice_id;        // the invoice it became, once finalized
+  std::string created_at;
+  std::string created_by;
+  std::string created_on_behalf_of;
+  std::string updated_at;
+  std::string updated_by;
+  std::string updated_on_behalf_of;
+};
+
+// A credit note (automated-billing.md "Credit notes"): part or all of a finalized invoice taken
+// back, tax in proportion. Its total first reduces what the invoice still owes; the rest (the
+// invoice was paid) was refunded to the invoice's payments or kept as the customer's credit.
+struct CreditNoteLine {
+  int position = 0;  // the invoice's line, from 1
+  std::string description;
+  int64_t quantity_milli = 0;
+  int64_t amount_cents = 0;  // before tax
+};
+struct CreditNote {
+  std::string id;  // CN-2026-001
+  int year = 0;
+  int seq = 0;
+  std::string invoice_id;
+  std::string customer_id;
+  std::string currency = "USD";
+  int64_t subtotal_cents = 0;  // before tax
+  int64_t tax_cents = 0;
+  int64_t total_cents = 0;              // subtotal + tax; > 0
+  int64_t due_reduced_cents = 0;        // of the total: taken off the invoice's amount due
+  int64_t refunded_cents = 0;           // of the total: refunded to the invoice's payments
+  int64_t credit_cents = 0;             // of the total: kept as the customer's credit balance
+  std::vector<CreditNoteLine> lines;    // empty when given as an amount
+  std::vector<std::string> refund_ids;  // RFD-… of the refunds it made
+  std::string reason;
+  std::string created_at;
+  std::string created_by;  // principal (Actor)
+  std::string on_behalf_of;
+};
 
 // A plan (automated-billing.md "Plans and subscriptions"): a price per period of `interval`.
 struct Plan {

@@ -16,7 +16,8 @@ namespace billing {
 namespace {
 
 // The tables in an order that satisfies the foreign keys, with the columns copied (the same
-// names on both backends). Not copied: customer_totals and invoices.paid_cents (rebuilt by the
+// names on both backends). Not copied: customer_totals, invoices.paid_cents and
+// payments.applied_cents (rebuilt by the
 // target's triggers), schema_migrations (each backend has its own).
 struct TableSpec {
   const char* name;
@@ -33,7 +34,7 @@ constexpr TableSpec kTables[] = {
     {"invoices",
      "id, year, seq, customer_id, subtotal_cents, tax_rate_bp, tax_cents, total_cents, status, "
      "issue_date, due_date, notes, paid_date, payment_method, created_at, created_by, updated_by, "
-     "created_on_behalf_of, updated_on_behalf_of",
+     "created_on_behalf_of, updated_on_behalf_of, credited_cents",
      "id"},
     {"invoice_items",
      "invoice_id, position, description, quantity_milli, unit_price_cents, amount_cents",
@@ -51,6 +52,16 @@ constexpr TableSpec kTables[] = {
      "id, number, payment_id, amount_cents, reason, transaction_id, created_at, actor, "
      "on_behalf_of",
      "number"},
+    {"invoice_drafts",
+     "id, number, customer_id, items_json, due_date, notes, status, invoice_id, created_at, "
+     "created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of",
+     "number"},
+    {"credit_note_counters", "year, last_seq", "year"},
+    {"credit_notes",
+     "id, year, seq, invoice_id, customer_id, currency, subtotal_cents, tax_cents, total_cents, "
+     "due_reduced_cents, refunded_cents, credit_cents, lines_json, refund_ids, reason, "
+     "created_at, created_by, on_behalf_of",
+     "year, seq"},
     {"plans", "id, name, price_cents, currency, billing_interval, active, created_at", "id"},
     {"subscriptions",
      "id, number, customer_id, plan_id, quantity, start_date, periods_billed, "
@@ -88,11 +99,12 @@ constexpr const char* kRowTriggers[][2] = {
     {"invoices", "customer_totals_on_invoice_insert"},
     {"payments", "customer_totals_on_payment_insert"},
     {"payment_allocations", "invoice_paid_on_allocation_insert"},
+    {"payment_allocations", "payment_applied_on_allocation_insert"},
 };
 constexpr const char* kRebuild[] = {
     // customer_totals rows exist: customers' own insert trigger stays on and creates them.
     "UPDATE customer_totals t SET"
-    " invoiced_cents = COALESCE((SELECT SUM(i.total_cents) FROM invoices i"
+    " invoiced_cents = COALESCE((SELECT SUM(i.total_cents - i.credited_cents) FROM invoices i"
     "   WHERE i.customer_id = t.customer_id AND i.status <> 'cancelled'), 0),"
     " paid_cents = COALESCE((SELECT SUM(p.amount_cents) FROM payments p"
     "   WHERE p.customer_id = t.customer_id AND p.status <> 'failed'), 0),"
@@ -102,6 +114,10 @@ constexpr const char* kRebuild[] = {
     " FROM (SELECT invoice_id, SUM(amount_cents - refunded_cents) AS net"
     "       FROM payment_allocations GROUP BY invoice_id) a"
     " WHERE i.id = a.invoice_id",
+    "UPDATE payments p SET applied_cents = a.net"
+    " FROM (SELECT payment_id, SUM(amount_cents - refunded_cents) AS net"
+    "       FROM payment_allocations GROUP BY payment_id) a"
+    " WHERE p.id = a.payment_id",
 };
 
 // Parameters per INSERT: as many as one statement may carry (pg_connection.h), so a batch holds

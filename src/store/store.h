@@ -199,6 +199,9 @@ class StoreTx {
     }
     return OkStatus();
   }
+  // The allocations of payments to one invoice, oldest first, at most `limit` (1..kMaxPageRows).
+  virtual Result<std::vector<Allocation>> AllocationsToInvoice(const std::string& invoice_id,
+                                                               int limit) = 0;
   virtual Status InsertAllocation(const Allocation& a) = 0;
   virtual Status UpdateAllocationRefunded(int64_t allocation_id, int64_t refunded_cents) = 0;
   virtual Status InsertRefund(const Refund& r) = 0;
@@ -253,6 +256,37 @@ class StoreTx {
   // The periods of a subscription, oldest first, at most `limit` (1..kMaxPageRows).
   virtual Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
                                                             int limit) = 0;
+
+  // Invoice drafts (kept apart from invoices; types.h InvoiceDraft). NextDraftNumber allocates
+  // the next draft number (part of the transaction). ListDrafts: drafts in status "draft" of one
+  // customer ("" = all), by number, a page; CountDrafts counts the same rows.
+  virtual Result<int64_t> NextDraftNumber() = 0;
+  virtual Status InsertDraft(const InvoiceDraft& d) = 0;
+  // Replaces every field but id, number, customer and creation.
+  virtual Status UpdateDraft(const InvoiceDraft& d) = 0;
+  virtual Result<std::optional<InvoiceDraft>> FindDraft(const std::string& id) = 0;
+  virtual Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
+                                                       const PageSpec& page) = 0;
+  virtual Result<int64_t> CountDrafts(const std::string& customer_id) = 0;
+
+  // Credit notes. NextCreditNoteSeq allocates the next number of `year` (gapless, like
+  // invoices'). CreditNotesOf: of one invoice, oldest first, at most `limit` (1..kMaxPageRows).
+  // ListCreditNotes: every credit note after `after_id` in (year, seq) order, at most `limit`
+  // (for walks over all of them).
+  virtual Result<int> NextCreditNoteSeq(int year) = 0;
+  virtual Status InsertCreditNote(const CreditNote& cn) = 0;
+  virtual Result<std::optional<CreditNote>> FindCreditNote(const std::string& id) = 0;
+  virtual Result<std::vector<CreditNote>> CreditNotesOf(const std::string& invoice_id,
+                                                        int limit) = 0;
+  virtual Result<std::vector<CreditNote>> ListCreditNotes(int after_year, int after_seq,
+                                                          int limit) = 0;
+  // The payments of a customer that hold credit (not failed; amount - refunded - applied > 0),
+  // oldest first, at most `limit` (1..kMaxPageRows): what a new invoice uses before it is owed.
+  virtual Result<std::vector<Payment>> PaymentsWithCredit(const std::string& customer_id,
+                                                          int limit) = 0;
+  // Moves `amount_cents` of allocation `allocation_id` off its invoice (the money stays with the
+  // payment, unapplied: the customer's credit). Deletes the allocation when nothing is left.
+  virtual Status ReduceAllocation(int64_t allocation_id, int64_t amount_cents) = 0;
 
   // The customer view's reads in one call: the customer, its ledger totals, the first page of its
   // open invoices with their totals, its newest payments and its stored cards, each exactly as

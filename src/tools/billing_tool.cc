@@ -192,9 +192,15 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
   PutAmount(j, "tax", inv.tax_cents);
   PutAmount(j, "total", inv.total_cents);
   PutAmount(j, "paid", inv.paid_cents);
+  if (inv.credited_cents != 0) PutAmount(j, "credited", inv.credited_cents);
   PutAmount(j, "amountDue", AmountDueCents(inv));
   j["status"] = EffectiveStatus(inv, today);
-  j["issueDate"] = inv.issue_date.ToString();
+  // A draft has no number and no issue date yet: its amounts are what finalizing now would fix.
+  if (inv.status == "draft") {
+    j["draft"] = true;
+  } else {
+    j["issueDate"] = inv.issue_date.ToString();
+  }
   j["dueDate"] = inv.due_date.ToString();
   if (const int64_t days = DaysOverdue(inv, today); days > 0) j["daysOverdue"] = days;
   if (!inv.notes.empty()) j["notes"] = inv.notes;
@@ -205,6 +211,32 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
   if (!inv.created_on_behalf_of.empty()) j["createdOnBehalfOf"] = OnBehalfOfJson(inv.created_on_behalf_of);
   if (!inv.updated_by.empty()) j["updatedBy"] = inv.updated_by;
   if (!inv.updated_on_behalf_of.empty()) j["updatedOnBehalfOf"] = OnBehalfOfJson(inv.updated_on_behalf_of);
+  return j;
+}
+
+json CreditNoteJson(const CreditNote& cn) {
+  json j = {{"id", cn.id}, {"invoiceId", cn.invoice_id}, {"customerId", cn.customer_id}};
+  PutAmount(j, "subtotal", cn.subtotal_cents);
+  PutAmount(j, "tax", cn.tax_cents);
+  PutAmount(j, "total", cn.total_cents);
+  PutAmount(j, "amountDueReduced", cn.due_reduced_cents);
+  PutAmount(j, "refunded", cn.refunded_cents);
+  PutAmount(j, "creditBalance", cn.credit_cents);
+  if (!cn.lines.empty()) {
+    json lines = json::array();
+    for (const CreditNoteLine& l : cn.lines) {
+      json line = {{"line", l.position},
+                   {"description", l.description},
+                   {"quantity", json::parse(FormatQuantity(l.quantity_milli))}};
+      PutAmount(line, "amount", l.amount_cents);
+      lines.push_back(std::move(line));
+    }
+    j["lines"] = std::move(lines);
+  }
+  if (!cn.refund_ids.empty()) j["refundIds"] = cn.refund_ids;
+  j["reason"] = cn.reason;
+  j["createdAt"] = cn.created_at;
+  if (!cn.created_by.empty()) j["createdBy"] = cn.created_by;
   return j;
 }
 

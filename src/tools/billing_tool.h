@@ -57,6 +57,7 @@ Result<std::vector<NewLineItem>> ItemsArg(const nlohmann::json& args, const Bill
 nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);
 nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
 nlohmann::json PaymentJson(const Payment& p);
+nlohmann::json CreditNoteJson(const CreditNote& cn);
 nlohmann::json RefundJson(const Refund& r);
 // Plans, subscriptions and billing runs (subscription_views.cc).
 nlohmann::json PlanJson(const Plan& p);

@@ -1,5 +1,6 @@
-// manage-invoices: create (line items, automatic tax), get (short ids resolve), list (filters,
-// overdue), update, mark_paid (records the payment), cancel.
+// manage-invoices: create (line items, automatic tax; or a draft), get (short ids resolve), list
+// (filters, overdue, drafts), update, mark_paid (records the payment), cancel, finalize and delete
+// (drafts), credit_note (with a refund or customer credit for what was paid).
 #include "billing/rules.h"
 #include "money/money.h"
 #include "tools/billing_tool.h"
@@ -10,8 +11,8 @@ namespace {
 constexpr const char* kInputSchema = R"json({
   "type": "object",
   "properties": {
-    "action": {"type": "string", "enum": ["create", "get", "list", "update", "mark_paid", "cancel"], "description": "Operation to perform"},
-    "invoiceId": {"type": "string", "maxLength": 64, "description": "Invoice id, e.g. INV-2025-001 or the short form INV-001 (get, update, mark_paid, cancel)"},
+    "action": {"type": "string", "enum": ["create", "get", "list", "update", "mark_paid", "cancel", "finalize", "delete", "credit_note"], "description": "Operation to perform"},
+    "invoiceId": {"type": "string", "maxLength": 64, "description": "Invoice id, e.g. INV-2025-001 or the short form INV-001, or a draft's id draft_7 (get, update, mark_paid, cancel, finalize, delete, credit_note)"},
     "customerId": {"type": "string", "maxLength": 64, "description": "Customer id (required for create; optional filter for list)"},
     "items": {
       "type": "array", "maxItems": 100,
@@ -27,10 +28,26 @@ constexpr const char* kInputSchema = R"json({
       },
       "description": "Line items (create; optional for update)"
     },
-    "amount": {"type": ["number", "string"], "description": "Shortcut for one line of quantity 1 (create): the amount before tax"},
+    "amount": {"type": ["number", "string"], "description": "create: shortcut for one line of quantity 1, the amount before tax. credit_note: the amount credited, tax included"},
+    "draft": {"type": "boolean", "description": "create: make a draft (no number, editable, owes nothing) to finalize later"},
+    "lines": {
+      "type": "array", "maxItems": 100,
+      "items": {
+        "type": "object",
+        "properties": {
+          "line": {"type": "integer", "minimum": 1, "maximum": 100, "description": "The invoice's line number, from 1"},
+          "quantity": {"type": ["number", "string"], "description": "How much of that line to credit (default: all of it)"}
+        },
+        "required": ["line"],
+        "additionalProperties": false
+      },
+      "description": "credit_note: lines of the invoice to credit (instead of an amount); tax is credited in proportion"
+    },
+    "refundTo": {"type": "string", "enum": ["refund", "credit"], "description": "credit_note on a paid invoice: refund the money to the invoice's payments, or keep it as the customer's credit balance (used by their next invoices)"},
+    "reason": {"type": "string", "maxLength": 2000, "description": "credit_note: why"},
     "description": {"type": "string", "maxLength": 500, "description": "Description of the single line when amount is used"},
     "dueDate": {"type": "string", "description": "Due date YYYY-MM-DD, strictly after today (create; optional for update)"},
-    "status": {"type": "string", "enum": ["pending", "paid", "overdue", "cancelled"], "description": "Status filter for list"},
+    "status": {"type": "string", "enum": ["pending", "paid", "overdue", "cancelled", "draft"], "description": "Status filter for list (draft lists drafts)"},
     "notes": {"type": "string", "maxLength": 2000, "description": "Free-text notes (create/update)"},
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Payment method used (mark_paid); defaults to the customer's"},
     "orderBy": {"type": "string", "enum": ["dueDate", "amountDue"], "description": "List order: dueDate (oldest due first, the default) or amountDue (most still due first, for rankings)"},
@@ -46,7 +63,8 @@ constexpr const char* kOutputSchema = R"json({
   "type": "object",
   "properties": {
     "success": {"type": "boolean"}, "message": {"type": "string"}, "invoice": {},
-    "invoices": {"type": "array"}, "payment": {}, "count": {"type": "number"}
+    "invoices": {"type": "array"}, "payment": {}, "count": {"type": "number"},
+    "creditNote": {}, "creditNotes": {"type": "array"}, "refunds": {"type": "array"}
   },
   "required": ["success", "message"],
   "additionalProperties": true,
@@ -55,16 +73,27 @@ constexpr const char* kOutputSchema = R"json({
 
 std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
 
+// "draft_7" for any spelling of a draft id ("DRAFT-7").
+std::string CanonicalDraftText(const std::string& raw) {
+  const std::optional<int64_t> n = DraftNumber(CanonicalId(raw));
+  return n ? DraftId(*n) : CanonicalId(raw);
+}
+
 class ManageInvoicesTool final : public BillingTool {
  public:
   explicit ManageInvoicesTool(BillingService& s)
       : BillingTool("manage-invoices", "manageInvoicesTool",
-                    "Create, get, list, update, mark as paid, or cancel invoices. New invoices get "
+                    "Create, get, list, update, mark as paid, or cancel invoices; make drafts and "
+                    "finalize or delete them; issue credit notes. New invoices get "
                     "sequential numbers (INV-<year>-<seq>), tax (8% by default) is added "
                     "automatically, the due date must be after today and suspended customers "
-                    "cannot receive new invoices. list filters by customerId and status "
-                    "(pending|paid|overdue|cancelled); overdue is derived from today's date. "
-                    "mark_paid records a completed payment for the amount still due.",
+                    "cannot receive new invoices. create with draft=true makes a draft (draft_7: "
+                    "no number, editable, owes nothing) that finalize turns into a numbered invoice. "
+                    "list filters by customerId and status "
+                    "(pending|paid|overdue|cancelled|draft); overdue is derived from today's date. "
+                    "mark_paid records a completed payment for the amount still due. credit_note "
+                    "credits an amount (tax included) or lines of a finalized invoice (CN-<year>-<seq>); "
+                    "on a paid invoice refundTo says whether the money is refunded or kept as credit.",
                     kInputSchema, kOutputSchema, s) {}
 
  protected:
@@ -93,21 +122,43 @@ class ManageInvoicesTool final : public BillingTool {
       req.request_id = ctx.request_id;
       req.idempotency_key = ctx.idempotency_key;
       req.operation_key = ctx.operation_key;
+      req.draft = args.value("draft", false);
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CreateInvoice(req));
+      if (inv.status == "draft") {
+        return nlohmann::json{
+            {"success", true},
+            {"message", "Draft " + inv.id + " created for " + inv.customer_name + ": subtotal " +
+                            Money(inv.subtotal_cents) + " + tax (" + FormatTaxRate(inv.tax_rate_bp) + ") " +
+                            Money(inv.tax_cents) + " = total " + Money(inv.total_cents) + ", due " +
+                            inv.due_date.ToString() + ". It has no number and owes nothing until it is finalized."},
+            {"invoice", InvoiceJson(inv, today)}};
+      }
+      std::string paid_by_credit;
+      if (inv.paid_cents > 0) {
+        paid_by_credit = "; the customer's credit paid " + Money(inv.paid_cents) + ", " +
+                         Money(AmountDueCents(inv)) + " is due";
+      }
       return nlohmann::json{
           {"success", true},
           {"message", "Invoice " + inv.id + " created for " + inv.customer_name + ": subtotal " +
                           Money(inv.subtotal_cents) + " + tax (" + FormatTaxRate(inv.tax_rate_bp) +
                           ") " + Money(inv.tax_cents) + " = total " + Money(inv.total_cents) +
-                          ", due " + inv.due_date.ToString()},
+                          ", due " + inv.due_date.ToString() + paid_by_credit},
           {"invoice", InvoiceJson(inv, today)}};
     }
     if (action == "get") {
       BILLING_TRY(require_invoice_id());
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.GetInvoice(invoice_id));
-      return nlohmann::json{{"success", true},
+      nlohmann::json out = {{"success", true},
                             {"message", "Invoice " + inv.id + " is " + EffectiveStatus(inv, today)},
                             {"invoice", InvoiceJson(inv, today)}};
+      if (inv.credited_cents != 0) {
+        BILLING_ASSIGN_OR_RETURN(std::vector<CreditNote> notes, service_.CreditNotesOf(inv.id));
+        nlohmann::json list = nlohmann::json::array();
+        for (const CreditNote& cn : notes) list.push_back(CreditNoteJson(cn));
+        out["creditNotes"] = std::move(list);
+      }
+      return out;
     }
     if (action == "list") {
       const std::string status = StringArg(args, "status");
@@ -170,11 +221,89 @@ class ManageInvoicesTool final : public BillingTool {
       BILLING_TRY(require_invoice_id());
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CancelInvoice(invoice_id, ctx.actor, ctx.request_id,
                                                                    ctx.idempotency_key));
+      const bool draft = inv.status == "deleted";
       return nlohmann::json{{"success", true},
-                            {"message", "Invoice " + inv.id + " cancelled"},
+                            {"message", draft ? "Draft " + inv.id + " deleted (a draft owes nothing, so it is "
+                                                "deleted rather than cancelled)"
+                                              : "Invoice " + inv.id + " cancelled"},
                             {"invoice", InvoiceJson(inv, today)}};
     }
-    return Error::Invalid("action", "action must be one of create, get, list, update, mark_paid, cancel");
+    if (action == "delete") {
+      BILLING_TRY(require_invoice_id());
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.DeleteDraft(invoice_id, ctx.actor, ctx.request_id,
+                                                                 ctx.idempotency_key));
+      return nlohmann::json{{"success", true},
+                            {"message", "Draft " + inv.id + " deleted"},
+                            {"invoice", InvoiceJson(inv, today)}};
+    }
+    if (action == "finalize") {
+      BILLING_TRY(require_invoice_id());
+      BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.FinalizeInvoice(invoice_id, ctx.actor, ctx.request_id,
+                                                                     ctx.idempotency_key));
+      std::string message = "Draft " + CanonicalDraftText(invoice_id) + " finalized as invoice " + inv.id + " for " +
+                            inv.customer_name + ": total " + Money(inv.total_cents) + ", due " +
+                            inv.due_date.ToString();
+      if (inv.paid_cents > 0) message += "; the customer's credit paid " + Money(inv.paid_cents);
+      return nlohmann::json{{"success", true}, {"message", message}, {"invoice", InvoiceJson(inv, today)}};
+    }
+    if (action == "credit_note") {
+      BILLING_TRY(require_invoice_id());
+      NewCreditNote req;
+      req.invoice_id = invoice_id;
+      if (auto a = args.find("amount"); a != args.end()) {
+        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_));
+        req.amount_cents = cents;
+      }
+      if (auto lines = args.find("lines"); lines != args.end()) {
+        for (size_t k = 0; k < lines->size(); ++k) {
+          const nlohmann::json& l = (*lines)[k];
+          CreditLineRequest line;
+          line.position = l.value("line", 0);
+          line.quantity_milli = 0;  // all of the line unless a quantity is given
+          if (auto q = l.find("quantity"); q != l.end()) {
+            BILLING_ASSIGN_OR_RETURN(line.quantity_milli,
+                                     ParseQuantityMilli(*q, "lines[" + std::to_string(k) + "].quantity"));
+          }
+          req.lines.push_back(line);
+        }
+      }
+      req.refund_to = StringArg(args, "refundTo");
+      req.reason = StringArg(args, "reason");
+      // Money going back to the customer needs the refund scope, as a refund does.
+      if (req.refund_to == "refund" && !HasScope(ctx.scopes, Scope::kRefund)) {
+        return PermissionDeniedResult(ScopeRequirement{Scope::kRefund, "refund payments"});
+      }
+      req.actor = ctx.actor;
+      req.request_id = ctx.request_id;
+      req.operation_key = ctx.operation_key;
+      req.idempotency_key = ctx.idempotency_key;
+      BILLING_ASSIGN_OR_RETURN(CreditNoteOutcome out, service_.CreateCreditNote(req));
+      const CreditNote& cn = out.credit_note;
+      std::string message = "Credit note " + cn.id + " of " + Money(cn.total_cents) + " (tax " +
+                            Money(cn.tax_cents) + ") issued on invoice " + cn.invoice_id;
+      if (cn.due_reduced_cents > 0) message += "; amount due reduced by " + Money(cn.due_reduced_cents);
+      if (cn.refunded_cents > 0) {
+        std::string ids;
+        for (const std::string& id : cn.refund_ids) ids += (ids.empty() ? "" : ", ") + id;
+        message += "; " + Money(cn.refunded_cents) + " refunded (" + ids + ")";
+      }
+      if (cn.credit_cents > 0) message += "; " + Money(cn.credit_cents) + " kept as the customer's credit";
+      message += ". Invoice " + out.invoice.id + " is now " + EffectiveStatus(out.invoice, today) +
+                 " with " + Money(AmountDueCents(out.invoice)) + " due";
+      nlohmann::json j = {{"success", true},
+                          {"message", message},
+                          {"creditNote", CreditNoteJson(cn)},
+                          {"invoice", InvoiceJson(out.invoice, today)}};
+      nlohmann::json refunds = nlohmann::json::array();
+      for (const Refund& r : out.refunds) refunds.push_back(RefundJson(r));
+      j["refunds"] = std::move(refunds);
+      PutAmount(j, "newBalance", out.new_balance_cents);
+      MarkReplayed(j, out.replayed);
+      return j;
+    }
+    return Error::Invalid("action",
+                          "action must be one of create, get, list, update, mark_paid, cancel, finalize, delete, "
+                          "credit_note");
   }
 };
 

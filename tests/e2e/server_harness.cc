@@ -1,5 +1,7 @@
 #include "e2e/server_harness.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -226,6 +228,14 @@ CommandResult RunAgentCommand(const std::vector<std::string>& args,
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return result;
+}
+
+std::string BearerForNewKey(const ServerProcess& server, const std::string& scopes) {
+  CommandResult r =
+      RunAgentCommand({"keys", "create", "--db", server.db_path(), "--scopes", scopes});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.exit_code != 0) return "";
+  return "Bearer " + r.out.substr(0, r.out.find('\n'));
 }
 
 }  // namespace billing::e2e

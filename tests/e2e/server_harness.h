@@ -30,6 +30,11 @@ CommandResult RunAgentCommand(const std::vector<std::string>& args,
                               const std::map<std::string, std::string>& env = {},
                               int timeout_ms = 20000);
 
+class ServerProcess;
+// "Bearer <key>" for a new API key with `scopes` ("read,invoice") on the server's database, made
+// with `billing-agent keys create`; "" (and a test failure) if the command fails.
+std::string BearerForNewKey(const ServerProcess& server, const std::string& scopes);
+
 class ServerProcess {
  public:
   // env: extra environment for the server (e.g. BILLING_PAYMENT_MODE=approve).

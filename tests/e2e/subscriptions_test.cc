@@ -103,12 +103,7 @@ TEST(subscriptions_e2e, EachPeriodIsBilledOnceByTheApiTheCommandAndTheTimer) {
 TEST(subscriptions_e2e, ScopesGuardSubscriptionChangesAndRuns) {
   ServerProcess server({{"BILLING_AUTH", "on"}}, {"--run-interval", "off"});
   ASSERT_TRUE(server.started()) << server.Log();
-  auto create_key = [&](const std::string& scopes) {
-    CommandResult r =
-        RunAgentCommand({"keys", "create", "--db", server.db_path(), "--scopes", scopes});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return "Bearer " + r.out.substr(0, r.out.find('\n'));
-  };
+  auto create_key = [&](const std::string& scopes) { return BearerForNewKey(server, scopes); };
   const std::string reader = create_key("read");
   const std::string manager = create_key("read,subscriptions");
   int status = 0;

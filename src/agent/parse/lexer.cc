@@ -145,6 +145,15 @@ void ClassifyUnsigned(Tok& t, std::string_view s, std::string_view orig, bool fi
     t.id = "PAY-" + PadSeq(r);
     return;
   }
+  // A draft invoice: draft_7, draft-7 (no padding: drafts have no number).
+  if (std::string_view r = id_rest("draft"); IsAllDigits(r) && r.size() <= 9) {
+    while (r.size() > 1 && r.front() == '0') r.remove_prefix(1);
+    if (r != "0") {
+      t.kind = Kind::kInvId;
+      t.id = "draft_" + std::string(r);
+      return;
+    }
+  }
   if (std::string_view r = id_rest("sub"); IsAllDigits(r) && r.size() <= 9) {
     t.kind = Kind::kSubId;
     t.id = "SUB-" + PadSeq(r);
@@ -298,6 +307,28 @@ std::vector<Tok> Merge(std::vector<Tok> in, const Date& today, Lexed& lx) {
         out.push_back(amount_from_number(in[i + 1], i, i + 1));
         ++i;
         continue;
+      }
+      // "draft 7", "draft #7", "draft number 7": a draft invoice's id.
+      if (t.low == "draft") {
+        size_t k = i + 1;
+        if (word(k, "id") || word(k, "number") || word(k, "no") || word(k, "invoice")) ++k;
+        // "draft 3 hours of consulting": a quantity with its unit, not an id.
+        const bool unit_follows =
+            (k + 1 < n && in[k + 1].kind == Kind::kWord && IsTimeUnit(in[k + 1].low)) ||
+            word(k + 1, "units") || word(k + 1, "seats") || word(k + 1, "licenses") ||
+            word(k + 1, "x") || word(k + 1, "items") || word(k + 1, "dollars") ||
+            word(k + 1, "usd");
+        if (number(k) && in[k].num > 0 && !in[k].ordinal && !in[k].times &&
+            in[k].id.find('.') == std::string::npos && in[k].id.size() <= 9 &&
+            (in[k].hash || !unit_follows)) {
+          out.push_back(t);
+          Tok id = in[k];
+          id.kind = Kind::kInvId;
+          id.id = "draft_" + std::to_string(in[k].num);
+          out.push_back(std::move(id));
+          i = k;
+          continue;
+        }
       }
       // "customer 1", "customer #1", "customer id 1", "invoice number 3", "payment #2"
       const bool is_cust =

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <map>
 
+#include "store/postgres/pg_credit_notes.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_store_rows.h"
 #include "store/postgres/pg_stores.h"
@@ -290,8 +291,9 @@ class PgTx final : public StoreTx {
     s.text = INVOICE_COLS;
     InvoiceFilter(q, s);
     s.text += s.WhereClause();
-    s.text += q.by_amount_due ? " ORDER BY i.total_cents - i.paid_cents DESC, i.id"
-                              : " ORDER BY i.due_date, i.id";
+    s.text += q.by_amount_due
+                  ? " ORDER BY i.total_cents - i.credited_cents - i.paid_cents DESC, i.id"
+                  : " ORDER BY i.due_date, i.id";
     s.text += " LIMIT " + s.P(int64_t(page.limit)) + " OFFSET " + s.P(page.offset);
     return s;
   }
@@ -313,8 +315,9 @@ class PgTx final : public StoreTx {
     Sql s;
     s.text =
         "SELECT COUNT(*), COALESCE(SUM(i.total_cents), 0), "
-        "COALESCE(SUM(CASE WHEN i.status = 'cancelled' OR i.paid_cents >= i.total_cents "
-        "THEN 0 ELSE i.total_cents - i.paid_cents END), 0), ";
+        "COALESCE(SUM(CASE WHEN i.status = 'cancelled' OR "
+        "i.paid_cents + i.credited_cents >= i.total_cents "
+        "THEN 0 ELSE i.total_cents - i.credited_cents - i.paid_cents END), 0), ";
     // The overdue count needs today even when the filter does not.
     const std::string today = s.P(q.today.ToString());
     s.text += "COALESCE(SUM(CASE WHEN i.status = 'pending' AND i.due_date < " + today +
@@ -383,10 +386,10 @@ class PgTx final : public StoreTx {
     BILLING_TRY(
         One("UPDATE invoices SET subtotal_cents=$2, tax_rate_bp=$3, tax_cents=$4, total_cents=$5, "
             "status=$6, due_date=$7, notes=$8, paid_date=$9, payment_method=$10, updated_by=$11, "
-            "updated_on_behalf_of=$12 WHERE id=$1",
+            "updated_on_behalf_of=$12, credited_cents=$13 WHERE id=$1",
             {inv.id, S(inv.subtotal_cents), S(inv.tax_rate_bp), S(inv.tax_cents),
              S(inv.total_cents), inv.status, inv.due_date.ToString(), inv.notes, inv.paid_date,
-             inv.payment_method, inv.updated_by, inv.updated_on_behalf_of},
+             inv.payment_method, inv.updated_by, inv.updated_on_behalf_of, S(inv.credited_cents)},
             "invoice to update"));
     return InsertItems(inv);
   }
@@ -506,6 +509,23 @@ class PgTx final : public StoreTx {
                       "payment_allocations WHERE payment_id = $1 ORDER BY id",
                       {payment_id}));
     BILLING_TRY(CheckRows(r, kMaxRowsPerPayment, "a payment's allocations"));
+    std::vector<Allocation> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      const Row row{r, i};
+      out.push_back(Allocation{row.I(0), row.T(1), row.T(2), row.I(3), row.I(4)});
+    }
+    return out;
+  }
+
+  Result<std::vector<Allocation>> AllocationsToInvoice(const std::string& invoice_id,
+                                                       int limit) override {
+    if (limit < 1 || limit > kMaxPageRows)
+      return Error::Internal("postgres: allocation page out of range");
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r, Q("SELECT id, payment_id, invoice_id, amount_cents, refunded_cents FROM "
+                      "payment_allocations WHERE invoice_id = $1 ORDER BY id LIMIT $2",
+                      {invoice_id, S(int64_t(limit))}));
+    BILLING_TRY(CheckRows(r, limit, "an invoice's allocations"));
     std::vector<Allocation> out;
     for (int i = 0; i < r.rows(); ++i) {
       const Row row{r, i};
@@ -678,6 +698,56 @@ class PgTx final : public StoreTx {
   Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
                                                     int limit) override {
     return pgsubs::PeriodsOf(conn_, subscription_id, limit);
+  }
+
+  Result<int64_t> NextDraftNumber() override { return NextCounter("invoice_draft"); }
+  Status InsertDraft(const InvoiceDraft& d) override { return pgnotes::InsertDraft(conn_, d); }
+  Status UpdateDraft(const InvoiceDraft& d) override { return pgnotes::UpdateDraft(conn_, d); }
+  Result<std::optional<InvoiceDraft>> FindDraft(const std::string& id) override {
+    return pgnotes::FindDraft(conn_, id);
+  }
+  Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
+                                               const PageSpec& page) override {
+    return pgnotes::ListDrafts(conn_, customer_id, page);
+  }
+  Result<int64_t> CountDrafts(const std::string& customer_id) override {
+    return pgnotes::CountDrafts(conn_, customer_id);
+  }
+  Result<int> NextCreditNoteSeq(int year) override {
+    BILLING_ASSIGN_OR_RETURN(
+        int64_t seq,
+        NextValue("UPDATE credit_note_counters SET last_seq = last_seq + 1 WHERE year = $1 "
+                  "RETURNING last_seq",
+                  "INSERT INTO credit_note_counters (year, last_seq) VALUES ($1, 1)", S(year)));
+    return int(seq);
+  }
+  Status InsertCreditNote(const CreditNote& cn) override {
+    return pgnotes::InsertCreditNote(conn_, cn);
+  }
+  Result<std::optional<CreditNote>> FindCreditNote(const std::string& id) override {
+    return pgnotes::FindCreditNote(conn_, id);
+  }
+  Result<std::vector<CreditNote>> CreditNotesOf(const std::string& invoice_id, int limit) override {
+    return pgnotes::CreditNotesOf(conn_, invoice_id, limit);
+  }
+  Result<std::vector<CreditNote>> ListCreditNotes(int after_year, int after_seq,
+                                                  int limit) override {
+    return pgnotes::ListCreditNotes(conn_, after_year, after_seq, limit);
+  }
+  Result<std::vector<Payment>> PaymentsWithCredit(const std::string& customer_id,
+                                                  int limit) override {
+    if (limit < 1 || limit > kMaxPageRows)
+      return Error::Internal("postgres: payments-with-credit page out of range");
+    // The WHERE matches the partial index payments_with_credit (migration 005).
+    BILLING_ASSIGN_OR_RETURN(PgResult r,
+                             Q(PAYMENT_COLS " WHERE customer_id = $1 AND status <> 'failed' AND "
+                                            "amount_cents - refunded_cents > applied_cents "
+                                            "ORDER BY number LIMIT $2",
+                               {customer_id, S(int64_t(limit))}));
+    return ReadPaymentPage(r, PageSpec{0, limit});
+  }
+  Status ReduceAllocation(int64_t allocation_id, int64_t amount_cents) override {
+    return pgnotes::ReduceAllocation(conn_, allocation_id, amount_cents);
   }
 
   Status AppendEvent(const Event& e) override {

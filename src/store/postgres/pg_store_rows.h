@@ -29,7 +29,7 @@
   "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "on_behalf_of FROM payments"
+  "on_behalf_of, applied_cents FROM payments"
 
 #define CARD_COLS                                                                             \
   "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
@@ -39,7 +39,7 @@
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
   "i.payment_method, i.created_at, i.created_by, i.updated_by, i.paid_cents, "              \
-  "i.created_on_behalf_of, i.updated_on_behalf_of "                                         \
+  "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents "                       \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 #define AUDIT_COLS                                                                   \
@@ -197,6 +197,7 @@ inline Payment ReadPayment(const Row& r) {
   p.card_brand = r.T(13);
   p.card_last4 = r.T(14);
   p.on_behalf_of = r.T(15);
+  p.applied_cents = r.I(16);
   return p;
 }
 
@@ -241,6 +242,7 @@ inline Result<Invoice> ReadInvoice(const Row& r) {
   inv.paid_cents = r.I(18);
   inv.created_on_behalf_of = r.T(19);
   inv.updated_on_behalf_of = r.T(20);
+  inv.credited_cents = r.I(21);
   return inv;
 }
 

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite/sqlite_cards.h"
+#include "store/sqlite/sqlite_credit_notes.h"
 #include "store/sqlite/sqlite_logs.h"
 #include "store/sqlite/sqlite_subscriptions.h"
 #include "store/sqlite/sqlite_util.h"
@@ -79,6 +80,7 @@ Payment ReadPayment(const Stmt& st) {
   p.card_brand = st.Text(13);
   p.card_last4 = st.Text(14);
   p.on_behalf_of = st.Text(15);
+  p.applied_cents = st.Int(16);
   return p;
 }
 
@@ -87,14 +89,14 @@ Payment ReadPayment(const Stmt& st) {
   "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "on_behalf_of FROM payments"
+  "on_behalf_of, applied_cents FROM payments"
 
 #define INVOICE_COLS                                                                        \
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
   "i.payment_method, i.created_at, i.created_by, i.updated_by, "                            \
   "i.paid_cents, " /* kept by triggers (migration 010) */                                   \
-  "i.created_on_behalf_of, i.updated_on_behalf_of "                                         \
+  "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents "                       \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 Result<Invoice> ReadInvoice(const Stmt& st) {
@@ -120,6 +122,7 @@ Result<Invoice> ReadInvoice(const Stmt& st) {
   inv.paid_cents = st.Int(18);
   inv.created_on_behalf_of = st.Text(19);
   inv.updated_on_behalf_of = st.Text(20);
+  inv.credited_cents = st.Int(21);
   return inv;
 }
 
@@ -165,17 +168,18 @@ const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool ke
       if (after) where.push_back("i.due_date >= ?3 AND (i.due_date > ?3 OR i.id > ?4)");
       std::string sql =
           sum ? "SELECT COUNT(*), COALESCE(SUM(i.total_cents), 0), "
-                "COALESCE(SUM(CASE WHEN i.status = 'cancelled' OR i.paid_cents >= i.total_cents "
-                "THEN 0 ELSE i.total_cents - i.paid_cents END), 0), "
+                "COALESCE(SUM(CASE WHEN i.status = 'cancelled' OR "
+                "i.paid_cents + i.credited_cents >= i.total_cents "
+                "THEN 0 ELSE i.total_cents - i.credited_cents - i.paid_cents END), 0), "
                 "COALESCE(SUM(CASE WHEN i.status = 'pending' AND i.due_date < ?2 THEN 1 ELSE 0 "
                 "END), 0) FROM invoices i"
               : INVOICE_COLS;
       for (size_t k = 0; k < where.size(); ++k) sql += (k ? " AND " : " WHERE ") + where[k];
       // Most still due first sorts the matching invoices (rankings: "largest overdue invoice").
       if (!sum) {
-        sql += most_due_first
-                   ? " ORDER BY i.total_cents - i.paid_cents DESC, i.id LIMIT ?5 OFFSET ?6"
-                   : " ORDER BY i.due_date, i.id LIMIT ?5 OFFSET ?6";
+        sql += most_due_first ? " ORDER BY i.total_cents - i.credited_cents - i.paid_cents DESC, "
+                                "i.id LIMIT ?5 OFFSET ?6"
+                              : " ORDER BY i.due_date, i.id LIMIT ?5 OFFSET ?6";
       }
       out.push_back(std::move(sql));
     }
@@ -464,11 +468,12 @@ class SqliteTx final : public StoreTx {
     PREPARE(st,
             "UPDATE invoices SET subtotal_cents=?2, tax_rate_bp=?3, tax_cents=?4, total_cents=?5, "
             "status=?6, due_date=?7, notes=?8, paid_date=?9, payment_method=?10, updated_by=?11, "
-            "updated_on_behalf_of=?12 WHERE id=?1");
+            "updated_on_behalf_of=?12, credited_cents=?13 WHERE id=?1");
     st.Bind(1, inv.id).Bind(2, inv.subtotal_cents).Bind(3, int64_t(inv.tax_rate_bp));
     st.Bind(4, inv.tax_cents).Bind(5, inv.total_cents).Bind(6, inv.status);
     st.Bind(7, inv.due_date.ToString()).Bind(8, inv.notes).Bind(9, inv.paid_date);
     st.Bind(10, inv.payment_method).Bind(11, inv.updated_by).Bind(12, inv.updated_on_behalf_of);
+    st.Bind(13, inv.credited_cents);
     BILLING_TRY(st.Run());
     if (sqlite3_changes(conn_.db()) != 1)
       return Error::Internal("sqlite: invoice to update is gone");
@@ -590,6 +595,22 @@ class SqliteTx final : public StoreTx {
     st.Bind(1, payment_id);
     std::vector<Allocation> out;
     BILLING_TRY(StepRows(st, kMaxRowsPerPayment, "a payment's allocations", [&]() -> Status {
+      out.push_back(Allocation{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4)});
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Result<std::vector<Allocation>> AllocationsToInvoice(const std::string& invoice_id,
+                                                       int limit) override {
+    if (limit < 1 || limit > kMaxPageRows)
+      return Error::Internal("sqlite: allocation page out of range");
+    PREPARE(st,
+            "SELECT id, payment_id, invoice_id, amount_cents, refunded_cents FROM "
+            "payment_allocations WHERE invoice_id = ?1 ORDER BY id LIMIT ?2");
+    st.Bind(1, invoice_id).Bind(2, int64_t(limit));
+    std::vector<Allocation> out;
+    BILLING_TRY(StepRows(st, limit, "an invoice's allocations", [&]() -> Status {
       out.push_back(Allocation{st.Int(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4)});
       return OkStatus();
     }));
@@ -735,6 +756,82 @@ class SqliteTx final : public StoreTx {
   Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
                                                     int limit) override {
     return sqlite::PeriodsOf(conn_, subscription_id, limit);
+  }
+
+  Result<int64_t> NextDraftNumber() override {
+    return NextCounter("invoice_draft");
+  }
+  Status InsertDraft(const InvoiceDraft& d) override {
+    return sqlite::InsertDraft(conn_, d);
+  }
+  Status UpdateDraft(const InvoiceDraft& d) override {
+    return sqlite::UpdateDraft(conn_, d);
+  }
+  Result<std::optional<InvoiceDraft>> FindDraft(const std::string& id) override {
+    return sqlite::FindDraft(conn_, id);
+  }
+  Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
+                                               const PageSpec& page) override {
+    return sqlite::ListDrafts(conn_, customer_id, page);
+  }
+  Result<int64_t> CountDrafts(const std::string& customer_id) override {
+    return sqlite::CountDrafts(conn_, customer_id);
+  }
+  Result<int> NextCreditNoteSeq(int year) override {
+    BILLING_ASSIGN_OR_RETURN(
+        int64_t seq,
+        NextValue("UPDATE credit_note_counters SET last_seq = last_seq + 1 WHERE year = ?1",
+                  "SELECT last_seq FROM credit_note_counters WHERE year = ?1",
+                  "INSERT INTO credit_note_counters (year, last_seq) VALUES (?1, 1)",
+                  [&](Stmt& st) { st.Bind(1, int64_t(year)); }));
+    return int(seq);
+  }
+  Status InsertCreditNote(const CreditNote& cn) override {
+    return sqlite::InsertCreditNote(conn_, cn);
+  }
+  Result<std::optional<CreditNote>> FindCreditNote(const std::string& id) override {
+    return sqlite::FindCreditNote(conn_, id);
+  }
+  Result<std::vector<CreditNote>> CreditNotesOf(const std::string& invoice_id, int limit) override {
+    return sqlite::CreditNotesOf(conn_, invoice_id, limit);
+  }
+  Result<std::vector<CreditNote>> ListCreditNotes(int after_year, int after_seq,
+                                                  int limit) override {
+    return sqlite::ListCreditNotes(conn_, after_year, after_seq, limit);
+  }
+  Result<std::vector<Payment>> PaymentsWithCredit(const std::string& customer_id,
+                                                  int limit) override {
+    if (limit < 1 || limit > kMaxPageRows)
+      return Error::Internal("sqlite: payments-with-credit page out of range");
+    // The WHERE repeats the partial index payments_with_credit's terms (migration 017), so
+    // SQLite reads that index: only the payments that hold credit.
+    PREPARE(st, PAYMENT_COLS
+            " WHERE customer_id = ?1 AND status <> 'failed'"
+            " AND amount_cents - refunded_cents > applied_cents ORDER BY number LIMIT ?2");
+    st.Bind(1, customer_id).Bind(2, int64_t(limit));
+    std::vector<Payment> out;
+    BILLING_TRY(StepRows(st, limit, "payments with credit", [&]() -> Status {
+      out.push_back(ReadPayment(st));
+      return OkStatus();
+    }));
+    return out;
+  }
+  Status ReduceAllocation(int64_t allocation_id, int64_t amount_cents) override {
+    // All of it: the row goes (amount_cents > 0 is a CHECK); part of it: the row shrinks.
+    PREPARE(del,
+            "DELETE FROM payment_allocations WHERE id = ?1 AND amount_cents = ?2 "
+            "AND refunded_cents = 0");
+    del.Bind(1, allocation_id).Bind(2, amount_cents);
+    BILLING_TRY(del.Run());
+    if (sqlite3_changes(conn_.db()) == 1) return OkStatus();
+    PREPARE(st,
+            "UPDATE payment_allocations SET amount_cents = amount_cents - ?2 "
+            "WHERE id = ?1 AND amount_cents - refunded_cents >= ?2 AND amount_cents > ?2");
+    st.Bind(1, allocation_id).Bind(2, amount_cents);
+    BILLING_TRY(st.Run());
+    if (sqlite3_changes(conn_.db()) != 1)
+      return Error::Internal("sqlite: allocation to reduce is gone or too small");
+    return OkStatus();
   }
 
  private:

@@ -1,0 +1,95 @@
+// Drafts and credit notes in a request; see invoice_lifecycle.h.
+#include "agent/parse/invoice_lifecycle.h"
+
+#include "agent/parse/vocabulary.h"
+
+namespace billing::parse {
+namespace {
+
+bool Has(const std::vector<Tok>& toks, std::string_view w) {
+  for (const Tok& t : toks) {
+    if (IsWord(t, w)) return true;
+  }
+  return false;
+}
+
+// "credit note", "credit memo", "credit-note", "creditnote".
+bool CreditNote(const std::vector<Tok>& toks) {
+  for (size_t k = 0; k < toks.size(); ++k) {
+    if (IsWord(toks[k], "credit-note") || IsWord(toks[k], "creditnote") ||
+        IsWord(toks[k], "credit-notes")) {
+      return true;
+    }
+    if (IsWord(toks[k], "credit") && k + 1 < toks.size() &&
+        (IsWord(toks[k + 1], "note") || IsWord(toks[k + 1], "notes") ||
+         IsWord(toks[k + 1], "memo"))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Where a credit note's money goes: "and refund it", "refund the customer", "give the money
+// back" -> refund; "as credit", "keep it as credit", "to their balance", "on account",
+// "store credit" -> credit. A request saying both is unclear: "" (the tool then asks).
+std::string Destination(const std::vector<Tok>& toks) {
+  bool refund = false, credit = false;
+  for (size_t k = 0; k < toks.size(); ++k) {
+    const Tok& t = toks[k];
+    if (t.kind != Kind::kWord) continue;
+    if (t.low == "refund" || t.low == "refunded" || t.low == "refunding" || t.low == "refunds" ||
+        t.low == "reimburse" ||
+        (t.low == "back" && k > 0 &&
+         (IsWord(toks[k - 1], "money") || IsWord(toks[k - 1], "give") ||
+          IsWord(toks[k - 1], "it") || IsWord(toks[k - 1], "them")))) {
+      refund = true;
+    }
+    // "credit" after the note's own words: "as credit", "account credit", "store credit".
+    if (t.low == "credit" &&
+        !(k + 1 < toks.size() && (IsWord(toks[k + 1], "note") || IsWord(toks[k + 1], "notes") ||
+                                  IsWord(toks[k + 1], "memo")))) {
+      if (k > 0 && (IsWord(toks[k - 1], "as") || IsWord(toks[k - 1], "account") ||
+                    IsWord(toks[k - 1], "store") || IsWord(toks[k - 1], "customer") ||
+                    IsWord(toks[k - 1], "their") || IsWord(toks[k - 1], "in"))) {
+        credit = true;
+      }
+    }
+    if (t.low == "balance" || (t.low == "account" && k > 0 && IsWord(toks[k - 1], "on")) ||
+        t.low == "keep") {
+      credit = true;
+    }
+  }
+  if (refund == credit) return {};
+  return refund ? "refund" : "credit";
+}
+
+}  // namespace
+
+bool AsksForDraft(const std::vector<Tok>& toks) {
+  return Has(toks, "draft") || Has(toks, "drafts");
+}
+
+bool ParseInvoiceLifecycle(const std::vector<Tok>& toks, uint64_t bits, bool listy,
+                           ParsedRequest& p) {
+  if (CreditNote(toks) && !listy) {
+    p.intent = Intent::kCreditNote;
+    p.refund_to = Destination(toks);
+    return true;
+  }
+  if (Has(toks, "finalize") || Has(toks, "finalise") || Has(toks, "finalized") ||
+      Has(toks, "finalised")) {
+    p.intent = Intent::kFinalizeInvoice;
+    return true;
+  }
+  // "show the drafts", "list draft invoices", "which invoices are drafts?"
+  const bool about_drafts =
+      Has(toks, "drafts") || (Has(toks, "draft") && (listy || (bits & kWhoW) != 0));
+  if (about_drafts && p.invoice_id.empty() && p.amounts.empty()) {
+    p.intent = Intent::kListInvoices;
+    p.invoice_status = "draft";
+    return true;
+  }
+  return false;
+}
+
+}  // namespace billing::parse

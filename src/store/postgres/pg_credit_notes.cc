@@ -1,0 +1,221 @@
+// Invoice drafts and credit notes on PostgreSQL; see pg_credit_notes.h.
+#include "store/postgres/pg_credit_notes.h"
+
+#include "store/json_columns.h"
+#include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_store_rows.h"
+
+namespace billing::pgnotes {
+namespace {
+
+using pgrows::CheckRows;
+using pgrows::DbError;
+using pgrows::Params;
+using pgrows::Row;
+using pgrows::S;
+
+#define DRAFT_COLS                                                                              \
+  "SELECT id, number, customer_id, items_json, due_date, notes, status, invoice_id, "           \
+  "created_at, created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of " \
+  "FROM invoice_drafts"
+
+#define CREDIT_NOTE_COLS                                                                   \
+  "SELECT id, year, seq, invoice_id, customer_id, currency, subtotal_cents, tax_cents, "   \
+  "total_cents, due_reduced_cents, refunded_cents, credit_cents, lines_json, refund_ids, " \
+  "reason, created_at, created_by, on_behalf_of FROM credit_notes"
+
+Result<pg::PgResult> Q(pg::PgConnection& conn, std::string_view sql, const Params& params = {}) {
+  auto r = pg::Run(conn, sql, params);
+  if (!r.ok()) return DbError(r.error());
+  return std::move(r.value());
+}
+
+Status CheckPageArgs(int limit, int64_t offset, const char* what) {
+  if (limit < 1 || limit > kMaxPageRows || offset < 0)
+    return Error::Internal(std::string("postgres: ") + what + " page out of range");
+  return OkStatus();
+}
+
+Result<InvoiceDraft> ReadDraft(const Row& r) {
+  InvoiceDraft d;
+  d.id = r.T(0);
+  d.number = r.I(1);
+  d.customer_id = r.T(2);
+  BILLING_ASSIGN_OR_RETURN(d.items, DecodeLineItems(r.T(3), "invoice_drafts/" + d.id));
+  BILLING_TRY(pgrows::ParseStoredDate(r.T(4), "invoice_drafts/" + d.id + ".due_date", &d.due_date));
+  d.notes = r.T(5);
+  d.status = r.T(6);
+  d.invoice_id = r.T(7);
+  d.created_at = r.T(8);
+  d.created_by = r.T(9);
+  d.created_on_behalf_of = r.T(10);
+  d.updated_at = r.T(11);
+  d.updated_by = r.T(12);
+  d.updated_on_behalf_of = r.T(13);
+  return d;
+}
+
+Result<CreditNote> ReadCreditNote(const Row& r) {
+  CreditNote cn;
+  cn.id = r.T(0);
+  cn.year = int(r.I(1));
+  cn.seq = int(r.I(2));
+  cn.invoice_id = r.T(3);
+  cn.customer_id = r.T(4);
+  cn.currency = r.T(5);
+  cn.subtotal_cents = r.I(6);
+  cn.tax_cents = r.I(7);
+  cn.total_cents = r.I(8);
+  cn.due_reduced_cents = r.I(9);
+  cn.refunded_cents = r.I(10);
+  cn.credit_cents = r.I(11);
+  BILLING_ASSIGN_OR_RETURN(cn.lines, DecodeCreditLines(r.T(12), "credit_notes/" + cn.id));
+  cn.refund_ids = SplitIds(r.T(13));
+  cn.reason = r.T(14);
+  cn.created_at = r.T(15);
+  cn.created_by = r.T(16);
+  cn.on_behalf_of = r.T(17);
+  return cn;
+}
+
+Result<std::vector<CreditNote>> ReadCreditNotes(const pg::PgResult& r, int limit) {
+  BILLING_TRY(CheckRows(r, limit, "a credit note page"));
+  std::vector<CreditNote> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    BILLING_ASSIGN_OR_RETURN(CreditNote cn, ReadCreditNote(Row{r, i}));
+    out.push_back(std::move(cn));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status InsertDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        "INSERT INTO invoice_drafts (id, number, customer_id, items_json, due_date, notes, "
+        "status, invoice_id, created_at, created_by, created_on_behalf_of, updated_at, "
+        "updated_by, updated_on_behalf_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        {d.id, S(d.number), d.customer_id, EncodeLineItems(d.items), d.due_date.ToString(), d.notes,
+         d.status, d.invoice_id, d.created_at, d.created_by, d.created_on_behalf_of, d.updated_at,
+         d.updated_by, d.updated_on_behalf_of}));
+  (void)r;
+  return OkStatus();
+}
+
+Status UpdateDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        "UPDATE invoice_drafts SET items_json = $2, due_date = $3, notes = $4, status = $5, "
+        "invoice_id = $6, updated_at = $7, updated_by = $8, updated_on_behalf_of = $9 "
+        "WHERE id = $1",
+        {d.id, EncodeLineItems(d.items), d.due_date.ToString(), d.notes, d.status, d.invoice_id,
+         d.updated_at, d.updated_by, d.updated_on_behalf_of}));
+  if (r.affected_rows() != 1) return Error::Internal("postgres: draft to update is gone");
+  return OkStatus();
+}
+
+Result<std::optional<InvoiceDraft>> FindDraft(pg::PgConnection& conn, const std::string& id) {
+  BILLING_ASSIGN_OR_RETURN(pg::PgResult r, Q(conn, DRAFT_COLS " WHERE id = $1", {id}));
+  if (r.rows() == 0) return std::optional<InvoiceDraft>();
+  BILLING_ASSIGN_OR_RETURN(InvoiceDraft d, ReadDraft(Row{r, 0}));
+  return std::optional<InvoiceDraft>(std::move(d));
+}
+
+Result<std::vector<InvoiceDraft>> ListDrafts(pg::PgConnection& conn, const std::string& customer_id,
+                                             const PageSpec& page) {
+  BILLING_TRY(CheckPageArgs(page.limit, page.offset, "draft"));
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      customer_id.empty()
+          ? Q(conn, DRAFT_COLS " WHERE status = 'draft' ORDER BY number LIMIT $1 OFFSET $2",
+              {S(int64_t(page.limit)), S(page.offset)})
+          : Q(conn,
+              DRAFT_COLS " WHERE status = 'draft' AND customer_id = $3 "
+                         "ORDER BY number LIMIT $1 OFFSET $2",
+              {S(int64_t(page.limit)), S(page.offset), customer_id}));
+  BILLING_TRY(CheckRows(r, page.limit, "a draft page"));
+  std::vector<InvoiceDraft> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    BILLING_ASSIGN_OR_RETURN(InvoiceDraft d, ReadDraft(Row{r, i}));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<int64_t> CountDrafts(pg::PgConnection& conn, const std::string& customer_id) {
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      customer_id.empty()
+          ? Q(conn, "SELECT COUNT(*) FROM invoice_drafts WHERE status = 'draft'")
+          : Q(conn,
+              "SELECT COUNT(*) FROM invoice_drafts WHERE status = 'draft' AND customer_id = $1",
+              {customer_id}));
+  if (r.rows() != 1) return Error::Internal("postgres: draft count returned no row");
+  return Row{r, 0}.I(0);
+}
+
+Status InsertCreditNote(pg::PgConnection& conn, const CreditNote& cn) {
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        "INSERT INTO credit_notes (id, year, seq, invoice_id, customer_id, currency, "
+        "subtotal_cents, tax_cents, total_cents, due_reduced_cents, refunded_cents, "
+        "credit_cents, lines_json, refund_ids, reason, created_at, created_by, on_behalf_of) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+        {cn.id, S(cn.year), S(cn.seq), cn.invoice_id, cn.customer_id, cn.currency,
+         S(cn.subtotal_cents), S(cn.tax_cents), S(cn.total_cents), S(cn.due_reduced_cents),
+         S(cn.refunded_cents), S(cn.credit_cents), EncodeCreditLines(cn.lines),
+         JoinIds(cn.refund_ids), cn.reason, cn.created_at, cn.created_by, cn.on_behalf_of}));
+  (void)r;
+  return OkStatus();
+}
+
+Result<std::optional<CreditNote>> FindCreditNote(pg::PgConnection& conn, const std::string& id) {
+  BILLING_ASSIGN_OR_RETURN(pg::PgResult r, Q(conn, CREDIT_NOTE_COLS " WHERE id = $1", {id}));
+  if (r.rows() == 0) return std::optional<CreditNote>();
+  BILLING_ASSIGN_OR_RETURN(CreditNote cn, ReadCreditNote(Row{r, 0}));
+  return std::optional<CreditNote>(std::move(cn));
+}
+
+Result<std::vector<CreditNote>> CreditNotesOf(pg::PgConnection& conn, const std::string& invoice_id,
+                                              int limit) {
+  BILLING_TRY(CheckPageArgs(limit, 0, "credit note"));
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r, Q(conn, CREDIT_NOTE_COLS " WHERE invoice_id = $1 ORDER BY year, seq LIMIT $2",
+                        {invoice_id, S(int64_t(limit))}));
+  return ReadCreditNotes(r, limit);
+}
+
+Result<std::vector<CreditNote>> ListCreditNotes(pg::PgConnection& conn, int after_year,
+                                                int after_seq, int limit) {
+  BILLING_TRY(CheckPageArgs(limit, 0, "credit note"));
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn, CREDIT_NOTE_COLS " WHERE (year, seq) > ($1, $2) ORDER BY year, seq LIMIT $3",
+        {S(after_year), S(after_seq), S(int64_t(limit))}));
+  return ReadCreditNotes(r, limit);
+}
+
+Status ReduceAllocation(pg::PgConnection& conn, int64_t allocation_id, int64_t amount_cents) {
+  // All of it: the row goes (amount_cents > 0 is a CHECK); part of it: the row shrinks.
+  BILLING_ASSIGN_OR_RETURN(pg::PgResult del,
+                           Q(conn,
+                             "DELETE FROM payment_allocations WHERE id = $1 AND amount_cents = $2 "
+                             "AND refunded_cents = 0",
+                             {S(allocation_id), S(amount_cents)}));
+  if (del.affected_rows() == 1) return OkStatus();
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        "UPDATE payment_allocations SET amount_cents = amount_cents - $2 "
+        "WHERE id = $1 AND amount_cents - refunded_cents >= $2 AND amount_cents > $2",
+        {S(allocation_id), S(amount_cents)}));
+  if (r.affected_rows() != 1)
+    return Error::Internal("postgres: allocation to reduce is gone or too small");
+  return OkStatus();
+}
+
+}  // namespace billing::pgnotes

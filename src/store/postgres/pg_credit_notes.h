@@ -1,0 +1,33 @@
+// Invoice drafts and credit notes on PostgreSQL (migration 005). The StoreTx methods of
+// pg_store.cc for them delegate here, as SQLite's delegate to sqlite_credit_notes.cc; the
+// statements are the same but for the dialect.
+//
+// Thread-safety: as the PgConnection passed in (one transaction's).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/postgres/pg_connection.h"
+#include "store/store.h"
+
+namespace billing::pgnotes {
+
+Status InsertDraft(pg::PgConnection& conn, const InvoiceDraft& d);
+Status UpdateDraft(pg::PgConnection& conn, const InvoiceDraft& d);
+Result<std::optional<InvoiceDraft>> FindDraft(pg::PgConnection& conn, const std::string& id);
+Result<std::vector<InvoiceDraft>> ListDrafts(pg::PgConnection& conn, const std::string& customer_id,
+                                             const PageSpec& page);
+Result<int64_t> CountDrafts(pg::PgConnection& conn, const std::string& customer_id);
+
+Status InsertCreditNote(pg::PgConnection& conn, const CreditNote& cn);
+Result<std::optional<CreditNote>> FindCreditNote(pg::PgConnection& conn, const std::string& id);
+Result<std::vector<CreditNote>> CreditNotesOf(pg::PgConnection& conn, const std::string& invoice_id,
+                                              int limit);
+Result<std::vector<CreditNote>> ListCreditNotes(pg::PgConnection& conn, int after_year,
+                                                int after_seq, int limit);
+// Moves `amount_cents` of an allocation off its invoice (store.h StoreTx::ReduceAllocation).
+Status ReduceAllocation(pg::PgConnection& conn, int64_t allocation_id, int64_t amount_cents);
+
+}  // namespace billing::pgnotes

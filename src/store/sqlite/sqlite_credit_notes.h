@@ -1,0 +1,30 @@
+// Invoice drafts and credit notes on SQLite (migration 017). The StoreTx methods of
+// sqlite_store.cc for them delegate here, as those of subscriptions do.
+//
+// Thread-safety: as the Connection passed in (one transaction's).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/sqlite_util.h"
+#include "store/store.h"
+
+namespace billing::sqlite {
+
+Status InsertDraft(Connection& conn, const InvoiceDraft& d);
+Status UpdateDraft(Connection& conn, const InvoiceDraft& d);
+Result<std::optional<InvoiceDraft>> FindDraft(Connection& conn, const std::string& id);
+Result<std::vector<InvoiceDraft>> ListDrafts(Connection& conn, const std::string& customer_id,
+                                             const PageSpec& page);
+Result<int64_t> CountDrafts(Connection& conn, const std::string& customer_id);
+
+Status InsertCreditNote(Connection& conn, const CreditNote& cn);
+Result<std::optional<CreditNote>> FindCreditNote(Connection& conn, const std::string& id);
+Result<std::vector<CreditNote>> CreditNotesOf(Connection& conn, const std::string& invoice_id,
+                                              int limit);
+Result<std::vector<CreditNote>> ListCreditNotes(Connection& conn, int after_year, int after_seq,
+                                                int limit);
+
+}  // namespace billing::sqlite
