@@ -348,6 +348,9 @@ std::string ErrorAnswer(const std::string& tool, const json& args, const json& r
     } else if (action == "refund") {
       out += " Only completed (or partially refunded) payments can be refunded.";
     }
+  } else if (field == "refundTo") {
+    out += " Say \"... and refund it\" to send the money back, or \"... and keep it as credit\" for "
+           "the customer's next invoices.";
   } else if (code == "INVALID_ARGUMENT" || Field(r, "validationErrors")) {
     out += " Please correct " + (field.empty() ? std::string("the request") : field) +
            " and try again.";
@@ -379,6 +382,10 @@ std::string CustomerAnswer(const json& r) {
   }
   out += ".";
   if (Int(c, "creditCents") > 0) out += "\nCredit on account: " + Str(c, "credit") + ".";
+  if (Int(c, "creditHeldCents") > 0 && Int(c, "creditHeldCents") != Int(c, "creditCents")) {
+    out += "\nPaid and not yet applied: " + Str(c, "creditHeld") +
+           " (the customer's next invoices use it first).";
+  }
   const json& open = Array(c, "openInvoices");
   if (!open.empty()) {
     const size_t listed = std::min(open.size(), kMaxListed);

@@ -204,10 +204,10 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
     const int64_t excess = cn.total_cents - cn.due_reduced_cents;
     if (excess > 0 && req.refund_to.empty()) {
       return Error::Invalid(
-          "refundTo", "Invoice " + inv.id + " has been paid (" + Money(inv.paid_cents) +
-                          "): say whether the " + Money(excess) +
-                          " this credit note takes back is refunded (refundTo: refund) or kept "
-                          "as the customer's credit (refundTo: credit)");
+          "refundTo", "Invoice " + inv.id + " has been paid (" + Money(inv.paid_cents) + "), so " +
+                          Money(excess) +
+                          " of this credit note goes back to the customer: say whether it is "
+                          "refunded (refundTo: refund) or kept as their credit (refundTo: credit)");
     }
     const nlohmann::json before = InvoiceAuditJson(inv);
     const Date today = Today();

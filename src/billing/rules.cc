@@ -39,6 +39,12 @@ int64_t DaysOverdue(const Invoice& inv, const Date& today) {
   return today.DaysSinceEpoch() - inv.due_date.DaysSinceEpoch();
 }
 
+int64_t CreditHeldCents(const LedgerTotals& t, int64_t open_due_cents) {
+  const int64_t credit = t.opening_cents + open_due_cents - OutstandingCents(t);
+  assert(credit >= 0);
+  return credit;
+}
+
 int64_t AmountDueCents(const Invoice& inv) {
   // Cancelled invoices and drafts (draft, deleted) owe nothing.
   if (inv.status != "pending" && inv.status != "paid") return 0;

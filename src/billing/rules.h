@@ -26,6 +26,11 @@ std::string FormatTaxRate(int tax_rate_bp);
 // Outstanding balance = opening + invoiced - paid + refunded (negative means a credit).
 int64_t OutstandingCents(const LedgerTotals& t);
 
+// The customer's credit held by payments (paid, applied to no invoice): balance = opening + what
+// open invoices still owe - that credit, so credit = opening + open_due - balance. Exact from
+// the ledger totals and the open invoices' total due, with no walk over the payments.
+int64_t CreditHeldCents(const LedgerTotals& t, int64_t open_due_cents);
+
 // "overdue" when pending and due strictly before today; otherwise the stored status.
 std::string EffectiveStatus(const Invoice& inv, const Date& today);
 // Days past due (0 unless overdue).

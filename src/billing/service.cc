@@ -269,6 +269,7 @@ Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id)
     view.balance_cents = OutstandingCents(overview.ledger);
     view.open_invoices = std::move(overview.open_invoices);
     view.open_totals = overview.open_totals;
+    view.credit_held_cents = CreditHeldCents(overview.ledger, overview.open_totals.due_cents);
     view.recent_payments = std::move(overview.recent_payments);
     view.cards = std::move(overview.cards);
     for (StoredCard& card : view.cards) card.details_sealed.clear();  // never leaves the service

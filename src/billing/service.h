@@ -39,6 +39,9 @@ struct CustomerView {
   int64_t balance_cents = 0;           // negative = credit
   std::vector<Invoice> open_invoices;  // detail view: the oldest-due kOpenInvoicesShown of them
   InvoiceTotals open_totals;           // detail view: every open invoice (count, due, overdue)
+  // Detail view: money paid and applied to no invoice (rules.h CreditHeldCents), which the
+  // customer's next invoices use first.
+  int64_t credit_held_cents = 0;
   std::vector<Payment> recent_payments;
   std::vector<StoredCard> cards;  // details_sealed cleared: brand, last4, expiry only
 };

@@ -299,6 +299,8 @@ json CustomerJson(const CustomerView& v, const Date& today, bool detail, int def
     j["openInvoiceCount"] = v.open_totals.count;
     j["overdueInvoiceCount"] = v.open_totals.overdue_count;
     PutAmount(j, "openAmountDue", v.open_totals.due_cents);
+    // Paid but applied to no invoice yet: the next invoices use it first (docs/invoices.md).
+    if (v.credit_held_cents > 0) PutAmount(j, "creditHeld", v.credit_held_cents);
     j["openInvoicesShown"] = v.open_invoices.size();
     j["openInvoices"] = std::move(open);
     json recent = json::array();
