@@ -69,7 +69,8 @@ std::string HelpText() {
          "- create invoices with line items (\"Create an invoice for CUST-002 for $1500 due "
          "YYYY-MM-DD for Monthly subscription services\"), show, list (e.g. overdue), update, "
          "cancel, or mark invoices as paid; make drafts and finalize them (\"Finalize draft_1\"); "
-         "issue credit notes (\"Issue a $50 credit note on INV-2025-001 and refund it\");\n"
+         "issue credit notes (\"Issue a $50 credit note on INV-2025-001 and refund it\"); "
+         "use coupons (\"... with coupon WELCOME10\", \"What coupons do we have?\");\n"
          "- process payments (\"Process a $750 credit card payment for customer CUST-003\"), "
          "refunds (\"Refund payment PAY-001\"), payment history and failed payments;\n"
          "- list plans and manage subscriptions (\"Subscribe CUST-002 to the Premium Plan\", "
@@ -196,9 +197,27 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
                              {"dueDate", p.date->ToString()}};
       if (!p.notes.empty()) args["notes"] = p.notes;
       if (p.draft) args["draft"] = true;
+      if (!p.coupon_code.empty()) args["couponCode"] = p.coupon_code;
       call("manageInvoicesTool", std::move(args));
       return a;
     }
+
+    case Intent::kApplyCoupon:
+      if (p.invoice_id.empty()) {
+        a.reply = "Which invoice should get coupon " + p.coupon_code +
+                  "? A coupon applies to a draft (e.g. \"Apply coupon " + p.coupon_code +
+                  " to draft_3\") or to a new invoice (\"... with coupon " + p.coupon_code +
+                  "\"); a finalized invoice keeps its amounts (a credit note reduces them). "
+                  "Nothing has been changed.";
+        return a;
+      }
+      call("manageInvoicesTool",
+           {{"action", "update"}, {"invoiceId", p.invoice_id}, {"couponCode", p.coupon_code}});
+      return a;
+
+    case Intent::kListCoupons:
+      call("manageInvoicesTool", {{"action", "list_coupons"}});
+      return a;
 
     case Intent::kFinalizeInvoice:
       if (p.invoice_id.empty()) {
@@ -456,6 +475,7 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       nlohmann::json args = {
           {"action", "create"}, {"customerId", p.customer_id}, {"planId", p.plan}};
       if (p.date && *p.date != today) args["startDate"] = p.date->ToString();
+      if (!p.coupon_code.empty()) args["couponCode"] = p.coupon_code;
       call("manageSubscriptionsTool", std::move(args));
       return a;
     }

@@ -308,7 +308,8 @@ std::string ErrorAnswer(const std::string& tool, const json& args, const json& r
   const std::string action = Str(args, "action");
   const bool mutating = action == "create" || action == "update" || action == "mark_paid" ||
                         action == "cancel" || action == "process" || action == "refund" ||
-                        action == "finalize" || action == "delete" || action == "credit_note";
+                        action == "finalize" || action == "delete" || action == "credit_note" ||
+                        action == "create_coupon" || action == "archive_coupon";
   std::string out = "I couldn't complete that: " + Sentence(msg);
   std::string lower = msg;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -442,6 +443,22 @@ std::string InvoiceAnswer(const json& args, const json& r) {
       if (!Str(r, "amountDue").empty()) out += "; still due: " + Str(r, "amountDue");
       out += OverAll(r, listed, "invoices") + ".";
     }
+    return out;
+  }
+  if (const json* coupons = Field(r, "coupons"); coupons && coupons->is_array()) {
+    for (size_t k = 0; k < coupons->size() && k < kMaxListed; ++k) {
+      const json& c = (*coupons)[k];
+      std::string off = !Str(c, "percentOff").empty() ? Str(c, "percentOff") : Str(c, "amountOff");
+      std::string duration = Str(c, "duration");
+      if (duration == "repeating") duration = "for " + std::to_string(Int(c, "durationPeriods")) + " invoices";
+      if (duration == "once") duration = "on one invoice";
+      out += "\n- " + Str(c, "code") + ": " + off + " off " + duration + ", redeemed " +
+             std::to_string(Int(c, "timesRedeemed")) +
+             (Int(c, "maxRedemptions") > 0 ? " of " + std::to_string(Int(c, "maxRedemptions")) : std::string()) +
+             " time(s)" + (True(c, "archived") ? " (archived)" : "") +
+             (!Str(c, "redeemBy").empty() ? ", redeem by " + Str(c, "redeemBy") : std::string());
+    }
+    MoreRows(out, coupons->size());
     return out;
   }
   const json& inv = Object(r, "invoice");

@@ -326,6 +326,10 @@ const char* IntentName(Intent intent) {
       return "finalize_invoice";
     case Intent::kCreditNote:
       return "credit_note";
+    case Intent::kApplyCoupon:
+      return "apply_coupon";
+    case Intent::kListCoupons:
+      return "list_coupons";
     case Intent::kCreateSubscription:
       return "create_subscription";
     case Intent::kGetSubscription:
@@ -564,6 +568,9 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     p.reason = ReasonAfterPaymentId(toks, payment_id_at, text);
   }
 
+  // A coupon named: its keyword and code are not line items, ids or words of the request.
+  const auto [coupon_code, coupon_at] = parse::CouponCode(toks, text);
+  p.coupon_code = coupon_code;
   // Drafts and credit notes: before refunds ("a credit note ... and refund it") and notes.
   if (parse::ParseInvoiceLifecycle(toks, bits, (bits & (kListW | kAllW | kWhoW)) != 0, p)) {
     DetectQuestion(toks, p);
@@ -641,7 +648,7 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
   if (p.intent == Intent::kCreateInvoice) {
     p.draft = parse::AsksForDraft(toks);
     // A note ("... with note: thanks") is not a line: items come from the text before it.
-    const size_t items_end = note_at < toks.size() ? note_at : toks.size();
+    const size_t items_end = std::min({note_at, coupon_at, toks.size()});
     const std::vector<Tok> before(toks.begin(), toks.begin() + std::ptrdiff_t(items_end));
     p.items = parse::ExtractItems(before, text);
   }

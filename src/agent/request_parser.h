@@ -73,6 +73,8 @@ enum class Intent {
   // Invoice lifecycle (parse/invoice_lifecycle.h).
   kFinalizeInvoice,  // "Finalize draft_3"
   kCreditNote,       // "Issue a $50 credit note on INV-2026-004 and refund it"
+  kApplyCoupon,      // "Apply coupon WELCOME10 to draft_2"
+  kListCoupons,      // "What coupons do we have?"
 };
 
 const char* IntentName(Intent intent);
@@ -140,6 +142,7 @@ struct ParsedRequest {
   // money goes when the invoice was paid ("refund" | "credit" | "" unsaid).
   bool draft = false;
   std::string refund_to;
+  std::string coupon_code;  // "WELCOME10": to redeem on a new invoice, subscription or draft
 
   // Invoice list filters.
   std::string invoice_status;    // pending | paid | overdue | cancelled | draft

@@ -23,7 +23,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 22> kActions = {{
+constexpr std::array<ActionEntry, 25> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -35,6 +35,9 @@ constexpr std::array<ActionEntry, 22> kActions = {{
     {"manage-invoices", "delete", {Scope::kInvoice, "delete draft invoices"}},
     // A credit note that refunds money also needs refund (the tool checks it).
     {"manage-invoices", "credit_note", {Scope::kInvoice, "issue credit notes"}},
+    {"manage-invoices", "list_coupons", {Scope::kRead, "list coupons"}},
+    {"manage-invoices", "create_coupon", {Scope::kInvoice, "create coupons"}},
+    {"manage-invoices", "archive_coupon", {Scope::kInvoice, "archive coupons"}},
     {"process-payment", "history", {Scope::kRead, "read payment history"}},
     {"process-payment", "list_failed", {Scope::kRead, "list failed payments"}},
     {"process-payment", "list", {Scope::kRead, "list payments"}},

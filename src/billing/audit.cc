@@ -130,6 +130,10 @@ nlohmann::json InvoiceAuditJson(const Invoice& inv) {
   if (!inv.created_on_behalf_of.empty()) j["createdOnBehalfOf"] = inv.created_on_behalf_of;
   if (!inv.updated_on_behalf_of.empty()) j["updatedOnBehalfOf"] = inv.updated_on_behalf_of;
   if (inv.credited_cents != 0) j["creditedCents"] = inv.credited_cents;
+  if (!inv.coupon_code.empty()) {
+    j["couponCode"] = inv.coupon_code;
+    j["discountCents"] = inv.discount_cents;
+  }
   return j;
 }
 
@@ -248,6 +252,10 @@ nlohmann::json SubscriptionAuditJson(const Subscription& s) {
   if (!s.pending_plan_id.empty()) {
     j["pendingPlanId"] = s.pending_plan_id;
     j["pendingQuantity"] = s.pending_quantity;
+  }
+  if (!s.coupon_code.empty()) {
+    j["couponCode"] = s.coupon_code;
+    j["couponPeriodsUsed"] = s.coupon_periods_used;
   }
   return j;
 }

@@ -180,6 +180,13 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
       cn.tax_cents = CreditNoteTaxCents(inv, cn.total_cents, credited_tax);
       cn.subtotal_cents = cn.total_cents - cn.tax_cents;
     } else {
+      // A discount was spread over the lines: which part of it a line carries is a matter of
+      // rounding we do not guess. Credit such an invoice by amount.
+      if (inv.discount_cents != 0) {
+        return Error::Invalid("lines", "Invoice " + inv.id + " has a discount (coupon " +
+                                           inv.coupon_code +
+                                           "): credit it by amount (tax included), not by lines");
+      }
       BILLING_ASSIGN_OR_RETURN(cn.lines, CreditedLines(inv, earlier, req.lines));
       for (const CreditNoteLine& l : cn.lines) cn.subtotal_cents += l.amount_cents;
       int64_t credited_subtotal = 0;

@@ -5,18 +5,15 @@
 // (credit notes' and payments' applied amounts included) is checked after each step. Runs on
 // both backends (pg.CreditNotesTest.*).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "billing/rules.h"
 #include "billing/service.h"
-#include "store/backend.h"
-#include "testing/test_backend.h"
+#include "testing/seeded_ledger.h"
 
 namespace billing {
 namespace {
@@ -27,38 +24,12 @@ Date D(const char* s) {
   return d;
 }
 
-class CreditNotesTest : public ::testing::Test {
+class CreditNotesTest : public test_support::SeededLedgerTest {
  protected:
+  CreditNotesTest() : SeededLedgerTest("billing-cn-test") {}
   void SetUp() override {
-    path_ = test_support::TestDbPath(
-        (std::filesystem::temp_directory_path() /
-         ("billing-cn-test-" + std::to_string(::getpid()) + "-" +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-            .string());
-    Cleanup();
-    auto store = OpenStore({path_, 4});
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(store.value());
-    BillingOptions options;
-    options.processor_mode = ProcessorMode::kAlwaysApprove;
-    service_ = std::make_unique<BillingService>(*store_, clock_, ids_, processor_, options);
+    SeededLedgerTest::SetUp();  // payments always approved
     clock_.Set(D("2026-12-06").DaysSinceEpoch() * 86'400'000 + 43'200'000);
-    ASSERT_TRUE(service_->SeedIfEmpty().ok());
-  }
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
-    Cleanup();
-  }
-  void Cleanup() {
-    for (const char* suffix : {"", "-wal", "-shm", ".keys"}) {
-      std::error_code ec;
-      std::filesystem::remove(path_ + suffix, ec);
-    }
-  }
-  void ExpectInvariants() {
-    Status s = service_->CheckInvariants();
-    EXPECT_TRUE(s.ok()) << s.error().message;
   }
   // An invoice of CUST-002 (no open invoices, nothing owed) for `cents` before 8% tax.
   Invoice NewInvoice(int64_t cents, bool draft = false, const char* customer = "CUST-002") {
@@ -109,12 +80,6 @@ class CreditNotesTest : public ::testing::Test {
     return events.ok() ? int64_t(events->size()) : -1;
   }
 
-  std::string path_;
-  FixedClock clock_{0};
-  SeededRandom ids_{7};
-  SeededRandom processor_{8};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<BillingService> service_;
 };
 
 TEST_F(CreditNotesTest, ADraftHasNoNumberOwesNothingAndFinalizesIntoTheNextNumber) {

@@ -53,8 +53,13 @@ Result<Invoice> BillingService::DraftAsInvoice(StoreTx& tx, const InvoiceDraft& 
   inv.items = d.items;
   for (const LineItem& li : inv.items) inv.subtotal_cents += li.amount_cents;
   inv.tax_rate_bp = TaxRateFor(c);
-  inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
-  inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+  if (!d.coupon_code.empty()) {
+    BILLING_ASSIGN_OR_RETURN(auto coupon, tx.FindCoupon(d.coupon_code));
+    if (coupon) inv.discount_cents = DiscountCents(*coupon, inv.subtotal_cents);
+    inv.coupon_code = d.coupon_code;
+  }
+  inv.tax_cents = TaxCents(inv.subtotal_cents - inv.discount_cents, inv.tax_rate_bp);
+  inv.total_cents = inv.subtotal_cents - inv.discount_cents + inv.tax_cents;
   inv.status = "draft";
   inv.issue_date = DateOf(d.created_at);
   inv.due_date = d.due_date;
@@ -85,6 +90,12 @@ Result<Invoice> BillingService::CreateDraft(const NewInvoice& request,
     d.items = items;
     d.due_date = request.due_date;
     d.notes = request.notes;
+    // Checked now, redeemed (and checked again) when the draft is finalized.
+    if (!request.coupon_code.empty()) {
+      BILLING_ASSIGN_OR_RETURN(Coupon coupon,
+                               RedeemableCoupon(tx, request.coupon_code, c, "couponCode"));
+      d.coupon_code = coupon.code;
+    }
     d.created_at = d.updated_at = clock_.NowIso8601();
     d.created_by = d.updated_by = request.actor.principal;
     d.created_on_behalf_of = d.updated_on_behalf_of = request.actor.on_behalf_of;
@@ -113,6 +124,15 @@ Result<Invoice> BillingService::UpdateDraft(const std::string& draft_id,
     if (update.due_date) d.due_date = *update.due_date;
     if (update.notes) d.notes = *update.notes;
     if (update.items) d.items = items;
+    if (update.coupon_code) {
+      d.coupon_code.clear();
+      if (!update.coupon_code->empty()) {
+        BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, d.customer_id, "customerId"));
+        BILLING_ASSIGN_OR_RETURN(Coupon coupon,
+                                 RedeemableCoupon(tx, *update.coupon_code, c, "couponCode"));
+        d.coupon_code = coupon.code;
+      }
+    }
     d.updated_at = clock_.NowIso8601();
     d.updated_by = actor.principal;
     d.updated_on_behalf_of = actor.on_behalf_of;
@@ -180,8 +200,16 @@ Result<Invoice> BillingService::FinalizeInvoice(const std::string& draft_id, con
                                            "); update its due date first");
     }
     BILLING_ASSIGN_OR_RETURN(Invoice before, DraftAsInvoice(tx, d));
-    BILLING_ASSIGN_OR_RETURN(inv, IssueInvoice(tx, c, d.items, today, d.due_date, d.notes, actor,
-                                               request_id, idempotency_key, &d));
+    std::optional<Coupon> coupon;
+    if (!d.coupon_code.empty()) {
+      BILLING_ASSIGN_OR_RETURN(coupon, RedeemableCoupon(tx, d.coupon_code, c, "couponCode"));
+    }
+    BILLING_ASSIGN_OR_RETURN(
+        inv, IssueInvoice(tx, c, d.items, today, d.due_date, d.notes, actor, request_id,
+                          idempotency_key, &d, coupon ? &*coupon : nullptr));
+    if (coupon) {
+      BILLING_TRY(Redeem(tx, *coupon, c.id, inv.id, "", actor, request_id, idempotency_key));
+    }
     d.status = "finalized";
     d.invoice_id = inv.id;
     d.updated_at = clock_.NowIso8601();

@@ -53,8 +53,15 @@ Status BillingService::CheckInvariants() {
     BILLING_TRY(
         WalkInvoices(tx, InvoiceQuery{}, kMaxRows, too_many, [&](Invoice& inv) -> Result<bool> {
           ++invoices;
-          if (inv.subtotal_cents + inv.tax_cents != inv.total_cents) {
-            return Error::Internal("invariant: subtotal + tax != total on " + inv.id);
+          if (inv.subtotal_cents - inv.discount_cents + inv.tax_cents != inv.total_cents) {
+            return Error::Internal("invariant: subtotal - discount + tax != total on " + inv.id);
+          }
+          if (inv.discount_cents < 0 || inv.discount_cents > inv.subtotal_cents ||
+              (inv.discount_cents != 0 && inv.coupon_code.empty())) {
+            return Error::Internal(
+                "invariant: discount outside [0, subtotal] or without a "
+                "coupon on " +
+                inv.id);
           }
           int64_t items = 0;
           for (const LineItem& li : inv.items) items += li.amount_cents;
@@ -175,6 +182,15 @@ Status BillingService::CheckInvariants() {
       }
       if (notes.second > credit.second) {
         return Error::Internal("invariant: credit notes of " + id + " credit more than its tax");
+      }
+    }
+    // Coupons: each one's count is its redemption rows, within its limit.
+    BILLING_ASSIGN_OR_RETURN(std::vector<Coupon> coupons, tx.ListCoupons(kMaxPageRows));
+    for (const Coupon& c : coupons) {
+      BILLING_ASSIGN_OR_RETURN(int64_t rows, tx.CountRedemptions(c.code));
+      if (rows != c.times_redeemed ||
+          (c.max_redemptions > 0 && c.times_redeemed > c.max_redemptions)) {
+        return Error::Internal("invariant: redemptions of coupon " + c.code + " do not add up");
       }
     }
     for (const auto& [id, want] : expected) {

@@ -40,9 +40,9 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
       item_text += li.description + "\x1e" + std::to_string(li.quantity_milli) + "\x1e" +
                    std::to_string(li.unit_price_cents) + "\x1d";
     }
-    BILLING_ASSIGN_OR_RETURN(fingerprint,
-                             Fingerprint({CanonicalId(request.customer_id), item_text,
-                                          request.due_date.ToString(), request.notes}));
+    BILLING_ASSIGN_OR_RETURN(fingerprint, Fingerprint({CanonicalId(request.customer_id), item_text,
+                                                       request.due_date.ToString(), request.notes,
+                                                       CanonicalId(request.coupon_code)}));
   }
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
@@ -62,9 +62,18 @@ Result<Invoice> BillingService::CreateInvoice(const NewInvoice& request) {
           "customerId");
     }
     const Date today = Today();
+    std::optional<Coupon> coupon;
+    if (!request.coupon_code.empty()) {
+      BILLING_ASSIGN_OR_RETURN(coupon, RedeemableCoupon(tx, request.coupon_code, c, "couponCode"));
+    }
     BILLING_ASSIGN_OR_RETURN(
         inv, IssueInvoice(tx, c, items, today, request.due_date, request.notes, request.actor,
-                          request.request_id, request.idempotency_key));
+                          request.request_id, request.idempotency_key, nullptr,
+                          coupon ? &*coupon : nullptr));
+    if (coupon) {
+      BILLING_TRY(Redeem(tx, *coupon, c.id, inv.id, "", request.actor, request.request_id,
+                         request.idempotency_key));
+    }
     if (!request.operation_key.empty()) {
       BILLING_TRY(RecordOperation(tx, request.operation_key, "invoice", fingerprint, inv.id));
     }
@@ -79,7 +88,7 @@ Result<Invoice> BillingService::IssueInvoice(StoreTx& tx, const Customer& c,
                                              const Date& due, const std::string& notes,
                                              const Actor& actor, const std::string& request_id,
                                              const std::string& idempotency_key,
-                                             const InvoiceDraft* from_draft) {
+                                             const InvoiceDraft* from_draft, const Coupon* coupon) {
   Invoice inv;
   inv.year = issue.year;
   BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
@@ -89,9 +98,16 @@ Result<Invoice> BillingService::IssueInvoice(StoreTx& tx, const Customer& c,
   inv.items = std::move(items);
   for (const LineItem& li : inv.items) inv.subtotal_cents += li.amount_cents;
   inv.tax_rate_bp = TaxRateFor(c);
-  inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
-  inv.total_cents = inv.subtotal_cents + inv.tax_cents;
-  inv.status = "pending";
+  // A coupon's discount comes off the subtotal before tax (automated-billing.md).
+  if (coupon != nullptr) {
+    inv.discount_cents = DiscountCents(*coupon, inv.subtotal_cents);
+    inv.coupon_code = coupon->code;
+  }
+  inv.tax_cents = TaxCents(inv.subtotal_cents - inv.discount_cents, inv.tax_rate_bp);
+  inv.total_cents = inv.subtotal_cents - inv.discount_cents + inv.tax_cents;
+  // Discounted to nothing: nothing is owed, so it is paid on issue.
+  inv.status = inv.total_cents == 0 ? "paid" : "pending";
+  if (inv.total_cents == 0) inv.paid_date = issue.ToString();
   inv.issue_date = issue;
   inv.due_date = due;
   inv.notes = notes;
@@ -184,7 +200,7 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
                                               const InvoiceUpdate& update, const Actor& actor,
                                               const std::string& request_id,
                                               const std::string& idempotency_key) {
-  if (!update.due_date && !update.notes && !update.items) {
+  if (!update.due_date && !update.notes && !update.items && !update.coupon_code) {
     return Error::Invalid("invoiceId", "nothing to update: give dueDate, notes and/or items");
   }
   if (update.due_date) BILLING_TRY(RequireFutureDate(*update.due_date));
@@ -197,6 +213,12 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
   }
   if (DraftNumber(CanonicalId(invoice_id))) {
     return UpdateDraft(invoice_id, update, std::move(items), actor, request_id, idempotency_key);
+  }
+  if (update.coupon_code) {
+    return Error::Precondition(
+        "A coupon applies when an invoice is created (or to a draft): " + CanonicalId(invoice_id) +
+            " is finalized and its amounts are fixed; issue a credit note to reduce it instead",
+        "couponCode");
   }
   Invoice inv;
   Status s = store_.Write([&](StoreTx& tx) -> Status {
@@ -224,8 +246,14 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
       inv.items = items;
       inv.subtotal_cents = 0;
       for (const LineItem& li : items) inv.subtotal_cents += li.amount_cents;
-      inv.tax_cents = TaxCents(inv.subtotal_cents, inv.tax_rate_bp);
-      inv.total_cents = inv.subtotal_cents + inv.tax_cents;
+      // A percent coupon keeps its rate; a fixed one its amount, up to the new subtotal.
+      if (!inv.coupon_code.empty()) {
+        BILLING_ASSIGN_OR_RETURN(auto coupon, tx.FindCoupon(inv.coupon_code));
+        if (!coupon) return Error::Internal("invoice " + inv.id + ": its coupon is missing");
+        inv.discount_cents = DiscountCents(*coupon, inv.subtotal_cents);
+      }
+      inv.tax_cents = TaxCents(inv.subtotal_cents - inv.discount_cents, inv.tax_rate_bp);
+      inv.total_cents = inv.subtotal_cents - inv.discount_cents + inv.tax_cents;
     }
     inv.updated_by = actor.principal;
     inv.updated_on_behalf_of = actor.on_behalf_of;

@@ -13,6 +13,14 @@ int64_t TaxCents(int64_t subtotal_cents, int tax_rate_bp) {
   return MulDivRoundHalfUp(subtotal_cents, tax_rate_bp, 10'000);
 }
 
+int64_t DiscountCents(const Coupon& coupon, int64_t subtotal_cents) {
+  assert(subtotal_cents >= 0);
+  if (coupon.percent_off_bp) {
+    return MulDivRoundHalfUp(subtotal_cents, *coupon.percent_off_bp, 10'000);
+  }
+  return std::min(coupon.amount_off_cents.value_or(0), subtotal_cents);
+}
+
 int64_t LineAmountCents(int64_t quantity_milli, int64_t unit_price_cents) {
   assert(quantity_milli > 0 && unit_price_cents >= 0);
   return MulDivRoundHalfUp(unit_price_cents, quantity_milli, 1000);

@@ -18,6 +18,9 @@ inline constexpr int kDefaultTaxRateBp = 800;  // 8%
 
 // round-half-up(subtotal * rate), once per invoice.
 int64_t TaxCents(int64_t subtotal_cents, int tax_rate_bp);
+// A coupon's discount on a subtotal, before tax: round-half-up(subtotal * percent), or the
+// fixed amount but never more than the subtotal.
+int64_t DiscountCents(const Coupon& coupon, int64_t subtotal_cents);
 // round-half-up(quantity * unit price); quantity is in thousandths.
 int64_t LineAmountCents(int64_t quantity_milli, int64_t unit_price_cents);
 // "8%", "7.25%".

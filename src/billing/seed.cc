@@ -55,11 +55,25 @@ Status BillingService::SeedIfEmpty() {
                                    {"interval", p.interval}});
       }
     }
+    // The sample coupon (WELCOME10: 10% off one invoice), likewise whenever there are none.
+    BILLING_ASSIGN_OR_RETURN(std::vector<Coupon> coupons, tx.ListCoupons(1));
+    if (coupons.empty()) {
+      Coupon welcome;
+      welcome.code = "WELCOME10";
+      welcome.name = "Welcome: 10% off the first invoice";
+      welcome.percent_off_bp = 1000;
+      welcome.duration = "once";
+      welcome.created_at = "2026-01-01T00:00:00.000Z";
+      welcome.created_by = "seed";
+      BILLING_TRY(tx.InsertCoupon(welcome));
+      loaded["coupons"] = nlohmann::json::array(
+          {{{"code", welcome.code}, {"percentOffBp", 1000}, {"duration", "once"}}});
+    }
     if (loaded.empty()) return OkStatus();
     // The sample data is audited as one row, so the log accounts for every record loaded.
     AuditEntry e;
     e.actor = "seed";
-    e.action = count == 0 ? "seed.load" : "seed.plans";
+    e.action = count == 0 ? "seed.load" : "seed.samples";
     e.entity_type = "ledger";
     e.after_json = AuditDump(loaded);
     return Audit(tx, std::move(e));

@@ -86,12 +86,32 @@ struct NewInvoice {
   std::string idempotency_key = {};  // the request's Idempotency-Key, recorded with the events
   // A draft (no number, editable, owes nothing) instead of a finalized invoice.
   bool draft = false;
+  // A coupon to redeem on it (any case); "" = none. On a draft: redeemed when it is finalized.
+  std::string coupon_code = {};
 };
 
 struct InvoiceUpdate {
   std::optional<Date> due_date;
   std::optional<std::string> notes;
   std::optional<std::vector<NewLineItem>> items;
+  // Drafts only (a finalized invoice's amounts are fixed): a coupon to apply, "" to remove it.
+  std::optional<std::string> coupon_code = {};
+};
+
+// A coupon to create (automated-billing.md "Discounts and coupons"; docs/coupons.md).
+struct NewCoupon {
+  std::string code = {};  // 3-32 letters, digits, '-' or '_'; stored upper case
+  std::string name = {};
+  std::optional<int> percent_off_bp = {};        // 1..10000, or
+  std::optional<int64_t> amount_off_cents = {};  // > 0, in `currency`
+  std::string currency = "USD";
+  std::string duration = "once";  // kCouponDurations
+  int64_t duration_periods = 0;   // repeating: 1..120
+  std::optional<Date> redeem_by = {};
+  int64_t max_redemptions = 0;  // 0 = no limit
+  Actor actor = {};
+  std::string request_id = {};
+  std::string idempotency_key = {};
 };
 
 struct PaymentRequest {
@@ -173,6 +193,7 @@ struct NewSubscription {
   Actor actor = {};
   std::string request_id = {};
   std::string idempotency_key = {};
+  std::string coupon_code = {};  // redeemed once; discounts its invoices for the coupon's duration
 };
 struct PlanChange {
   std::string plan;                      // "" = keep the plan
@@ -287,6 +308,13 @@ class BillingService {
   // everyone, newest first; totals over the whole period. kInvalidArgument if from > to.
   Result<PaymentList> PaymentsInPeriod(const std::string& customer_id, const Date& from,
                                        const Date& to, const PageSpec& page = {});
+
+  // Coupons (coupon_service.cc). Listed by code; archiving stops new redemptions only.
+  Result<Coupon> CreateCoupon(const NewCoupon& request);
+  Result<std::vector<Coupon>> ListCoupons();
+  Result<Coupon> ArchiveCoupon(const std::string& code, const Actor& actor = {},
+                               const std::string& request_id = "",
+                               const std::string& idempotency_key = "");
 
   // Plans and subscriptions (subscription_service.cc). Plans are listed by id.
   Result<std::vector<Plan>> ListPlans();
@@ -411,12 +439,24 @@ class BillingService {
                                const Date& issue, const Date& due, const std::string& notes,
                                const Actor& actor, const std::string& request_id,
                                const std::string& idempotency_key,
-                               const InvoiceDraft* from_draft = nullptr);
+                               const InvoiceDraft* from_draft = nullptr,
+                               const Coupon* coupon = nullptr);
   // Stores `sub` as changed by `actor` with its audit row and (unless null) its event.
   Status SaveSubscription(StoreTx& tx, Subscription& sub, const char* action,
                           const char* event_type, const nlohmann::json& before, const Actor& actor,
                           const std::string& request_id, const std::string& idempotency_key);
   int TaxRateFor(const Customer& c) const;
+  // Coupons (coupon_service.cc): the coupon `raw_code` names if `customer` may redeem it now
+  // (exists, not archived, not past its redeem-by date, a fixed amount in the customer's
+  // currency, redemptions left), else an Error naming `field`.
+  Result<Coupon> RedeemableCoupon(StoreTx& tx, const std::string& raw_code,
+                                  const Customer& customer, const std::string& field);
+  // Counts one redemption of `coupon` (by an invoice or a subscription) with its event; kFailed
+  // Precondition when the last one was taken meanwhile.
+  Status Redeem(StoreTx& tx, const Coupon& coupon, const std::string& customer_id,
+                const std::string& invoice_id, const std::string& subscription_id,
+                const Actor& actor, const std::string& request_id,
+                const std::string& idempotency_key);
   bool Approve();
 
   // Validates `card`, seals it and inserts it for `customer` in `tx`.

@@ -175,9 +175,23 @@ Status BillingService::BillPeriod(StoreTx& tx, Subscription& sub, const Plan& pl
     line.unit_price_cents = plan.price_cents;
     line.amount_cents = LineAmountCents(line.quantity_milli, line.unit_price_cents);
     const Date due = Date::FromDaysSinceEpoch(start.DaysSinceEpoch() + sub.payment_terms_days);
+    // The subscription's coupon, for its duration (redeemed once, when the subscription was
+    // made; an archived coupon keeps running for those who redeemed it).
+    std::optional<Coupon> coupon;
+    if (!sub.coupon_code.empty()) {
+      BILLING_ASSIGN_OR_RETURN(coupon, tx.FindCoupon(sub.coupon_code));
+      if (!coupon) return Error::Internal("subscription " + sub.id + ": its coupon is missing");
+      const bool applies =
+          coupon->duration == "forever" ||
+          (coupon->duration == "once" && sub.coupon_periods_used < 1) ||
+          (coupon->duration == "repeating" && sub.coupon_periods_used < coupon->duration_periods);
+      if (!applies) coupon.reset();
+    }
     BILLING_ASSIGN_OR_RETURN(
-        Invoice inv, IssueInvoice(tx, customer, {line}, start, due, "Subscription " + sub.id, actor,
-                                  request_id, idempotency_key));
+        Invoice inv,
+        IssueInvoice(tx, customer, {line}, start, due, "Subscription " + sub.id, actor, request_id,
+                     idempotency_key, nullptr, coupon ? &*coupon : nullptr));
+    if (coupon) ++sub.coupon_periods_used;
     period.invoice_id = inv.id;
     period.outcome = "billed";
     *invoice = std::move(inv);
@@ -252,7 +266,16 @@ Result<SubscriptionOutcome> BillingService::CreateSubscription(const NewSubscrip
     sub.created_by = request.actor.principal;
     sub.updated_at = sub.created_at;
     sub.updated_by = request.actor.principal;
+    std::optional<Coupon> coupon;
+    if (!request.coupon_code.empty()) {
+      BILLING_ASSIGN_OR_RETURN(coupon, RedeemableCoupon(tx, request.coupon_code, c, "couponCode"));
+      sub.coupon_code = coupon->code;
+    }
     BILLING_TRY(tx.InsertSubscription(sub));
+    if (coupon) {
+      BILLING_TRY(Redeem(tx, *coupon, c.id, "", sub.id, request.actor, request.request_id,
+                         request.idempotency_key));
+    }
     const nlohmann::json created = SubscriptionAuditJson(sub);
     BILLING_TRY(Audit(tx, Change(request.actor, request.request_id, "subscription.create",
                                  "subscription", sub.id, nullptr, created)));

@@ -90,6 +90,9 @@ struct Invoice {
   std::string payment_method;  // method of the payment that settled it
   int64_t paid_cents = 0;      // net of refunds, from allocations (kept by the store)
   int64_t credited_cents = 0;  // sum of its credit notes' totals (billing/credit_notes.cc)
+  // A coupon's discount, taken from the subtotal before tax: subtotal - discount + tax = total.
+  int64_t discount_cents = 0;
+  std::string coupon_code;  // the coupon redeemed on it, or "" (at most one per invoice)
   std::string created_at;
   std::string created_by;            // principal who created it (Actor), if known
   std::string updated_by;            // principal of the last change
@@ -208,7 +211,39 @@ inline constexpr std::string_view kEventTypes[] = {
     "invoice.created",      "invoice.finalized",    "invoice.updated",      "invoice.paid",
     "invoice.cancelled",    "payment.succeeded",    "payment.failed",       "refund.created",
     "subscription.created", "subscription.updated", "subscription.renewed", "subscription.canceled",
-    "invoice.deleted",      "credit_note.created"};
+    "invoice.deleted",      "credit_note.created",  "coupon.redeemed"};
+
+// A coupon (automated-billing.md "Discounts and coupons"): percent_off_bp or amount_off_cents
+// (exactly one), for `duration`: once (one invoice), repeating (duration_periods invoices of a
+// subscription) or forever. Codes are stored upper case and matched in any case.
+inline constexpr std::string_view kCouponDurations[] = {"once", "repeating", "forever"};
+struct Coupon {
+  std::string code;  // WELCOME10
+  std::string name;
+  std::optional<int> percent_off_bp;        // 1..10000
+  std::optional<int64_t> amount_off_cents;  // > 0, in `currency`
+  std::string currency = "USD";
+  std::string duration = "once";  // kCouponDurations
+  int64_t duration_periods = 0;   // repeating: how many invoices
+  std::string redeem_by;          // YYYY-MM-DD, last day it may be redeemed; "" = no limit
+  int64_t max_redemptions = 0;    // over all customers; 0 = no limit
+  int64_t times_redeemed = 0;
+  bool archived = false;  // no new redemptions; existing ones keep running
+  std::string created_at;
+  std::string created_by;
+};
+
+// One redemption: a coupon applied to an invoice or to a subscription (then to its invoices for
+// the coupon's duration). `number` is the coupon's redemption count after it (1, 2, ...).
+struct CouponRedemption {
+  std::string coupon_code;
+  int64_t number = 0;
+  std::string customer_id;
+  std::string invoice_id;       // "" when a subscription redeemed it
+  std::string subscription_id;  // "" when an invoice redeemed it
+  std::string created_at;
+  std::string actor;
+};
 
 // An invoice draft (automated-billing.md "Invoice lifecycle"): no number, freely editable,
 // owes nothing until it is finalized into an invoice (which then gets the number). Kept apart
@@ -224,6 +259,7 @@ struct InvoiceDraft {
   std::string notes;
   std::string status = "draft";  // kDraftStatuses
   std::string invoice_id;        // the invoice it became, once finalized
+  std::string coupon_code;       // redeemed when it is finalized; "" = none
   std::string created_at;
   std::string created_by;
   std::string created_on_behalf_of;
@@ -298,6 +334,8 @@ struct Subscription {
   std::string canceled_at;      // YYYY-MM-DD, once canceled
   std::string pending_plan_id;  // a downgrade that takes effect at the next period start
   int64_t pending_quantity = 0;
+  std::string coupon_code;          // redeemed when the subscription was made; "" = none
+  int64_t coupon_periods_used = 0;  // invoices of it that got the coupon's discount
   std::string created_at;
   std::string created_by;  // principal (Actor)
   std::string updated_at;

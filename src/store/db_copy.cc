@@ -34,7 +34,7 @@ constexpr TableSpec kTables[] = {
     {"invoices",
      "id, year, seq, customer_id, subtotal_cents, tax_rate_bp, tax_cents, total_cents, status, "
      "issue_date, due_date, notes, paid_date, payment_method, created_at, created_by, updated_by, "
-     "created_on_behalf_of, updated_on_behalf_of, credited_cents",
+     "created_on_behalf_of, updated_on_behalf_of, credited_cents, discount_cents, coupon_code",
      "id"},
     {"invoice_items",
      "invoice_id, position, description, quantity_milli, unit_price_cents, amount_cents",
@@ -54,7 +54,7 @@ constexpr TableSpec kTables[] = {
      "number"},
     {"invoice_drafts",
      "id, number, customer_id, items_json, due_date, notes, status, invoice_id, created_at, "
-     "created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of",
+     "created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of, coupon_code",
      "number"},
     {"credit_note_counters", "year, last_seq", "year"},
     {"credit_notes",
@@ -62,12 +62,19 @@ constexpr TableSpec kTables[] = {
      "due_reduced_cents, refunded_cents, credit_cents, lines_json, refund_ids, reason, "
      "created_at, created_by, on_behalf_of",
      "year, seq"},
+    {"coupons",
+     "code, name, percent_off_bp, amount_off_cents, currency, duration, duration_periods, "
+     "redeem_by, max_redemptions, times_redeemed, archived, created_at, created_by",
+     "code"},
+    {"coupon_redemptions",
+     "coupon_code, number, customer_id, invoice_id, subscription_id, created_at, actor",
+     "coupon_code, number"},
     {"plans", "id, name, price_cents, currency, billing_interval, active, created_at", "id"},
     {"subscriptions",
      "id, number, customer_id, plan_id, quantity, start_date, periods_billed, "
      "current_period_start, current_period_end, next_bill_date, collection, payment_terms_days, "
      "status, cancel_at_period_end, canceled_at, pending_plan_id, pending_quantity, created_at, "
-     "created_by, updated_at, updated_by",
+     "created_by, updated_at, updated_by, coupon_code, coupon_periods_used",
      "number"},
     {"subscription_periods",
      "subscription_id, period_start, period_end, invoice_id, outcome, created_at",

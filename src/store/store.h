@@ -288,6 +288,17 @@ class StoreTx {
   // payment, unapplied: the customer's credit). Deletes the allocation when nothing is left.
   virtual Status ReduceAllocation(int64_t allocation_id, int64_t amount_cents) = 0;
 
+  // Coupons. FindCoupon takes the canonical (upper-case) code. RedeemCoupon raises the coupon's
+  // count, unless that would pass max_redemptions (kConflict: none left), and records `r` with
+  // the new count as its number; both in the transaction. CountRedemptions counts a coupon's
+  // redemption rows.
+  virtual Status InsertCoupon(const Coupon& c) = 0;
+  virtual Result<std::optional<Coupon>> FindCoupon(const std::string& code) = 0;
+  virtual Result<std::vector<Coupon>> ListCoupons(int limit) = 0;  // by code, at most `limit`
+  virtual Status SetCouponArchived(const std::string& code, bool archived) = 0;
+  virtual Result<int64_t> RedeemCoupon(CouponRedemption r) = 0;
+  virtual Result<int64_t> CountRedemptions(const std::string& code) = 0;
+
   // The customer view's reads in one call: the customer, its ledger totals, the first page of its
   // open invoices with their totals, its newest payments and its stored cards, each exactly as
   // the matching call above returns it. This default makes those calls one after another

@@ -187,6 +187,10 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
   json j = {{"id", inv.id}, {"customerId", inv.customer_id}, {"customerName", inv.customer_name},
             {"items", std::move(items)}};
   PutAmount(j, "subtotal", inv.subtotal_cents);
+  if (!inv.coupon_code.empty()) {
+    j["couponCode"] = inv.coupon_code;
+    PutAmount(j, "discount", inv.discount_cents);
+  }
   j["taxRate"] = FormatTaxRate(inv.tax_rate_bp);
   j["taxRateBp"] = inv.tax_rate_bp;
   PutAmount(j, "tax", inv.tax_cents);
@@ -211,6 +215,23 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
   if (!inv.created_on_behalf_of.empty()) j["createdOnBehalfOf"] = OnBehalfOfJson(inv.created_on_behalf_of);
   if (!inv.updated_by.empty()) j["updatedBy"] = inv.updated_by;
   if (!inv.updated_on_behalf_of.empty()) j["updatedOnBehalfOf"] = OnBehalfOfJson(inv.updated_on_behalf_of);
+  return j;
+}
+
+json CouponJson(const Coupon& c) {
+  json j = {{"code", c.code}, {"name", c.name}};
+  if (c.percent_off_bp) {
+    j["percentOff"] = FormatTaxRate(*c.percent_off_bp);  // "10%", "12.5%"
+    j["percentOffBp"] = *c.percent_off_bp;
+  }
+  if (c.amount_off_cents) PutAmount(j, "amountOff", *c.amount_off_cents);
+  j["currency"] = c.currency;
+  j["duration"] = c.duration;
+  if (c.duration == "repeating") j["durationPeriods"] = c.duration_periods;
+  if (!c.redeem_by.empty()) j["redeemBy"] = c.redeem_by;
+  if (c.max_redemptions > 0) j["maxRedemptions"] = c.max_redemptions;
+  j["timesRedeemed"] = c.times_redeemed;
+  j["archived"] = c.archived;
   return j;
 }
 

@@ -58,6 +58,7 @@ nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);
 nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
 nlohmann::json PaymentJson(const Payment& p);
 nlohmann::json CreditNoteJson(const CreditNote& cn);
+nlohmann::json CouponJson(const Coupon& c);
 nlohmann::json RefundJson(const Refund& r);
 // Plans, subscriptions and billing runs (subscription_views.cc).
 nlohmann::json PlanJson(const Plan& p);

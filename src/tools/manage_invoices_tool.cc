@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kInputSchema = R"json({
   "type": "object",
   "properties": {
-    "action": {"type": "string", "enum": ["create", "get", "list", "update", "mark_paid", "cancel", "finalize", "delete", "credit_note"], "description": "Operation to perform"},
+    "action": {"type": "string", "enum": ["create", "get", "list", "update", "mark_paid", "cancel", "finalize", "delete", "credit_note", "create_coupon", "list_coupons", "archive_coupon"], "description": "Operation to perform"},
     "invoiceId": {"type": "string", "maxLength": 64, "description": "Invoice id, e.g. INV-2025-001 or the short form INV-001, or a draft's id draft_7 (get, update, mark_paid, cancel, finalize, delete, credit_note)"},
     "customerId": {"type": "string", "maxLength": 64, "description": "Customer id (required for create; optional filter for list)"},
     "items": {
@@ -45,6 +45,15 @@ constexpr const char* kInputSchema = R"json({
     },
     "refundTo": {"type": "string", "enum": ["refund", "credit"], "description": "credit_note on a paid invoice: refund the money to the invoice's payments, or keep it as the customer's credit balance (used by their next invoices)"},
     "reason": {"type": "string", "maxLength": 2000, "description": "credit_note: why"},
+    "couponCode": {"type": "string", "maxLength": 32, "description": "create: a coupon to redeem on the new invoice (or draft); update: a coupon for a draft (\"\" removes it); create_coupon/archive_coupon: the coupon's code"},
+    "percentOff": {"type": ["number", "string"], "description": "create_coupon: percent taken off the subtotal before tax, e.g. 10 or \"12.5\""},
+    "amountOff": {"type": ["number", "string"], "description": "create_coupon: a fixed amount taken off the subtotal before tax (instead of percentOff)"},
+    "currency": {"type": "string", "maxLength": 3, "description": "create_coupon: currency of amountOff (default USD)"},
+    "duration": {"type": "string", "enum": ["once", "repeating", "forever"], "description": "create_coupon: once (one invoice), repeating (durationPeriods invoices of a subscription) or forever"},
+    "durationPeriods": {"type": "integer", "minimum": 1, "maximum": 120, "description": "create_coupon: for repeating coupons, how many invoices"},
+    "redeemBy": {"type": "string", "description": "create_coupon: last day it may be redeemed, YYYY-MM-DD"},
+    "maxRedemptions": {"type": "integer", "minimum": 1, "maximum": 1000000000, "description": "create_coupon: how many times it may be redeemed over all customers"},
+    "name": {"type": "string", "maxLength": 200, "description": "create_coupon: a name for people"},
     "description": {"type": "string", "maxLength": 500, "description": "Description of the single line when amount is used"},
     "dueDate": {"type": "string", "description": "Due date YYYY-MM-DD, strictly after today (create; optional for update)"},
     "status": {"type": "string", "enum": ["pending", "paid", "overdue", "cancelled", "draft"], "description": "Status filter for list (draft lists drafts)"},
@@ -123,6 +132,7 @@ class ManageInvoicesTool final : public BillingTool {
       req.idempotency_key = ctx.idempotency_key;
       req.operation_key = ctx.operation_key;
       req.draft = args.value("draft", false);
+      req.coupon_code = StringArg(args, "couponCode");
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.CreateInvoice(req));
       if (inv.status == "draft") {
         return nlohmann::json{
@@ -134,8 +144,12 @@ class ManageInvoicesTool final : public BillingTool {
             {"invoice", InvoiceJson(inv, today)}};
       }
       std::string paid_by_credit;
+      if (!inv.coupon_code.empty()) {
+        paid_by_credit += "; coupon " + inv.coupon_code + " took " + Money(inv.discount_cents) +
+                          " off the subtotal before tax";
+      }
       if (inv.paid_cents > 0) {
-        paid_by_credit = "; the customer's credit paid " + Money(inv.paid_cents) + ", " +
+        paid_by_credit += "; the customer's credit paid " + Money(inv.paid_cents) + ", " +
                          Money(AmountDueCents(inv)) + " is due";
       }
       return nlohmann::json{
@@ -188,6 +202,7 @@ class ManageInvoicesTool final : public BillingTool {
         up.due_date = date;
       }
       if (args.contains("notes")) up.notes = StringArg(args, "notes");
+      if (args.contains("couponCode")) up.coupon_code = StringArg(args, "couponCode");
       if (args.contains("items") || args.contains("amount")) {
         BILLING_ASSIGN_OR_RETURN(auto items, ItemsArg(args, service_));
         up.items = std::move(items);
@@ -198,6 +213,12 @@ class ManageInvoicesTool final : public BillingTool {
       if (up.due_date) changed += "dueDate";
       if (up.notes) changed += std::string(changed.empty() ? "" : ", ") + "notes";
       if (up.items) changed += std::string(changed.empty() ? "" : ", ") + "items";
+      if (up.coupon_code) {
+        changed += std::string(changed.empty() ? "" : ", ") +
+                   (inv.coupon_code.empty() ? std::string("coupon removed")
+                                            : "coupon " + inv.coupon_code + " (" + Money(inv.discount_cents) +
+                                                  " off before tax; total now " + Money(inv.total_cents) + ")");
+      }
       return nlohmann::json{{"success", true},
                             {"message", "Invoice " + inv.id + " updated (" + changed + ")"},
                             {"invoice", InvoiceJson(inv, today)}};
@@ -301,9 +322,56 @@ class ManageInvoicesTool final : public BillingTool {
       MarkReplayed(j, out.replayed);
       return j;
     }
+    if (action == "create_coupon") {
+      NewCoupon req;
+      req.code = StringArg(args, "couponCode");
+      if (req.code.empty()) return Error::Invalid("couponCode", "couponCode is required to create a coupon");
+      req.name = StringArg(args, "name");
+      if (auto p = args.find("percentOff"); p != args.end()) {
+        // A percentage with up to two decimals is basis points: 12.5 -> 1250.
+        BILLING_ASSIGN_OR_RETURN(int64_t bp, AmountArg(*p, "percentOff", service_));
+        if (bp > 10'000) return Error::Invalid("percentOff", "percentOff must be at most 100");
+        req.percent_off_bp = int(bp);
+      }
+      if (auto a = args.find("amountOff"); a != args.end()) {
+        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amountOff", service_));
+        req.amount_off_cents = cents;
+      }
+      if (args.contains("currency")) req.currency = StringArg(args, "currency");
+      if (args.contains("duration")) req.duration = StringArg(args, "duration");
+      if (auto n = args.find("durationPeriods"); n != args.end()) req.duration_periods = n->get<int64_t>();
+      if (auto d = args.find("redeemBy"); d != args.end()) {
+        BILLING_ASSIGN_OR_RETURN(Date by, DateArg(*d, "redeemBy"));
+        req.redeem_by = by;
+      }
+      if (auto m = args.find("maxRedemptions"); m != args.end()) req.max_redemptions = m->get<int64_t>();
+      req.actor = ctx.actor;
+      req.request_id = ctx.request_id;
+      req.idempotency_key = ctx.idempotency_key;
+      BILLING_ASSIGN_OR_RETURN(Coupon c, service_.CreateCoupon(req));
+      return nlohmann::json{{"success", true}, {"message", "Coupon " + c.code + " created"}, {"coupon", CouponJson(c)}};
+    }
+    if (action == "list_coupons") {
+      BILLING_ASSIGN_OR_RETURN(std::vector<Coupon> coupons, service_.ListCoupons());
+      nlohmann::json list = nlohmann::json::array();
+      for (const Coupon& c : coupons) list.push_back(CouponJson(c));
+      return nlohmann::json{{"success", true},
+                            {"message", "Found " + FormatCount(int64_t(coupons.size())) + " coupon(s)"},
+                            {"coupons", std::move(list)},
+                            {"count", coupons.size()}};
+    }
+    if (action == "archive_coupon") {
+      const std::string code = StringArg(args, "couponCode");
+      if (code.empty()) return Error::Invalid("couponCode", "couponCode is required to archive a coupon");
+      BILLING_ASSIGN_OR_RETURN(Coupon c, service_.ArchiveCoupon(code, ctx.actor, ctx.request_id, ctx.idempotency_key));
+      return nlohmann::json{{"success", true},
+                            {"message", "Coupon " + c.code +
+                                            " archived: no new redemptions; those already redeemed keep running"},
+                            {"coupon", CouponJson(c)}};
+    }
     return Error::Invalid("action",
                           "action must be one of create, get, list, update, mark_paid, cancel, finalize, delete, "
-                          "credit_note");
+                          "credit_note, create_coupon, list_coupons, archive_coupon");
   }
 };
 

@@ -18,6 +18,7 @@ constexpr const char* kInputSchema = R"json({
     "quantity": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Seats or units billed each period (create, change; default 1)"},
     "startDate": {"type": "string", "description": "First day YYYY-MM-DD, today or later (create; default today). Periods renew on this day of the month"},
     "paymentTermsDays": {"type": "integer", "minimum": 1, "maximum": 365, "description": "Days from an invoice's issue to its due date (create; default 30)"},
+    "couponCode": {"type": "string", "maxLength": 32, "description": "A coupon to redeem (create): its discount applies to the subscription's invoices for the coupon's duration"},
     "atPeriodEnd": {"type": "boolean", "description": "cancel: true = stop renewing and end with the current period; false (default) = cancel now"},
     "status": {"type": "string", "enum": ["active", "past_due", "canceled"], "description": "Status filter for list"},
     "days": {"type": "integer", "minimum": 0, "maximum": 366, "description": "renewals: renewing within this many days from today (default 7)"},
@@ -116,6 +117,7 @@ class ManageSubscriptionsTool final : public BillingTool {
       if (auto t = args.find("paymentTermsDays"); t != args.end()) {
         req.payment_terms_days = int(t->get<int64_t>());
       }
+      req.coupon_code = StringArg(args, "couponCode");
       req.actor = ctx.actor;
       req.request_id = ctx.request_id;
       req.idempotency_key = ctx.idempotency_key;

@@ -14,13 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-json Tool(ServerProcess& server, const std::string& tool, const json& data,
-          const std::map<std::string, std::string>& headers = {}, int* status = nullptr) {
-  HttpResult r = server.PostJson("/api/tools/" + tool + "/execute", {{"data", data}}, headers);
-  if (status != nullptr) *status = r.status;
-  return r.Json();
-}
-
 // The signed balance: what is owed, less any credit the customer holds.
 int64_t BalanceCents(ServerProcess& server, const std::string& customer) {
   json c = Tool(server, "get-customer", {{"customerId", customer}})["customer"];

@@ -230,6 +230,13 @@ CommandResult RunAgentCommand(const std::vector<std::string>& args,
   return result;
 }
 
+nlohmann::json Tool(ServerProcess& server, const std::string& tool, const nlohmann::json& data,
+                    const std::map<std::string, std::string>& headers, int* status) {
+  HttpResult r = server.PostJson("/api/tools/" + tool + "/execute", {{"data", data}}, headers);
+  if (status != nullptr) *status = r.status;
+  return r.Json();
+}
+
 std::string BearerForNewKey(const ServerProcess& server, const std::string& scopes) {
   CommandResult r =
       RunAgentCommand({"keys", "create", "--db", server.db_path(), "--scopes", scopes});

@@ -31,6 +31,10 @@ CommandResult RunAgentCommand(const std::vector<std::string>& args,
                               int timeout_ms = 20000);
 
 class ServerProcess;
+// POST /api/tools/<tool>/execute with {"data": data}: the result's JSON body; *status (if given)
+// gets the HTTP status.
+nlohmann::json Tool(ServerProcess& server, const std::string& tool, const nlohmann::json& data,
+                    const std::map<std::string, std::string>& headers = {}, int* status = nullptr);
 // "Bearer <key>" for a new API key with `scopes` ("read,invoice") on the server's database, made
 // with `billing-agent keys create`; "" (and a test failure) if the command fails.
 std::string BearerForNewKey(const ServerProcess& server, const std::string& scopes);

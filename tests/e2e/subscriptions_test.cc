@@ -17,13 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-json Tool(ServerProcess& server, const std::string& tool, const json& data,
-          const std::map<std::string, std::string>& headers = {}, int* status = nullptr) {
-  HttpResult r = server.PostJson("/api/tools/" + tool + "/execute", {{"data", data}}, headers);
-  if (status != nullptr) *status = r.status;
-  return r.Json();
-}
-
 std::set<std::string> InvoiceIdsOf(ServerProcess& server, const std::string& customer) {
   json list = Tool(server, "manage-invoices", {{"action", "list"}, {"customerId", customer}});
   std::set<std::string> ids;

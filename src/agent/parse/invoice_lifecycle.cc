@@ -65,6 +65,39 @@ std::string Destination(const std::vector<Tok>& toks) {
 
 }  // namespace
 
+std::pair<std::string, size_t> CouponCode(const std::vector<Tok>& toks, std::string_view text) {
+  for (size_t k = 0; k < toks.size(); ++k) {
+    const Tok& t = toks[k];
+    if (!(IsWord(t, "coupon") || IsWord(t, "promo") || IsWord(t, "voucher") ||
+          IsWord(t, "discount"))) {
+      continue;
+    }
+    size_t c = k + 1;
+    if (c < toks.size() && (IsWord(toks[c], "code") || IsWord(toks[c], "codes"))) ++c;
+    if (c < toks.size() && IsPunct(toks[c], ':')) ++c;
+    if (c >= toks.size()) break;
+    const Tok& code = toks[c];
+    // A code is one token of letters, digits, '-' or '_' that is not an ordinary word.
+    if (code.kind != Kind::kWord && code.kind != Kind::kNumber) continue;
+    if (code.kind == Kind::kWord && code.bits != 0 && code.bits != kStopW) continue;
+    std::string out;
+    for (char ch : text.substr(code.begin, code.end - code.begin)) {
+      const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+      if (!ok) {
+        out.clear();
+        break;
+      }
+      out.push_back(ch >= 'a' && ch <= 'z' ? char(ch - 'a' + 'A') : ch);
+    }
+    if (out.size() < 3 || out.size() > 32 || out == "THE" || out == "FOR" || out == "AND") {
+      continue;
+    }
+    return {out, k};
+  }
+  return {std::string(), toks.size()};
+}
+
 bool AsksForDraft(const std::vector<Tok>& toks) {
   return Has(toks, "draft") || Has(toks, "drafts");
 }
@@ -74,6 +107,17 @@ bool ParseInvoiceLifecycle(const std::vector<Tok>& toks, uint64_t bits, bool lis
   if (CreditNote(toks) && !listy) {
     p.intent = Intent::kCreditNote;
     p.refund_to = Destination(toks);
+    return true;
+  }
+  // "Apply coupon WELCOME10 to the invoice", "add promo code SAVE20 to draft_2".
+  // ("draft" counts as a create word; "create ... with coupon X" is a new invoice instead.)
+  if (!p.coupon_code.empty() && (Has(toks, "apply") || Has(toks, "add") || Has(toks, "use")) &&
+      !Has(toks, "create") && !Has(toks, "new") && !Has(toks, "make")) {
+    p.intent = Intent::kApplyCoupon;
+    return true;
+  }
+  if (Has(toks, "coupons") && p.coupon_code.empty()) {  // "what coupons do we have?"
+    p.intent = Intent::kListCoupons;
     return true;
   }
   if (Has(toks, "finalize") || Has(toks, "finalise") || Has(toks, "finalized") ||

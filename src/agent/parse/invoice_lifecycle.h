@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/parse/lexer.h"
@@ -15,13 +17,17 @@
 
 namespace billing::parse {
 
-// Sets p's intent (kCreditNote, kFinalizeInvoice, or kListInvoices of drafts) and its slots
-// (refund_to, invoice_status) when the request asks for one of them; false otherwise, p
-// unchanged. `listy`: the request asks for a list.
+// Sets p's intent (kCreditNote, kFinalizeInvoice, kApplyCoupon, kListCoupons, or
+// kListInvoices of drafts) and its slots (refund_to, invoice_status) when the request asks for
+// one of them; false otherwise, p unchanged. `listy`: the request asks for a list.
 bool ParseInvoiceLifecycle(const std::vector<Tok>& toks, uint64_t bits, bool listy,
                            ParsedRequest& p);
 
 // Whether the request asks for a draft ("a draft invoice", "as a draft", "draft an invoice").
 bool AsksForDraft(const std::vector<Tok>& toks);
+
+// The coupon code a request names ("coupon WELCOME10", "promo code SAVE-20", "with code X"), as
+// written but upper case, and the index of its keyword ("coupon"); {"", toks.size()} if none.
+std::pair<std::string, size_t> CouponCode(const std::vector<Tok>& toks, std::string_view text);
 
 }  // namespace billing::parse

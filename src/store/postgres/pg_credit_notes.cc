@@ -14,10 +14,10 @@ using pgrows::Params;
 using pgrows::Row;
 using pgrows::S;
 
-#define DRAFT_COLS                                                                              \
-  "SELECT id, number, customer_id, items_json, due_date, notes, status, invoice_id, "           \
-  "created_at, created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of " \
-  "FROM invoice_drafts"
+#define DRAFT_COLS                                                                               \
+  "SELECT id, number, customer_id, items_json, due_date, notes, status, invoice_id, "            \
+  "created_at, created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of, " \
+  "coupon_code FROM invoice_drafts"
 
 #define CREDIT_NOTE_COLS                                                                   \
   "SELECT id, year, seq, invoice_id, customer_id, currency, subtotal_cents, tax_cents, "   \
@@ -52,6 +52,7 @@ Result<InvoiceDraft> ReadDraft(const Row& r) {
   d.updated_at = r.T(11);
   d.updated_by = r.T(12);
   d.updated_on_behalf_of = r.T(13);
+  d.coupon_code = r.T(14);
   return d;
 }
 
@@ -88,7 +89,111 @@ Result<std::vector<CreditNote>> ReadCreditNotes(const pg::PgResult& r, int limit
   return out;
 }
 
+#define COUPON_COLS                                                                             \
+  "SELECT code, name, percent_off_bp, amount_off_cents, currency, duration, duration_periods, " \
+  "redeem_by, max_redemptions, times_redeemed, archived, created_at, created_by FROM coupons"
+
+Coupon ReadCoupon(const Row& r) {
+  Coupon c;
+  c.code = r.T(0);
+  c.name = r.T(1);
+  if (!r.Null(2)) c.percent_off_bp = int(r.I(2));
+  if (!r.Null(3)) c.amount_off_cents = r.I(3);
+  c.currency = r.T(4);
+  c.duration = r.T(5);
+  c.duration_periods = r.I(6);
+  c.redeem_by = r.T(7);
+  c.max_redemptions = r.I(8);
+  c.times_redeemed = r.I(9);
+  c.archived = r.I(10) != 0;
+  c.created_at = r.T(11);
+  c.created_by = r.T(12);
+  return c;
+}
+
 }  // namespace
+
+Status InsertCoupon(pg::PgConnection& conn, const Coupon& c) {
+  Params p = {c.code,
+              c.name,
+              std::nullopt,
+              std::nullopt,
+              c.currency,
+              c.duration,
+              S(c.duration_periods),
+              c.redeem_by,
+              S(c.max_redemptions),
+              S(c.times_redeemed),
+              S(c.archived ? 1 : 0),
+              c.created_at,
+              c.created_by};
+  if (c.percent_off_bp) p[2] = S(*c.percent_off_bp);
+  if (c.amount_off_cents) p[3] = S(*c.amount_off_cents);
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        "INSERT INTO coupons (code, name, percent_off_bp, amount_off_cents, currency, duration, "
+        "duration_periods, redeem_by, max_redemptions, times_redeemed, archived, created_at, "
+        "created_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        p));
+  (void)r;
+  return OkStatus();
+}
+
+Result<std::optional<Coupon>> FindCoupon(pg::PgConnection& conn, const std::string& code) {
+  BILLING_ASSIGN_OR_RETURN(pg::PgResult r, Q(conn, COUPON_COLS " WHERE code = $1", {code}));
+  if (r.rows() == 0) return std::optional<Coupon>();
+  return std::optional<Coupon>(ReadCoupon(Row{r, 0}));
+}
+
+Result<std::vector<Coupon>> ListCoupons(pg::PgConnection& conn, int limit) {
+  BILLING_TRY(CheckPageArgs(limit, 0, "coupon"));
+  BILLING_ASSIGN_OR_RETURN(pg::PgResult r,
+                           Q(conn, COUPON_COLS " ORDER BY code LIMIT $1", {S(int64_t(limit))}));
+  BILLING_TRY(CheckRows(r, limit, "a coupon page"));
+  std::vector<Coupon> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(ReadCoupon(Row{r, i}));
+  return out;
+}
+
+Status SetCouponArchived(pg::PgConnection& conn, const std::string& code, bool archived) {
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn, "UPDATE coupons SET archived = $2 WHERE code = $1", {code, S(archived ? 1 : 0)}));
+  if (r.affected_rows() != 1) return Error::Internal("postgres: coupon to archive is gone");
+  return OkStatus();
+}
+
+Result<int64_t> RedeemCoupon(pg::PgConnection& conn, CouponRedemption red) {
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        "UPDATE coupons SET times_redeemed = times_redeemed + 1 WHERE code = $1 "
+        "AND (max_redemptions = 0 OR times_redeemed < max_redemptions) RETURNING times_redeemed",
+        {red.coupon_code}));
+  if (r.rows() != 1) {
+    return Error{ErrorCode::kConflict, "coupon " + red.coupon_code + " has no redemptions left",
+                 "couponCode"};
+  }
+  red.number = Row{r, 0}.I(0);
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult ins,
+      Q(conn,
+        "INSERT INTO coupon_redemptions (coupon_code, number, customer_id, invoice_id, "
+        "subscription_id, created_at, actor) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        {red.coupon_code, S(red.number), red.customer_id, red.invoice_id, red.subscription_id,
+         red.created_at, red.actor}));
+  (void)ins;
+  return red.number;
+}
+
+Result<int64_t> CountRedemptions(pg::PgConnection& conn, const std::string& code) {
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn, "SELECT COUNT(*) FROM coupon_redemptions WHERE coupon_code = $1", {code}));
+  if (r.rows() != 1) return Error::Internal("postgres: redemption count returned no row");
+  return Row{r, 0}.I(0);
+}
 
 Status InsertDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
   BILLING_ASSIGN_OR_RETURN(
@@ -96,10 +201,11 @@ Status InsertDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
       Q(conn,
         "INSERT INTO invoice_drafts (id, number, customer_id, items_json, due_date, notes, "
         "status, invoice_id, created_at, created_by, created_on_behalf_of, updated_at, "
-        "updated_by, updated_on_behalf_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        "updated_by, updated_on_behalf_of, coupon_code) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
         {d.id, S(d.number), d.customer_id, EncodeLineItems(d.items), d.due_date.ToString(), d.notes,
          d.status, d.invoice_id, d.created_at, d.created_by, d.created_on_behalf_of, d.updated_at,
-         d.updated_by, d.updated_on_behalf_of}));
+         d.updated_by, d.updated_on_behalf_of, d.coupon_code}));
   (void)r;
   return OkStatus();
 }
@@ -109,10 +215,10 @@ Status UpdateDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
       pg::PgResult r,
       Q(conn,
         "UPDATE invoice_drafts SET items_json = $2, due_date = $3, notes = $4, status = $5, "
-        "invoice_id = $6, updated_at = $7, updated_by = $8, updated_on_behalf_of = $9 "
-        "WHERE id = $1",
+        "invoice_id = $6, updated_at = $7, updated_by = $8, updated_on_behalf_of = $9, "
+        "coupon_code = $10 WHERE id = $1",
         {d.id, EncodeLineItems(d.items), d.due_date.ToString(), d.notes, d.status, d.invoice_id,
-         d.updated_at, d.updated_by, d.updated_on_behalf_of}));
+         d.updated_at, d.updated_by, d.updated_on_behalf_of, d.coupon_code}));
   if (r.affected_rows() != 1) return Error::Internal("postgres: draft to update is gone");
   return OkStatus();
 }

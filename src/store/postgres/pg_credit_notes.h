@@ -1,5 +1,5 @@
-// Invoice drafts and credit notes on PostgreSQL (migration 005). The StoreTx methods of
-// pg_store.cc for them delegate here, as SQLite's delegate to sqlite_credit_notes.cc; the
+// Invoice drafts, credit notes (migration 005) and coupons (006) on PostgreSQL. The StoreTx methods
+// of pg_store.cc for them delegate here, as SQLite's delegate to sqlite_credit_notes.cc; the
 // statements are the same but for the dialect.
 //
 // Thread-safety: as the PgConnection passed in (one transaction's).
@@ -29,5 +29,12 @@ Result<std::vector<CreditNote>> ListCreditNotes(pg::PgConnection& conn, int afte
                                                 int after_seq, int limit);
 // Moves `amount_cents` of an allocation off its invoice (store.h StoreTx::ReduceAllocation).
 Status ReduceAllocation(pg::PgConnection& conn, int64_t allocation_id, int64_t amount_cents);
+
+Status InsertCoupon(pg::PgConnection& conn, const Coupon& c);
+Result<std::optional<Coupon>> FindCoupon(pg::PgConnection& conn, const std::string& code);
+Result<std::vector<Coupon>> ListCoupons(pg::PgConnection& conn, int limit);
+Status SetCouponArchived(pg::PgConnection& conn, const std::string& code, bool archived);
+Result<int64_t> RedeemCoupon(pg::PgConnection& conn, CouponRedemption r);
+Result<int64_t> CountRedemptions(pg::PgConnection& conn, const std::string& code);
 
 }  // namespace billing::pgnotes

@@ -372,25 +372,42 @@ class PgTx final : public StoreTx {
     BILLING_TRY(Exec(
         "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
         "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, payment_method, "
-        "created_at, created_by, updated_by, created_on_behalf_of, updated_on_behalf_of) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)",
-        {inv.id, S(inv.year), S(inv.seq), inv.customer_id, S(inv.subtotal_cents),
-         S(inv.tax_rate_bp), S(inv.tax_cents), S(inv.total_cents), inv.status,
-         inv.issue_date.ToString(), inv.due_date.ToString(), inv.notes, inv.paid_date,
-         inv.payment_method, inv.created_at, inv.created_by, inv.updated_by,
-         inv.created_on_behalf_of, inv.updated_on_behalf_of}));
+        "created_at, created_by, updated_by, created_on_behalf_of, updated_on_behalf_of, "
+        "discount_cents, coupon_code) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)",
+        {inv.id,
+         S(inv.year),
+         S(inv.seq),
+         inv.customer_id,
+         S(inv.subtotal_cents),
+         S(inv.tax_rate_bp),
+         S(inv.tax_cents),
+         S(inv.total_cents),
+         inv.status,
+         inv.issue_date.ToString(),
+         inv.due_date.ToString(),
+         inv.notes,
+         inv.paid_date,
+         inv.payment_method,
+         inv.created_at,
+         inv.created_by,
+         inv.updated_by,
+         inv.created_on_behalf_of,
+         inv.updated_on_behalf_of,
+         S(inv.discount_cents),
+         inv.coupon_code}));
     return InsertItems(inv);
   }
 
   Status UpdateInvoice(const Invoice& inv) override {
-    BILLING_TRY(
-        One("UPDATE invoices SET subtotal_cents=$2, tax_rate_bp=$3, tax_cents=$4, total_cents=$5, "
-            "status=$6, due_date=$7, notes=$8, paid_date=$9, payment_method=$10, updated_by=$11, "
-            "updated_on_behalf_of=$12, credited_cents=$13 WHERE id=$1",
-            {inv.id, S(inv.subtotal_cents), S(inv.tax_rate_bp), S(inv.tax_cents),
-             S(inv.total_cents), inv.status, inv.due_date.ToString(), inv.notes, inv.paid_date,
-             inv.payment_method, inv.updated_by, inv.updated_on_behalf_of, S(inv.credited_cents)},
-            "invoice to update"));
+    BILLING_TRY(One(
+        "UPDATE invoices SET subtotal_cents=$2, tax_rate_bp=$3, tax_cents=$4, total_cents=$5, "
+        "status=$6, due_date=$7, notes=$8, paid_date=$9, payment_method=$10, updated_by=$11, "
+        "updated_on_behalf_of=$12, credited_cents=$13, discount_cents=$14 WHERE id=$1",
+        {inv.id, S(inv.subtotal_cents), S(inv.tax_rate_bp), S(inv.tax_cents), S(inv.total_cents),
+         inv.status, inv.due_date.ToString(), inv.notes, inv.paid_date, inv.payment_method,
+         inv.updated_by, inv.updated_on_behalf_of, S(inv.credited_cents), S(inv.discount_cents)},
+        "invoice to update"));
     return InsertItems(inv);
   }
 
@@ -733,6 +750,22 @@ class PgTx final : public StoreTx {
   Result<std::vector<CreditNote>> ListCreditNotes(int after_year, int after_seq,
                                                   int limit) override {
     return pgnotes::ListCreditNotes(conn_, after_year, after_seq, limit);
+  }
+  Status InsertCoupon(const Coupon& c) override { return pgnotes::InsertCoupon(conn_, c); }
+  Result<std::optional<Coupon>> FindCoupon(const std::string& code) override {
+    return pgnotes::FindCoupon(conn_, code);
+  }
+  Result<std::vector<Coupon>> ListCoupons(int limit) override {
+    return pgnotes::ListCoupons(conn_, limit);
+  }
+  Status SetCouponArchived(const std::string& code, bool archived) override {
+    return pgnotes::SetCouponArchived(conn_, code, archived);
+  }
+  Result<int64_t> RedeemCoupon(CouponRedemption r) override {
+    return pgnotes::RedeemCoupon(conn_, std::move(r));
+  }
+  Result<int64_t> CountRedemptions(const std::string& code) override {
+    return pgnotes::CountRedemptions(conn_, code);
   }
   Result<std::vector<Payment>> PaymentsWithCredit(const std::string& customer_id,
                                                   int limit) override {

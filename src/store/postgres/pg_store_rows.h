@@ -39,7 +39,8 @@
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
   "i.payment_method, i.created_at, i.created_by, i.updated_by, i.paid_cents, "              \
-  "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents "                       \
+  "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents, i.discount_cents, "    \
+  "i.coupon_code "                                                                          \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 #define AUDIT_COLS                                                                   \
@@ -87,7 +88,10 @@ struct Sql {
   std::vector<std::string> where;
   std::string P(std::string value) {
     params.emplace_back(std::move(value));
-    return "$" + std::to_string(params.size());
+    // Appended rather than "$" + ...: GCC 12 warns falsely (-Wrestrict) on that inlined insert.
+    std::string out = "$";
+    out += std::to_string(params.size());
+    return out;
   }
   std::string P(int64_t value) { return P(S(value)); }
   // A value of a closed set (`allowed`, e.g. kPaymentStatuses) written into the text rather than
@@ -243,6 +247,8 @@ inline Result<Invoice> ReadInvoice(const Row& r) {
   inv.created_on_behalf_of = r.T(19);
   inv.updated_on_behalf_of = r.T(20);
   inv.credited_cents = r.I(21);
+  inv.discount_cents = r.I(22);
+  inv.coupon_code = r.T(23);
   return inv;
 }
 

@@ -21,7 +21,8 @@ using pgrows::Sql;
   "SELECT id, number, customer_id, plan_id, quantity, start_date, periods_billed, "      \
   "current_period_start, current_period_end, COALESCE(next_bill_date, ''), collection, " \
   "payment_terms_days, status, cancel_at_period_end, canceled_at, pending_plan_id, "     \
-  "pending_quantity, created_at, created_by, updated_at, updated_by FROM subscriptions"
+  "pending_quantity, created_at, created_by, updated_at, updated_by, coupon_code, "      \
+  "coupon_periods_used FROM subscriptions"
 
 Result<pg::PgResult> Q(pg::PgConnection& conn, std::string_view sql, const Params& params = {}) {
   auto r = pg::Run(conn, sql, params);
@@ -77,6 +78,8 @@ Result<Subscription> ReadSubscription(const Row& r) {
   s.created_by = r.T(18);
   s.updated_at = r.T(19);
   s.updated_by = r.T(20);
+  s.coupon_code = r.T(21);
+  s.coupon_periods_used = r.I(22);
   return s;
 }
 
@@ -95,7 +98,7 @@ std::string PeriodText(const Subscription& s, const Date& d) {
   return s.periods_billed > 0 ? d.ToString() : std::string();
 }
 
-// $1 the id, then the fields UpdateSubscription replaces as $2..$16.
+// $1 the id, then the fields UpdateSubscription replaces as $2..$18.
 Params MutableParams(const Subscription& s) {
   Params p = {s.id,
               s.plan_id,
@@ -112,7 +115,9 @@ Params MutableParams(const Subscription& s) {
               s.pending_plan_id,
               S(s.pending_quantity),
               s.updated_at,
-              s.updated_by};
+              s.updated_by,
+              s.coupon_code,
+              S(s.coupon_periods_used)};
   if (!s.next_bill_date.empty()) p[6] = s.next_bill_date;
   return p;
 }
@@ -177,8 +182,9 @@ Status InsertSubscription(pg::PgConnection& conn, const Subscription& s) {
         "INSERT INTO subscriptions (id, plan_id, quantity, periods_billed, current_period_start, "
         "current_period_end, next_bill_date, collection, payment_terms_days, status, "
         "cancel_at_period_end, canceled_at, pending_plan_id, pending_quantity, updated_at, "
-        "updated_by, number, customer_id, start_date, created_at, created_by) VALUES ($1, $2, "
-        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+        "updated_by, coupon_code, coupon_periods_used, number, customer_id, start_date, "
+        "created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+        "$14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
         p));
   (void)r;
   return OkStatus();
@@ -192,7 +198,7 @@ Status UpdateSubscription(pg::PgConnection& conn, const Subscription& s) {
         "current_period_start = $5, current_period_end = $6, next_bill_date = $7, "
         "collection = $8, payment_terms_days = $9, status = $10, cancel_at_period_end = $11, "
         "canceled_at = $12, pending_plan_id = $13, pending_quantity = $14, updated_at = $15, "
-        "updated_by = $16 WHERE id = $1",
+        "updated_by = $16, coupon_code = $17, coupon_periods_used = $18 WHERE id = $1",
         MutableParams(s)));
   if (r.affected_rows() != 1) return Error::Internal("postgres: subscription to update is gone");
   return OkStatus();

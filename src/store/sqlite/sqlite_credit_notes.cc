@@ -8,10 +8,10 @@
 namespace billing::sqlite {
 namespace {
 
-#define DRAFT_COLS                                                                              \
-  "SELECT id, number, customer_id, items_json, due_date, notes, status, invoice_id, "           \
-  "created_at, created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of " \
-  "FROM invoice_drafts"
+#define DRAFT_COLS                                                                               \
+  "SELECT id, number, customer_id, items_json, due_date, notes, status, invoice_id, "            \
+  "created_at, created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of, " \
+  "coupon_code FROM invoice_drafts"
 
 #define CREDIT_NOTE_COLS                                                                   \
   "SELECT id, year, seq, invoice_id, customer_id, currency, subtotal_cents, tax_cents, "   \
@@ -41,6 +41,7 @@ Result<InvoiceDraft> ReadDraft(const Stmt& st) {
   d.updated_at = st.Text(11);
   d.updated_by = st.Text(12);
   d.updated_on_behalf_of = st.Text(13);
+  d.coupon_code = st.Text(14);
   return d;
 }
 
@@ -77,20 +78,145 @@ Result<std::vector<CreditNote>> ReadCreditNotes(Stmt& st, int limit) {
   return out;
 }
 
+#define COUPON_COLS                                                                             \
+  "SELECT code, name, percent_off_bp, amount_off_cents, currency, duration, duration_periods, " \
+  "redeem_by, max_redemptions, times_redeemed, archived, created_at, created_by FROM coupons"
+
+Coupon ReadCoupon(const Stmt& st) {
+  Coupon c;
+  c.code = st.Text(0);
+  c.name = st.Text(1);
+  if (!st.IsNull(2)) c.percent_off_bp = int(st.Int(2));
+  if (!st.IsNull(3)) c.amount_off_cents = st.Int(3);
+  c.currency = st.Text(4);
+  c.duration = st.Text(5);
+  c.duration_periods = st.Int(6);
+  c.redeem_by = st.Text(7);
+  c.max_redemptions = st.Int(8);
+  c.times_redeemed = st.Int(9);
+  c.archived = st.Int(10) != 0;
+  c.created_at = st.Text(11);
+  c.created_by = st.Text(12);
+  return c;
+}
+
 }  // namespace
+
+Status InsertCoupon(Connection& conn, const Coupon& c) {
+  BILLING_ASSIGN_OR_RETURN(
+      sqlite3_stmt * raw,
+      conn.Prepare("INSERT INTO coupons (code, name, percent_off_bp, amount_off_cents, currency, "
+                   "duration, duration_periods, redeem_by, max_redemptions, times_redeemed, "
+                   "archived, created_at, created_by) "
+                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"));
+  Stmt st(conn, raw);
+  st.Bind(1, c.code).Bind(2, c.name);
+  if (c.percent_off_bp) {
+    st.Bind(3, int64_t(*c.percent_off_bp));
+  } else {
+    st.BindNull(3);
+  }
+  if (c.amount_off_cents) {
+    st.Bind(4, *c.amount_off_cents);
+  } else {
+    st.BindNull(4);
+  }
+  st.Bind(5, c.currency).Bind(6, c.duration).Bind(7, c.duration_periods).Bind(8, c.redeem_by);
+  st.Bind(9, c.max_redemptions).Bind(10, c.times_redeemed).Bind(11, int64_t(c.archived ? 1 : 0));
+  st.Bind(12, c.created_at).Bind(13, c.created_by);
+  return st.Run();
+}
+
+Result<std::optional<Coupon>> FindCoupon(Connection& conn, const std::string& code) {
+  BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(COUPON_COLS " WHERE code = ?1"));
+  Stmt st(conn, raw);
+  st.Bind(1, code);
+  BILLING_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<Coupon>();
+  return std::optional<Coupon>(ReadCoupon(st));
+}
+
+Result<std::vector<Coupon>> ListCoupons(Connection& conn, int limit) {
+  BILLING_TRY(CheckPageArgs(limit, 0, "coupon"));
+  BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(COUPON_COLS " ORDER BY code LIMIT ?1"));
+  Stmt st(conn, raw);
+  st.Bind(1, int64_t(limit));
+  std::vector<Coupon> out;
+  BILLING_TRY(StepRows(st, limit, "a coupon page", [&]() -> Status {
+    out.push_back(ReadCoupon(st));
+    return OkStatus();
+  }));
+  return out;
+}
+
+Status SetCouponArchived(Connection& conn, const std::string& code, bool archived) {
+  BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
+                           conn.Prepare("UPDATE coupons SET archived = ?2 WHERE code = ?1"));
+  Stmt st(conn, raw);
+  st.Bind(1, code).Bind(2, int64_t(archived ? 1 : 0));
+  BILLING_TRY(st.Run());
+  if (sqlite3_changes(conn.db()) != 1) return Error::Internal("sqlite: coupon to archive is gone");
+  return OkStatus();
+}
+
+Result<int64_t> RedeemCoupon(Connection& conn, CouponRedemption r) {
+  {
+    BILLING_ASSIGN_OR_RETURN(
+        sqlite3_stmt * raw,
+        conn.Prepare("UPDATE coupons SET times_redeemed = times_redeemed + 1 WHERE code = ?1 "
+                     "AND (max_redemptions = 0 OR times_redeemed < max_redemptions)"));
+    Stmt st(conn, raw);
+    st.Bind(1, r.coupon_code);
+    BILLING_TRY(st.Run());
+    if (sqlite3_changes(conn.db()) != 1) {
+      return Error{ErrorCode::kConflict, "coupon " + r.coupon_code + " has no redemptions left",
+                   "couponCode"};
+    }
+  }
+  {
+    BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
+                             conn.Prepare("SELECT times_redeemed FROM coupons WHERE code = ?1"));
+    Stmt st(conn, raw);
+    st.Bind(1, r.coupon_code);
+    BILLING_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Error::Internal("sqlite: redeemed coupon is gone");
+    r.number = st.Int(0);
+  }
+  BILLING_ASSIGN_OR_RETURN(
+      sqlite3_stmt * raw,
+      conn.Prepare("INSERT INTO coupon_redemptions (coupon_code, number, customer_id, invoice_id, "
+                   "subscription_id, created_at, actor) VALUES (?1,?2,?3,?4,?5,?6,?7)"));
+  Stmt st(conn, raw);
+  st.Bind(1, r.coupon_code).Bind(2, r.number).Bind(3, r.customer_id).Bind(4, r.invoice_id);
+  st.Bind(5, r.subscription_id).Bind(6, r.created_at).Bind(7, r.actor);
+  BILLING_TRY(st.Run());
+  return r.number;
+}
+
+Result<int64_t> CountRedemptions(Connection& conn, const std::string& code) {
+  BILLING_ASSIGN_OR_RETURN(
+      sqlite3_stmt * raw,
+      conn.Prepare("SELECT COUNT(*) FROM coupon_redemptions WHERE coupon_code = ?1"));
+  Stmt st(conn, raw);
+  st.Bind(1, code);
+  BILLING_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Error::Internal("sqlite: redemption count returned no row");
+  return st.Int(0);
+}
 
 Status InsertDraft(Connection& conn, const InvoiceDraft& d) {
   BILLING_ASSIGN_OR_RETURN(
       sqlite3_stmt * raw,
       conn.Prepare("INSERT INTO invoice_drafts (id, number, customer_id, items_json, due_date, "
                    "notes, status, invoice_id, created_at, created_by, created_on_behalf_of, "
-                   "updated_at, updated_by, updated_on_behalf_of) "
-                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"));
+                   "updated_at, updated_by, updated_on_behalf_of, coupon_code) "
+                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"));
   Stmt st(conn, raw);
   st.Bind(1, d.id).Bind(2, d.number).Bind(3, d.customer_id).Bind(4, EncodeLineItems(d.items));
   st.Bind(5, d.due_date.ToString()).Bind(6, d.notes).Bind(7, d.status).Bind(8, d.invoice_id);
   st.Bind(9, d.created_at).Bind(10, d.created_by).Bind(11, d.created_on_behalf_of);
   st.Bind(12, d.updated_at).Bind(13, d.updated_by).Bind(14, d.updated_on_behalf_of);
+  st.Bind(15, d.coupon_code);
   return st.Run();
 }
 
@@ -99,11 +225,11 @@ Status UpdateDraft(Connection& conn, const InvoiceDraft& d) {
       sqlite3_stmt * raw,
       conn.Prepare("UPDATE invoice_drafts SET items_json = ?2, due_date = ?3, notes = ?4, "
                    "status = ?5, invoice_id = ?6, updated_at = ?7, updated_by = ?8, "
-                   "updated_on_behalf_of = ?9 WHERE id = ?1"));
+                   "updated_on_behalf_of = ?9, coupon_code = ?10 WHERE id = ?1"));
   Stmt st(conn, raw);
   st.Bind(1, d.id).Bind(2, EncodeLineItems(d.items)).Bind(3, d.due_date.ToString());
   st.Bind(4, d.notes).Bind(5, d.status).Bind(6, d.invoice_id).Bind(7, d.updated_at);
-  st.Bind(8, d.updated_by).Bind(9, d.updated_on_behalf_of);
+  st.Bind(8, d.updated_by).Bind(9, d.updated_on_behalf_of).Bind(10, d.coupon_code);
   BILLING_TRY(st.Run());
   if (sqlite3_changes(conn.db()) != 1) return Error::Internal("sqlite: draft to update is gone");
   return OkStatus();

@@ -1,4 +1,4 @@
-// Invoice drafts and credit notes on SQLite (migration 017). The StoreTx methods of
+// Invoice drafts, credit notes (migration 017) and coupons (018) on SQLite. The StoreTx methods of
 // sqlite_store.cc for them delegate here, as those of subscriptions do.
 //
 // Thread-safety: as the Connection passed in (one transaction's).
@@ -26,5 +26,12 @@ Result<std::vector<CreditNote>> CreditNotesOf(Connection& conn, const std::strin
                                               int limit);
 Result<std::vector<CreditNote>> ListCreditNotes(Connection& conn, int after_year, int after_seq,
                                                 int limit);
+
+Status InsertCoupon(Connection& conn, const Coupon& c);
+Result<std::optional<Coupon>> FindCoupon(Connection& conn, const std::string& code);
+Result<std::vector<Coupon>> ListCoupons(Connection& conn, int limit);
+Status SetCouponArchived(Connection& conn, const std::string& code, bool archived);
+Result<int64_t> RedeemCoupon(Connection& conn, CouponRedemption r);
+Result<int64_t> CountRedemptions(Connection& conn, const std::string& code);
 
 }  // namespace billing::sqlite

@@ -96,7 +96,8 @@ Payment ReadPayment(const Stmt& st) {
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
   "i.payment_method, i.created_at, i.created_by, i.updated_by, "                            \
   "i.paid_cents, " /* kept by triggers (migration 010) */                                   \
-  "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents "                       \
+  "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents, i.discount_cents, "    \
+  "i.coupon_code "                                                                          \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 Result<Invoice> ReadInvoice(const Stmt& st) {
@@ -123,6 +124,8 @@ Result<Invoice> ReadInvoice(const Stmt& st) {
   inv.created_on_behalf_of = st.Text(19);
   inv.updated_on_behalf_of = st.Text(20);
   inv.credited_cents = st.Int(21);
+  inv.discount_cents = st.Int(22);
+  inv.coupon_code = st.Text(23);
   return inv;
 }
 
@@ -448,8 +451,8 @@ class SqliteTx final : public StoreTx {
             "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
             "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, "
             "payment_method, created_at, created_by, updated_by, created_on_behalf_of, "
-            "updated_on_behalf_of) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)");
+            "updated_on_behalf_of, discount_cents, coupon_code) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)");
     st.Bind(1, inv.id)
         .Bind(2, int64_t(inv.year))
         .Bind(3, int64_t(inv.seq))
@@ -459,7 +462,7 @@ class SqliteTx final : public StoreTx {
     st.Bind(11, inv.due_date.ToString()).Bind(12, inv.notes).Bind(13, inv.paid_date);
     st.Bind(14, inv.payment_method).Bind(15, inv.created_at).Bind(16, inv.created_by);
     st.Bind(17, inv.updated_by).Bind(18, inv.created_on_behalf_of);
-    st.Bind(19, inv.updated_on_behalf_of);
+    st.Bind(19, inv.updated_on_behalf_of).Bind(20, inv.discount_cents).Bind(21, inv.coupon_code);
     BILLING_TRY(st.Run());
     return InsertItems(inv);
   }
@@ -468,12 +471,12 @@ class SqliteTx final : public StoreTx {
     PREPARE(st,
             "UPDATE invoices SET subtotal_cents=?2, tax_rate_bp=?3, tax_cents=?4, total_cents=?5, "
             "status=?6, due_date=?7, notes=?8, paid_date=?9, payment_method=?10, updated_by=?11, "
-            "updated_on_behalf_of=?12, credited_cents=?13 WHERE id=?1");
+            "updated_on_behalf_of=?12, credited_cents=?13, discount_cents=?14 WHERE id=?1");
     st.Bind(1, inv.id).Bind(2, inv.subtotal_cents).Bind(3, int64_t(inv.tax_rate_bp));
     st.Bind(4, inv.tax_cents).Bind(5, inv.total_cents).Bind(6, inv.status);
     st.Bind(7, inv.due_date.ToString()).Bind(8, inv.notes).Bind(9, inv.paid_date);
     st.Bind(10, inv.payment_method).Bind(11, inv.updated_by).Bind(12, inv.updated_on_behalf_of);
-    st.Bind(13, inv.credited_cents);
+    st.Bind(13, inv.credited_cents).Bind(14, inv.discount_cents);
     BILLING_TRY(st.Run());
     if (sqlite3_changes(conn_.db()) != 1)
       return Error::Internal("sqlite: invoice to update is gone");
@@ -798,6 +801,24 @@ class SqliteTx final : public StoreTx {
   Result<std::vector<CreditNote>> ListCreditNotes(int after_year, int after_seq,
                                                   int limit) override {
     return sqlite::ListCreditNotes(conn_, after_year, after_seq, limit);
+  }
+  Status InsertCoupon(const Coupon& c) override {
+    return sqlite::InsertCoupon(conn_, c);
+  }
+  Result<std::optional<Coupon>> FindCoupon(const std::string& code) override {
+    return sqlite::FindCoupon(conn_, code);
+  }
+  Result<std::vector<Coupon>> ListCoupons(int limit) override {
+    return sqlite::ListCoupons(conn_, limit);
+  }
+  Status SetCouponArchived(const std::string& code, bool archived) override {
+    return sqlite::SetCouponArchived(conn_, code, archived);
+  }
+  Result<int64_t> RedeemCoupon(CouponRedemption r) override {
+    return sqlite::RedeemCoupon(conn_, std::move(r));
+  }
+  Result<int64_t> CountRedemptions(const std::string& code) override {
+    return sqlite::CountRedemptions(conn_, code);
   }
   Result<std::vector<Payment>> PaymentsWithCredit(const std::string& customer_id,
                                                   int limit) override {

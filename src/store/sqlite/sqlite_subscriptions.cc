@@ -13,7 +13,8 @@ namespace {
   "SELECT id, number, customer_id, plan_id, quantity, start_date, periods_billed, "      \
   "current_period_start, current_period_end, COALESCE(next_bill_date, ''), collection, " \
   "payment_terms_days, status, cancel_at_period_end, canceled_at, pending_plan_id, "     \
-  "pending_quantity, created_at, created_by, updated_at, updated_by FROM subscriptions"
+  "pending_quantity, created_at, created_by, updated_at, updated_by, coupon_code, "      \
+  "coupon_periods_used FROM subscriptions"
 
 Plan ReadPlan(const Stmt& st) {
   Plan p;
@@ -61,6 +62,8 @@ Result<Subscription> ReadSubscription(const Stmt& st) {
   s.created_by = st.Text(18);
   s.updated_at = st.Text(19);
   s.updated_by = st.Text(20);
+  s.coupon_code = st.Text(21);
+  s.coupon_periods_used = st.Int(22);
   return s;
 }
 
@@ -68,7 +71,7 @@ std::string PeriodText(const Subscription& s, const Date& d) {
   return s.periods_billed > 0 ? d.ToString() : std::string();
 }
 
-// Binds the fields UpdateSubscription replaces as ?2.. ?16 (?1 is the id).
+// Binds the fields UpdateSubscription replaces as ?2..?16 and ?22..?23 (?1 is the id).
 void BindMutable(Stmt& st, const Subscription& s) {
   st.Bind(2, s.plan_id).Bind(3, s.quantity).Bind(4, s.periods_billed);
   st.Bind(5, PeriodText(s, s.current_period_start)).Bind(6, PeriodText(s, s.current_period_end));
@@ -80,7 +83,7 @@ void BindMutable(Stmt& st, const Subscription& s) {
   st.Bind(8, s.collection).Bind(9, int64_t(s.payment_terms_days)).Bind(10, s.status);
   st.Bind(11, int64_t(s.cancel_at_period_end ? 1 : 0)).Bind(12, s.canceled_at);
   st.Bind(13, s.pending_plan_id).Bind(14, s.pending_quantity).Bind(15, s.updated_at);
-  st.Bind(16, s.updated_by);
+  st.Bind(16, s.updated_by).Bind(22, s.coupon_code).Bind(23, s.coupon_periods_used);
 }
 
 Status CheckLimit(int limit, const char* what) {
@@ -160,8 +163,9 @@ Status InsertSubscription(Connection& conn, const Subscription& s) {
                    "current_period_start, current_period_end, next_bill_date, collection, "
                    "payment_terms_days, status, cancel_at_period_end, canceled_at, "
                    "pending_plan_id, pending_quantity, updated_at, updated_by, number, "
-                   "customer_id, start_date, created_at, created_by) VALUES (?1,?2,?3,?4,?5,?6,"
-                   "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"));
+                   "customer_id, start_date, created_at, created_by, coupon_code, "
+                   "coupon_periods_used) VALUES (?1,?2,?3,?4,?5,?6,"
+                   "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)"));
   Stmt st(conn, raw);
   st.Bind(1, s.id);
   BindMutable(st, s);
@@ -177,7 +181,8 @@ Status UpdateSubscription(Connection& conn, const Subscription& s) {
                    "current_period_start = ?5, current_period_end = ?6, next_bill_date = ?7, "
                    "collection = ?8, payment_terms_days = ?9, status = ?10, "
                    "cancel_at_period_end = ?11, canceled_at = ?12, pending_plan_id = ?13, "
-                   "pending_quantity = ?14, updated_at = ?15, updated_by = ?16 WHERE id = ?1"));
+                   "pending_quantity = ?14, updated_at = ?15, updated_by = ?16, coupon_code = ?22, "
+                   "coupon_periods_used = ?23 WHERE id = ?1"));
   Stmt st(conn, raw);
   st.Bind(1, s.id);
   BindMutable(st, s);
