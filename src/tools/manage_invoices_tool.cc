@@ -82,6 +82,12 @@ constexpr const char* kOutputSchema = R"json({
 
 std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
 
+// " - discount $20.00 (coupon WELCOME10)" when a coupon took something off; "" otherwise.
+std::string DiscountText(const Invoice& inv) {
+  if (inv.coupon_code.empty()) return "";
+  return " - discount " + Money(inv.discount_cents) + " (coupon " + inv.coupon_code + ")";
+}
+
 // "draft_7" for any spelling of a draft id ("DRAFT-7").
 std::string CanonicalDraftText(const std::string& raw) {
   const std::optional<int64_t> n = DraftNumber(CanonicalId(raw));
@@ -138,16 +144,13 @@ class ManageInvoicesTool final : public BillingTool {
         return nlohmann::json{
             {"success", true},
             {"message", "Draft " + inv.id + " created for " + inv.customer_name + ": subtotal " +
-                            Money(inv.subtotal_cents) + " + tax (" + FormatTaxRate(inv.tax_rate_bp) + ") " +
+                            Money(inv.subtotal_cents) + DiscountText(inv) + " + tax (" +
+                            FormatTaxRate(inv.tax_rate_bp) + ") " +
                             Money(inv.tax_cents) + " = total " + Money(inv.total_cents) + ", due " +
                             inv.due_date.ToString() + ". It has no number and owes nothing until it is finalized."},
             {"invoice", InvoiceJson(inv, today)}};
       }
       std::string paid_by_credit;
-      if (!inv.coupon_code.empty()) {
-        paid_by_credit += "; coupon " + inv.coupon_code + " took " + Money(inv.discount_cents) +
-                          " off the subtotal before tax";
-      }
       if (inv.paid_cents > 0) {
         paid_by_credit += "; the customer's credit paid " + Money(inv.paid_cents) + ", " +
                          Money(AmountDueCents(inv)) + " is due";
@@ -155,7 +158,8 @@ class ManageInvoicesTool final : public BillingTool {
       return nlohmann::json{
           {"success", true},
           {"message", "Invoice " + inv.id + " created for " + inv.customer_name + ": subtotal " +
-                          Money(inv.subtotal_cents) + " + tax (" + FormatTaxRate(inv.tax_rate_bp) +
+                          Money(inv.subtotal_cents) + DiscountText(inv) + " + tax (" +
+                          FormatTaxRate(inv.tax_rate_bp) +
                           ") " + Money(inv.tax_cents) + " = total " + Money(inv.total_cents) +
                           ", due " + inv.due_date.ToString() + paid_by_credit},
           {"invoice", InvoiceJson(inv, today)}};

@@ -87,7 +87,7 @@ TEST(coupons_e2e, CouponsAreCreatedRedeemedAndUsedUp) {
       {{"Authorization", admin}});
   ASSERT_EQ(chat.status, 200) << chat.body;
   const std::string text = chat.Json()["text"];
-  EXPECT_NE(text.find("coupon WELCOME10 took $20.00 off"), std::string::npos) << text;
+  EXPECT_NE(text.find("discount $20.00 (coupon WELCOME10)"), std::string::npos) << text;
   EXPECT_NE(text.find("$194.40"), std::string::npos) << text;
   CommandResult verify = RunAgentCommand({"audit", "verify", "--db", server.db_path()});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
