@@ -93,6 +93,13 @@ Result<Coupon> BillingService::CreateCoupon(const NewCoupon& req) {
     if (existing) {
       return Error{ErrorCode::kConflict, "Coupon " + c.code + " already exists", "code"};
     }
+    // A bound on coupons, so that one page lists every one of them (and the invariant check
+    // sees them all): a list is never silently shorter than what exists.
+    BILLING_ASSIGN_OR_RETURN(std::vector<Coupon> all, tx.ListCoupons(kMaxCouponsListed));
+    if (all.size() >= size_t(kMaxCouponsListed)) {
+      return Error::Precondition(
+          "There are already " + std::to_string(kMaxCouponsListed) + " coupons, the limit", "code");
+    }
     c.created_at = clock_.NowIso8601();
     BILLING_TRY(tx.InsertCoupon(c));
     return Audit(tx, Change(req.actor, req.request_id, "coupon.create", "coupon", c.code, nullptr,

@@ -235,6 +235,13 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
     if (excess > 0) {
       BILLING_ASSIGN_OR_RETURN(std::vector<Allocation> allocs,
                                tx.AllocationsToInvoice(inv.id, kMaxPageRows));
+      // The newest payments come first: they must all be in view (a bound, never a guess).
+      if (allocs.size() == size_t(kMaxPageRows)) {
+        return Error::Precondition("Invoice " + inv.id + " was paid by " +
+                                       std::to_string(kMaxPageRows) +
+                                       " or more payments; refund them with process-payment",
+                                   "invoiceId");
+      }
       int64_t remaining = excess;
       size_t refunds = 0;
       for (auto it = allocs.rbegin(); it != allocs.rend() && remaining > 0; ++it) {
