@@ -218,8 +218,6 @@ int Run(const AppConfig& cfg) {
     spdlog::critical("cannot listen on {}:{}: {}", cfg.host, cfg.port, port.error().message);
     return 1;
   }
-  spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)",
-               cfg.host, port.value(), threads);
   if (IsPostgresDb(cfg.db_path)) {
     spdlog::info("database: {} (pool {} connections, timeout {} ms)", db_name, cfg.db_pool,
                  cfg.db_timeout_ms);
@@ -239,6 +237,9 @@ int Run(const AppConfig& cfg) {
         "development mode: no authentication (every caller has every scope; loopback only)");
   }
   if (!cfg.today.empty()) spdlog::warn("clock pinned: today is {}", cfg.today);
+  // Last of the start-up lines: whoever waits for it (scripts, the e2e harness) sees them all.
+  spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)",
+               cfg.host, port.value(), threads);
   server.Start();
   // Billing runs inside the server (BILLING_RUN_INTERVAL), the first at once: catch-up.
   std::unique_ptr<BillingScheduler> scheduler;
