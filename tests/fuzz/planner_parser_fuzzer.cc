@@ -64,6 +64,11 @@ bool IsSeqId(const std::string& id, std::string_view prefix) {
 // INV-001 (resolved by the tool) or INV-2025-001; the year part is passed on as written (the
 // tool answers "not found" for a year that has no such invoice).
 bool IsInvoiceId(const std::string& id) {
+  // A draft: draft_<n>, n from 1 without leading zeros (drafts have no number).
+  if (id.rfind("draft_", 0) == 0) {
+    const std::string_view n = std::string_view(id).substr(6);
+    return !n.empty() && n.size() <= 9 && n[0] != '0' && AllDigits(n);
+  }
   if (id.rfind("INV-", 0) != 0) return false;
   std::string_view rest = std::string_view(id).substr(4);
   const size_t dash = rest.find('-');
@@ -149,8 +154,15 @@ void CheckParsed(const ParsedRequest& p, std::string_view text) {
              p.customer_status.c_str());
   FUZZ_CHECK(OneOf(p.billing_cycle, {"monthly", "quarterly", "annual"}), "cycle '%s'",
              p.billing_cycle.c_str());
-  FUZZ_CHECK(OneOf(p.invoice_status, {"pending", "paid", "overdue", "cancelled"}),
+  FUZZ_CHECK(OneOf(p.invoice_status, {"pending", "paid", "overdue", "cancelled", "draft"}),
              "invoice status '%s'", p.invoice_status.c_str());
+  FUZZ_CHECK(OneOf(p.refund_to, {"refund", "credit"}), "refundTo '%s'", p.refund_to.c_str());
+  // A coupon code: 3-32 upper-case letters, digits, '-' or '_'.
+  FUZZ_CHECK(p.coupon_code.empty() ||
+                 (p.coupon_code.size() >= 3 && p.coupon_code.size() <= 32 &&
+                  p.coupon_code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+                      std::string::npos),
+             "coupon code '%s' from %.*s", p.coupon_code.c_str(), t, text.data());
   if (p.min_balance_minor) {
     FUZZ_CHECK(*p.min_balance_minor >= 0, "min balance %lld", (long long)*p.min_balance_minor);
   }
