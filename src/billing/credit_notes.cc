@@ -257,22 +257,13 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
         if (!payment)
           return Error::Internal("allocation " + std::to_string(it->id) + ": no payment");
         Payment& p = *payment;
-        p.refunded_cents += take;
-        p.status = p.refunded_cents == p.amount_cents ? "refunded" : "partially_refunded";
-        BILLING_TRY(tx.UpdatePaymentRefund(p.id, p.refunded_cents, p.status));
         if (transaction_ids.size() <= refunds)
           transaction_ids.push_back("txn_" + ids_.HexToken(12));
-        Refund r;
-        BILLING_ASSIGN_OR_RETURN(r.number, tx.NextRefundNumber());
-        r.id = RefundId(r.number);
-        r.payment_id = p.id;
-        r.amount_cents = take;
-        r.reason = "Credit note " + cn.id + (req.reason.empty() ? "" : ": " + req.reason);
-        r.transaction_id = transaction_ids[refunds++];
-        r.created_at = cn.created_at;
-        r.actor = req.actor.principal;
-        r.on_behalf_of = req.actor.on_behalf_of;
-        BILLING_TRY(tx.InsertRefund(r));
+        BILLING_ASSIGN_OR_RETURN(
+            Refund r,
+            RecordRefund(tx, p, take,
+                         "Credit note " + cn.id + (req.reason.empty() ? "" : ": " + req.reason),
+                         transaction_ids[refunds++], req.actor));
         cn.refund_ids.push_back(r.id);
         out.refunds.push_back(r);
         BILLING_TRY(LoadAllocations(tx, p));

@@ -433,20 +433,10 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
       if (inv) invoices_touched.push_back(InvoiceAuditJson(*inv));
     }
     assert(remaining == 0);
-    p.refunded_cents += amount;
-    p.status = p.refunded_cents == p.amount_cents ? "refunded" : "partially_refunded";
-    BILLING_TRY(tx.UpdatePaymentRefund(p.id, p.refunded_cents, p.status));
-    Refund& r = out.refund;
-    BILLING_ASSIGN_OR_RETURN(r.number, tx.NextRefundNumber());
-    r.id = RefundId(r.number);
-    r.payment_id = p.id;
-    r.amount_cents = amount;
-    r.reason = reason.empty() ? "Customer request" : reason;
-    r.transaction_id = transaction_id;
-    r.created_at = clock_.NowIso8601();
-    r.actor = actor.principal;
-    r.on_behalf_of = actor.on_behalf_of;
-    BILLING_TRY(tx.InsertRefund(r));
+    BILLING_ASSIGN_OR_RETURN(out.refund,
+                             RecordRefund(tx, p, amount, reason.empty() ? "Customer request" : reason,
+                                          transaction_id, actor));
+    const Refund& r = out.refund;
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, p.customer_id));
     const nlohmann::json payment = PaymentAuditJson(p);
     nlohmann::json after = payment;
@@ -472,6 +462,28 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
   });
   if (!s.ok()) return s.error();
   return out;
+}
+
+Result<Refund> BillingService::RecordRefund(StoreTx& tx, Payment& p, int64_t amount_cents,
+                                            const std::string& reason,
+                                            const std::string& transaction_id,
+                                            const Actor& actor) {
+  assert(amount_cents > 0 && p.refunded_cents + amount_cents <= p.amount_cents);
+  p.refunded_cents += amount_cents;
+  p.status = p.refunded_cents == p.amount_cents ? "refunded" : "partially_refunded";
+  BILLING_TRY(tx.UpdatePaymentRefund(p.id, p.refunded_cents, p.status));
+  Refund r;
+  BILLING_ASSIGN_OR_RETURN(r.number, tx.NextRefundNumber());
+  r.id = RefundId(r.number);
+  r.payment_id = p.id;
+  r.amount_cents = amount_cents;
+  r.reason = reason;
+  r.transaction_id = transaction_id;
+  r.created_at = clock_.NowIso8601();
+  r.actor = actor.principal;
+  r.on_behalf_of = actor.on_behalf_of;
+  BILLING_TRY(tx.InsertRefund(r));
+  return r;
 }
 
 Result<PaymentHistory> BillingService::History(const std::string& customer_id,

@@ -409,6 +409,12 @@ class BillingService {
   Result<int64_t> Balance(StoreTx& tx, const std::string& customer_id);
   Result<std::vector<LineItem>> BuildItems(const std::vector<NewLineItem>& items);
   Status LoadAllocations(StoreTx& tx, Payment& p);
+  // Records a refund of `amount_cents` of `p` (already taken off its allocations, or from its
+  // unapplied part): the payment's refunded total and status, and the refund row. The one home of
+  // the refund rule, for refunds and for credit notes that refund.
+  Result<Refund> RecordRefund(StoreTx& tx, Payment& p, int64_t amount_cents,
+                              const std::string& reason, const std::string& transaction_id,
+                              const Actor& actor);
   // A page of the payments of `q` and its totals, in one read; `customer_id` ("" = everyone) is
   // resolved and checked first.
   Result<PaymentList> PaymentListOf(PaymentQuery q, const std::string& customer_id,
