@@ -476,6 +476,7 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
           {"action", "create"}, {"customerId", p.customer_id}, {"planId", p.plan}};
       if (p.date && *p.date != today) args["startDate"] = p.date->ToString();
       if (!p.coupon_code.empty()) args["couponCode"] = p.coupon_code;
+      if (p.automatic_collection) args["collection"] = "automatic";
       call("manageSubscriptionsTool", std::move(args));
       return a;
     }
@@ -499,6 +500,10 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
 
     case Intent::kSubscriptionRenewals:
       call("manageSubscriptionsTool", {{"action", "renewals"}, {"days", p.renew_days}});
+      return a;
+
+    case Intent::kListDunning:
+      call("manageSubscriptionsTool", {{"action", "dunning"}});
       return a;
 
     case Intent::kChangeSubscription:

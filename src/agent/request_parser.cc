@@ -330,6 +330,8 @@ const char* IntentName(Intent intent) {
       return "apply_coupon";
     case Intent::kListCoupons:
       return "list_coupons";
+    case Intent::kListDunning:
+      return "list_dunning";
     case Intent::kCreateSubscription:
       return "create_subscription";
     case Intent::kGetSubscription:
@@ -577,6 +579,11 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     return p;
   }
 
+  // "Who is in dunning?": the customers whose overdue invoices the billing run is chasing.
+  if (parse::AsksForDunning(toks)) {
+    p.intent = Intent::kListDunning;
+    return p;
+  }
   // Plans and subscriptions, unless the request is about an invoice or a payment.
   if (parse::ParseSubscriptionRequest(toks, text, today, bits,
                                       invoice_topic || payment_topic || (bits & kRefundW), p)) {

@@ -75,6 +75,8 @@ enum class Intent {
   kCreditNote,       // "Issue a $50 credit note on INV-2026-004 and refund it"
   kApplyCoupon,      // "Apply coupon WELCOME10 to draft_2"
   kListCoupons,      // "What coupons do we have?"
+  // Collection (parse/subscriptions.h).
+  kListDunning,  // "Who is in dunning?"
 };
 
 const char* IntentName(Intent intent);
@@ -136,6 +138,7 @@ struct ParsedRequest {
   // cancel at the period end rather than now, and the renewal window in days.
   std::string plan;
   bool at_period_end = false;
+  bool automatic_collection = false;  // "charged automatically", "with autopay"
   int renew_days = 7;
 
   // Invoice lifecycle: create a draft rather than a finalized invoice; where a credit note's

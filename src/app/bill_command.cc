@@ -88,6 +88,34 @@ int RunBillCommand(const std::string& db_path, const std::vector<std::string>& a
     }
     options.default_tax_rate_bp = rate;
   }
+  // The collection settings as the server's (README "Configuration").
+  if (const char* v = std::getenv("BILLING_RETRY_DAYS"); v != nullptr && *v != '\0') {
+    auto days = ParseRetryDays(v);
+    if (!days.ok()) {
+      err << "bill: " << days.error().message << "\n";
+      return 2;
+    }
+    options.retry_days = *days;
+  }
+  if (const char* v = std::getenv("BILLING_DUNNING"); v != nullptr && *v != '\0') {
+    auto steps = ParseDunning(v);
+    if (!steps.ok()) {
+      err << "bill: " << steps.error().message << "\n";
+      return 2;
+    }
+    options.dunning = *steps;
+  }
+  if (const char* v = std::getenv("BILLING_PAYMENT_MODE"); v != nullptr && *v != '\0') {
+    const std::string mode(v);
+    if (mode == "approve") {
+      options.processor_mode = ProcessorMode::kAlwaysApprove;
+    } else if (mode == "decline") {
+      options.processor_mode = ProcessorMode::kAlwaysDecline;
+    } else if (mode != "random") {
+      err << "bill: BILLING_PAYMENT_MODE must be random, approve or decline\n";
+      return 2;
+    }
+  }
   BillingService service(*store.value(), *clock, ids, processor, options);
   auto report = service.RunBilling(as_of, Actor("billing-run"));
   if (!report.ok()) {

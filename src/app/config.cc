@@ -105,6 +105,8 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   std::string rate_limit = Env("BILLING_RATE_LIMIT");
   std::string payment_rate_limit = Env("BILLING_PAYMENT_RATE_LIMIT");
   std::string run_interval = Env("BILLING_RUN_INTERVAL");
+  std::string retry_days = Env("BILLING_RETRY_DAYS");
+  std::string dunning = Env("BILLING_DUNNING");
   c.auth_mode = Env("BILLING_AUTH");
   c.jwt_secret = Env("BILLING_JWT_SECRET");
 
@@ -129,6 +131,12 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   app.add_option("--run-interval", run_interval,
                  "Billing runs inside the server: every Ns, Nm or Nh, or off (env "
                  "BILLING_RUN_INTERVAL, default 10m)");
+  app.add_option("--retry-days", retry_days,
+                 "Retries of a declined automatic charge, days after the first decline, or off "
+                 "(env BILLING_RETRY_DAYS, default 1,3,5,7)");
+  app.add_option("--dunning", dunning,
+                 "Dunning steps day:action (reminder|warning|suspend), or off (env "
+                 "BILLING_DUNNING, default 1:reminder,7:reminder,14:warning,30:suspend)");
   app.add_flag("--no-seed", no_seed, "Do not load the sample data into an empty database");
   try {
     app.parse(argc, argv);
@@ -188,6 +196,12 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   }
   if (!run_interval.empty()) {
     BILLING_ASSIGN_OR_RETURN(c.run_interval_ms, ParseRunInterval(run_interval));
+  }
+  if (!retry_days.empty()) {
+    BILLING_ASSIGN_OR_RETURN(c.billing.retry_days, ParseRetryDays(retry_days));
+  }
+  if (!dunning.empty()) {
+    BILLING_ASSIGN_OR_RETURN(c.billing.dunning, ParseDunning(dunning));
   }
   if (!db_pool_text.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t n, ParseInt(db_pool_text, "BILLING_DB_POOL", 1, 1000));

@@ -140,6 +140,9 @@ Result<BillingRunReport> BillingService::RunBilling(const Date& as_of, const Act
     after_date = r.last_date;
     after_number = r.last_number;
   }
+  // Then what the day asks of the invoices: charges and retries due, overdue marks, dunning.
+  BILLING_TRY(CollectDue(as_of, actor, request_id, &report));
+  BILLING_TRY(RunDunning(as_of, actor, request_id, &report));
   return report;
 }
 

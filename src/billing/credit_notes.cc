@@ -286,6 +286,7 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
     inv.updated_on_behalf_of = req.actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
     BILLING_TRY(tx.InsertCreditNote(cn));
+    if (now_settled) BILLING_TRY(AfterInvoiceSettled(tx, inv, req.actor, req.request_id));
     if (!req.operation_key.empty()) {
       BILLING_TRY(
           RecordOperation(tx, req.operation_key, "credit_note", fingerprint, inv.id, cn.id));

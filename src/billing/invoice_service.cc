@@ -296,6 +296,7 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
     inv.updated_by = actor.principal;
     inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
+    BILLING_TRY(AfterInvoiceSettled(tx, inv, actor, request_id));
     const nlohmann::json after = InvoiceAuditJson(inv);
     BILLING_TRY(
         Emit(tx, "invoice.cancelled", "invoice", inv.id, after, request_id, idempotency_key));
@@ -374,6 +375,7 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     inv.updated_by = actor.principal;
     inv.updated_on_behalf_of = actor.on_behalf_of;
     BILLING_TRY(tx.UpdateInvoice(inv));
+    BILLING_TRY(AfterInvoiceSettled(tx, inv, actor, request_id));
     nlohmann::json after = InvoiceAuditJson(inv);
     after["payment"] = due > 0 ? PaymentAuditJson(p) : nlohmann::json();
     if (!operation_key.empty()) {

@@ -301,6 +301,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
           inv.updated_by = req.actor.principal;
           inv.updated_on_behalf_of = req.actor.on_behalf_of;
           BILLING_TRY(tx.UpdateInvoice(inv));
+          BILLING_TRY(AfterInvoiceSettled(tx, inv, req.actor, req.request_id));
           invoices_paid.push_back(inv.id);
           paid_invoices.push_back(InvoiceAuditJson(inv));
         }

@@ -127,6 +127,8 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
         inv.payment_method = "bank_transfer";
       }
       BILLING_TRY(tx.InsertInvoice(inv));
+      // History from before dunning: never dunned (docs/collection.md).
+      if (inv.status == "pending") BILLING_TRY(tx.SetOverdueState(inv.id, 2));
       loaded["invoices"].push_back(InvoiceAuditJson(inv));
     }
 

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "billing/collection_rules.h"
+#include "billing/processor.h"
 #include "billing/types.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -29,6 +31,12 @@ struct BillingOptions {
   ProcessorMode processor_mode = ProcessorMode::kRandom;
   int approval_rate_bp = 9000;  // 90% in kRandom mode
   int recent_payments = 5;      // shown with a customer
+  // Automatic collection: the processor charges go to (null: the simulated one above, whose
+  // declines are soft), the retry schedule (BILLING_RETRY_DAYS) and the dunning steps
+  // (BILLING_DUNNING; empty = no dunning). Must outlive the service.
+  PaymentProcessor* processor = nullptr;
+  std::vector<int> retry_days = kDefaultRetryDays;
+  std::vector<DunningStep> dunning = kDefaultDunning;
 };
 
 // Rows of a customer's detail view (GetCustomer); the counts and totals are over every row.
@@ -230,6 +238,28 @@ struct BillingRunReport {
   // Subscriptions that still had periods due after kMaxPeriodsPerRun: run again to go on.
   std::vector<std::string> capped;
   int64_t batches = 0;  // write transactions committed
+  // Collection and dunning (collection_service.cc), after the billing.
+  int64_t charges = 0;               // automatic charges made (each a payment record)
+  int64_t charges_declined = 0;      // of them, declined
+  int64_t retries_scheduled = 0;     // declines with a retry scheduled
+  int64_t invoices_overdue = 0;      // invoices seen overdue for the first time (invoice.overdue)
+  int64_t dunning_steps = 0;         // dunning steps done (dunning.* events)
+  int64_t customers_suspended = 0;   // by dunning
+  int64_t customers_reinstated = 0;  // suspended by dunning, nothing overdue any more
+};
+
+// A customer in dunning (ListDunning): its oldest unpaid invoice seen overdue and the steps done.
+struct DunningView {
+  Customer customer;
+  DunningCase dunning_case;
+  std::optional<Invoice> oldest_invoice;  // none once paid (the case closes at the next run)
+  int64_t days_past_due = 0;
+  int64_t amount_due_cents = 0;          // of the oldest invoice
+  std::vector<DunningStepRecord> steps;  // done on the oldest invoice
+};
+struct DunningList {
+  std::vector<DunningView> cases;  // by customer id
+  int64_t count = 0;               // every customer in dunning
 };
 
 // Operation keys: CreateInvoice, MarkInvoicePaid, ProcessPayment and RefundPayment accept an
@@ -340,8 +370,13 @@ class BillingService {
   // Bills every period that started on or before `as_of` and has no invoice yet (billing_run.cc),
   // in write transactions of at most kRunBatch subscriptions; exactly once per period whoever
   // runs, at most kMaxPeriodsPerRun periods per subscription per run.
+  // Then, as of the same date (collection_service.cc): charges the automatic collections due
+  // (first charges and retries), marks newly overdue invoices (invoice.overdue, once each) and
+  // takes the dunning steps due, suspending and reinstating customers.
   Result<BillingRunReport> RunBilling(const Date& as_of, const Actor& actor = Actor("billing-run"),
                                       const std::string& request_id = "");
+  // The customers in dunning, a page by customer id, with the count of all of them.
+  Result<DunningList> ListDunning(const PageSpec& page);
 
   // Loads the sample data of billing-rules.md into an empty database; no-op otherwise.
   Status SeedIfEmpty();
@@ -464,6 +499,28 @@ class BillingService {
                 const Actor& actor, const std::string& request_id,
                 const std::string& idempotency_key);
   bool Approve();
+
+  // Collection and dunning (collection_service.cc). OpenCollection records how a subscription
+  // invoice just issued is collected (automatic: charged by the next run). AfterInvoiceSettled
+  // runs wherever an invoice stops being owed (paid, cancelled, credited to zero): it ends its
+  // collection, sets its subscription's status and closes the customer's dunning if nothing
+  // dunned is left. RefreshSubscriptionStatus: past_due while the subscription's latest invoice
+  // is overdue or its charge declined, else active. EvaluateDunning: the steps due for one
+  // customer in dunning, or its reinstatement.
+  Status OpenCollection(StoreTx& tx, const Subscription& sub, const Invoice& inv);
+  Status AfterInvoiceSettled(StoreTx& tx, const Invoice& inv, const Actor& actor,
+                             const std::string& request_id);
+  Status RefreshSubscriptionStatus(StoreTx& tx, const std::string& subscription_id,
+                                   const Date& today, const Actor& actor,
+                                   const std::string& request_id);
+  Status EvaluateDunning(StoreTx& tx, const std::string& customer_id, const Date& today,
+                         const Actor& actor, const std::string& request_id, bool take_steps,
+                         BillingRunReport* counts);
+  Status CollectDue(const Date& as_of, const Actor& actor, const std::string& request_id,
+                    BillingRunReport* report);
+  Status RunDunning(const Date& as_of, const Actor& actor, const std::string& request_id,
+                    BillingRunReport* report);
+  ChargeDecision Decide(const ChargeRequest& request);
 
   // Validates `card`, seals it and inserts it for `customer` in `tx`.
   Result<StoredCard> StoreCard(StoreTx& tx, const Customer& customer, const NewCard& card,

@@ -192,6 +192,7 @@ Status BillingService::BillPeriod(StoreTx& tx, Subscription& sub, const Plan& pl
         IssueInvoice(tx, customer, {line}, start, due, "Subscription " + sub.id, actor, request_id,
                      idempotency_key, nullptr, coupon ? &*coupon : nullptr));
     if (coupon) ++sub.coupon_periods_used;
+    BILLING_TRY(OpenCollection(tx, sub, inv));
     period.invoice_id = inv.id;
     period.outcome = "billed";
     *invoice = std::move(inv);
@@ -215,12 +216,8 @@ Result<SubscriptionOutcome> BillingService::CreateSubscription(const NewSubscrip
     return Error::Invalid(
         "quantity", "quantity must be a whole number from 1 to " + std::to_string(kMaxQuantity));
   }
-  if (request.collection != "send_invoice") {
-    if (request.collection == "automatic") {
-      return Error::Invalid("collection",
-                            "automatic collection is not available yet; use send_invoice");
-    }
-    return Error::Invalid("collection", "collection must be send_invoice");
+  if (!IsOneOf(request.collection, kCollectionMethods)) {
+    return Error::Invalid("collection", "collection must be send_invoice or automatic");
   }
   if (request.payment_terms_days < 1 || request.payment_terms_days > 365) {
     return Error::Invalid("paymentTermsDays", "paymentTermsDays must be from 1 to 365");
@@ -433,6 +430,7 @@ Result<SubscriptionOutcome> BillingService::ChangeSubscription(const std::string
         BILLING_ASSIGN_OR_RETURN(
             Invoice inv, IssueInvoice(tx, c, {line}, today, due, "Subscription " + sub.id, actor,
                                       request_id, idempotency_key));
+        BILLING_TRY(OpenCollection(tx, sub, inv));
         out.invoices.push_back(std::move(inv));
       }
     } else {

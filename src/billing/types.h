@@ -208,10 +208,14 @@ struct Event {
 
 // The event types emitted today; later features add theirs (docs/events.md).
 inline constexpr std::string_view kEventTypes[] = {
-    "invoice.created",      "invoice.finalized",    "invoice.updated",      "invoice.paid",
-    "invoice.cancelled",    "payment.succeeded",    "payment.failed",       "refund.created",
-    "subscription.created", "subscription.updated", "subscription.renewed", "subscription.canceled",
-    "invoice.deleted",      "credit_note.created",  "coupon.redeemed"};
+    "invoice.created",      "invoice.finalized",       "invoice.updated",
+    "invoice.paid",         "invoice.cancelled",       "payment.succeeded",
+    "payment.failed",       "refund.created",          "subscription.created",
+    "subscription.updated", "subscription.renewed",    "subscription.canceled",
+    "invoice.deleted",      "credit_note.created",     "coupon.redeemed",
+    "invoice.overdue",      "payment.retry_scheduled", "subscription.past_due",
+    "customer.suspended",   "customer.reinstated",     "dunning.reminder",
+    "dunning.warning",      "dunning.suspend"};
 
 // A coupon (automated-billing.md "Discounts and coupons"): percent_off_bp or amount_off_cents
 // (exactly one), for `duration`: once (one invoice), repeating (duration_periods invoices of a
@@ -351,6 +355,51 @@ struct SubscriptionPeriod {
   std::string invoice_id;  // "" when skipped
   std::string outcome;     // billed | skipped
   std::string created_at;
+};
+
+// How a subscription invoice is collected (automated-billing.md "Collection, retries, dunning";
+// docs/collection.md). An automatic one is charged on next_attempt_date; a declined charge sets
+// the next retry (first_decline_date + the schedule's days); a row with nothing more to try has
+// no next_attempt_date.
+inline constexpr std::string_view kCollectionStates[] = {
+    "awaiting_payment",  // send_invoice: the customer pays it
+    "scheduled",         // automatic: the first charge is due
+    "retrying",          // automatic: declined, a retry is due
+    "paid",              // settled (by a charge, a payment, a credit note)
+    "stopped",           // cancelled or credited to zero before it was paid
+    "hard_declined",     // a decline that is not retried (card expired, stolen, account closed)
+    "exhausted"};        // declined on every retry of the schedule
+struct Collection {
+  std::string invoice_id;
+  std::string subscription_id;
+  std::string customer_id;
+  std::string method = "send_invoice";  // kCollectionMethods
+  std::string state = "awaiting_payment";
+  int attempts = 0;  // charges made
+  Date issued_date;
+  std::string first_decline_date;  // YYYY-MM-DD, "" until a charge was declined
+  std::string next_attempt_date;   // YYYY-MM-DD, "" = nothing more to try
+  std::string last_decline_code;   // the processor's code of the last decline
+  std::string updated_at;
+};
+
+// A customer in dunning: one of its invoices was seen overdue by a billing run and is unpaid.
+// suspended_by_dunning: the `suspend` step suspended it (only then is it reinstated
+// automatically when nothing is overdue any more).
+struct DunningCase {
+  std::string customer_id;
+  Date opened_date;
+  bool suspended_by_dunning = false;
+};
+
+// One dunning step done: each (invoice, day) once.
+inline constexpr std::string_view kDunningActions[] = {"reminder", "warning", "suspend"};
+struct DunningStepRecord {
+  std::string invoice_id;
+  int step_day = 0;    // days past the invoice's due date
+  std::string action;  // kDunningActions
+  std::string customer_id;
+  Date done_date;
 };
 
 }  // namespace billing

@@ -34,7 +34,8 @@ constexpr TableSpec kTables[] = {
     {"invoices",
      "id, year, seq, customer_id, subtotal_cents, tax_rate_bp, tax_cents, total_cents, status, "
      "issue_date, due_date, notes, paid_date, payment_method, created_at, created_by, updated_by, "
-     "created_on_behalf_of, updated_on_behalf_of, credited_cents, discount_cents, coupon_code",
+     "created_on_behalf_of, updated_on_behalf_of, credited_cents, discount_cents, coupon_code, "
+     "overdue_state",
      "id"},
     {"invoice_items",
      "invoice_id, position, description, quantity_milli, unit_price_cents, amount_cents",
@@ -79,6 +80,13 @@ constexpr TableSpec kTables[] = {
     {"subscription_periods",
      "subscription_id, period_start, period_end, invoice_id, outcome, created_at",
      "subscription_id, period_start"},
+    {"invoice_collections",
+     "invoice_id, subscription_id, customer_id, method, state, attempts, issued_date, "
+     "first_decline_date, next_attempt_date, last_decline_code, updated_at",
+     "invoice_id"},
+    {"dunning_cases", "customer_id, opened_date, suspended_by_dunning", "customer_id"},
+    {"dunning_steps", "invoice_id, step_day, action, customer_id, done_date",
+     "invoice_id, step_day"},
     {"audit_log",
      "seq, at, actor, action, entity_type, entity_id, before_json, after_json, request_id, "
      "prev_hash, hash, on_behalf_of, chain_version",

@@ -299,6 +299,38 @@ class StoreTx {
   virtual Result<int64_t> RedeemCoupon(CouponRedemption r) = 0;
   virtual Result<int64_t> CountRedemptions(const std::string& code) = 0;
 
+  // Collection and dunning (store migration 019; billing/collection_service.cc).
+  // SetCustomerStatus: kCustomerStatuses. DueCollections: the rows whose next attempt is on or
+  // before `as_of`, oldest first, at most `limit` (1..kMaxPageRows). LatestCollectionOf: the
+  // subscription's row of its newest invoice. UpdateCollection replaces every field but the ids.
+  virtual Status SetCustomerStatus(const std::string& customer_id, const std::string& status) = 0;
+  virtual Status InsertCollection(const Collection& c) = 0;
+  virtual Status UpdateCollection(const Collection& c) = 0;
+  virtual Result<std::optional<Collection>> FindCollection(const std::string& invoice_id) = 0;
+  virtual Result<std::vector<Collection>> DueCollections(const Date& as_of, int limit) = 0;
+  virtual Result<std::optional<Collection>> LatestCollectionOf(
+      const std::string& subscription_id) = 0;
+  // Pending invoices due before `today` that no run has seen overdue yet (overdue_state 0), by
+  // due date, at most `limit`; SetOverdueState marks one seen (1). OldestDunnedInvoice: the id
+  // of the customer's pending invoice seen overdue (state 1) with the oldest due date, if any.
+  virtual Result<std::vector<std::string>> NewlyOverdueInvoices(const Date& today, int limit) = 0;
+  virtual Status SetOverdueState(const std::string& invoice_id, int state) = 0;
+  virtual Result<std::optional<std::string>> OldestDunnedInvoice(
+      const std::string& customer_id) = 0;
+  // Dunning cases by customer. PutDunningCase inserts or replaces. ListDunningCases: customer
+  // ids after `after_customer_id`, at most `limit` (1..kMaxPageRows).
+  virtual Result<std::optional<DunningCase>> FindDunningCase(const std::string& customer_id) = 0;
+  virtual Status PutDunningCase(const DunningCase& c) = 0;
+  virtual Status DeleteDunningCase(const std::string& customer_id) = 0;
+  virtual Result<std::vector<DunningCase>> ListDunningCases(const std::string& after_customer_id,
+                                                            int limit) = 0;
+  virtual Result<int64_t> CountDunningCases() = 0;
+  // Records a step; false (and nothing written) when this (invoice, day) was done before.
+  virtual Result<bool> InsertDunningStep(const DunningStepRecord& s) = 0;
+  // An invoice's steps, by day, at most `limit` (1..kMaxPageRows).
+  virtual Result<std::vector<DunningStepRecord>> DunningStepsOf(const std::string& invoice_id,
+                                                                int limit) = 0;
+
   // The customer view's reads in one call: the customer, its ledger totals, the first page of its
   // open invoices with their totals, its newest payments and its stored cards, each exactly as
   // the matching call above returns it. This default makes those calls one after another

@@ -1,7 +1,8 @@
 // manage-subscriptions: plans (list_plans) and subscriptions: create, get, list, renewals (which
 // renew soon), change (plan or quantity: upgrades prorated at once, anything else at the next
-// period start), cancel (now or at the period end). Rules: automated-billing.md; the decisions
-// where it is silent: docs/subscriptions.md.
+// period start), cancel (now or at the period end), and dunning (the customers in dunning).
+// Rules: automated-billing.md; the decisions where it is silent: docs/subscriptions.md and
+// docs/collection.md.
 #include "money/money.h"
 #include "tools/billing_tool.h"
 
@@ -11,13 +12,14 @@ namespace {
 constexpr const char* kInputSchema = R"json({
   "type": "object",
   "properties": {
-    "action": {"type": "string", "enum": ["list_plans", "create", "get", "list", "renewals", "change", "cancel"], "description": "Operation to perform"},
+    "action": {"type": "string", "enum": ["list_plans", "create", "get", "list", "renewals", "change", "cancel", "dunning"], "description": "Operation to perform"},
     "subscriptionId": {"type": "string", "maxLength": 64, "description": "Subscription id, e.g. SUB-001 (get, change, cancel)"},
     "customerId": {"type": "string", "maxLength": 64, "description": "Customer id (required for create; optional filter for list)"},
     "planId": {"type": "string", "maxLength": 100, "description": "Plan id or name, e.g. PLAN-PREMIUM or \"Premium Plan\" (create, change)"},
     "quantity": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Seats or units billed each period (create, change; default 1)"},
     "startDate": {"type": "string", "description": "First day YYYY-MM-DD, today or later (create; default today). Periods renew on this day of the month"},
     "paymentTermsDays": {"type": "integer", "minimum": 1, "maximum": 365, "description": "Days from an invoice's issue to its due date (create; default 30)"},
+    "collection": {"type": "string", "enum": ["send_invoice", "automatic"], "description": "create: send_invoice (default; the customer pays each invoice) or automatic (each invoice is charged to the customer's stored card or default method by the billing run, declines retried 1, 3, 5 and 7 days later)"},
     "couponCode": {"type": "string", "maxLength": 32, "description": "A coupon to redeem (create): its discount applies to the subscription's invoices for the coupon's duration"},
     "atPeriodEnd": {"type": "boolean", "description": "cancel: true = stop renewing and end with the current period; false (default) = cancel now"},
     "status": {"type": "string", "enum": ["active", "past_due", "canceled"], "description": "Status filter for list"},
@@ -35,6 +37,7 @@ constexpr const char* kOutputSchema = R"json({
   "properties": {
     "success": {"type": "boolean"}, "message": {"type": "string"}, "subscription": {},
     "subscriptions": {"type": "array"}, "plans": {"type": "array"}, "invoices": {"type": "array"},
+    "customers": {"type": "array"},
     "count": {"type": "number"}
   },
   "required": ["success", "message"],
@@ -68,7 +71,9 @@ class ManageSubscriptionsTool final : public BillingTool {
             "(renewing within `days`). change moves to another plan or quantity: an upgrade takes "
             "effect at once with a prorated invoice for the rest of the period, a downgrade or an "
             "interval change at the next period start. cancel ends a subscription now, or with "
-            "atPeriodEnd at the end of its current period. Suspended customers cannot subscribe.",
+            "atPeriodEnd at the end of its current period. Suspended customers cannot subscribe. "
+            "dunning lists the customers in dunning (an invoice overdue and unpaid): the oldest "
+            "such invoice, days past due, the steps taken (reminders, warning, suspension).",
             kInputSchema, kOutputSchema, s) {}
 
  protected:
@@ -118,6 +123,9 @@ class ManageSubscriptionsTool final : public BillingTool {
         req.payment_terms_days = int(t->get<int64_t>());
       }
       req.coupon_code = StringArg(args, "couponCode");
+      if (const std::string collection = StringArg(args, "collection"); !collection.empty()) {
+        req.collection = collection;
+      }
       req.actor = ctx.actor;
       req.request_id = ctx.request_id;
       req.idempotency_key = ctx.idempotency_key;
@@ -218,9 +226,53 @@ class ManageSubscriptionsTool final : public BillingTool {
       return nlohmann::json{
           {"success", true}, {"message", message}, {"subscription", SubscriptionJson(v)}};
     }
+    if (action == "dunning") {
+      const PageSpec page = PageArg(args);
+      BILLING_ASSIGN_OR_RETURN(DunningList list, service_.ListDunning(page));
+      nlohmann::json rows = nlohmann::json::array();
+      std::string names;
+      for (const DunningView& v : list.cases) {
+        nlohmann::json row = {{"customerId", v.customer.id},
+                              {"company", v.customer.company},
+                              {"status", v.customer.status},
+                              {"suspendedByDunning", v.dunning_case.suspended_by_dunning},
+                              {"since", v.dunning_case.opened_date.ToString()}};
+        std::string text = v.customer.company + " (" + v.customer.id;
+        if (v.oldest_invoice) {
+          row["invoiceId"] = v.oldest_invoice->id;
+          row["dueDate"] = v.oldest_invoice->due_date.ToString();
+          row["daysPastDue"] = v.days_past_due;
+          row["amountDue"] = FormatMoney(v.amount_due_cents, Usd());
+          row["amountDueCents"] = v.amount_due_cents;
+          text += ": " + v.oldest_invoice->id + " " + FormatMoney(v.amount_due_cents, Usd()) +
+                  ", " + std::to_string(v.days_past_due) + " day(s) past due";
+        }
+        nlohmann::json steps = nlohmann::json::array();
+        for (const DunningStepRecord& st : v.steps) {
+          steps.push_back(
+              {{"day", st.step_day}, {"action", st.action}, {"doneOn", st.done_date.ToString()}});
+        }
+        if (!v.steps.empty()) text += ", last step " + v.steps.back().action;
+        if (v.dunning_case.suspended_by_dunning) text += ", suspended by dunning";
+        row["steps"] = std::move(steps);
+        rows.push_back(std::move(row));
+        names += (names.empty() ? "" : "; ") + text + ")";
+      }
+      nlohmann::json out = {
+          {"success", true},
+          {"message", list.count == 0
+                          ? std::string("No customer is in dunning: no invoice seen overdue by a "
+                                        "billing run is unpaid")
+                          : FormatCount(list.count) + " customer(s) in dunning" +
+                                PageText(list.count, list.cases.size(), page, "by customer id") +
+                                ": " + names},
+          {"customers", std::move(rows)}};
+      PutPage(out, list.count, list.cases.size(), page);
+      return out;
+    }
     return Error::Invalid("action",
                           "action must be one of list_plans, create, get, list, renewals, change, "
-                          "cancel");
+                          "cancel, dunning");
   }
 };
 

@@ -74,7 +74,16 @@ nlohmann::json BillingRunJson(const BillingRunReport& r) {
                       {"planChanges", r.plan_changes},
                       {"invoiceIds", r.invoice_ids},
                       {"capped", r.capped},
-                      {"complete", r.capped.empty()}};
+                      {"complete", r.capped.empty()},
+                      {"collection",
+                       {{"charges", r.charges},
+                        {"declined", r.charges_declined},
+                        {"retriesScheduled", r.retries_scheduled}}},
+                      {"dunning",
+                       {{"invoicesOverdue", r.invoices_overdue},
+                        {"steps", r.dunning_steps},
+                        {"suspended", r.customers_suspended},
+                        {"reinstated", r.customers_reinstated}}}};
   std::string message = "Billing run as of " + r.as_of.ToString() + ": " +
                         std::to_string(r.periods_billed) + " invoice(s) issued for " +
                         std::to_string(r.subscriptions) + " subscription(s)";
@@ -83,6 +92,23 @@ nlohmann::json BillingRunJson(const BillingRunReport& r) {
         ", " + std::to_string(r.periods_skipped) + " period(s) of suspended customers skipped";
   }
   if (r.canceled > 0) message += ", " + std::to_string(r.canceled) + " subscription(s) ended";
+  if (r.charges > 0) {
+    message += "; " + std::to_string(r.charges) + " automatic charge(s), " +
+               std::to_string(r.charges_declined) + " declined (" +
+               std::to_string(r.retries_scheduled) + " to retry)";
+  }
+  if (r.invoices_overdue > 0) {
+    message += "; " + std::to_string(r.invoices_overdue) + " invoice(s) newly overdue";
+  }
+  if (r.dunning_steps > 0) {
+    message += "; " + std::to_string(r.dunning_steps) + " dunning step(s)";
+  }
+  if (r.customers_suspended > 0) {
+    message += ", " + std::to_string(r.customers_suspended) + " customer(s) suspended";
+  }
+  if (r.customers_reinstated > 0) {
+    message += ", " + std::to_string(r.customers_reinstated) + " customer(s) reinstated";
+  }
   if (!r.capped.empty()) {
     message += ". " + std::to_string(r.capped.size()) +
                " subscription(s) still have periods due after " +

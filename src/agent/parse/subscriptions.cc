@@ -103,6 +103,10 @@ int RenewalDays(const std::vector<Tok>& toks, const Date& today, const ParsedReq
 
 }  // namespace
 
+bool AsksForDunning(const std::vector<Tok>& toks) {
+  return Has(toks, "dunning") || Has(toks, "dunned");
+}
+
 bool ParseSubscriptionRequest(const std::vector<Tok>& toks, std::string_view text,
                               const Date& today, uint64_t bits, bool other_topic,
                               ParsedRequest& p) {
@@ -126,6 +130,8 @@ bool ParseSubscriptionRequest(const std::vector<Tok>& toks, std::string_view tex
 
   p.subscription_id = sub_id;
   p.plan = plan;
+  p.automatic_collection = Has(toks, "automatic") || Has(toks, "automatically") ||
+                           Has(toks, "autopay") || Has(toks, "autocharge");
   const bool has_customer = !p.customer_id.empty() || p.names_company;
   const bool listy = (bits & (kListW | kAllW | kWhoW)) != 0;
   if ((bits & kCancelW) && (!sub_id.empty() || sub_word)) {

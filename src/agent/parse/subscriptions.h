@@ -23,4 +23,7 @@ namespace billing::parse {
 bool ParseSubscriptionRequest(const std::vector<Tok>& toks, std::string_view text,
                               const Date& today, uint64_t bits, bool other_topic, ParsedRequest& p);
 
+// True when the request asks about dunning ("Who is in dunning?", "list the dunned customers").
+bool AsksForDunning(const std::vector<Tok>& toks);
+
 }  // namespace billing::parse

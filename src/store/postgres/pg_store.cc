@@ -9,6 +9,7 @@
 #include <charconv>
 #include <map>
 
+#include "store/postgres/pg_collection.h"
 #include "store/postgres/pg_credit_notes.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_store_rows.h"
@@ -766,6 +767,56 @@ class PgTx final : public StoreTx {
   }
   Result<int64_t> CountRedemptions(const std::string& code) override {
     return pgnotes::CountRedemptions(conn_, code);
+  }
+  // Collection and dunning: pg_collection.cc.
+  Status SetCustomerStatus(const std::string& customer_id, const std::string& status) override {
+    return pgcollect::SetCustomerStatus(conn_, customer_id, status);
+  }
+  Status InsertCollection(const Collection& c) override {
+    return pgcollect::InsertCollection(conn_, c);
+  }
+  Status UpdateCollection(const Collection& c) override {
+    return pgcollect::UpdateCollection(conn_, c);
+  }
+  Result<std::optional<Collection>> FindCollection(const std::string& invoice_id) override {
+    return pgcollect::FindCollection(conn_, invoice_id);
+  }
+  Result<std::vector<Collection>> DueCollections(const Date& as_of, int limit) override {
+    return pgcollect::DueCollections(conn_, as_of, limit);
+  }
+  Result<std::optional<Collection>> LatestCollectionOf(
+      const std::string& subscription_id) override {
+    return pgcollect::LatestCollectionOf(conn_, subscription_id);
+  }
+  Result<std::vector<std::string>> NewlyOverdueInvoices(const Date& today, int limit) override {
+    return pgcollect::NewlyOverdueInvoices(conn_, today, limit);
+  }
+  Status SetOverdueState(const std::string& invoice_id, int state) override {
+    return pgcollect::SetOverdueState(conn_, invoice_id, state);
+  }
+  Result<std::optional<std::string>> OldestDunnedInvoice(const std::string& customer_id) override {
+    return pgcollect::OldestDunnedInvoice(conn_, customer_id);
+  }
+  Result<std::optional<DunningCase>> FindDunningCase(const std::string& customer_id) override {
+    return pgcollect::FindDunningCase(conn_, customer_id);
+  }
+  Status PutDunningCase(const DunningCase& c) override {
+    return pgcollect::PutDunningCase(conn_, c);
+  }
+  Status DeleteDunningCase(const std::string& customer_id) override {
+    return pgcollect::DeleteDunningCase(conn_, customer_id);
+  }
+  Result<std::vector<DunningCase>> ListDunningCases(const std::string& after_customer_id,
+                                                    int limit) override {
+    return pgcollect::ListDunningCases(conn_, after_customer_id, limit);
+  }
+  Result<int64_t> CountDunningCases() override { return pgcollect::CountDunningCases(conn_); }
+  Result<bool> InsertDunningStep(const DunningStepRecord& s) override {
+    return pgcollect::InsertDunningStep(conn_, s);
+  }
+  Result<std::vector<DunningStepRecord>> DunningStepsOf(const std::string& invoice_id,
+                                                        int limit) override {
+    return pgcollect::DunningStepsOf(conn_, invoice_id, limit);
   }
   Result<std::vector<Payment>> PaymentsWithCredit(const std::string& customer_id,
                                                   int limit) override {

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite/sqlite_cards.h"
+#include "store/sqlite/sqlite_collection.h"
 #include "store/sqlite/sqlite_credit_notes.h"
 #include "store/sqlite/sqlite_logs.h"
 #include "store/sqlite/sqlite_subscriptions.h"
@@ -819,6 +820,58 @@ class SqliteTx final : public StoreTx {
   }
   Result<int64_t> CountRedemptions(const std::string& code) override {
     return sqlite::CountRedemptions(conn_, code);
+  }
+  // Collection and dunning: sqlite_collection.cc.
+  Status SetCustomerStatus(const std::string& customer_id, const std::string& status) override {
+    return sqlite::SetCustomerStatus(conn_, customer_id, status);
+  }
+  Status InsertCollection(const Collection& c) override {
+    return sqlite::InsertCollection(conn_, c);
+  }
+  Status UpdateCollection(const Collection& c) override {
+    return sqlite::UpdateCollection(conn_, c);
+  }
+  Result<std::optional<Collection>> FindCollection(const std::string& invoice_id) override {
+    return sqlite::FindCollection(conn_, invoice_id);
+  }
+  Result<std::vector<Collection>> DueCollections(const Date& as_of, int limit) override {
+    return sqlite::DueCollections(conn_, as_of, limit);
+  }
+  Result<std::optional<Collection>> LatestCollectionOf(
+      const std::string& subscription_id) override {
+    return sqlite::LatestCollectionOf(conn_, subscription_id);
+  }
+  Result<std::vector<std::string>> NewlyOverdueInvoices(const Date& today, int limit) override {
+    return sqlite::NewlyOverdueInvoices(conn_, today, limit);
+  }
+  Status SetOverdueState(const std::string& invoice_id, int state) override {
+    return sqlite::SetOverdueState(conn_, invoice_id, state);
+  }
+  Result<std::optional<std::string>> OldestDunnedInvoice(const std::string& customer_id) override {
+    return sqlite::OldestDunnedInvoice(conn_, customer_id);
+  }
+  Result<std::optional<DunningCase>> FindDunningCase(const std::string& customer_id) override {
+    return sqlite::FindDunningCase(conn_, customer_id);
+  }
+  Status PutDunningCase(const DunningCase& c) override {
+    return sqlite::PutDunningCase(conn_, c);
+  }
+  Status DeleteDunningCase(const std::string& customer_id) override {
+    return sqlite::DeleteDunningCase(conn_, customer_id);
+  }
+  Result<std::vector<DunningCase>> ListDunningCases(const std::string& after_customer_id,
+                                                    int limit) override {
+    return sqlite::ListDunningCases(conn_, after_customer_id, limit);
+  }
+  Result<int64_t> CountDunningCases() override {
+    return sqlite::CountDunningCases(conn_);
+  }
+  Result<bool> InsertDunningStep(const DunningStepRecord& s) override {
+    return sqlite::InsertDunningStep(conn_, s);
+  }
+  Result<std::vector<DunningStepRecord>> DunningStepsOf(const std::string& invoice_id,
+                                                        int limit) override {
+    return sqlite::DunningStepsOf(conn_, invoice_id, limit);
   }
   Result<std::vector<Payment>> PaymentsWithCredit(const std::string& customer_id,
                                                   int limit) override {
