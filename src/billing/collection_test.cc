@@ -7,13 +7,12 @@
 // (pg.CollectionTest.*).
 #include <gtest/gtest.h>
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "billing/rules.h"
 #include "billing/service.h"
+#include "testing/scripted_processor.h"
 #include "testing/seeded_ledger.h"
 
 namespace billing {
@@ -27,35 +26,6 @@ Date D(const char* s) {
 Date Plus(const Date& d, int days) {
   return Date::FromDaysSinceEpoch(d.DaysSinceEpoch() + days);
 }
-
-// A processor that declines a customer's charges as scripted: the n-th charge of a customer gets
-// the n-th code ("" approves); charges past the script are approved.
-class ScriptedProcessor final : public PaymentProcessor {
- public:
-  void Script(const std::string& customer, std::vector<std::string> codes) {
-    std::lock_guard<std::mutex> lock(mu_);
-    script_[customer] = std::move(codes);
-  }
-  ChargeDecision Charge(const ChargeRequest& r) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    calls_.push_back(r);
-    size_t& n = next_[r.customer_id];
-    const std::vector<std::string>& codes = script_[r.customer_id];
-    const std::string code = n < codes.size() ? codes[n] : "";
-    ++n;
-    return code.empty() ? ChargeDecision{true, ""} : ChargeDecision{false, code};
-  }
-  std::vector<ChargeRequest> calls() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::vector<std::string>> script_;
-  std::map<std::string, size_t> next_;
-  std::vector<ChargeRequest> calls_;
-};
 
 class CollectionTest : public test_support::SeededLedgerTest {
  protected:
@@ -162,7 +132,7 @@ class CollectionTest : public test_support::SeededLedgerTest {
     return inv.ok() ? inv->id : "";
   }
 
-  ScriptedProcessor processor_script_;
+  test_support::ScriptedProcessor processor_script_;
 };
 
 TEST_F(CollectionTest, ADeclinedChargeIsRetriedOnItsDaysAndThePaidInvoiceEndsPastDue) {
