@@ -130,37 +130,60 @@ Status BillingService::EvaluateDunning(StoreTx& tx, const std::string& customer_
     }
     return OkStatus();
   }
-  if (!take_steps) return OkStatus();
   BILLING_ASSIGN_OR_RETURN(std::optional<Invoice> inv, tx.FindInvoice(*oldest_id));
   if (!inv) return Error::Internal("dunned invoice " + *oldest_id + " is missing");
   const int64_t days_past_due = today.DaysSinceEpoch() - inv->due_date.DaysSinceEpoch();
-  for (const DunningStep& step : StepsDue(options_.dunning, days_past_due)) {
-    BILLING_ASSIGN_OR_RETURN(bool first, tx.InsertDunningStep(DunningStepRecord{
-                                             inv->id, step.day, step.action, customer.id, today}));
-    if (!first) continue;  // each step once per invoice
-    const nlohmann::json data = {{"customerId", customer.id},
-                                 {"company", customer.company},
-                                 {"invoiceId", inv->id},
-                                 {"dueDate", inv->due_date.ToString()},
-                                 {"daysPastDue", days_past_due},
-                                 {"amountDueCents", AmountDueCents(*inv)},
-                                 {"step", {{"day", step.day}, {"action", step.action}}}};
-    BILLING_TRY(Emit(tx, "dunning." + step.action, "customer", customer.id, data, request_id, ""));
-    if (counts != nullptr) ++counts->dunning_steps;
-    if (step.action == "suspend" && customer.status == "active") {
-      const nlohmann::json before = CustomerJson(customer);
-      BILLING_TRY(tx.SetCustomerStatus(customer.id, "suspended"));
-      customer.status = "suspended";
-      dcase->suspended_by_dunning = true;
-      BILLING_TRY(tx.PutDunningCase(*dcase));
-      nlohmann::json after = CustomerJson(customer);
-      after["reason"] = "dunning";
-      after["invoiceId"] = inv->id;
-      BILLING_TRY(Emit(tx, "customer.suspended", "customer", customer.id, after, request_id, ""));
-      BILLING_TRY(Audit(tx, Change(actor, request_id, "customer.suspend", "customer", customer.id,
-                                   before, after)));
-      if (counts != nullptr) ++counts->customers_suspended;
+  const std::vector<DunningStep> due = StepsDue(options_.dunning, days_past_due);
+  DunningCase next = *dcase;
+  if (take_steps) {
+    for (const DunningStep& step : due) {
+      BILLING_ASSIGN_OR_RETURN(
+          bool first, tx.InsertDunningStep(
+                          DunningStepRecord{inv->id, step.day, step.action, customer.id, today}));
+      if (!first) continue;  // each step once per invoice
+      const nlohmann::json data = {{"customerId", customer.id},
+                                   {"company", customer.company},
+                                   {"invoiceId", inv->id},
+                                   {"dueDate", inv->due_date.ToString()},
+                                   {"daysPastDue", days_past_due},
+                                   {"amountDueCents", AmountDueCents(*inv)},
+                                   {"step", {{"day", step.day}, {"action", step.action}}}};
+      BILLING_TRY(
+          Emit(tx, "dunning." + step.action, "customer", customer.id, data, request_id, ""));
+      if (counts != nullptr) ++counts->dunning_steps;
+      if (step.action == "suspend" && customer.status == "active") {
+        const nlohmann::json before = CustomerJson(customer);
+        BILLING_TRY(tx.SetCustomerStatus(customer.id, "suspended"));
+        customer.status = "suspended";
+        next.suspended_by_dunning = true;
+        nlohmann::json after = CustomerJson(customer);
+        after["reason"] = "dunning";
+        after["invoiceId"] = inv->id;
+        BILLING_TRY(Emit(tx, "customer.suspended", "customer", customer.id, after, request_id, ""));
+        BILLING_TRY(Audit(tx, Change(actor, request_id, "customer.suspend", "customer", customer.id,
+                                     before, after)));
+        if (counts != nullptr) ++counts->customers_suspended;
+      }
     }
+    next.next_step_date.clear();
+  } else if (!due.empty()) {
+    // Steps may have come for this invoice that no run took yet (the customer's oldest dunned
+    // invoice just changed): the next run looks (each step's key keeps it once).
+    next.next_step_date = today.ToString();
+  }
+  // The day the next step comes, so that runs visit only the cases with something to do.
+  if (next.next_step_date.empty()) {
+    for (const DunningStep& step : options_.dunning) {
+      if (step.day > days_past_due) {
+        next.next_step_date =
+            Date::FromDaysSinceEpoch(inv->due_date.DaysSinceEpoch() + step.day).ToString();
+        break;
+      }
+    }
+  }
+  if (next.next_step_date != dcase->next_step_date ||
+      next.suspended_by_dunning != dcase->suspended_by_dunning) {
+    BILLING_TRY(tx.PutDunningCase(next));
   }
   return OkStatus();
 }
@@ -354,7 +377,10 @@ Status BillingService::RunDunning(const Date& as_of, const Actor& actor,
         if (!options_.dunning.empty()) {
           BILLING_ASSIGN_OR_RETURN(std::optional<DunningCase> open,
                                    tx.FindDunningCase(inv->customer_id));
-          if (!open) BILLING_TRY(tx.PutDunningCase(DunningCase{inv->customer_id, as_of, false}));
+          if (!open) {
+            BILLING_TRY(
+                tx.PutDunningCase(DunningCase{inv->customer_id, as_of, false, as_of.ToString()}));
+          }
         }
         BILLING_ASSIGN_OR_RETURN(std::optional<Collection> c, tx.FindCollection(id));
         if (c) {
@@ -367,12 +393,12 @@ Status BillingService::RunDunning(const Date& as_of, const Actor& actor,
     if (rows > 0) ++report->batches;
     if (rows < size_t(kOverdueBatch)) break;
   }
-  // Every customer in dunning: the steps due, or the case closed (and a reinstatement).
-  std::string after;
+  // The customers in dunning whose next step has come (each evaluation moves its case's
+  // next_step_date past `as_of` or clears it, so every batch makes progress).
   for (int64_t batch = 0; batch < kMaxBatches; ++batch) {
     std::vector<DunningCase> cases;
     BILLING_TRY(store_.Read([&](StoreTx& tx) -> Status {
-      BILLING_ASSIGN_OR_RETURN(cases, tx.ListDunningCases(after, kDunningBatch));
+      BILLING_ASSIGN_OR_RETURN(cases, tx.DueDunningCases(as_of, kDunningBatch));
       return OkStatus();
     }));
     if (cases.empty()) return OkStatus();
@@ -390,7 +416,6 @@ Status BillingService::RunDunning(const Date& as_of, const Actor& actor,
     report->customers_reinstated += counts.customers_reinstated;
     ++report->batches;
     if (cases.size() < size_t(kDunningBatch)) return OkStatus();
-    after = cases.back().customer_id;
   }
   return Error::Internal("dunning did not finish within its batch bound");
 }

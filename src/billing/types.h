@@ -385,11 +385,13 @@ struct Collection {
 
 // A customer in dunning: one of its invoices was seen overdue by a billing run and is unpaid.
 // suspended_by_dunning: the `suspend` step suspended it (only then is it reinstated
-// automatically when nothing is overdue any more).
+// automatically when nothing is overdue any more). next_step_date: runs visit only the cases
+// whose day has come.
 struct DunningCase {
   std::string customer_id;
   Date opened_date;
   bool suspended_by_dunning = false;
+  std::string next_step_date;  // YYYY-MM-DD a run next has a step to take; "" = none left
 };
 
 // One dunning step done: each (invoice, day) once.

@@ -84,7 +84,8 @@ constexpr TableSpec kTables[] = {
      "invoice_id, subscription_id, customer_id, method, state, attempts, issued_date, "
      "first_decline_date, next_attempt_date, last_decline_code, updated_at",
      "invoice_id"},
-    {"dunning_cases", "customer_id, opened_date, suspended_by_dunning", "customer_id"},
+    {"dunning_cases", "customer_id, opened_date, suspended_by_dunning, next_step_date",
+     "customer_id"},
     {"dunning_steps", "invoice_id, step_day, action, customer_id, done_date",
      "invoice_id, step_day"},
     {"audit_log",

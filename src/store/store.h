@@ -318,12 +318,14 @@ class StoreTx {
   virtual Result<std::optional<std::string>> OldestDunnedInvoice(
       const std::string& customer_id) = 0;
   // Dunning cases by customer. PutDunningCase inserts or replaces. ListDunningCases: customer
-  // ids after `after_customer_id`, at most `limit` (1..kMaxPageRows).
+  // ids after `after_customer_id`, at most `limit` (1..kMaxPageRows). DueDunningCases: those
+  // whose next_step_date is on or before `as_of`, by that date, at most `limit`.
   virtual Result<std::optional<DunningCase>> FindDunningCase(const std::string& customer_id) = 0;
   virtual Status PutDunningCase(const DunningCase& c) = 0;
   virtual Status DeleteDunningCase(const std::string& customer_id) = 0;
   virtual Result<std::vector<DunningCase>> ListDunningCases(const std::string& after_customer_id,
                                                             int limit) = 0;
+  virtual Result<std::vector<DunningCase>> DueDunningCases(const Date& as_of, int limit) = 0;
   virtual Result<int64_t> CountDunningCases() = 0;
   // Records a step; false (and nothing written) when this (invoice, day) was done before.
   virtual Result<bool> InsertDunningStep(const DunningStepRecord& s) = 0;

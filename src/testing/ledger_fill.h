@@ -167,4 +167,28 @@ inline Result<HistorySums> AddCustomerHistory(Store& store, const std::string& c
   return sums;
 }
 
+// Inserts `count` subscriptions of `customer_id` to `plan_id` starting on `start`, none of their
+// periods handled yet: a billing run as of `start` or later bills their first period. Written
+// straight through the StoreTx (no audit rows, no events), in the caller's transaction.
+inline Status AddDueSubscriptions(StoreTx& tx, const std::string& customer_id,
+                                  const std::string& plan_id, int count, const Date& start,
+                                  const std::string& collection = "send_invoice") {
+  for (int k = 0; k < count; ++k) {
+    Subscription sub;
+    BILLING_ASSIGN_OR_RETURN(sub.number, tx.NextSubscriptionNumber());
+    char id[32];
+    std::snprintf(id, sizeof id, "SUB-%03lld", static_cast<long long>(sub.number));
+    sub.id = id;
+    sub.customer_id = customer_id;
+    sub.plan_id = plan_id;
+    sub.start_date = start;
+    sub.next_bill_date = start.ToString();
+    sub.collection = collection;
+    sub.created_at = sub.updated_at = start.ToString() + "T00:00:00.000Z";
+    sub.created_by = sub.updated_by = "fill";
+    BILLING_TRY(tx.InsertSubscription(sub));
+  }
+  return OkStatus();
+}
+
 }  // namespace billing::test_support

@@ -76,12 +76,26 @@ Result<std::optional<Collection>> OneCollection(pg::PgConnection& conn, std::str
   return std::optional<Collection>{std::move(c)};
 }
 
+#define CASE_COLS                                                                        \
+  "SELECT customer_id, opened_date, suspended_by_dunning, COALESCE(next_step_date, '') " \
+  "FROM dunning_cases"
+
 Result<DunningCase> ReadCase(const Row& r) {
   DunningCase c;
   c.customer_id = r.T(0);
   BILLING_TRY(pgrows::ParseStoredDate(r.T(1), "dunning_cases/" + c.customer_id, &c.opened_date));
   c.suspended_by_dunning = r.I(2) != 0;
+  c.next_step_date = r.T(3);
   return c;
+}
+
+Result<std::vector<DunningCase>> ReadCases(const pg::PgResult& r) {
+  std::vector<DunningCase> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    BILLING_ASSIGN_OR_RETURN(DunningCase c, ReadCase(Row{r, i}));
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace
@@ -181,23 +195,24 @@ Result<std::optional<std::string>> OldestDunnedInvoice(pg::PgConnection& conn,
 Result<std::optional<DunningCase>> FindDunningCase(pg::PgConnection& conn,
                                                    const std::string& customer_id) {
   BILLING_ASSIGN_OR_RETURN(pg::PgResult r,
-                           Q(conn,
-                             "SELECT customer_id, opened_date, suspended_by_dunning "
-                             "FROM dunning_cases WHERE customer_id = $1",
-                             {customer_id}));
+                           Q(conn, CASE_COLS " WHERE customer_id = $1", {customer_id}));
   if (r.rows() == 0) return std::optional<DunningCase>{};
   BILLING_ASSIGN_OR_RETURN(DunningCase c, ReadCase(Row{r, 0}));
   return std::optional<DunningCase>{std::move(c)};
 }
 
 Status PutDunningCase(pg::PgConnection& conn, const DunningCase& c) {
+  Params p = {c.customer_id, c.opened_date.ToString(), S(c.suspended_by_dunning ? 1 : 0),
+              std::nullopt};
+  if (!c.next_step_date.empty()) p[3] = c.next_step_date;
   BILLING_ASSIGN_OR_RETURN(
       pg::PgResult r,
       Q(conn,
-        "INSERT INTO dunning_cases (customer_id, opened_date, suspended_by_dunning) "
-        "VALUES ($1, $2, $3) ON CONFLICT (customer_id) DO UPDATE SET "
-        "opened_date = excluded.opened_date, suspended_by_dunning = excluded.suspended_by_dunning",
-        {c.customer_id, c.opened_date.ToString(), S(c.suspended_by_dunning ? 1 : 0)}));
+        "INSERT INTO dunning_cases (customer_id, opened_date, suspended_by_dunning, "
+        "next_step_date) VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO UPDATE SET "
+        "opened_date = excluded.opened_date, suspended_by_dunning = excluded.suspended_by_dunning, "
+        "next_step_date = excluded.next_step_date",
+        p));
   return One(r, "dunning case write wrote no row");
 }
 
@@ -211,18 +226,21 @@ Status DeleteDunningCase(pg::PgConnection& conn, const std::string& customer_id)
 Result<std::vector<DunningCase>> ListDunningCases(pg::PgConnection& conn,
                                                   const std::string& after_customer_id, int limit) {
   BILLING_TRY(CheckLimit(limit, "dunning case"));
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r, Q(conn, CASE_COLS " WHERE customer_id > $1 ORDER BY customer_id LIMIT $2",
+                        {after_customer_id, S(limit)}));
+  return ReadCases(r);
+}
+
+Result<std::vector<DunningCase>> DueDunningCases(pg::PgConnection& conn, const Date& as_of,
+                                                 int limit) {
+  BILLING_TRY(CheckLimit(limit, "due dunning case"));
   BILLING_ASSIGN_OR_RETURN(pg::PgResult r,
                            Q(conn,
-                             "SELECT customer_id, opened_date, suspended_by_dunning "
-                             "FROM dunning_cases WHERE customer_id > $1 "
-                             "ORDER BY customer_id LIMIT $2",
-                             {after_customer_id, S(limit)}));
-  std::vector<DunningCase> out;
-  for (int i = 0; i < r.rows(); ++i) {
-    BILLING_ASSIGN_OR_RETURN(DunningCase c, ReadCase(Row{r, i}));
-    out.push_back(std::move(c));
-  }
-  return out;
+                             CASE_COLS " WHERE next_step_date IS NOT NULL AND next_step_date <= $1 "
+                                       "ORDER BY next_step_date, customer_id LIMIT $2",
+                             {as_of.ToString(), S(limit)}));
+  return ReadCases(r);
 }
 
 Result<int64_t> CountDunningCases(pg::PgConnection& conn) {

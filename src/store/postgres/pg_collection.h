@@ -34,6 +34,7 @@ Status PutDunningCase(pg::PgConnection& conn, const DunningCase& c);
 Status DeleteDunningCase(pg::PgConnection& conn, const std::string& customer_id);
 Result<std::vector<DunningCase>> ListDunningCases(pg::PgConnection& conn,
                                                   const std::string& after_customer_id, int limit);
+Result<std::vector<DunningCase>> DueDunningCases(pg::PgConnection& conn, const Date& as_of, int limit);
 Result<int64_t> CountDunningCases(pg::PgConnection& conn);
 Result<bool> InsertDunningStep(pg::PgConnection& conn, const DunningStepRecord& s);
 Result<std::vector<DunningStepRecord>> DunningStepsOf(pg::PgConnection& conn,

@@ -810,6 +810,9 @@ class PgTx final : public StoreTx {
                                                     int limit) override {
     return pgcollect::ListDunningCases(conn_, after_customer_id, limit);
   }
+  Result<std::vector<DunningCase>> DueDunningCases(const Date& as_of, int limit) override {
+    return pgcollect::DueDunningCases(conn_, as_of, limit);
+  }
   Result<int64_t> CountDunningCases() override { return pgcollect::CountDunningCases(conn_); }
   Result<bool> InsertDunningStep(const DunningStepRecord& s) override {
     return pgcollect::InsertDunningStep(conn_, s);

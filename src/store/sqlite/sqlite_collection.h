@@ -33,6 +33,7 @@ Status PutDunningCase(Connection& conn, const DunningCase& c);
 Status DeleteDunningCase(Connection& conn, const std::string& customer_id);
 Result<std::vector<DunningCase>> ListDunningCases(Connection& conn,
                                                   const std::string& after_customer_id, int limit);
+Result<std::vector<DunningCase>> DueDunningCases(Connection& conn, const Date& as_of, int limit);
 Result<int64_t> CountDunningCases(Connection& conn);
 Result<bool> InsertDunningStep(Connection& conn, const DunningStepRecord& s);
 Result<std::vector<DunningStepRecord>> DunningStepsOf(Connection& conn,

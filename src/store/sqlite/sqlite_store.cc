@@ -863,6 +863,9 @@ class SqliteTx final : public StoreTx {
                                                     int limit) override {
     return sqlite::ListDunningCases(conn_, after_customer_id, limit);
   }
+  Result<std::vector<DunningCase>> DueDunningCases(const Date& as_of, int limit) override {
+    return sqlite::DueDunningCases(conn_, as_of, limit);
+  }
   Result<int64_t> CountDunningCases() override {
     return sqlite::CountDunningCases(conn_);
   }

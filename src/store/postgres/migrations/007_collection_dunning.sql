@@ -35,8 +35,11 @@ CREATE TABLE dunning_cases (
   customer_id TEXT COLLATE "C" PRIMARY KEY REFERENCES customers(id),
   opened_date TEXT COLLATE "C" NOT NULL,
   suspended_by_dunning BIGINT NOT NULL DEFAULT 0
-    CHECK (suspended_by_dunning = 0 OR suspended_by_dunning = 1)
+    CHECK (suspended_by_dunning = 0 OR suspended_by_dunning = 1),
+  next_step_date TEXT COLLATE "C" -- when a run next has a step to take; NULL = none left
 );
+CREATE INDEX dunning_cases_due ON dunning_cases (next_step_date, customer_id)
+  WHERE next_step_date IS NOT NULL;
 
 CREATE TABLE dunning_steps (
   invoice_id TEXT COLLATE "C" NOT NULL REFERENCES invoices(id),

@@ -8,9 +8,10 @@
 -- * invoices.overdue_state: 0 = not yet seen overdue by a billing run, 1 = seen (its
 --   invoice.overdue event was sent and its customer is in dunning until it is settled),
 --   2 = exempt: already overdue when this migration ran (history from before dunning existed).
--- * dunning_cases: the customers in dunning, and whether dunning suspended them (only those are
---   reinstated automatically; a suspension by hand stays). dunning_steps: each step once per
---   invoice, by its key.
+-- * dunning_cases: the customers in dunning, whether dunning suspended them (only those are
+--   reinstated automatically; a suspension by hand stays) and the day a run next has a step to
+--   take for them (so a run visits only those). dunning_steps: each step once per invoice, by
+--   its key.
 ALTER TABLE invoices ADD COLUMN overdue_state INTEGER NOT NULL DEFAULT 0
   CHECK (overdue_state >= 0 AND overdue_state <= 2);
 UPDATE invoices SET overdue_state = 2 WHERE status = 'pending' AND due_date < date('now');
@@ -43,8 +44,11 @@ CREATE TABLE dunning_cases (
   customer_id TEXT PRIMARY KEY REFERENCES customers(id),
   opened_date TEXT NOT NULL,
   suspended_by_dunning INTEGER NOT NULL DEFAULT 0
-    CHECK (suspended_by_dunning = 0 OR suspended_by_dunning = 1)
+    CHECK (suspended_by_dunning = 0 OR suspended_by_dunning = 1),
+  next_step_date TEXT -- when a run next has a step to take; NULL = none left
 );
+CREATE INDEX dunning_cases_due ON dunning_cases (next_step_date, customer_id)
+  WHERE next_step_date IS NOT NULL;
 
 CREATE TABLE dunning_steps (
   invoice_id TEXT NOT NULL REFERENCES invoices(id),
