@@ -232,6 +232,7 @@ Status BillingService::CollectDue(const Date& as_of, const Actor& actor,
         BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
         p.id = PaymentId(p.number);
         p.customer_id = customer.id;
+        p.currency = customer.currency;
         p.invoice_id = inv->id;
         p.amount_cents = amount;
         p.method = customer.payment_method;

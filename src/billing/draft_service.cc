@@ -49,6 +49,7 @@ Result<Invoice> BillingService::DraftAsInvoice(StoreTx& tx, const InvoiceDraft& 
   Invoice inv;
   inv.id = d.id;
   inv.customer_id = c.id;
+  inv.currency = c.currency;
   inv.customer_name = c.company;
   inv.items = d.items;
   for (const LineItem& li : inv.items) inv.subtotal_cents += li.amount_cents;

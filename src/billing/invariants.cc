@@ -29,11 +29,13 @@ Status BillingService::CheckInvariants() {
 
     std::map<std::string, int64_t> expected;      // independent recomputation of each balance
     std::map<std::string, int64_t> invoice_paid;  // recomputed from the allocations
+    std::map<std::string, std::string> currency_of;  // customer id: currency
     int64_t customers = 0;
     BILLING_TRY(WalkCustomers(
         tx, CustomerQuery{}, kMaxRows, too_many, [&](CustomerRow& row) -> Result<bool> {
           ++customers;
           expected[row.customer.id] = row.customer.opening_balance_cents;
+          currency_of[row.customer.id] = row.customer.currency;
           if (row.balance_cents != OutstandingCents(ledger[row.customer.id])) {
             return Error::Internal("invariant: listed balance of " + row.customer.id +
                                    " does not match its totals");
@@ -53,6 +55,11 @@ Status BillingService::CheckInvariants() {
     BILLING_TRY(
         WalkInvoices(tx, InvoiceQuery{}, kMaxRows, too_many, [&](Invoice& inv) -> Result<bool> {
           ++invoices;
+          // Money never crosses currencies: an invoice is in its customer's.
+          if (inv.currency != currency_of[inv.customer_id]) {
+            return Error::Internal("invariant: " + inv.id + " is in " + inv.currency +
+                                   ", its customer in " + currency_of[inv.customer_id]);
+          }
           if (inv.subtotal_cents - inv.discount_cents + inv.tax_cents != inv.total_cents) {
             return Error::Internal("invariant: subtotal - discount + tax != total on " + inv.id);
           }
@@ -102,6 +109,10 @@ Status BillingService::CheckInvariants() {
     BILLING_TRY(
         WalkPayments(tx, PaymentQuery{}, kMaxRows, too_many, [&](Payment& p) -> Result<bool> {
           ++payments;
+          if (p.currency != currency_of[p.customer_id]) {
+            return Error::Internal("invariant: " + p.id + " is in " + p.currency +
+                                   ", its customer in " + currency_of[p.customer_id]);
+          }
           if (p.refunded_cents < 0 || p.refunded_cents > p.amount_cents) {
             return Error::Internal("invariant: refunded outside [0, amount] on " + p.id);
           }

@@ -94,6 +94,7 @@ Result<Invoice> BillingService::IssueInvoice(StoreTx& tx, const Customer& c,
   BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
   inv.id = InvoiceId(inv.year, inv.seq);
   inv.customer_id = c.id;
+  inv.currency = c.currency;
   inv.customer_name = c.company;
   inv.items = std::move(items);
   for (const LineItem& li : inv.items) inv.subtotal_cents += li.amount_cents;
@@ -355,6 +356,7 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
       BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
       p.id = PaymentId(p.number);
       p.customer_id = c.id;
+      p.currency = c.currency;
       p.invoice_id = inv.id;
       p.amount_cents = due;
       p.method = used_method;

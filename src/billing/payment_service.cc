@@ -14,6 +14,7 @@
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
+#include "money/money.h"
 #include "security/card_data.h"
 #include "store/walk.h"
 
@@ -179,6 +180,9 @@ bool BillingService::Approve() {
 
 Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req) {
   if (req.amount_cents <= 0) return Error::Invalid("amount", "amount must be greater than zero");
+  if (!req.currency.empty() && !FindCurrency(CanonicalId(req.currency))) {
+    return Error::Invalid("currency", "currency must be an ISO 4217 code such as USD, EUR or JPY");
+  }
   if (req.amount_cents > options_.max_amount_cents) {
     return Error::Invalid("amount",
                           "amount exceeds the maximum of " + Money(options_.max_amount_cents));
@@ -229,6 +233,11 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
       }
     }
     BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, req.customer_id, "customerId"));
+    if (!req.currency.empty() && CanonicalId(req.currency) != c.currency) {
+      return Error::Invalid("currency", c.id + " (" + c.company + ") is billed in " + c.currency +
+                                            "; a payment in " + CanonicalId(req.currency) +
+                                            " is refused (no currency conversion)");
+    }
     std::optional<Invoice>
         named;  // the invoice the caller named; none = the open ones, oldest due first
     if (!req.invoice_id.empty()) {
@@ -253,6 +262,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
     BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
     p.id = PaymentId(p.number);
     p.customer_id = c.id;
+    p.currency = c.currency;
     p.invoice_id = named ? named->id : "";
     p.amount_cents = req.amount_cents;
     p.method = req.method.empty() ? c.payment_method : req.method;

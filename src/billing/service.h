@@ -133,6 +133,9 @@ struct PaymentRequest {
   std::optional<NewCard> card = {};    // a new card to store and charge (method credit_card)
   std::string payment_method_id = {};  // a stored card to charge (PM-001)
   std::string idempotency_key = {};    // the request's Idempotency-Key, recorded with the events
+  // The currency the payer says the money is in (ISO 4217); "" = the customer's. Another than the
+  // customer's (and so its invoices') is refused: there is no currency conversion.
+  std::string currency = {};
 };
 
 struct PaymentOutcome {

@@ -93,6 +93,7 @@ struct Invoice {
   // A coupon's discount, taken from the subtotal before tax: subtotal - discount + tax = total.
   int64_t discount_cents = 0;
   std::string coupon_code;  // the coupon redeemed on it, or "" (at most one per invoice)
+  std::string currency = "USD";  // its customer's when it was made (ISO 4217)
   std::string created_at;
   std::string created_by;            // principal who created it (Actor), if known
   std::string updated_by;            // principal of the last change
@@ -129,6 +130,7 @@ struct Payment {
   // Applied to invoices: its allocations net of their refunds (kept by the store). What is left,
   // amount - refunded - applied, is the customer's credit balance held in this payment.
   int64_t applied_cents = 0;
+  std::string currency = "USD";  // its customer's (ISO 4217); never another than its invoices'
 };
 
 // A stored card (store migration 007). details_sealed holds the number and expiry, encrypted

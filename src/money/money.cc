@@ -237,7 +237,14 @@ std::string FormatMoney(int64_t minor, const Currency& currency) {
   const size_t point = plain.find('.');
   const std::string grouped = GroupThousands(plain.substr(0, point));
   std::string out = negative ? "-" : "";
-  out += currency.symbol;
+  // "$1,620.00", but "EUR 1,620.00" and "JPY 5,000" (automated-billing.md "Multi-currency"):
+  // a code cannot be mistaken for another currency's symbol.
+  if (currency.code == "USD") {
+    out += currency.symbol;
+  } else {
+    out += currency.code;
+    out += ' ';
+  }
   out += grouped;
   if (point != std::string::npos) out += plain.substr(point);
   return out;

@@ -46,7 +46,8 @@ Result<int64_t> ParseAmountJson(const nlohmann::json& value, const Currency& cur
 // Parses a positive quantity with up to 3 decimals into thousandths ("2" -> 2000).
 Result<int64_t> ParseQuantityMilli(const nlohmann::json& value, const std::string& field);
 
-// "$1,620.00"; negative amounts get a leading minus ("-$5.00").
+// "$1,620.00", "EUR 1,620.00", "JPY 5,000" (other currencies by their code); negative amounts
+// get a leading minus ("-$5.00").
 std::string FormatMoney(int64_t minor, const Currency& currency);
 // "1620.00": plain decimal text, no grouping or symbol.
 std::string FormatDecimal(int64_t minor, int exponent);

@@ -98,6 +98,10 @@ TEST(FormatMoney, GroupsAndPads) {
   EXPECT_EQ(FormatMoney(0, Usd()), "$0.00");
   EXPECT_EQ(FormatMoney(-500, Usd()), "-$5.00");
   EXPECT_EQ(FormatMoney(100000000, Usd()), "$1,000,000.00");
+  // Other currencies by their code, with their own exponent (automated-billing.md).
+  EXPECT_EQ(FormatMoney(162000, *FindCurrency("EUR")), "EUR 1,620.00");
+  EXPECT_EQ(FormatMoney(5000, *FindCurrency("JPY")), "JPY 5,000");
+  EXPECT_EQ(FormatMoney(-1234, *FindCurrency("KWD")), "-KWD 1.234");
   EXPECT_EQ(FormatDecimal(87550, 2), "875.50");
 }
 

@@ -35,7 +35,7 @@ constexpr TableSpec kTables[] = {
      "id, year, seq, customer_id, subtotal_cents, tax_rate_bp, tax_cents, total_cents, status, "
      "issue_date, due_date, notes, paid_date, payment_method, created_at, created_by, updated_by, "
      "created_on_behalf_of, updated_on_behalf_of, credited_cents, discount_cents, coupon_code, "
-     "overdue_state",
+     "overdue_state, currency",
      "id"},
     {"invoice_items",
      "invoice_id, position, description, quantity_milli, unit_price_cents, amount_cents",
@@ -46,7 +46,8 @@ constexpr TableSpec kTables[] = {
      "number"},
     {"payments",
      "id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, "
-     "transaction_id, failure_reason, actor, created_at, payment_method_id, on_behalf_of",
+     "transaction_id, failure_reason, actor, created_at, payment_method_id, on_behalf_of, "
+     "currency",
      "number"},
     {"payment_allocations", "id, payment_id, invoice_id, amount_cents, refunded_cents", "id"},
     {"refunds",

@@ -166,10 +166,16 @@ Result<std::vector<NewLineItem>> ItemsArg(const json& args, const BillingService
   return out;
 }
 
+namespace {
+// The currency of a record's code (stored codes are ISO 4217 codes the server knows; USD if not).
+Currency CurrencyOf(std::string_view code) { return FindCurrency(code).value_or(Usd()); }
+}  // namespace
+
 json InvoiceSummaryJson(const Invoice& inv, const Date& today) {
+  const Currency cur = CurrencyOf(inv.currency);
   json j = {{"id", inv.id}};
-  PutAmount(j, "total", inv.total_cents);
-  PutAmount(j, "amountDue", AmountDueCents(inv));
+  PutAmount(j, "total", inv.total_cents, cur);
+  PutAmount(j, "amountDue", AmountDueCents(inv), cur);
   j["status"] = EffectiveStatus(inv, today);
   j["dueDate"] = inv.due_date.ToString();
   if (const int64_t days = DaysOverdue(inv, today); days > 0) j["daysOverdue"] = days;
@@ -177,27 +183,29 @@ json InvoiceSummaryJson(const Invoice& inv, const Date& today) {
 }
 
 json InvoiceJson(const Invoice& inv, const Date& today) {
+  const Currency cur = CurrencyOf(inv.currency);
   json items = json::array();
   for (const LineItem& li : inv.items) {
     json item = {{"description", li.description}, {"quantity", json::parse(FormatQuantity(li.quantity_milli))}};
-    PutAmount(item, "unitPrice", li.unit_price_cents);
-    PutAmount(item, "amount", li.amount_cents);
+    PutAmount(item, "unitPrice", li.unit_price_cents, cur);
+    PutAmount(item, "amount", li.amount_cents, cur);
     items.push_back(std::move(item));
   }
   json j = {{"id", inv.id}, {"customerId", inv.customer_id}, {"customerName", inv.customer_name},
             {"items", std::move(items)}};
-  PutAmount(j, "subtotal", inv.subtotal_cents);
+  j["currency"] = inv.currency;
+  PutAmount(j, "subtotal", inv.subtotal_cents, cur);
   if (!inv.coupon_code.empty()) {
     j["couponCode"] = inv.coupon_code;
-    PutAmount(j, "discount", inv.discount_cents);
+    PutAmount(j, "discount", inv.discount_cents, cur);
   }
   j["taxRate"] = FormatTaxRate(inv.tax_rate_bp);
   j["taxRateBp"] = inv.tax_rate_bp;
-  PutAmount(j, "tax", inv.tax_cents);
-  PutAmount(j, "total", inv.total_cents);
-  PutAmount(j, "paid", inv.paid_cents);
-  if (inv.credited_cents != 0) PutAmount(j, "credited", inv.credited_cents);
-  PutAmount(j, "amountDue", AmountDueCents(inv));
+  PutAmount(j, "tax", inv.tax_cents, cur);
+  PutAmount(j, "total", inv.total_cents, cur);
+  PutAmount(j, "paid", inv.paid_cents, cur);
+  if (inv.credited_cents != 0) PutAmount(j, "credited", inv.credited_cents, cur);
+  PutAmount(j, "amountDue", AmountDueCents(inv), cur);
   j["status"] = EffectiveStatus(inv, today);
   // A draft has no number and no issue date yet: its amounts are what finalizing now would fix.
   if (inv.status == "draft") {
@@ -219,12 +227,13 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
 }
 
 json CouponJson(const Coupon& c) {
+  const Currency cur = CurrencyOf(c.currency);
   json j = {{"code", c.code}, {"name", c.name}};
   if (c.percent_off_bp) {
     j["percentOff"] = FormatTaxRate(*c.percent_off_bp);  // "10%", "12.5%"
     j["percentOffBp"] = *c.percent_off_bp;
   }
-  if (c.amount_off_cents) PutAmount(j, "amountOff", *c.amount_off_cents);
+  if (c.amount_off_cents) PutAmount(j, "amountOff", *c.amount_off_cents, cur);
   j["currency"] = c.currency;
   j["duration"] = c.duration;
   if (c.duration == "repeating") j["durationPeriods"] = c.duration_periods;
@@ -236,20 +245,22 @@ json CouponJson(const Coupon& c) {
 }
 
 json CreditNoteJson(const CreditNote& cn) {
+  const Currency cur = CurrencyOf(cn.currency);
   json j = {{"id", cn.id}, {"invoiceId", cn.invoice_id}, {"customerId", cn.customer_id}};
-  PutAmount(j, "subtotal", cn.subtotal_cents);
-  PutAmount(j, "tax", cn.tax_cents);
-  PutAmount(j, "total", cn.total_cents);
-  PutAmount(j, "amountDueReduced", cn.due_reduced_cents);
-  PutAmount(j, "refunded", cn.refunded_cents);
-  PutAmount(j, "creditBalance", cn.credit_cents);
+  j["currency"] = cn.currency;
+  PutAmount(j, "subtotal", cn.subtotal_cents, cur);
+  PutAmount(j, "tax", cn.tax_cents, cur);
+  PutAmount(j, "total", cn.total_cents, cur);
+  PutAmount(j, "amountDueReduced", cn.due_reduced_cents, cur);
+  PutAmount(j, "refunded", cn.refunded_cents, cur);
+  PutAmount(j, "creditBalance", cn.credit_cents, cur);
   if (!cn.lines.empty()) {
     json lines = json::array();
     for (const CreditNoteLine& l : cn.lines) {
       json line = {{"line", l.position},
                    {"description", l.description},
                    {"quantity", json::parse(FormatQuantity(l.quantity_milli))}};
-      PutAmount(line, "amount", l.amount_cents);
+      PutAmount(line, "amount", l.amount_cents, cur);
       lines.push_back(std::move(line));
     }
     j["lines"] = std::move(lines);
@@ -262,10 +273,12 @@ json CreditNoteJson(const CreditNote& cn) {
 }
 
 json PaymentJson(const Payment& p) {
+  const Currency cur = CurrencyOf(p.currency);
   json j = {{"id", p.id}, {"customerId", p.customer_id}};
   if (!p.invoice_id.empty()) j["invoiceId"] = p.invoice_id;
-  PutAmount(j, "amount", p.amount_cents);
-  PutAmount(j, "refunded", p.refunded_cents);
+  j["currency"] = p.currency;
+  PutAmount(j, "amount", p.amount_cents, cur);
+  PutAmount(j, "refunded", p.refunded_cents, cur);
   j["method"] = p.method;
   if (!p.payment_method_id.empty()) {
     j["card"] = {{"paymentMethodId", p.payment_method_id}, {"brand", p.card_brand}, {"last4", p.card_last4}};
@@ -279,8 +292,8 @@ json PaymentJson(const Payment& p) {
   json allocs = json::array();
   for (const Allocation& a : p.allocations) {
     json aj = {{"invoiceId", a.invoice_id}};
-    PutAmount(aj, "amount", a.amount_cents);
-    if (a.refunded_cents) PutAmount(aj, "refunded", a.refunded_cents);
+    PutAmount(aj, "amount", a.amount_cents, cur);
+    if (a.refunded_cents) PutAmount(aj, "refunded", a.refunded_cents, cur);
     allocs.push_back(std::move(aj));
   }
   j["allocationCount"] = p.allocations.size();
@@ -300,6 +313,7 @@ json RefundJson(const Refund& r) {
 }
 
 json CustomerJson(const CustomerView& v, const Date& today, bool detail, int default_tax_rate_bp) {
+  const Currency cur = CurrencyOf(v.customer.currency);
   const Customer& c = v.customer;
   json j = {{"id", c.id},
             {"company", c.company},
@@ -310,8 +324,8 @@ json CustomerJson(const CustomerView& v, const Date& today, bool detail, int def
             {"status", c.status},
             {"currency", c.currency},
             {"taxRate", FormatTaxRate(c.tax_rate_bp.value_or(default_tax_rate_bp))}};
-  PutAmount(j, "outstandingBalance", v.balance_cents > 0 ? v.balance_cents : 0);
-  if (v.balance_cents < 0) PutAmount(j, "credit", -v.balance_cents);
+  PutAmount(j, "outstandingBalance", v.balance_cents > 0 ? v.balance_cents : 0, cur);
+  if (v.balance_cents < 0) PutAmount(j, "credit", -v.balance_cents, cur);
   j["createdAt"] = c.created_at;
   if (detail) {
     // Counts and the amount due are over every open invoice; the list shows the oldest due.
@@ -319,9 +333,9 @@ json CustomerJson(const CustomerView& v, const Date& today, bool detail, int def
     for (const Invoice& inv : v.open_invoices) open.push_back(InvoiceSummaryJson(inv, today));
     j["openInvoiceCount"] = v.open_totals.count;
     j["overdueInvoiceCount"] = v.open_totals.overdue_count;
-    PutAmount(j, "openAmountDue", v.open_totals.due_cents);
+    PutAmount(j, "openAmountDue", v.open_totals.due_cents, cur);
     // Paid but applied to no invoice yet: the next invoices use it first (docs/invoices.md).
-    if (v.credit_held_cents > 0) PutAmount(j, "creditHeld", v.credit_held_cents);
+    if (v.credit_held_cents > 0) PutAmount(j, "creditHeld", v.credit_held_cents, cur);
     j["openInvoicesShown"] = v.open_invoices.size();
     j["openInvoices"] = std::move(open);
     json recent = json::array();

@@ -20,6 +20,7 @@ constexpr const char* kInputSchema = R"json({
     "paymentId": {"type": "string", "maxLength": 64, "description": "Payment id, e.g. PAY-001 (refund)"},
     "card": {"type": "object", "properties": {"number": {"type": "string", "maxLength": 32}, "expMonth": {"type": "integer", "minimum": 1, "maximum": 12}, "expYear": {"type": "integer", "minimum": 2000, "maximum": 2100}}, "required": ["number", "expMonth", "expYear"], "additionalProperties": false, "description": "A new card to charge and keep on file (process, API callers only: card numbers typed in chat are redacted before the model sees them)"},
     "paymentMethodId": {"type": "string", "maxLength": 64, "description": "A stored card to charge, e.g. PM-001 (process)"},
+    "currency": {"type": "string", "maxLength": 3, "description": "ISO 4217 code of the money paid (process); default the customer's. Another currency than the customer's is refused (no conversion)"},
     "reason": {"type": "string", "maxLength": 2000, "description": "Refund reason (refund, optional)"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
     "offset": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
@@ -74,6 +75,7 @@ class ProcessPaymentTool final : public BillingTool {
       req.method = StringArg(args, "paymentMethod");
       req.invoice_id = StringArg(args, "invoiceId");
       req.payment_method_id = StringArg(args, "paymentMethodId");
+      req.currency = StringArg(args, "currency");
       if (auto card = args.find("card"); card != args.end()) {
         req.card = NewCard{card->value("number", std::string()), card->value("expMonth", 0),
                            card->value("expYear", 0)};

@@ -374,8 +374,8 @@ class PgTx final : public StoreTx {
         "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
         "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, payment_method, "
         "created_at, created_by, updated_by, created_on_behalf_of, updated_on_behalf_of, "
-        "discount_cents, coupon_code) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)",
+        "discount_cents, coupon_code, currency) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)",
         {inv.id,
          S(inv.year),
          S(inv.seq),
@@ -396,7 +396,8 @@ class PgTx final : public StoreTx {
          inv.created_on_behalf_of,
          inv.updated_on_behalf_of,
          S(inv.discount_cents),
-         inv.coupon_code}));
+         inv.coupon_code,
+         inv.currency}));
     return InsertItems(inv);
   }
 
@@ -473,10 +474,10 @@ class PgTx final : public StoreTx {
     return Exec(
         "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, refunded_cents, "
         "method, status, transaction_id, failure_reason, actor, created_at, payment_method_id, "
-        "on_behalf_of) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+        "on_behalf_of, currency) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
         {p.id, S(p.number), p.customer_id, p.invoice_id, S(p.amount_cents), S(p.refunded_cents),
          p.method, p.status, p.transaction_id, p.failure_reason, p.actor, p.created_at,
-         p.payment_method_id, p.on_behalf_of});
+         p.payment_method_id, p.on_behalf_of, p.currency});
   }
 
   Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,

@@ -29,7 +29,7 @@
   "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "on_behalf_of, applied_cents FROM payments"
+  "on_behalf_of, applied_cents, currency FROM payments"
 
 #define CARD_COLS                                                                             \
   "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
@@ -40,7 +40,7 @@
   "i.tax_cents, i.total_cents, i.status, i.issue_date, i.due_date, i.notes, i.paid_date, "  \
   "i.payment_method, i.created_at, i.created_by, i.updated_by, i.paid_cents, "              \
   "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents, i.discount_cents, "    \
-  "i.coupon_code "                                                                          \
+  "i.coupon_code, i.currency "                                                              \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 #define AUDIT_COLS                                                                   \
@@ -202,6 +202,7 @@ inline Payment ReadPayment(const Row& r) {
   p.card_last4 = r.T(14);
   p.on_behalf_of = r.T(15);
   p.applied_cents = r.I(16);
+  p.currency = r.T(17);
   return p;
 }
 
@@ -249,6 +250,7 @@ inline Result<Invoice> ReadInvoice(const Row& r) {
   inv.credited_cents = r.I(21);
   inv.discount_cents = r.I(22);
   inv.coupon_code = r.T(23);
+  inv.currency = r.T(24);
   return inv;
 }
 

@@ -82,6 +82,7 @@ Payment ReadPayment(const Stmt& st) {
   p.card_last4 = st.Text(14);
   p.on_behalf_of = st.Text(15);
   p.applied_cents = st.Int(16);
+  p.currency = st.Text(17);
   return p;
 }
 
@@ -90,7 +91,7 @@ Payment ReadPayment(const Stmt& st) {
   "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "on_behalf_of, applied_cents FROM payments"
+  "on_behalf_of, applied_cents, currency FROM payments"
 
 #define INVOICE_COLS                                                                        \
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
@@ -98,7 +99,7 @@ Payment ReadPayment(const Stmt& st) {
   "i.payment_method, i.created_at, i.created_by, i.updated_by, "                            \
   "i.paid_cents, " /* kept by triggers (migration 010) */                                   \
   "i.created_on_behalf_of, i.updated_on_behalf_of, i.credited_cents, i.discount_cents, "    \
-  "i.coupon_code "                                                                          \
+  "i.coupon_code, i.currency "                                                              \
   "FROM invoices i JOIN customers c ON c.id = i.customer_id"
 
 Result<Invoice> ReadInvoice(const Stmt& st) {
@@ -127,6 +128,7 @@ Result<Invoice> ReadInvoice(const Stmt& st) {
   inv.credited_cents = st.Int(21);
   inv.discount_cents = st.Int(22);
   inv.coupon_code = st.Text(23);
+  inv.currency = st.Text(24);
   return inv;
 }
 
@@ -452,8 +454,9 @@ class SqliteTx final : public StoreTx {
             "INSERT INTO invoices (id, year, seq, customer_id, subtotal_cents, tax_rate_bp, "
             "tax_cents, total_cents, status, issue_date, due_date, notes, paid_date, "
             "payment_method, created_at, created_by, updated_by, created_on_behalf_of, "
-            "updated_on_behalf_of, discount_cents, coupon_code) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)");
+            "updated_on_behalf_of, discount_cents, coupon_code, currency) "
+            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,"
+            "?22)");
     st.Bind(1, inv.id)
         .Bind(2, int64_t(inv.year))
         .Bind(3, int64_t(inv.seq))
@@ -464,6 +467,7 @@ class SqliteTx final : public StoreTx {
     st.Bind(14, inv.payment_method).Bind(15, inv.created_at).Bind(16, inv.created_by);
     st.Bind(17, inv.updated_by).Bind(18, inv.created_on_behalf_of);
     st.Bind(19, inv.updated_on_behalf_of).Bind(20, inv.discount_cents).Bind(21, inv.coupon_code);
+    st.Bind(22, inv.currency);
     BILLING_TRY(st.Run());
     return InsertItems(inv);
   }
@@ -571,14 +575,15 @@ class SqliteTx final : public StoreTx {
         st,
         "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, "
         "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at, "
-        "payment_method_id, on_behalf_of) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+        "payment_method_id, on_behalf_of, currency) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
     st.Bind(1, p.id).Bind(2, p.number).Bind(3, p.customer_id).Bind(4, p.invoice_id);
     st.Bind(5, p.amount_cents).Bind(6, p.refunded_cents).Bind(7, p.method).Bind(8, p.status);
     st.Bind(9, p.transaction_id)
         .Bind(10, p.failure_reason)
         .Bind(11, p.actor)
         .Bind(12, p.created_at);
-    st.Bind(13, p.payment_method_id).Bind(14, p.on_behalf_of);
+    st.Bind(13, p.payment_method_id).Bind(14, p.on_behalf_of).Bind(15, p.currency);
     return st.Run();
   }
 

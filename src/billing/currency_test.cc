@@ -1,0 +1,96 @@
+// Multi-currency foundations (automated-billing.md "Multi-currency"): an invoice and a payment
+// carry their customer's currency, a payment said to be in another currency is refused and
+// changes nothing, amounts keep the currency's exponent (JPY has none), and the invariants hold
+// (every invoice and payment in its customer's currency). Runs on both backends
+// (pg.CurrencyTest.*).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "billing/rules.h"
+#include "billing/service.h"
+#include "testing/seeded_ledger.h"
+
+namespace billing {
+namespace {
+
+class CurrencyTest : public test_support::SeededLedgerTest {
+ protected:
+  CurrencyTest() : SeededLedgerTest("billing-currency-test") {}
+  void SetUp() override {
+    SeededLedgerTest::SetUp();
+    Status s = store_->Write([&](StoreTx& tx) -> Status {
+      BILLING_TRY(tx.InsertCustomer({"CUST-201", "Berlin Analytics GmbH", "Dana",
+                                     "ap@berlin.example", "monthly", "bank_transfer", "active",
+                                     "EUR", std::nullopt, 0, "2026-01-01T00:00:00.000Z"}));
+      return tx.InsertCustomer({"CUST-202", "Tokyo Design KK", "Ken", "ap@tokyo.example", "monthly",
+                                "bank_transfer", "active", "JPY", std::nullopt, 0,
+                                "2026-01-01T00:00:00.000Z"});
+    });
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  Invoice Bill(const char* customer, int64_t minor) {
+    Date due;
+    Date::Parse("2026-12-31", &due);
+    auto inv = service_->CreateInvoice(NewInvoice{customer, {{"Work", 1000, minor}}, due, ""});
+    EXPECT_TRUE(inv.ok()) << inv.error().message;
+    ExpectInvariants();
+    return inv.ok() ? *inv : Invoice{};
+  }
+};
+
+TEST_F(CurrencyTest, InvoicesAndPaymentsCarryTheCustomersCurrency) {
+  const Invoice eur = Bill("CUST-201", 150000);  // EUR 1,500.00
+  EXPECT_EQ(eur.currency, "EUR");
+  EXPECT_EQ(eur.total_cents, 162000);
+  const Invoice jpy = Bill("CUST-202", 5000);  // JPY 5,000: no minor unit
+  EXPECT_EQ(jpy.currency, "JPY");
+  EXPECT_EQ(jpy.tax_cents, 400);
+  EXPECT_EQ(jpy.total_cents, 5400);
+  auto again = service_->GetInvoice(eur.id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->currency, "EUR");
+
+  PaymentRequest pay{"CUST-201", 162000, "bank_transfer", eur.id};
+  pay.currency = "eur";
+  auto paid = service_->ProcessPayment(pay);
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  EXPECT_EQ(paid->payment.currency, "EUR");
+  EXPECT_EQ(paid->new_balance_cents, 0);
+  auto history = service_->History("CUST-201");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->payments[0].currency, "EUR");
+  ExpectInvariants();
+}
+
+TEST_F(CurrencyTest, APaymentInAnotherCurrencyIsRefusedAndChangesNothing) {
+  const Invoice jpy = Bill("CUST-202", 5000);
+  const auto before = service_->History("CUST-202");
+  ASSERT_TRUE(before.ok());
+  for (const char* currency : {"USD", "EUR"}) {
+    PaymentRequest pay{"CUST-202", 5400, "bank_transfer", jpy.id};
+    pay.currency = currency;
+    auto refused = service_->ProcessPayment(pay);
+    ASSERT_FALSE(refused.ok()) << currency;
+    EXPECT_EQ(refused.error().field, "currency");
+    EXPECT_NE(refused.error().message.find("billed in JPY"), std::string::npos)
+        << refused.error().message;
+  }
+  PaymentRequest bogus{"CUST-202", 5400, "bank_transfer", jpy.id};
+  bogus.currency = "XYZ";
+  auto unknown = service_->ProcessPayment(bogus);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().field, "currency");
+  // A USD customer paying in USD is what it always was.
+  PaymentRequest usd{"CUST-001", 1000, "bank_transfer", ""};
+  usd.currency = "USD";
+  EXPECT_TRUE(service_->ProcessPayment(usd).ok());
+  const auto after = service_->History("CUST-202");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->totals.count, before->totals.count);
+  EXPECT_EQ(service_->GetInvoice(jpy.id)->status, "pending");
+  ExpectInvariants();
+}
+
+}  // namespace
+}  // namespace billing
