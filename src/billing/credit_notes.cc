@@ -154,9 +154,9 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
     }
     const int64_t creditable = inv.total_cents - inv.credited_cents;
     if (creditable <= 0) {
-      return Error::Precondition(
-          "Invoice " + inv.id + " has been credited in full (" + Money(inv.total_cents) + ")",
-          "invoiceId");
+      return Error::Precondition("Invoice " + inv.id + " has been credited in full (" +
+                                     Money(inv.total_cents, inv.currency) + ")",
+                                 "invoiceId");
     }
     BILLING_ASSIGN_OR_RETURN(std::vector<CreditNote> earlier,
                              tx.CreditNotesOf(inv.id, kMaxCreditNotesPerInvoice));
@@ -171,10 +171,11 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
     CreditNote& cn = out.credit_note;
     if (req.amount_cents) {
       if (*req.amount_cents > creditable) {
-        return Error::Invalid("amount", "amount " + Money(*req.amount_cents) + " exceeds the " +
-                                            Money(creditable) + " that can still be credited on " +
-                                            inv.id + " (total " + Money(inv.total_cents) +
-                                            ", credited " + Money(inv.credited_cents) + ")");
+        return Error::Invalid(
+            "amount", "amount " + Money(*req.amount_cents, inv.currency) + " exceeds the " +
+                          Money(creditable, inv.currency) + " that can still be credited on " +
+                          inv.id + " (total " + Money(inv.total_cents, inv.currency) +
+                          ", credited " + Money(inv.credited_cents, inv.currency) + ")");
       }
       cn.total_cents = *req.amount_cents;
       cn.tax_cents = CreditNoteTaxCents(inv, cn.total_cents, credited_tax);
@@ -199,8 +200,8 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
       cn.total_cents = cn.subtotal_cents + cn.tax_cents;
       if (cn.total_cents <= 0) return Error::Invalid("lines", "the lines credit nothing");
       if (cn.total_cents > creditable) {
-        return Error::Invalid("lines", "the lines come to " + Money(cn.total_cents) +
-                                           ", more than the " + Money(creditable) +
+        return Error::Invalid("lines", "the lines come to " + Money(cn.total_cents, inv.currency) +
+                                           ", more than the " + Money(creditable, inv.currency) +
                                            " that can still be credited on " + inv.id);
       }
     }
@@ -211,8 +212,9 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
     const int64_t excess = cn.total_cents - cn.due_reduced_cents;
     if (excess > 0 && req.refund_to.empty()) {
       return Error::Invalid(
-          "refundTo", "Invoice " + inv.id + " has been paid (" + Money(inv.paid_cents) + "), so " +
-                          Money(excess) +
+          "refundTo", "Invoice " + inv.id + " has been paid (" +
+                          Money(inv.paid_cents, inv.currency) + "), so " +
+                          Money(excess, inv.currency) +
                           " of this credit note goes back to the customer: say whether it is "
                           "refunded (refundTo: refund) or kept as their credit (refundTo: credit)");
     }
@@ -271,7 +273,7 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
       }
       if (remaining != 0) {
         return Error::Internal("credit note on " + inv.id + ": payments do not cover " +
-                               Money(remaining));
+                               Money(remaining, inv.currency));
       }
       (req.refund_to == "credit" ? cn.credit_cents : cn.refunded_cents) = excess;
       inv.paid_cents -= excess;

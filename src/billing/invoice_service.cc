@@ -230,13 +230,13 @@ Result<Invoice> BillingService::UpdateInvoice(const std::string& invoice_id,
           "Invoice " + inv.id + " is " + inv.status + " and cannot be edited", "invoiceId");
     }
     if (inv.paid_cents != 0) {
-      return Error::Precondition("Invoice " + inv.id + " has payments of " + Money(inv.paid_cents) +
-                                     " and cannot be edited",
+      return Error::Precondition("Invoice " + inv.id + " has payments of " +
+                                     Money(inv.paid_cents, inv.currency) + " and cannot be edited",
                                  "invoiceId");
     }
     if (inv.credited_cents != 0) {
       return Error::Precondition("Invoice " + inv.id + " has credit notes of " +
-                                     Money(inv.credited_cents) +
+                                     Money(inv.credited_cents, inv.currency) +
                                      " and cannot be edited; issue another credit note instead",
                                  "invoiceId");
     }
@@ -282,13 +282,14 @@ Result<Invoice> BillingService::CancelInvoice(const std::string& invoice_id, con
       return Error::Precondition("Invoice " + inv.id + " is already cancelled", "invoiceId");
     }
     if (inv.status == "paid" || inv.paid_cents != 0) {
-      return Error::Precondition("Invoice " + inv.id + " has been paid (" + Money(inv.paid_cents) +
+      return Error::Precondition("Invoice " + inv.id + " has been paid (" +
+                                     Money(inv.paid_cents, inv.currency) +
                                      ") and cannot be cancelled; refund the payment first",
                                  "invoiceId");
     }
     if (inv.credited_cents != 0) {
       return Error::Precondition("Invoice " + inv.id + " has credit notes of " +
-                                     Money(inv.credited_cents) +
+                                     Money(inv.credited_cents, inv.currency) +
                                      " and cannot be cancelled; credit the rest with a credit note",
                                  "invoiceId");
     }

@@ -252,8 +252,9 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
       }
       const int64_t due = AmountDueCents(inv);
       if (req.amount_cents > due) {
-        return Error::Invalid("amount", "amount " + Money(req.amount_cents) + " exceeds the " +
-                                            Money(due) + " still due on invoice " + inv.id);
+        return Error::Invalid("amount", "amount " + Money(req.amount_cents, inv.currency) +
+                                            " exceeds the " + Money(due, inv.currency) +
+                                            " still due on invoice " + inv.id);
       }
       named = std::move(inv);
     }
@@ -407,8 +408,8 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
     const int64_t refundable = p.amount_cents - p.refunded_cents;
     const int64_t amount = amount_cents.value_or(refundable);
     if (amount > refundable) {
-      return Error::Invalid("amount", "refund of " + Money(amount) + " exceeds the " +
-                                          Money(refundable) + " still refundable on payment " +
+      return Error::Invalid("amount", "refund of " + Money(amount, p.currency) + " exceeds the " +
+                                          Money(refundable, p.currency) + " still refundable on payment " +
                                           p.id);
     }
     BILLING_TRY(LoadAllocations(tx, p));

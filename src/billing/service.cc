@@ -279,6 +279,28 @@ Result<CustomerView> BillingService::GetCustomer(const std::string& customer_id)
   return view;
 }
 
+Result<std::string> BillingService::CustomerCurrency(const std::string& customer_id) {
+  std::string code;
+  BILLING_TRY(store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
+    code = c.currency;
+    return OkStatus();
+  }));
+  return code;
+}
+
+Result<std::string> BillingService::PaymentCurrency(const std::string& payment_id) {
+  const std::string id = CanonicalId(payment_id);
+  std::string code;
+  BILLING_TRY(store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(std::optional<Payment> p, tx.FindPayment(id));
+    if (!p) return Error::NotFound("Payment " + id + " not found", "paymentId");
+    code = p->currency;
+    return OkStatus();
+  }));
+  return code;
+}
+
 Result<CustomerList> BillingService::ListCustomers(const CustomerQuery& q, const PageSpec& page) {
   BILLING_TRY(CheckPage(page));
   if (!q.status.empty() && !IsOneOf(q.status, kCustomerStatuses)) {

@@ -296,6 +296,10 @@ class BillingService {
   // An invoice, or a draft by its id (draft_7; shown with status "draft" and the amounts it
   // would have now; a finalized draft's id gives the invoice it became).
   Result<Invoice> GetInvoice(const std::string& invoice_id);
+  // The currency (ISO 4217 code) of a customer, or of a payment; kNotFound naming customerId or
+  // paymentId when there is none.
+  Result<std::string> CustomerCurrency(const std::string& customer_id);
+  Result<std::string> PaymentCurrency(const std::string& payment_id);
   // Finalizes a draft: the invoice gets its number, today's date and tax, and its amounts are
   // fixed from then on. The due date must still be after today.
   Result<Invoice> FinalizeInvoice(const std::string& draft_id, const Actor& actor = {},

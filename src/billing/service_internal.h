@@ -26,8 +26,8 @@ inline constexpr size_t kMaxNotesBytes = 2000;
 // A customer keeps at most this many stored cards, so a customer's view lists every one of them.
 inline constexpr int kMaxStoredCardsPerCustomer = 100;
 
-inline std::string Money(int64_t cents) {
-  return FormatMoney(cents, Usd());
+inline std::string Money(int64_t cents, std::string_view currency = "USD") {
+  return FormatMoney(cents, FindCurrency(currency).value_or(Usd()));
 }
 
 inline AuditEntry Change(const Actor& actor, const std::string& request_id, const char* action,

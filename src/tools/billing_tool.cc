@@ -125,10 +125,34 @@ std::string StringArg(const json& args, const char* name) {
   return it->get<std::string>();
 }
 
-Result<int64_t> AmountArg(const json& value, const std::string& field, const BillingService& service) {
+Result<int64_t> AmountArg(const json& value, const std::string& field, const BillingService& service,
+                          const Currency& currency) {
   AmountRules rules;
   rules.max_minor = service.options().max_amount_cents;
-  return ParseAmountJson(value, Usd(), rules, field);
+  return ParseAmountJson(value, currency, rules, field);
+}
+
+namespace {
+Result<Currency> KnownCurrency(const std::string& code) {
+  std::optional<Currency> c = FindCurrency(code);
+  if (!c) return Error::Internal("a record is in an unknown currency: " + code);
+  return *c;
+}
+}  // namespace
+
+Result<Currency> CustomerCurrency(BillingService& service, const std::string& customer_id) {
+  BILLING_ASSIGN_OR_RETURN(std::string code, service.CustomerCurrency(customer_id));
+  return KnownCurrency(code);
+}
+
+Result<Currency> InvoiceCurrency(BillingService& service, const std::string& invoice_id) {
+  BILLING_ASSIGN_OR_RETURN(Invoice inv, service.GetInvoice(invoice_id));
+  return KnownCurrency(inv.currency);
+}
+
+Result<Currency> PaymentCurrency(BillingService& service, const std::string& payment_id) {
+  BILLING_ASSIGN_OR_RETURN(std::string code, service.PaymentCurrency(payment_id));
+  return KnownCurrency(code);
 }
 
 Result<Date> DateArg(const json& value, const std::string& field) {
@@ -140,7 +164,8 @@ Result<Date> DateArg(const json& value, const std::string& field) {
   return d;
 }
 
-Result<std::vector<NewLineItem>> ItemsArg(const json& args, const BillingService& service) {
+Result<std::vector<NewLineItem>> ItemsArg(const json& args, const BillingService& service,
+                                          const Currency& currency) {
   std::vector<NewLineItem> out;
   if (auto it = args.find("items"); it != args.end()) {
     for (size_t k = 0; k < it->size(); ++k) {
@@ -151,7 +176,7 @@ Result<std::vector<NewLineItem>> ItemsArg(const json& args, const BillingService
       if (auto q = item.find("quantity"); q != item.end()) {
         BILLING_ASSIGN_OR_RETURN(li.quantity_milli, ParseQuantityMilli(*q, field + ".quantity"));
       }
-      BILLING_ASSIGN_OR_RETURN(li.unit_price_cents, AmountArg(item.at("unitPrice"), field + ".unitPrice", service));
+      BILLING_ASSIGN_OR_RETURN(li.unit_price_cents, AmountArg(item.at("unitPrice"), field + ".unitPrice", service, currency));
       out.push_back(std::move(li));
     }
   }
@@ -160,7 +185,7 @@ Result<std::vector<NewLineItem>> ItemsArg(const json& args, const BillingService
     NewLineItem li;
     li.description = StringArg(args, "description");
     if (li.description.empty()) li.description = "Services";
-    BILLING_ASSIGN_OR_RETURN(li.unit_price_cents, AmountArg(*a, "amount", service));
+    BILLING_ASSIGN_OR_RETURN(li.unit_price_cents, AmountArg(*a, "amount", service, currency));
     out.push_back(std::move(li));
   }
   return out;

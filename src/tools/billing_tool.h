@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "billing/service.h"
+#include "money/money.h"
 #include "tools/tool.h"
 
 namespace billing {
@@ -47,11 +48,18 @@ class BillingTool : public Tool {
 
 // --- field readers ----------------------------------------------------------------------------
 std::string StringArg(const nlohmann::json& args, const char* name);
+// An amount in `currency`'s minor units (JPY has none: "5000" is 5000).
 Result<int64_t> AmountArg(const nlohmann::json& value, const std::string& field,
-                          const BillingService& service);
+                          const BillingService& service, const Currency& currency = Usd());
+// The currency of a customer (kNotFound naming customerId when there is none), of an invoice or
+// draft (invoiceId), of a payment (paymentId): what the amounts given about them are in.
+Result<Currency> CustomerCurrency(BillingService& service, const std::string& customer_id);
+Result<Currency> InvoiceCurrency(BillingService& service, const std::string& invoice_id);
+Result<Currency> PaymentCurrency(BillingService& service, const std::string& payment_id);
 Result<Date> DateArg(const nlohmann::json& value, const std::string& field);
 // Parses `items` ([{description, quantity?, unitPrice}]) or the amount+description shortcut.
-Result<std::vector<NewLineItem>> ItemsArg(const nlohmann::json& args, const BillingService& service);
+Result<std::vector<NewLineItem>> ItemsArg(const nlohmann::json& args, const BillingService& service,
+                                          const Currency& currency = Usd());
 
 // --- views ------------------------------------------------------------------------------------
 nlohmann::json InvoiceJson(const Invoice& inv, const Date& today);

@@ -80,12 +80,14 @@ constexpr const char* kOutputSchema = R"json({
   "$schema": "http://json-schema.org/draft-07/schema#"
 })json";
 
-std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
+std::string Money(int64_t cents, std::string_view currency) {
+  return FormatMoney(cents, FindCurrency(currency).value_or(Usd()));
+}
 
 // " - discount $20.00 (coupon WELCOME10)" when a coupon took something off; "" otherwise.
 std::string DiscountText(const Invoice& inv) {
   if (inv.coupon_code.empty()) return "";
-  return " - discount " + Money(inv.discount_cents) + " (coupon " + inv.coupon_code + ")";
+  return " - discount " + Money(inv.discount_cents, inv.currency) + " (coupon " + inv.coupon_code + ")";
 }
 
 // "draft_7" for any spelling of a draft id ("DRAFT-7").
@@ -125,7 +127,11 @@ class ManageInvoicesTool final : public BillingTool {
       NewInvoice req;
       req.customer_id = StringArg(args, "customerId");
       if (req.customer_id.empty()) return Error::Invalid("customerId", "customerId is required to create an invoice");
-      BILLING_ASSIGN_OR_RETURN(req.items, ItemsArg(args, service_));
+      Currency currency = Usd();
+      if (args.contains("items") || args.contains("amount")) {
+        BILLING_ASSIGN_OR_RETURN(currency, CustomerCurrency(service_, req.customer_id));
+      }
+      BILLING_ASSIGN_OR_RETURN(req.items, ItemsArg(args, service_, currency));
       if (req.items.empty()) {
         return Error::Invalid("items", "at least one line item (or an amount) is required to create an invoice");
       }
@@ -144,23 +150,23 @@ class ManageInvoicesTool final : public BillingTool {
         return nlohmann::json{
             {"success", true},
             {"message", "Draft " + inv.id + " created for " + inv.customer_name + ": subtotal " +
-                            Money(inv.subtotal_cents) + DiscountText(inv) + " + tax (" +
+                            Money(inv.subtotal_cents, inv.currency) + DiscountText(inv) + " + tax (" +
                             FormatTaxRate(inv.tax_rate_bp) + ") " +
-                            Money(inv.tax_cents) + " = total " + Money(inv.total_cents) + ", due " +
+                            Money(inv.tax_cents, inv.currency) + " = total " + Money(inv.total_cents, inv.currency) + ", due " +
                             inv.due_date.ToString() + ". It has no number and owes nothing until it is finalized."},
             {"invoice", InvoiceJson(inv, today)}};
       }
       std::string paid_by_credit;
       if (inv.paid_cents > 0) {
-        paid_by_credit += "; the customer's credit paid " + Money(inv.paid_cents) + ", " +
-                         Money(AmountDueCents(inv)) + " is due";
+        paid_by_credit += "; the customer's credit paid " + Money(inv.paid_cents, inv.currency) + ", " +
+                         Money(AmountDueCents(inv), inv.currency) + " is due";
       }
       return nlohmann::json{
           {"success", true},
           {"message", "Invoice " + inv.id + " created for " + inv.customer_name + ": subtotal " +
-                          Money(inv.subtotal_cents) + DiscountText(inv) + " + tax (" +
+                          Money(inv.subtotal_cents, inv.currency) + DiscountText(inv) + " + tax (" +
                           FormatTaxRate(inv.tax_rate_bp) +
-                          ") " + Money(inv.tax_cents) + " = total " + Money(inv.total_cents) +
+                          ") " + Money(inv.tax_cents, inv.currency) + " = total " + Money(inv.total_cents, inv.currency) +
                           ", due " + inv.due_date.ToString() + paid_by_credit},
           {"invoice", InvoiceJson(inv, today)}};
     }
@@ -208,7 +214,8 @@ class ManageInvoicesTool final : public BillingTool {
       if (args.contains("notes")) up.notes = StringArg(args, "notes");
       if (args.contains("couponCode")) up.coupon_code = StringArg(args, "couponCode");
       if (args.contains("items") || args.contains("amount")) {
-        BILLING_ASSIGN_OR_RETURN(auto items, ItemsArg(args, service_));
+        BILLING_ASSIGN_OR_RETURN(Currency currency, InvoiceCurrency(service_, invoice_id));
+        BILLING_ASSIGN_OR_RETURN(auto items, ItemsArg(args, service_, currency));
         up.items = std::move(items);
       }
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.UpdateInvoice(invoice_id, up, ctx.actor, ctx.request_id,
@@ -220,8 +227,8 @@ class ManageInvoicesTool final : public BillingTool {
       if (up.coupon_code) {
         changed += std::string(changed.empty() ? "" : ", ") +
                    (inv.coupon_code.empty() ? std::string("coupon removed")
-                                            : "coupon " + inv.coupon_code + " (" + Money(inv.discount_cents) +
-                                                  " off before tax; total now " + Money(inv.total_cents) + ")");
+                                            : "coupon " + inv.coupon_code + " (" + Money(inv.discount_cents, inv.currency) +
+                                                  " off before tax; total now " + Money(inv.total_cents, inv.currency) + ")");
       }
       return nlohmann::json{{"success", true},
                             {"message", "Invoice " + inv.id + " updated (" + changed + ")"},
@@ -234,7 +241,7 @@ class ManageInvoicesTool final : public BillingTool {
                                                                   ctx.idempotency_key));
       std::string message = "Invoice " + out.invoice.id + " marked as paid";
       if (!out.payment.id.empty()) {
-        message += ": payment " + out.payment.id + " of " + Money(out.payment.amount_cents) + " via " +
+        message += ": payment " + out.payment.id + " of " + Money(out.payment.amount_cents, out.payment.currency) + " via " +
                    out.payment.method + " recorded (transaction " + out.payment.transaction_id + ")";
       }
       nlohmann::json j = {{"success", true}, {"message", message}, {"invoice", InvoiceJson(out.invoice, today)}};
@@ -266,9 +273,9 @@ class ManageInvoicesTool final : public BillingTool {
       BILLING_ASSIGN_OR_RETURN(Invoice inv, service_.FinalizeInvoice(invoice_id, ctx.actor, ctx.request_id,
                                                                      ctx.idempotency_key));
       std::string message = "Draft " + CanonicalDraftText(invoice_id) + " finalized as invoice " + inv.id + " for " +
-                            inv.customer_name + ": total " + Money(inv.total_cents) + ", due " +
+                            inv.customer_name + ": total " + Money(inv.total_cents, inv.currency) + ", due " +
                             inv.due_date.ToString();
-      if (inv.paid_cents > 0) message += "; the customer's credit paid " + Money(inv.paid_cents);
+      if (inv.paid_cents > 0) message += "; the customer's credit paid " + Money(inv.paid_cents, inv.currency);
       return nlohmann::json{{"success", true}, {"message", message}, {"invoice", InvoiceJson(inv, today)}};
     }
     if (action == "credit_note") {
@@ -276,7 +283,8 @@ class ManageInvoicesTool final : public BillingTool {
       NewCreditNote req;
       req.invoice_id = invoice_id;
       if (auto a = args.find("amount"); a != args.end()) {
-        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_));
+        BILLING_ASSIGN_OR_RETURN(Currency currency, InvoiceCurrency(service_, invoice_id));
+        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_, currency));
         req.amount_cents = cents;
       }
       if (auto lines = args.find("lines"); lines != args.end()) {
@@ -304,17 +312,17 @@ class ManageInvoicesTool final : public BillingTool {
       req.idempotency_key = ctx.idempotency_key;
       BILLING_ASSIGN_OR_RETURN(CreditNoteOutcome out, service_.CreateCreditNote(req));
       const CreditNote& cn = out.credit_note;
-      std::string message = "Credit note " + cn.id + " of " + Money(cn.total_cents) + " (tax " +
-                            Money(cn.tax_cents) + ") issued on invoice " + cn.invoice_id;
-      if (cn.due_reduced_cents > 0) message += "; amount due reduced by " + Money(cn.due_reduced_cents);
+      std::string message = "Credit note " + cn.id + " of " + Money(cn.total_cents, cn.currency) + " (tax " +
+                            Money(cn.tax_cents, cn.currency) + ") issued on invoice " + cn.invoice_id;
+      if (cn.due_reduced_cents > 0) message += "; amount due reduced by " + Money(cn.due_reduced_cents, cn.currency);
       if (cn.refunded_cents > 0) {
         std::string ids;
         for (const std::string& id : cn.refund_ids) ids += (ids.empty() ? "" : ", ") + id;
-        message += "; " + Money(cn.refunded_cents) + " refunded (" + ids + ")";
+        message += "; " + Money(cn.refunded_cents, cn.currency) + " refunded (" + ids + ")";
       }
-      if (cn.credit_cents > 0) message += "; " + Money(cn.credit_cents) + " kept as the customer's credit";
+      if (cn.credit_cents > 0) message += "; " + Money(cn.credit_cents, cn.currency) + " kept as the customer's credit";
       message += ". Invoice " + out.invoice.id + " is now " + EffectiveStatus(out.invoice, today) +
-                 " with " + Money(AmountDueCents(out.invoice)) + " due";
+                 " with " + Money(AmountDueCents(out.invoice), out.invoice.currency) + " due";
       nlohmann::json j = {{"success", true},
                           {"message", message},
                           {"creditNote", CreditNoteJson(cn)},
@@ -322,7 +330,7 @@ class ManageInvoicesTool final : public BillingTool {
       nlohmann::json refunds = nlohmann::json::array();
       for (const Refund& r : out.refunds) refunds.push_back(RefundJson(r));
       j["refunds"] = std::move(refunds);
-      PutAmount(j, "newBalance", out.new_balance_cents);
+      PutAmount(j, "newBalance", out.new_balance_cents, FindCurrency(out.invoice.currency).value_or(Usd()));
       MarkReplayed(j, out.replayed);
       return j;
     }
@@ -337,11 +345,13 @@ class ManageInvoicesTool final : public BillingTool {
         if (bp > 10'000) return Error::Invalid("percentOff", "percentOff must be at most 100");
         req.percent_off_bp = int(bp);
       }
+      if (args.contains("currency")) req.currency = StringArg(args, "currency");
       if (auto a = args.find("amountOff"); a != args.end()) {
-        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amountOff", service_));
+        // In the coupon's currency (an unknown code is the service's error to give).
+        const Currency currency = FindCurrency(CanonicalId(req.currency)).value_or(Usd());
+        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amountOff", service_, currency));
         req.amount_off_cents = cents;
       }
-      if (args.contains("currency")) req.currency = StringArg(args, "currency");
       if (args.contains("duration")) req.duration = StringArg(args, "duration");
       if (auto n = args.find("durationPeriods"); n != args.end()) req.duration_periods = n->get<int64_t>();
       if (auto d = args.find("redeemBy"); d != args.end()) {

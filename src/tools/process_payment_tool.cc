@@ -41,14 +41,17 @@ constexpr const char* kOutputSchema = R"json({
   "$schema": "http://json-schema.org/draft-07/schema#"
 })json";
 
-std::string Money(int64_t cents) { return FormatMoney(cents, Usd()); }
-
-void PutBalance(nlohmann::json& j, int64_t balance_cents) {
-  PutAmount(j, "newBalance", balance_cents);
+std::string Money(int64_t cents, std::string_view currency = "USD") {
+  return FormatMoney(cents, FindCurrency(currency).value_or(Usd()));
 }
 
-std::string BalanceText(int64_t balance_cents) {
-  return balance_cents < 0 ? Money(-balance_cents) + " in credit" : Money(balance_cents);
+void PutBalance(nlohmann::json& j, int64_t balance_cents, std::string_view currency) {
+  PutAmount(j, "newBalance", balance_cents, FindCurrency(currency).value_or(Usd()));
+}
+
+std::string BalanceText(int64_t balance_cents, std::string_view currency) {
+  return balance_cents < 0 ? Money(-balance_cents, currency) + " in credit"
+                           : Money(balance_cents, currency);
 }
 
 class ProcessPaymentTool final : public BillingTool {
@@ -71,7 +74,8 @@ class ProcessPaymentTool final : public BillingTool {
       if (req.customer_id.empty()) return Error::Invalid("customerId", "customerId is required to process a payment");
       auto amount = args.find("amount");
       if (amount == args.end()) return Error::Invalid("amount", "amount is required to process a payment");
-      BILLING_ASSIGN_OR_RETURN(req.amount_cents, AmountArg(*amount, "amount", service_));
+      BILLING_ASSIGN_OR_RETURN(Currency currency, CustomerCurrency(service_, req.customer_id));
+      BILLING_ASSIGN_OR_RETURN(req.amount_cents, AmountArg(*amount, "amount", service_, currency));
       req.method = StringArg(args, "paymentMethod");
       req.invoice_id = StringArg(args, "invoiceId");
       req.payment_method_id = StringArg(args, "paymentMethodId");
@@ -93,28 +97,28 @@ class ProcessPaymentTool final : public BillingTool {
         std::string applied;
         for (size_t k = 0; k < p.allocations.size() && k < kNamedInMessage; ++k) {
           const Allocation& a = p.allocations[k];
-          applied += (applied.empty() ? "" : ", ") + Money(a.amount_cents) + " to " + a.invoice_id;
+          applied += (applied.empty() ? "" : ", ") + Money(a.amount_cents, p.currency) + " to " + a.invoice_id;
         }
         if (p.allocations.size() > kNamedInMessage) {
           applied += " and " + FormatCount(int64_t(p.allocations.size() - kNamedInMessage)) +
                      " more invoices (" + FormatCount(int64_t(p.allocations.size())) + " in all)";
         }
         j = {{"success", true},
-             {"message", "Payment " + p.id + " of " + Money(p.amount_cents) + " via " + p.method +
+             {"message", "Payment " + p.id + " of " + Money(p.amount_cents, p.currency) + " via " + p.method +
                              " completed (transaction " + p.transaction_id + ")" +
                              (applied.empty() ? std::string(". Not applied to any invoice (held as credit)")
                                               : ". Applied: " + applied) +
-                             ". New balance: " + BalanceText(out.new_balance_cents)}};
+                             ". New balance: " + BalanceText(out.new_balance_cents, out.payment.currency)}};
       } else {
         j = {{"success", false},
              {"declined", true},
-             {"message", "Payment " + p.id + " of " + Money(p.amount_cents) + " via " + p.method +
+             {"message", "Payment " + p.id + " of " + Money(p.amount_cents, p.currency) + " via " + p.method +
                              " was declined: " + p.failure_reason +
                              ". Nothing was charged; the balance is unchanged at " +
-                             BalanceText(out.new_balance_cents)}};
+                             BalanceText(out.new_balance_cents, out.payment.currency)}};
       }
       j["payment"] = PaymentJson(p);
-      PutBalance(j, out.new_balance_cents);
+      PutBalance(j, out.new_balance_cents, out.payment.currency);
       MarkReplayed(j, out.replayed);
       return j;
     }
@@ -123,7 +127,8 @@ class ProcessPaymentTool final : public BillingTool {
       if (payment_id.empty()) return Error::Invalid("paymentId", "paymentId is required for a refund");
       std::optional<int64_t> amount;
       if (auto a = args.find("amount"); a != args.end()) {
-        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_));
+        BILLING_ASSIGN_OR_RETURN(Currency currency, PaymentCurrency(service_, payment_id));
+        BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amount", service_, currency));
         amount = cents;
       }
       BILLING_ASSIGN_OR_RETURN(RefundOutcome out, service_.RefundPayment(payment_id, amount, StringArg(args, "reason"), ctx.actor,
@@ -131,13 +136,13 @@ class ProcessPaymentTool final : public BillingTool {
                                                     ctx.idempotency_key));
       nlohmann::json j = {
           {"success", true},
-          {"message", "Refunded " + Money(out.refund.amount_cents) + " of payment " + out.payment.id +
+          {"message", "Refunded " + Money(out.refund.amount_cents, out.payment.currency) + " of payment " + out.payment.id +
                           " (refund " + out.refund.id + ", transaction " + out.refund.transaction_id +
                           "). Payment is now " + out.payment.status + ". New balance: " +
-                          BalanceText(out.new_balance_cents)},
+                          BalanceText(out.new_balance_cents, out.payment.currency)},
           {"refund", RefundJson(out.refund)},
           {"payment", PaymentJson(out.payment)}};
-      PutBalance(j, out.new_balance_cents);
+      PutBalance(j, out.new_balance_cents, out.payment.currency);
       MarkReplayed(j, out.replayed);
       return j;
     }

@@ -341,5 +341,41 @@ TEST_F(ToolsTest, PaymentsInAPeriodWithTheirTotals) {
             "to");
 }
 
+TEST_F(ToolsTest, AmountsAreReadAndShownInTheRecordsCurrency) {
+  // A JPY customer (no minor unit) and a EUR one: "5000" is five thousand yen, not fifty.
+  ASSERT_TRUE(store_->Write([](StoreTx& tx) -> Status {
+    BILLING_TRY(tx.InsertCustomer({"CUST-202", "Tokyo Design KK", "Ken", "ap@tokyo.example",
+                                   "monthly", "bank_transfer", "active", "JPY", std::nullopt, 0,
+                                   "2026-01-01T00:00:00.000Z"}));
+    return tx.InsertCustomer({"CUST-201", "Berlin Analytics GmbH", "Dana", "ap@berlin.example",
+                              "monthly", "bank_transfer", "active", "EUR", std::nullopt, 0,
+                              "2026-01-01T00:00:00.000Z"});
+  }).ok());
+  json yen = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-202"},
+                                     {"amount", "5000"}, {"dueDate", "2026-12-31"}});
+  ASSERT_EQ(yen["success"], true) << yen.dump();
+  EXPECT_EQ(yen["invoice"]["currency"], "JPY");
+  EXPECT_EQ(yen["invoice"]["totalCents"], 5400);
+  EXPECT_EQ(yen["invoice"]["total"], "JPY 5,400");
+  json fraction = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-202"},
+                                          {"amount", "50.5"}, {"dueDate", "2026-12-31"}});
+  EXPECT_EQ(fraction["success"], false) << fraction.dump();  // yen have no decimals
+  json euro = Run("manage-invoices", {{"action", "create"}, {"customerId", "CUST-201"},
+                                      {"amount", "1500"}, {"dueDate", "2026-12-31"}});
+  ASSERT_EQ(euro["success"], true) << euro.dump();
+  EXPECT_EQ(euro["invoice"]["total"], "EUR 1,620.00");
+  json paid = Run("process-payment", {{"action", "process"}, {"customerId", "CUST-202"},
+                                      {"amount", "5400"}, {"currency", "JPY"},
+                                      {"invoiceId", yen["invoice"]["id"]}});
+  ASSERT_EQ(paid["success"], true) << paid.dump();
+  EXPECT_EQ(paid["payment"]["currency"], "JPY");
+  EXPECT_EQ(paid["payment"]["amount"], "JPY 5,400");
+  json wrong = Run("process-payment", {{"action", "process"}, {"customerId", "CUST-201"},
+                                       {"amount", "1620"}, {"currency", "USD"},
+                                       {"invoiceId", euro["invoice"]["id"]}});
+  EXPECT_EQ(wrong["success"], false) << wrong.dump();
+  EXPECT_NE(wrong.dump().find("currency"), std::string::npos) << wrong.dump();
+}
+
 }  // namespace
 }  // namespace billing
