@@ -512,8 +512,10 @@ class BillingService {
   // runs wherever an invoice stops being owed (paid, cancelled, credited to zero): it ends its
   // collection, sets its subscription's status and closes the customer's dunning if nothing
   // dunned is left. RefreshSubscriptionStatus: past_due while the subscription's latest invoice
-  // is overdue or its charge declined, else active. EvaluateDunning: the steps due for one
-  // customer in dunning, or its reinstatement.
+  // is overdue or its charge declined, else active. EvaluateDunning: for one customer in
+  // dunning, closes the case (and lifts a suspension by dunning) when nothing dunned is owed;
+  // otherwise takes the steps due (take_steps: the run) or only notes that some may be due (the
+  // settling hooks), and sets the day of the next step.
   Status OpenCollection(StoreTx& tx, const Subscription& sub, const Invoice& inv);
   Status AfterInvoiceSettled(StoreTx& tx, const Invoice& inv, const Actor& actor,
                              const std::string& request_id);
