@@ -27,7 +27,7 @@ inline constexpr size_t kMaxNotesBytes = 2000;
 inline constexpr int kMaxStoredCardsPerCustomer = 100;
 
 inline std::string Money(int64_t cents, std::string_view currency = "USD") {
-  return FormatMoney(cents, FindCurrency(currency).value_or(Usd()));
+  return FormatMoney(cents, currency);
 }
 
 inline AuditEntry Change(const Actor& actor, const std::string& request_id, const char* action,

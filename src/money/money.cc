@@ -38,6 +38,8 @@ std::optional<Currency> FindCurrency(std::string_view code) {
 
 const Currency& Usd() { return kCurrencies[0]; }
 
+Currency CurrencyOrUsd(std::string_view code) { return FindCurrency(code).value_or(Usd()); }
+
 Result<int64_t> ParseAmount(std::string_view input, const Currency& currency,
                             const AmountRules& rules, const std::string& field) {
   const std::string name = Describe(field);
@@ -248,6 +250,10 @@ std::string FormatMoney(int64_t minor, const Currency& currency) {
   out += grouped;
   if (point != std::string::npos) out += plain.substr(point);
   return out;
+}
+
+std::string FormatMoney(int64_t minor, std::string_view currency_code) {
+  return FormatMoney(minor, CurrencyOrUsd(currency_code));
 }
 
 std::string FormatQuantity(int64_t quantity_milli) {

@@ -28,6 +28,9 @@ struct Currency {
 // Looks up a currency by its ISO code; nullopt when unknown.
 std::optional<Currency> FindCurrency(std::string_view code);
 const Currency& Usd();
+// The currency of a stored ISO code; USD for a code the server does not know (records only hold
+// codes it wrote, so that is never a customer's money shown in another currency).
+Currency CurrencyOrUsd(std::string_view code);
 
 struct AmountRules {
   bool allow_zero = false;               // zero is an error unless allowed
@@ -49,6 +52,8 @@ Result<int64_t> ParseQuantityMilli(const nlohmann::json& value, const std::strin
 // "$1,620.00", "EUR 1,620.00", "JPY 5,000" (other currencies by their code); negative amounts
 // get a leading minus ("-$5.00").
 std::string FormatMoney(int64_t minor, const Currency& currency);
+// The same for a record's currency code (CurrencyOrUsd).
+std::string FormatMoney(int64_t minor, std::string_view currency_code);
 // "1620.00": plain decimal text, no grouping or symbol.
 std::string FormatDecimal(int64_t minor, int exponent);
 std::string FormatQuantity(int64_t quantity_milli);

@@ -191,13 +191,8 @@ Result<std::vector<NewLineItem>> ItemsArg(const json& args, const BillingService
   return out;
 }
 
-namespace {
-// The currency of a record's code (stored codes are ISO 4217 codes the server knows; USD if not).
-Currency CurrencyOf(std::string_view code) { return FindCurrency(code).value_or(Usd()); }
-}  // namespace
-
 json InvoiceSummaryJson(const Invoice& inv, const Date& today) {
-  const Currency cur = CurrencyOf(inv.currency);
+  const Currency cur = CurrencyOrUsd(inv.currency);
   json j = {{"id", inv.id}};
   PutAmount(j, "total", inv.total_cents, cur);
   PutAmount(j, "amountDue", AmountDueCents(inv), cur);
@@ -208,7 +203,7 @@ json InvoiceSummaryJson(const Invoice& inv, const Date& today) {
 }
 
 json InvoiceJson(const Invoice& inv, const Date& today) {
-  const Currency cur = CurrencyOf(inv.currency);
+  const Currency cur = CurrencyOrUsd(inv.currency);
   json items = json::array();
   for (const LineItem& li : inv.items) {
     json item = {{"description", li.description}, {"quantity", json::parse(FormatQuantity(li.quantity_milli))}};
@@ -252,7 +247,7 @@ json InvoiceJson(const Invoice& inv, const Date& today) {
 }
 
 json CouponJson(const Coupon& c) {
-  const Currency cur = CurrencyOf(c.currency);
+  const Currency cur = CurrencyOrUsd(c.currency);
   json j = {{"code", c.code}, {"name", c.name}};
   if (c.percent_off_bp) {
     j["percentOff"] = FormatTaxRate(*c.percent_off_bp);  // "10%", "12.5%"
@@ -270,7 +265,7 @@ json CouponJson(const Coupon& c) {
 }
 
 json CreditNoteJson(const CreditNote& cn) {
-  const Currency cur = CurrencyOf(cn.currency);
+  const Currency cur = CurrencyOrUsd(cn.currency);
   json j = {{"id", cn.id}, {"invoiceId", cn.invoice_id}, {"customerId", cn.customer_id}};
   j["currency"] = cn.currency;
   PutAmount(j, "subtotal", cn.subtotal_cents, cur);
@@ -298,7 +293,7 @@ json CreditNoteJson(const CreditNote& cn) {
 }
 
 json PaymentJson(const Payment& p) {
-  const Currency cur = CurrencyOf(p.currency);
+  const Currency cur = CurrencyOrUsd(p.currency);
   json j = {{"id", p.id}, {"customerId", p.customer_id}};
   if (!p.invoice_id.empty()) j["invoiceId"] = p.invoice_id;
   j["currency"] = p.currency;
@@ -338,7 +333,7 @@ json RefundJson(const Refund& r) {
 }
 
 json CustomerJson(const CustomerView& v, const Date& today, bool detail, int default_tax_rate_bp) {
-  const Currency cur = CurrencyOf(v.customer.currency);
+  const Currency cur = CurrencyOrUsd(v.customer.currency);
   const Customer& c = v.customer;
   json j = {{"id", c.id},
             {"company", c.company},

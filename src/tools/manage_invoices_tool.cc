@@ -81,7 +81,7 @@ constexpr const char* kOutputSchema = R"json({
 })json";
 
 std::string Money(int64_t cents, std::string_view currency) {
-  return FormatMoney(cents, FindCurrency(currency).value_or(Usd()));
+  return FormatMoney(cents, currency);
 }
 
 // " - discount $20.00 (coupon WELCOME10)" when a coupon took something off; "" otherwise.
@@ -330,7 +330,7 @@ class ManageInvoicesTool final : public BillingTool {
       nlohmann::json refunds = nlohmann::json::array();
       for (const Refund& r : out.refunds) refunds.push_back(RefundJson(r));
       j["refunds"] = std::move(refunds);
-      PutAmount(j, "newBalance", out.new_balance_cents, FindCurrency(out.invoice.currency).value_or(Usd()));
+      PutAmount(j, "newBalance", out.new_balance_cents, CurrencyOrUsd(out.invoice.currency));
       MarkReplayed(j, out.replayed);
       return j;
     }
@@ -348,7 +348,7 @@ class ManageInvoicesTool final : public BillingTool {
       if (args.contains("currency")) req.currency = StringArg(args, "currency");
       if (auto a = args.find("amountOff"); a != args.end()) {
         // In the coupon's currency (an unknown code is the service's error to give).
-        const Currency currency = FindCurrency(CanonicalId(req.currency)).value_or(Usd());
+        const Currency currency = CurrencyOrUsd(CanonicalId(req.currency));
         BILLING_ASSIGN_OR_RETURN(int64_t cents, AmountArg(*a, "amountOff", service_, currency));
         req.amount_off_cents = cents;
       }

@@ -54,7 +54,7 @@ std::string Describe(const SubscriptionView& v) {
 }
 
 std::string InvoiceText(const Invoice& inv) {
-  const Currency currency = FindCurrency(inv.currency).value_or(Usd());
+  const Currency currency = CurrencyOrUsd(inv.currency);
   return inv.id + " (" + FormatMoney(inv.total_cents, currency) + " incl. tax, due " +
          inv.due_date.ToString() + ")";
 }
@@ -242,7 +242,7 @@ class ManageSubscriptionsTool final : public BillingTool {
           row["invoiceId"] = v.oldest_invoice->id;
           row["dueDate"] = v.oldest_invoice->due_date.ToString();
           row["daysPastDue"] = v.days_past_due;
-          const Currency currency = FindCurrency(v.oldest_invoice->currency).value_or(Usd());
+          const Currency currency = CurrencyOrUsd(v.oldest_invoice->currency);
           row["amountDue"] = FormatMoney(v.amount_due_cents, currency);
           row["amountDueCents"] = v.amount_due_cents;
           text += ": " + v.oldest_invoice->id + " " + FormatMoney(v.amount_due_cents, currency) +

@@ -42,11 +42,11 @@ constexpr const char* kOutputSchema = R"json({
 })json";
 
 std::string Money(int64_t cents, std::string_view currency = "USD") {
-  return FormatMoney(cents, FindCurrency(currency).value_or(Usd()));
+  return FormatMoney(cents, currency);
 }
 
 void PutBalance(nlohmann::json& j, int64_t balance_cents, std::string_view currency) {
-  PutAmount(j, "newBalance", balance_cents, FindCurrency(currency).value_or(Usd()));
+  PutAmount(j, "newBalance", balance_cents, CurrencyOrUsd(currency));
 }
 
 std::string BalanceText(int64_t balance_cents, std::string_view currency) {

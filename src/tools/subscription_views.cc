@@ -8,11 +8,6 @@
 namespace billing {
 namespace {
 
-// Plans carry a currency the store checked against the ISO table (money.h); USD only as a guard.
-Currency CurrencyOf(const std::string& code) {
-  return FindCurrency(code).value_or(Usd());
-}
-
 const char* IntervalNoun(const std::string& interval) {
   if (interval == "annual") return "year";
   if (interval == "quarterly") return "quarter";
@@ -27,9 +22,9 @@ nlohmann::json PlanJson(const Plan& p) {
                       {"currency", p.currency},
                       {"interval", p.interval},
                       {"active", p.active}};
-  PutAmount(j, "price", p.price_cents, CurrencyOf(p.currency));
+  PutAmount(j, "price", p.price_cents, CurrencyOrUsd(p.currency));
   j["priceText"] =
-      FormatMoney(p.price_cents, CurrencyOf(p.currency)) + " per " + IntervalNoun(p.interval);
+      FormatMoney(p.price_cents, CurrencyOrUsd(p.currency)) + " per " + IntervalNoun(p.interval);
   return j;
 }
 
@@ -44,7 +39,7 @@ nlohmann::json SubscriptionJson(const SubscriptionView& v) {
                       {"collection", s.collection},
                       {"paymentTermsDays", s.payment_terms_days},
                       {"cancelAtPeriodEnd", s.cancel_at_period_end}};
-  PutAmount(j, "amountPerPeriod", v.plan.price_cents * s.quantity, CurrencyOf(v.plan.currency));
+  PutAmount(j, "amountPerPeriod", v.plan.price_cents * s.quantity, CurrencyOrUsd(v.plan.currency));
   if (s.periods_billed > 0) {
     j["currentPeriodStart"] = s.current_period_start.ToString();
     j["currentPeriodEnd"] = s.current_period_end.ToString();
