@@ -545,6 +545,32 @@ TEST_F(PlannerTest, AnswerOverdueList) {
   EXPECT_HAS(text, "Total: $3,325.50; still due: $3,325.50.");
 }
 
+// A list over customers of several currencies has its totals per currency (tools' PutTotals):
+// the answer names each currency's, most rows first, and never adds them.
+TEST_F(PlannerTest, AnswerTotalsPerCurrency) {
+  const json invoices = json::parse(
+      R"json({"success":true,"message":"Found 3 invoice(s)","count":3,"invoices":[
+    {"id":"INV-2025-001","customerId":"CUST-001","customerName":"TechCorp Inc.","total":"$2,450.00","amountDue":"$2,450.00","status":"overdue","dueDate":"2025-10-15","daysOverdue":417},
+    {"id":"INV-2025-004","customerId":"CUST-005","customerName":"Nordwind GmbH","total":"EUR 1,620.00","amountDue":"EUR 0.00","status":"paid","dueDate":"2025-10-10"},
+    {"id":"INV-2025-005","customerId":"CUST-006","customerName":"Sakura Trading K.K.","total":"JPY 5,000","amountDue":"JPY 0","status":"paid","dueDate":"2025-10-20"}],
+    "totalsByCurrency":[
+    {"currency":"USD","count":1,"totalCents":245000,"total":"$2,450.00","amountDueCents":245000,"amountDue":"$2,450.00"},
+    {"currency":"EUR","count":1,"totalCents":162000,"total":"EUR 1,620.00","amountDueCents":0,"amountDue":"EUR 0.00"},
+    {"currency":"JPY","count":1,"totalCents":5000,"total":"JPY 5,000","amountDueCents":0,"amountDue":"JPY 0"}]})json");
+  const std::string text = Answer("List all invoices", {invoices});
+  EXPECT_HAS(text, "Total: $2,450.00, EUR 1,620.00 and JPY 5,000; still due: $2,450.00, EUR 0.00 and JPY 0.");
+
+  const json customers = json::parse(
+      R"json({"success":true,"message":"Found 2 customer(s)","count":2,"customers":[
+    {"id":"CUST-001","company":"TechCorp Inc.","billingCycle":"monthly","paymentMethod":"credit_card","status":"active","outstandingBalance":"$2,450.00"},
+    {"id":"CUST-005","company":"Nordwind GmbH","billingCycle":"monthly","paymentMethod":"bank_transfer","status":"active","outstandingBalance":"EUR 300.00"}],
+    "totalsByCurrency":[
+    {"currency":"EUR","count":1,"totalOutstandingCents":30000,"totalOutstanding":"EUR 300.00"},
+    {"currency":"USD","count":1,"totalOutstandingCents":245000,"totalOutstanding":"$2,450.00"}]})json");
+  const std::string total = Answer("What's the total outstanding across all customers?", {customers});
+  EXPECT_HAS(total, "Total outstanding: EUR 300.00 and $2,450.00 across 2 customers.");
+}
+
 TEST_F(PlannerTest, AnswerTwoResultsSummarisesEach) {
   const json pending = json::parse(
       R"json({"success":true,"message":"Found 0 invoice(s) with status pending","count":0,"invoices":[],"totalCents":0,"total":"$0.00","amountDueCents":0,"amountDue":"$0.00"})json");

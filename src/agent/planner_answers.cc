@@ -1,6 +1,8 @@
 #include "agent/planner_answers.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "money/money.h"
 
@@ -53,6 +55,25 @@ std::string Plural(int64_t n, const char* word) {
   return FormatCount(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+// A money total of a list result (tools' PutTotals): the one currency's ("$1,620.00"), or each
+// currency's in turn ("$1,620.00, EUR 300.00 and JPY 5,000") when the list spans several: money
+// is never added across currencies. "" when the result has no such total.
+std::string TotalOf(const json& r, const char* key) {
+  if (Field(r, key)) return Str(r, key);
+  std::vector<std::string> parts;
+  for (const json& t : Array(r, "totalsByCurrency")) {
+    if (!Str(t, key).empty()) parts.push_back(Str(t, key));
+  }
+  std::string out;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    out += (k == 0 ? "" : k + 1 == parts.size() ? " and " : ", ") + parts[k];
+  }
+  return out;
+}
+bool HasTotal(const json& r, const char* key) {
+  return Field(r, key) || !Array(r, "totalsByCurrency").empty();
+}
+
 // "and 12 more" trailer for long lists.
 void MoreRows(std::string& out, size_t total) {
   if (total > kMaxListed) out += "\n- … and " + std::to_string(total - kMaxListed) + " more";
@@ -69,11 +90,11 @@ std::string StatusWithDays(const json& inv) {
 // count and totals; the rows follow it. "" when the request asked none.
 std::string QuestionLead(const ParsedRequest& p, const json& r) {
   if (!r.is_object() || True(r, "error")) return {};
-  if (p.intent == Intent::kPaymentsInPeriod && Field(r, "totalCollected")) {
+  if (p.intent == Intent::kPaymentsInPeriod && HasTotal(r, "totalCollected")) {
     const std::string who = p.customer_id.empty() ? std::string() : " from " + p.customer_id;
     return "Collected" + who + " from " + Str(r, "from") + " to " + Str(r, "to") + ": " +
-           Str(r, "totalCollected") + " (" + Str(r, "totalPaid") + " paid, " +
-           Str(r, "totalRefunded") + " of it refunded; " + Plural(Int(r, "count"), "payment") +
+           TotalOf(r, "totalCollected") + " (" + TotalOf(r, "totalPaid") + " paid, " +
+           TotalOf(r, "totalRefunded") + " of it refunded; " + Plural(Int(r, "count"), "payment") +
            " in the period, failed ones included).";
   }
   if (p.question == Question::kNone) return {};
@@ -93,7 +114,7 @@ std::string QuestionLead(const ParsedRequest& p, const json& r) {
                " customers who owe the most, highest first:";
       }
       case Question::kTotal:
-        return "Total outstanding: " + Str(r, "totalOutstanding") + " across " +
+        return "Total outstanding: " + TotalOf(r, "totalOutstanding") + " across " +
                Plural(count, "customer") + ".";
       case Question::kCount:
         return is_are + Plural(count, "customer") + ".";
@@ -116,18 +137,18 @@ std::string QuestionLead(const ParsedRequest& p, const json& r) {
                Str(top, "customerName") + "): " + Str(top, "amountDue") + " still due.";
       }
       case Question::kCount:
-        return is_are + noun + who + " (" + Str(r, "amountDue") + " still due).";
+        return is_are + noun + who + " (" + TotalOf(r, "amountDue") + " still due).";
       case Question::kYesNo:
-        return count > 0 ? "Yes: " + noun + who + " (" + Str(r, "amountDue") + " still due)."
+        return count > 0 ? "Yes: " + noun + who + " (" + TotalOf(r, "amountDue") + " still due)."
                          : "No: there are no " + status + "invoices" + who + ".";
       default:
         return {};
     }
   }
   if (const json* payments = Field(r, "payments"); payments && payments->is_array()) {
-    const bool failed = Field(r, "totalFailed") != nullptr && !Field(r, "totalCollected");
+    const bool failed = HasTotal(r, "totalFailed") && !HasTotal(r, "totalCollected");
     const std::string noun = Plural(count, failed ? "failed payment" : "payment");
-    const std::string total = failed ? Str(r, "totalFailed") : Str(r, "totalPaid");
+    const std::string total = failed ? TotalOf(r, "totalFailed") : TotalOf(r, "totalPaid");
     switch (p.question) {
       case Question::kCount:
         return is_are + noun + who + " (" + total + (failed ? " in total" : " paid") + ").";
@@ -423,8 +444,8 @@ std::string CustomerListAnswer(const json& r) {
            MethodName(Str(c, "paymentMethod")) + " · " + Str(c, "status");
   }
   if (!Field(r, "count")) MoreRows(out, list.size());
-  if (!list.empty() && !Str(r, "totalOutstanding").empty()) {
-    out += "\nTotal outstanding: " + Str(r, "totalOutstanding") + OverAll(r, listed, "customers") +
+  if (!list.empty() && !TotalOf(r, "totalOutstanding").empty()) {
+    out += "\nTotal outstanding: " + TotalOf(r, "totalOutstanding") + OverAll(r, listed, "customers") +
            ".";
   }
   return out;
@@ -439,8 +460,8 @@ std::string InvoiceAnswer(const json& args, const json& r) {
     for (size_t k = 0; k < listed; ++k) out += "\n" + InvoiceSummaryLine((*list)[k]);
     if (!Field(r, "count")) MoreRows(out, list->size());
     if (!list->empty()) {
-      out += "\nTotal: " + Str(r, "total");
-      if (!Str(r, "amountDue").empty()) out += "; still due: " + Str(r, "amountDue");
+      out += "\nTotal: " + TotalOf(r, "total");
+      if (!TotalOf(r, "amountDue").empty()) out += "; still due: " + TotalOf(r, "amountDue");
       out += OverAll(r, listed, "invoices") + ".";
     }
     return out;
@@ -513,18 +534,19 @@ std::string PaymentAnswer(const json& args, const json& r) {
   }
   if (const json* list = Field(r, "payments"); list && list->is_array()) {
     const bool failed =
-        action == "list_failed" || (Field(r, "totalFailed") && !Field(r, "totalCollected"));
+        action == "list_failed" || (HasTotal(r, "totalFailed") && !HasTotal(r, "totalCollected"));
     const size_t listed = std::min(list->size(), kMaxListed);
     const char* noun = failed ? "failed payments" : "payments";
     out = Headline(r) + ShownLine(r, listed, {noun, "newest", ""});
     for (size_t k = 0; k < listed; ++k) out += "\n" + PaymentLine((*list)[k], failed);
     if (!Field(r, "count")) MoreRows(out, list->size());
     if (failed) {
-      if (!list->empty() && !Str(r, "totalFailed").empty())
-        out += "\nTotal failed: " + Str(r, "totalFailed") + OverAll(r, listed, noun) + ".";
-    } else if (!Str(r, "totalPaid").empty()) {
-      out += "\nTotal paid: " + Str(r, "totalPaid");
-      if (!Str(r, "totalRefunded").empty()) out += "; total refunded: " + Str(r, "totalRefunded");
+      if (!list->empty() && !TotalOf(r, "totalFailed").empty())
+        out += "\nTotal failed: " + TotalOf(r, "totalFailed") + OverAll(r, listed, noun) + ".";
+    } else if (!TotalOf(r, "totalPaid").empty()) {
+      out += "\nTotal paid: " + TotalOf(r, "totalPaid");
+      if (!TotalOf(r, "totalRefunded").empty())
+        out += "; total refunded: " + TotalOf(r, "totalRefunded");
       out += OverAll(r, listed, noun) + ".";
     }
     return out;

@@ -177,9 +177,9 @@ TEST_F(AuditTest, SeedLoadIsTheFirstRow) {
   EXPECT_EQ(all[0].actor, "seed");
   EXPECT_EQ(all[0].prev_hash, std::string(kAuditGenesisHash));
   auto after = J(all[0].after_json);
-  EXPECT_EQ(after["customers"].size(), 4u);
-  EXPECT_EQ(after["invoices"].size(), 3u);
-  EXPECT_EQ(after["payments"].size(), 4u);
+  EXPECT_EQ(after["customers"].size(), 6u);  // four in USD, one in EUR, one in JPY
+  EXPECT_EQ(after["invoices"].size(), 5u);
+  EXPECT_EQ(after["payments"].size(), 6u);
   ASSERT_TRUE(service_->SeedIfEmpty().ok());  // no-op: no second row
   int64_t rows = 0;
   EXPECT_EQ(Verify(&rows), 0);

@@ -98,7 +98,7 @@ TEST_F(CreditNotesTest, ADraftHasNoNumberOwesNothingAndFinalizesIntoTheNextNumbe
   auto drafts = service_->ListInvoices("", "draft");
   ASSERT_TRUE(drafts.ok());
   ASSERT_EQ(drafts->totals.count, 1);
-  EXPECT_EQ(drafts->totals.total_cents, 54000);
+  EXPECT_EQ(drafts->totals.by_currency.at(0).total_cents, 54000);
   EXPECT_EQ(drafts->invoices[0].id, "draft_1");
 
   // Freely editable: lines and due date.

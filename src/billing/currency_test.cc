@@ -5,7 +5,9 @@
 // (pg.CurrencyTest.*).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "billing/rules.h"
 #include "billing/service.h"
@@ -89,6 +91,72 @@ TEST_F(CurrencyTest, APaymentInAnotherCurrencyIsRefusedAndChangesNothing) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->totals.count, before->totals.count);
   EXPECT_EQ(service_->GetInvoice(jpy.id)->status, "pending");
+  ExpectInvariants();
+}
+
+// Totals and reports are per currency, never summed across currencies: a list over customers of
+// several currencies has one set of totals per currency, each equal to its rows' own sums.
+TEST_F(CurrencyTest, ListTotalsArePerCurrencyAndNeverAdded) {
+  Bill("CUST-201", 150000);  // EUR 1,620.00 with tax
+  Bill("CUST-202", 5000);    // JPY 5,400
+  std::vector<std::string> in_use;
+  ASSERT_TRUE(store_
+                  ->Read([&](StoreTx& tx) -> Status {
+                    BILLING_ASSIGN_OR_RETURN(in_use, tx.CurrenciesInUse());
+                    return OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(in_use, (std::vector<std::string>{"EUR", "JPY", "USD"}));
+
+  auto all = service_->ListInvoices("", "", PageSpec{0, kMaxPageRows});
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  // Recomputed from the rows themselves, per currency.
+  std::map<std::string, InvoiceTotals> want;
+  for (const Invoice& inv : all->invoices) {
+    InvoiceTotals& t = want[inv.currency];
+    ++t.count;
+    t.total_cents += inv.total_cents;
+    t.due_cents += AmountDueCents(inv);
+  }
+  EXPECT_EQ(all->totals.count, int64_t(all->invoices.size()));
+  ASSERT_EQ(all->totals.by_currency.size(), 3u);
+  EXPECT_EQ(all->totals.by_currency[0].currency, "USD");  // most rows first
+  for (const InvoiceTotals& t : all->totals.by_currency) {
+    EXPECT_EQ(t.count, want[t.currency].count) << t.currency;
+    EXPECT_EQ(t.total_cents, want[t.currency].total_cents) << t.currency;
+    EXPECT_EQ(t.due_cents, want[t.currency].due_cents) << t.currency;
+  }
+  EXPECT_EQ(want["JPY"].due_cents, 5400);  // the sample's yen invoice is paid
+
+  // One customer's list, and a list that only one currency's rows match: one set of totals.
+  auto yen = service_->ListInvoices("cust-202", "");
+  ASSERT_TRUE(yen.ok());
+  ASSERT_EQ(yen->totals.by_currency.size(), 1u);
+  EXPECT_EQ(yen->totals.by_currency[0].currency, "JPY");
+  EXPECT_EQ(yen->totals.by_currency[0].total_cents, 5400);
+  auto overdue = service_->ListInvoices("", "overdue");
+  ASSERT_TRUE(overdue.ok());
+  ASSERT_EQ(overdue->totals.by_currency.size(), 1u);
+  EXPECT_EQ(overdue->totals.by_currency[0].currency, "USD");
+  // Nothing matches across several currencies: a count of zero and no money at all.
+  auto none = service_->ListInvoices("", "cancelled");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->totals.count, 0);
+  EXPECT_TRUE(none->totals.by_currency.empty());
+
+  auto customers = service_->ListCustomers(CustomerQuery{});
+  ASSERT_TRUE(customers.ok());
+  int64_t counted = 0;
+  for (const CustomerTotals& t : customers->totals.by_currency) counted += t.count;
+  EXPECT_EQ(counted, customers->totals.count);
+  CustomerQuery in_eur;
+  in_eur.currency = "EUR";
+  auto eur = service_->ListCustomers(in_eur);
+  ASSERT_TRUE(eur.ok());
+  EXPECT_EQ(eur->totals.count, 2);  // the sample's and this test's
+  for (const CustomerView& v : eur->customers) EXPECT_EQ(v.customer.currency, "EUR");
+  ASSERT_EQ(eur->totals.by_currency.size(), 1u);
+  EXPECT_EQ(eur->totals.by_currency[0].outstanding_cents, 162000);
   ExpectInvariants();
 }
 

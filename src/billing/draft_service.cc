@@ -2,11 +2,13 @@
 // create, show, edit, delete and finalize. A draft has no number and owes nothing; it lives in
 // its own table, so invoice lists, totals, numbering and balances never see one. Finalizing
 // issues the invoice through IssueInvoice (invoice_service.cc), as a new invoice would be.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "billing/audit.h"
+#include "billing/list_totals.h"
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
@@ -232,30 +234,44 @@ Result<InvoiceList> BillingService::ListDrafts(const std::string& customer_id,
   InvoiceList out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
     out = InvoiceList{};
-    std::string id;
+    std::string id, currency;
     if (!customer_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
       id = c.id;
+      currency = c.currency;
     }
     BILLING_ASSIGN_OR_RETURN(std::vector<InvoiceDraft> drafts, tx.ListDrafts(id, page));
     for (const InvoiceDraft& d : drafts) {
       BILLING_ASSIGN_OR_RETURN(Invoice inv, DraftAsInvoice(tx, d));
       out.invoices.push_back(std::move(inv));
     }
-    // The count and the total of every draft, not only the page's: walked page by page (a
-    // draft's total depends on its customer's tax rate of the day, so no SUM can give it).
+    // The count and the totals of every draft, not only the page's: walked page by page (a
+    // draft's total depends on its customer's tax rate of the day, so no SUM can give it), and
+    // added up per currency.
     BILLING_ASSIGN_OR_RETURN(out.totals.count, tx.CountDrafts(id));
     if (out.totals.count > kMaxDraftsTotalled) {
       return Error::Invalid("status", "more than " + std::to_string(kMaxDraftsTotalled) +
                                           " drafts; list them per customer");
     }
+    std::map<std::string, InvoiceTotals> by_currency;
     for (int64_t offset = 0; offset < out.totals.count; offset += kMaxPageRows) {
       BILLING_ASSIGN_OR_RETURN(std::vector<InvoiceDraft> batch,
                                tx.ListDrafts(id, PageSpec{offset, kMaxPageRows}));
       for (const InvoiceDraft& d : batch) {
         BILLING_ASSIGN_OR_RETURN(Invoice inv, DraftAsInvoice(tx, d));
-        out.totals.total_cents += inv.total_cents;
+        InvoiceTotals& t = by_currency[inv.currency];
+        t.currency = inv.currency;
+        ++t.count;
+        t.total_cents += inv.total_cents;
       }
+    }
+    for (auto& [code, t] : by_currency) out.totals.by_currency.push_back(std::move(t));
+    internal::OrderByCount(out.totals.by_currency);
+    // One customer's drafts are in its currency even when there are none (TotalsByCurrency).
+    if (out.totals.by_currency.empty() && !id.empty()) {
+      InvoiceTotals none;
+      none.currency = currency;
+      out.totals.by_currency.push_back(std::move(none));
     }
     return OkStatus();
   });

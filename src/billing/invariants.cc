@@ -42,6 +42,14 @@ Status BillingService::CheckInvariants() {
           }
           return true;
         }));
+    // The currencies in use (read by index probes) are exactly the customers'.
+    std::set<std::string> customer_currencies;
+    for (const auto& [id, code] : currency_of) customer_currencies.insert(code);
+    BILLING_ASSIGN_OR_RETURN(std::vector<std::string> in_use, tx.CurrenciesInUse());
+    if (std::set<std::string>(in_use.begin(), in_use.end()) != customer_currencies ||
+        in_use.size() != customer_currencies.size()) {
+      return Error::Internal("invariant: the currencies in use are not the customers'");
+    }
     BILLING_ASSIGN_OR_RETURN(int64_t customer_count, tx.CountCustomers());
     if (customers != customer_count || int64_t(ledger.size()) != customer_count) {
       return Error::Internal(
@@ -52,9 +60,11 @@ Status BillingService::CheckInvariants() {
     std::vector<std::pair<std::string, int64_t>> stored_paid;          // invoice id, paid_cents
     std::map<std::string, std::pair<int64_t, int64_t>> stored_credit;  // id: credited, tax
     int64_t invoices = 0;
+    std::map<std::string, int64_t> invoices_in;  // currency: invoices
     BILLING_TRY(
         WalkInvoices(tx, InvoiceQuery{}, kMaxRows, too_many, [&](Invoice& inv) -> Result<bool> {
           ++invoices;
+          ++invoices_in[inv.currency];
           // Money never crosses currencies: an invoice is in its customer's.
           if (inv.currency != currency_of[inv.customer_id]) {
             return Error::Internal("invariant: " + inv.id + " is in " + inv.currency +
@@ -103,12 +113,23 @@ Status BillingService::CheckInvariants() {
     if (invoice_totals.count != invoices) {
       return Error::Internal("invariant: the invoice walk and the invoice count disagree");
     }
+    // The per-currency totals of the lists (the store's currency filter) cover the same rows.
+    for (const std::string& code : in_use) {
+      InvoiceQuery q;
+      q.currency = code;
+      BILLING_ASSIGN_OR_RETURN(InvoiceTotals t, tx.SumInvoices(q));
+      if (t.count != invoices_in[code]) {
+        return Error::Internal("invariant: the " + code + " invoice count disagrees with the walk");
+      }
+    }
 
     std::set<std::string> txns;
     int64_t payments = 0;
+    std::map<std::string, int64_t> payments_in;  // currency: payments
     BILLING_TRY(
         WalkPayments(tx, PaymentQuery{}, kMaxRows, too_many, [&](Payment& p) -> Result<bool> {
           ++payments;
+          ++payments_in[p.currency];
           if (p.currency != currency_of[p.customer_id]) {
             return Error::Internal("invariant: " + p.id + " is in " + p.currency +
                                    ", its customer in " + currency_of[p.customer_id]);
@@ -148,6 +169,14 @@ Status BillingService::CheckInvariants() {
     BILLING_ASSIGN_OR_RETURN(PaymentTotals payment_totals, tx.SumPayments(PaymentQuery{}));
     if (payment_totals.count != payments) {
       return Error::Internal("invariant: the payment walk and the payment count disagree");
+    }
+    for (const std::string& code : in_use) {
+      PaymentQuery q;
+      q.currency = code;
+      BILLING_ASSIGN_OR_RETURN(PaymentTotals t, tx.SumPayments(q));
+      if (t.count != payments_in[code]) {
+        return Error::Internal("invariant: the " + code + " payment count disagrees with the walk");
+      }
     }
     for (const auto& [id, paid] : stored_paid) {
       if (paid != invoice_paid[id]) {

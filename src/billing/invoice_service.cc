@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "billing/audit.h"
+#include "billing/list_totals.h"
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
@@ -185,12 +186,15 @@ Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
   InvoiceList out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
     out = InvoiceList{};
+    std::string currency;  // "" = the customers' (several, maybe)
     if (!customer_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
       q.customer_id = c.id;
+      currency = c.currency;
     }
     BILLING_ASSIGN_OR_RETURN(out.invoices, tx.ListInvoices(q, page));
-    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumInvoices(q));
+    BILLING_ASSIGN_OR_RETURN(out.totals,
+                             internal::SumByCurrency(tx, q, currency, &StoreTx::SumInvoices));
     return OkStatus();
   });
   if (!s.ok()) return s.error();

@@ -206,8 +206,8 @@ TEST_F(LedgerScaleTest, ListTotalsAreExactAndAPageCostsTheSameAtTenAndAHundredTh
       ASSERT_TRUE(list.ok()) << list.error().message;
       const test_support::HistorySums::Slice& want = sums.*c.slice;
       EXPECT_EQ(list->totals.count, want.count);
-      EXPECT_EQ(list->totals.total_cents, want.total_cents);
-      EXPECT_EQ(list->totals.due_cents, want.due_cents);
+      EXPECT_EQ(list->totals.by_currency.at(0).total_cents, want.total_cents);
+      EXPECT_EQ(list->totals.by_currency.at(0).due_cents, want.due_cents);
       EXPECT_EQ(list->invoices.size(), size_t(std::min<int64_t>(want.count, 2)));
       // The work of the page and of its aggregate, apart.
       const InvoiceQuery q{customer, c.filter, service_->Today()};
@@ -239,7 +239,7 @@ TEST_F(LedgerScaleTest, ListTotalsAreExactAndAPageCostsTheSameAtTenAndAHundredTh
     auto failed = service_->FailedPayments(customer, page);
     ASSERT_TRUE(failed.ok()) << failed.error().message;
     EXPECT_EQ(failed->totals.count, sums.failed);
-    EXPECT_EQ(failed->totals.amount_cents, sums.failed_cents);
+    EXPECT_EQ(failed->totals.by_currency.at(0).amount_cents, sums.failed_cents);
     auto view = service_->GetCustomer(customer);
     ASSERT_TRUE(view.ok()) << view.error().message;
     EXPECT_EQ(view->open_totals.count, sums.pending.count + sums.overdue.count);

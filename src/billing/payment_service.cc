@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "billing/audit.h"
+#include "billing/list_totals.h"
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
@@ -509,6 +510,7 @@ Result<PaymentHistory> BillingService::History(const std::string& customer_id,
     BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(q, page));
     BILLING_TRY(tx.FillAllocations(out.payments));
     BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumPayments(q));
+    out.totals.currency = out.customer.currency;
     return OkStatus();
   });
   if (!s.ok()) return s.error();
@@ -521,12 +523,15 @@ Result<PaymentList> BillingService::PaymentListOf(PaymentQuery q, const std::str
   PaymentList out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
     out = PaymentList{};
+    std::string currency;  // "" = the customers' (several, maybe)
     if (!customer_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, customer_id, "customerId"));
       q.customer_id = c.id;
+      currency = c.currency;
     }
     BILLING_ASSIGN_OR_RETURN(out.payments, tx.ListPayments(q, page));
-    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumPayments(q));
+    BILLING_ASSIGN_OR_RETURN(out.totals,
+                             internal::SumByCurrency(tx, q, currency, &StoreTx::SumPayments));
     return OkStatus();
   });
   if (!s.ok()) return s.error();

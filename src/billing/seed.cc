@@ -9,16 +9,20 @@ namespace {
 
 struct SeedInvoice {
   const char* customer;
-  int64_t subtotal_cents;  // chosen so that subtotal + 8% tax (half-up) is the listed total
+  const char* currency;    // the customer's
+  int64_t subtotal_cents;  // minor units; chosen so that subtotal + 8% tax (half-up) is the total
   int64_t total_cents;
   const char* status;
   const char* issue;
   const char* due;
   const char* description;
+  const char* paid_date;  // paid invoices: when, and how
+  const char* paid_method;
 };
 
 struct SeedPayment {
   const char* customer;
+  const char* currency;  // the customer's
   const char* invoice;
   int64_t amount_cents;
   const char* method;
@@ -91,6 +95,13 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
          "monthly", "credit_card", "active", "USD", std::nullopt, 0, "2024-05-20T09:00:00.000Z"},
         {"CUST-004", "Digital Agency Pro", "Dan Brown", "ap@digitalagency.example", "monthly",
          "paypal", "suspended", "USD", std::nullopt, 120000, "2024-07-10T09:00:00.000Z"},
+        // One customer in euros and one in yen (automated-billing.md "Multi-currency"); each
+        // has paid its one invoice, so the outstanding balances above are unchanged.
+        {"CUST-005", "Nordwind GmbH", "Eva Schmidt", "rechnung@nordwind.example", "monthly",
+         "bank_transfer", "active", "EUR", std::nullopt, 0, "2025-02-03T09:00:00.000Z"},
+        {"CUST-006", "Sakura Trading K.K.", "Kenji Sato", "accounts@sakuratrading.example",
+         "quarterly", "credit_card", "active", "JPY", std::nullopt, 0,
+         "2025-04-14T09:00:00.000Z"},
     };
     nlohmann::json loaded = {{"customers", nlohmann::json::array()},
                              {"invoices", nlohmann::json::array()},
@@ -101,9 +112,17 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
     }
 
     const SeedInvoice invoices[] = {
-        {"CUST-001", 226852, 245000, "pending", "2025-09-15", "2025-10-15", "Enterprise plan (monthly)"},
-        {"CUST-002", 69444, 75000, "paid", "2025-09-01", "2025-10-01", "Growth plan (quarterly)"},
-        {"CUST-003", 81065, 87550, "pending", "2025-08-31", "2025-09-30", "Professional services"},
+        {"CUST-001", "USD", 226852, 245000, "pending", "2025-09-15", "2025-10-15",
+         "Enterprise plan (monthly)", "", ""},
+        {"CUST-002", "USD", 69444, 75000, "paid", "2025-09-01", "2025-10-01",
+         "Growth plan (quarterly)", "2025-09-28", "bank_transfer"},
+        {"CUST-003", "USD", 81065, 87550, "pending", "2025-08-31", "2025-09-30",
+         "Professional services", "", ""},
+        // EUR 1,500.00 + 8% = EUR 1,620.00; JPY 4,630 + 370 (8%, half-up, no decimals) = JPY 5,000.
+        {"CUST-005", "EUR", 150000, 162000, "paid", "2025-09-10", "2025-10-10",
+         "Analytics plan (monthly)", "2025-10-02", "bank_transfer"},
+        {"CUST-006", "JPY", 4630, 5000, "paid", "2025-09-20", "2025-10-20",
+         "Support plan (quarterly)", "2025-10-06", "credit_card"},
     };
     for (const SeedInvoice& s : invoices) {
       Invoice inv;
@@ -111,6 +130,7 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
       BILLING_ASSIGN_OR_RETURN(inv.seq, tx.NextInvoiceSeq(inv.year));
       inv.id = InvoiceId(inv.year, inv.seq);
       inv.customer_id = s.customer;
+      inv.currency = s.currency;
       inv.items = {LineItem{s.description, 1000, s.subtotal_cents, s.subtotal_cents}};
       inv.subtotal_cents = s.subtotal_cents;
       inv.tax_rate_bp = kDefaultTaxRateBp;
@@ -123,8 +143,8 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
       inv.created_at = std::string(s.issue) + "T09:00:00.000Z";
       inv.created_by = "seed";
       if (inv.status == "paid") {
-        inv.paid_date = "2025-09-28";
-        inv.payment_method = "bank_transfer";
+        inv.paid_date = s.paid_date;
+        inv.payment_method = s.paid_method;
       }
       BILLING_TRY(tx.InsertInvoice(inv));
       // History from before dunning: never dunned (docs/collection.md).
@@ -133,19 +153,25 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
     }
 
     const SeedPayment payments[] = {
-        {"CUST-002", "INV-2025-002", 75000, "bank_transfer", "completed", "", "2025-09-28T14:30:00.000Z"},
-        {"CUST-001", "INV-2025-001", 245000, "credit_card", "failed", "Card expired",
+        {"CUST-002", "USD", "INV-2025-002", 75000, "bank_transfer", "completed", "",
+         "2025-09-28T14:30:00.000Z"},
+        {"CUST-001", "USD", "INV-2025-001", 245000, "credit_card", "failed", "Card expired",
          "2025-10-16T08:15:00.000Z"},
-        {"CUST-003", "INV-2025-003", 87550, "credit_card", "failed",
+        {"CUST-003", "USD", "INV-2025-003", 87550, "credit_card", "failed",
          "Card declined: insufficient funds", "2025-10-01T11:00:00.000Z"},
-        {"CUST-004", "", 120000, "paypal", "failed", "PayPal account restricted",
+        {"CUST-004", "USD", "", 120000, "paypal", "failed", "PayPal account restricted",
          "2025-10-05T16:45:00.000Z"},
+        {"CUST-005", "EUR", "INV-2025-004", 162000, "bank_transfer", "completed", "",
+         "2025-10-02T10:00:00.000Z"},
+        {"CUST-006", "JPY", "INV-2025-005", 5000, "credit_card", "completed", "",
+         "2025-10-06T03:20:00.000Z"},
     };
     for (const SeedPayment& s : payments) {
       Payment p;
       BILLING_ASSIGN_OR_RETURN(p.number, tx.NextPaymentNumber());
       p.id = PaymentId(p.number);
       p.customer_id = s.customer;
+      p.currency = s.currency;
       p.invoice_id = s.invoice;
       p.amount_cents = s.amount_cents;
       p.method = s.method;

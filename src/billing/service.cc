@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "billing/audit.h"
+#include "billing/list_totals.h"
 #include "billing/rules.h"
 #include "billing/service_internal.h"
 
@@ -323,7 +324,8 @@ Result<CustomerList> BillingService::ListCustomers(const CustomerQuery& q, const
       v.balance_cents = row.balance_cents;
       out.customers.push_back(std::move(v));
     }
-    BILLING_ASSIGN_OR_RETURN(out.totals, tx.SumCustomers(q));
+    BILLING_ASSIGN_OR_RETURN(out.totals,
+                             internal::SumByCurrency(tx, q, "", &StoreTx::SumCustomers));
     return OkStatus();
   });
   if (!s.ok()) return s.error();

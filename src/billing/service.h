@@ -61,18 +61,29 @@ struct NewCard {
   int exp_year = 0;    // four digits; the card must not have expired
 };
 
+// The totals of a list per currency: money is never added across currencies. `count` is every
+// row the list selects; `by_currency` holds the totals of each currency that has rows, most rows
+// first (then by code). A list of one currency (one customer's, or a ledger with one currency in
+// use) has exactly one entry, zero when nothing matches; a list spanning several currencies has
+// none when nothing matches. (billing/list_totals.h sums them.)
+template <typename Totals>
+struct TotalsByCurrency {
+  int64_t count = 0;
+  std::vector<Totals> by_currency;
+};
+
 // A page of a list and the count and totals of every row the list selects (store/store.h).
 struct CustomerList {
   std::vector<CustomerView> customers;  // id order
-  CustomerTotals totals;
+  TotalsByCurrency<CustomerTotals> totals;
 };
 struct InvoiceList {
   std::vector<Invoice> invoices;  // oldest due first
-  InvoiceTotals totals;
+  TotalsByCurrency<InvoiceTotals> totals;
 };
 struct PaymentList {
   std::vector<Payment> payments;  // newest first
-  PaymentTotals totals;
+  TotalsByCurrency<PaymentTotals> totals;
 };
 
 struct NewLineItem {
@@ -190,7 +201,7 @@ struct CreditNoteOutcome {
 struct PaymentHistory {
   Customer customer;
   std::vector<Payment> payments;  // a page, newest first
-  PaymentTotals totals;           // every payment of the customer
+  PaymentTotals totals;           // every payment of the customer (in its currency)
 };
 
 // Subscriptions (automated-billing.md "Plans and subscriptions"; docs/subscriptions.md).

@@ -139,8 +139,8 @@ TEST_F(ServiceTest, CreateInvoiceRulesChangeNothing) {
   EXPECT_EQ(Balance("CUST-002"), 0);
   auto list = service_->ListInvoices("", "");
   ASSERT_TRUE(list.ok());
-  EXPECT_EQ(list->invoices.size(), 3u);
-  EXPECT_EQ(list->totals.count, 3);
+  EXPECT_EQ(list->invoices.size(), 5u);  // the sample's
+  EXPECT_EQ(list->totals.count, 5);
   // A failed creation does not burn an invoice number.
   auto ok = service_->CreateInvoice({"CUST-002", {line}, D("2026-12-31"), ""});
   ASSERT_TRUE(ok.ok());
@@ -167,8 +167,8 @@ TEST_F(ServiceTest, OverdueListIsDerivedOnRead) {
   ASSERT_TRUE(overdue.ok());
   ASSERT_EQ(overdue->invoices.size(), 2u);
   EXPECT_EQ(overdue->totals.count, 2);
-  EXPECT_EQ(overdue->totals.overdue_count, 2);
-  EXPECT_EQ(overdue->totals.total_cents, 245000 + 87550);
+  EXPECT_EQ(overdue->totals.by_currency.at(0).overdue_count, 2);
+  EXPECT_EQ(overdue->totals.by_currency.at(0).total_cents, 245000 + 87550);
   EXPECT_EQ(overdue->invoices[0].id, "INV-2025-003");  // oldest due first
   EXPECT_EQ(overdue->invoices[1].id, "INV-2025-001");
   auto pending = service_->ListInvoices("", "pending");
@@ -189,7 +189,7 @@ TEST_F(ServiceTest, MarkPaidRecordsACompletedPaymentInOneTransaction) {
   EXPECT_EQ(out->payment.amount_cents, 245000);
   EXPECT_EQ(out->payment.method, "bank_transfer");
   EXPECT_EQ(out->payment.status, "completed");
-  EXPECT_EQ(out->payment.id, "PAY-005");
+  EXPECT_EQ(out->payment.id, "PAY-007");  // after the sample's six
   EXPECT_EQ(Balance("CUST-001"), 0);
   ExpectInvariants();
   auto again = service_->MarkInvoicePaid("INV-2025-001", "", "test");
@@ -348,10 +348,23 @@ TEST_F(ServiceTest, CustomerFilters) {
   ASSERT_TRUE(owing.ok());
   ASSERT_EQ(owing->customers.size(), 3u);
   EXPECT_EQ(owing->totals.count, 3);
-  EXPECT_EQ(owing->totals.outstanding_cents, 245000 + 87550 + 120000);
+  EXPECT_EQ(owing->totals.by_currency.at(0).outstanding_cents, 245000 + 87550 + 120000);
   auto quarterly = service_->ListCustomers({"", "quarterly", "", std::nullopt, std::nullopt});
-  ASSERT_EQ(quarterly->customers.size(), 1u);
+  ASSERT_EQ(quarterly->customers.size(), 2u);
   EXPECT_EQ(quarterly->customers.front().customer.id, "CUST-002");
+  // Totals per currency: the USD and the JPY customer's, never added together.
+  ASSERT_EQ(quarterly->totals.by_currency.size(), 2u);
+  EXPECT_EQ(quarterly->totals.by_currency[0].currency, "JPY");
+  EXPECT_EQ(quarterly->totals.by_currency[0].count, 1);
+  EXPECT_EQ(quarterly->totals.by_currency[1].currency, "USD");
+  CustomerQuery in_usd;
+  in_usd.billing_cycle = "quarterly";
+  in_usd.currency = "USD";
+  auto quarterly_usd = service_->ListCustomers(in_usd);
+  ASSERT_TRUE(quarterly_usd.ok());
+  ASSERT_EQ(quarterly_usd->customers.size(), 1u);
+  EXPECT_EQ(quarterly_usd->customers.front().customer.id, "CUST-002");
+  ASSERT_EQ(quarterly_usd->totals.by_currency.size(), 1u);
   auto suspended = service_->ListCustomers({"suspended", "", "", std::nullopt, std::nullopt});
   ASSERT_EQ(suspended->customers.size(), 1u);
   auto min = service_->ListCustomers({"", "", "", std::nullopt, int64_t(100000)});

@@ -58,12 +58,16 @@ struct InvoiceQuery {
   std::string after_id = {};
   // Most still due first (a ranking), else oldest due first; not with the keyset.
   bool by_amount_due = false;
+  std::string currency = {};  // ISO 4217 code: only invoices in it; "" = any
 };
+// Money totals are of one currency: a list spanning several is summed once per currency
+// (currency filter), never across them.
 struct InvoiceTotals {
   int64_t count = 0;
   int64_t total_cents = 0;    // sum of the invoices' totals
   int64_t due_cents = 0;      // sum of what is still due on them (rules.h AmountDueCents)
   int64_t overdue_count = 0;  // of them, pending and due before today
+  std::string currency = {};  // of the money; set by the reader that knows it (the query's)
 };
 
 // Payments as a list selects them. List order: newest first (by number).
@@ -75,12 +79,14 @@ struct PaymentQuery {
   // then newest first by created_at. Not with before_number or status.
   std::string from_at = {};
   std::string until_at = {};
+  std::string currency = {};  // ISO 4217 code: only payments in it; "" = any
 };
 struct PaymentTotals {
   int64_t count = 0;
   int64_t amount_cents = 0;    // sum of the amounts of every matching payment
   int64_t settled_cents = 0;   // of those not failed (money that moved, even if later refunded)
   int64_t refunded_cents = 0;  // refunded of them
+  std::string currency = {};   // of the money (as InvoiceTotals)
 };
 
 // Customers as a list selects them, with the outstanding balance derived from the running ledger
@@ -100,7 +106,8 @@ struct CustomerQuery {
   std::optional<bool> has_outstanding_balance = {};   // balance > 0 (true) or <= 0 (false)
   std::optional<int64_t> min_balance_cents = {};      // balance >= this
   std::string after_id = {};                          // keyset: ids after this; "" = from the start
-  bool by_balance = false;  // highest balance first (a ranking), else by id; not with after_id
+  bool by_balance = false;    // highest balance first (a ranking), else by id; not with after_id
+  std::string currency = {};  // ISO 4217 code: only customers billed in it; "" = any
 };
 struct CustomerRow {
   Customer customer;
@@ -110,6 +117,7 @@ struct CustomerTotals {
   int64_t count = 0;
   int64_t outstanding_cents = 0;  // sum of the positive balances
   int64_t credit_cents = 0;       // sum of the credits (negative balances), as a positive number
+  std::string currency = {};      // of the money (as InvoiceTotals)
 };
 
 // Subscriptions as a list selects them. List order: number (SUB-001 first), or with a renewal
@@ -162,6 +170,9 @@ class StoreTx {
   virtual Result<CustomerTotals> SumCustomers(const CustomerQuery& q) = 0;
   virtual Status InsertCustomer(const Customer& c) = 0;
   virtual Result<int64_t> CountCustomers() = 0;
+  // The currencies of the customers, in code order (at most one per known currency): every
+  // invoice and payment is in its customer's, so these are all the ledger holds.
+  virtual Result<std::vector<std::string>> CurrenciesInUse() = 0;
   // Ledger sums per customer id (every customer has an entry).
   virtual Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) = 0;
 

@@ -84,6 +84,26 @@ void PutPage(nlohmann::json& out, int64_t count, size_t returned, const PageSpec
 // For a list message: "" when the page holds every row, else "; showing 101-200 (newest first)".
 std::string PageText(int64_t count, size_t returned, const PageSpec& page, const char* order);
 
+// The money totals of a list (TotalsByCurrency), never added across currencies: a list of one
+// currency gets them as fields of `out` (`put(out, totals)`, e.g. "total" and "totalCents") and
+// "totalsCurrency"; a list spanning several gets "totalsByCurrency": one object per currency
+// with "currency", "count" and the same fields, and no money field of its own.
+template <typename Totals, typename PutFields>
+void PutTotals(nlohmann::json& out, const TotalsByCurrency<Totals>& totals, const PutFields& put) {
+  if (totals.by_currency.size() == 1) {
+    put(out, totals.by_currency.front());
+    out["totalsCurrency"] = totals.by_currency.front().currency;
+    return;
+  }
+  nlohmann::json per = nlohmann::json::array();
+  for (const Totals& t : totals.by_currency) {
+    nlohmann::json one = {{"currency", t.currency}, {"count", t.count}};
+    put(one, t);
+    per.push_back(std::move(one));
+  }
+  out["totalsByCurrency"] = std::move(per);
+}
+
 // For a change that had already been made under the same operation key: "replayed": true and a
 // message that says nothing new was charged or created.
 void MarkReplayed(nlohmann::json& result, bool replayed);

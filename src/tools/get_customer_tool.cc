@@ -1,4 +1,8 @@
 // get-customer: one customer with open invoices and recent payments, or a filtered list.
+#include <cctype>
+#include <optional>
+#include <string>
+
 #include "billing/rules.h"
 #include "money/money.h"
 #include "tools/billing_tool.h"
@@ -14,7 +18,8 @@ constexpr const char* kInputSchema = R"json({
     "billingCycle": {"type": "string", "enum": ["monthly", "quarterly", "annual"], "description": "Filter by billing cycle"},
     "paymentMethod": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "Filter by default payment method"},
     "hasOutstandingBalance": {"type": "boolean", "description": "true: only customers who owe money; false: only customers with nothing outstanding"},
-    "minBalance": {"type": ["number", "string"], "description": "Only customers owing at least this amount (USD)"},
+    "minBalance": {"type": ["number", "string"], "description": "Only customers owing at least this amount, in the currency of 'currency' (USD when not given); implies that currency"},
+    "currency": {"type": "string", "maxLength": 3, "description": "Only customers billed in this ISO 4217 currency, e.g. EUR (any case)"},
     "orderBy": {"type": "string", "enum": ["id", "balance"], "description": "List order: id (the default) or balance (highest outstanding balance first, for rankings such as who owes the most)"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Page size for lists (at most 100, the default)"},
     "offset": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Rows to skip for lists (default 0); use nextOffset from the previous page"}
@@ -28,7 +33,8 @@ constexpr const char* kOutputSchema = R"json({
   "properties": {
     "success": {"type": "boolean"}, "message": {"type": "string"}, "customer": {},
     "customers": {"type": "array"}, "count": {"type": "number"},
-    "totalOutstandingCents": {"type": "integer"}, "totalOutstanding": {"type": "string"}
+    "totalOutstandingCents": {"type": "integer"}, "totalOutstanding": {"type": "string"},
+    "totalsCurrency": {"type": "string"}, "totalsByCurrency": {"type": "array"}
   },
   "required": ["success", "message"],
   "additionalProperties": true,
@@ -60,11 +66,19 @@ class GetCustomerTool final : public BillingTool {
     q.billing_cycle = StringArg(args, "billingCycle");
     q.payment_method = StringArg(args, "paymentMethod");
     if (auto it = args.find("hasOutstandingBalance"); it != args.end()) q.has_outstanding_balance = it->get<bool>();
+    if (std::string code = StringArg(args, "currency"); !code.empty()) {
+      for (char& ch : code) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+      const std::optional<Currency> currency = FindCurrency(code);
+      if (!currency) return Error::Invalid("currency", "currency " + code + " is not a known ISO 4217 currency");
+      q.currency = std::string(currency->code);
+    }
     if (auto it = args.find("minBalance"); it != args.end()) {
+      // An amount is of one currency: the list keeps to it (USD unless 'currency' says).
+      if (q.currency.empty()) q.currency = std::string(Usd().code);
       AmountRules rules;
       rules.allow_zero = true;
       rules.max_minor = service_.options().max_amount_cents;
-      BILLING_ASSIGN_OR_RETURN(int64_t min, ParseAmountJson(*it, Usd(), rules, "minBalance"));
+      BILLING_ASSIGN_OR_RETURN(int64_t min, ParseAmountJson(*it, CurrencyOrUsd(q.currency), rules, "minBalance"));
       q.min_balance_cents = min;
     }
     q.by_balance = StringArg(args, "orderBy") == "balance";
@@ -78,7 +92,9 @@ class GetCustomerTool final : public BillingTool {
                                                    q.by_balance ? "highest balance first" : "by id")},
                           {"customers", std::move(customers)}};
     PutPage(out, list.totals.count, list.customers.size(), page);
-    PutAmount(out, "totalOutstanding", list.totals.outstanding_cents);
+    PutTotals(out, list.totals, [](nlohmann::json& j, const CustomerTotals& t) {
+      PutAmount(j, "totalOutstanding", t.outstanding_cents, CurrencyOrUsd(t.currency));
+    });
     return out;
   }
 };

@@ -73,7 +73,8 @@ constexpr const char* kOutputSchema = R"json({
   "properties": {
     "success": {"type": "boolean"}, "message": {"type": "string"}, "invoice": {},
     "invoices": {"type": "array"}, "payment": {}, "count": {"type": "number"},
-    "creditNote": {}, "creditNotes": {"type": "array"}, "refunds": {"type": "array"}
+    "creditNote": {}, "creditNotes": {"type": "array"}, "refunds": {"type": "array"},
+    "totalsCurrency": {"type": "string"}, "totalsByCurrency": {"type": "array"}
   },
   "required": ["success", "message"],
   "additionalProperties": true,
@@ -200,8 +201,10 @@ class ManageInvoicesTool final : public BillingTool {
                                    by_amount_due ? "most due first" : "oldest due first")},
           {"invoices", std::move(invoices)}};
       PutPage(out, list.totals.count, list.invoices.size(), page);
-      PutAmount(out, "total", list.totals.total_cents);
-      PutAmount(out, "amountDue", list.totals.due_cents);
+      PutTotals(out, list.totals, [](nlohmann::json& j, const InvoiceTotals& t) {
+        PutAmount(j, "total", t.total_cents, CurrencyOrUsd(t.currency));
+        PutAmount(j, "amountDue", t.due_cents, CurrencyOrUsd(t.currency));
+      });
       return out;
     }
     if (action == "update") {

@@ -34,7 +34,8 @@ constexpr const char* kOutputSchema = R"json({
   "type": "object",
   "properties": {
     "success": {"type": "boolean"}, "message": {"type": "string"}, "payment": {}, "refund": {},
-    "payments": {"type": "array"}, "count": {"type": "number"}
+    "payments": {"type": "array"}, "count": {"type": "number"},
+    "totalsCurrency": {"type": "string"}, "totalsByCurrency": {"type": "array"}
   },
   "required": ["success", "message"],
   "additionalProperties": true,
@@ -160,8 +161,9 @@ class ProcessPaymentTool final : public BillingTool {
                           {"customerName", h.customer.company},
                           {"payments", std::move(payments)}};
       PutPage(j, h.totals.count, h.payments.size(), page);
-      PutAmount(j, "totalPaid", h.totals.settled_cents);
-      PutAmount(j, "totalRefunded", h.totals.refunded_cents);
+      const Currency currency = CurrencyOrUsd(h.totals.currency);
+      PutAmount(j, "totalPaid", h.totals.settled_cents, currency);
+      PutAmount(j, "totalRefunded", h.totals.refunded_cents, currency);
       return j;
     }
     if (action == "list_failed") {
@@ -174,7 +176,9 @@ class ProcessPaymentTool final : public BillingTool {
                                           PageText(list.totals.count, list.payments.size(), page, "newest first")},
                           {"payments", std::move(payments)}};
       PutPage(j, list.totals.count, list.payments.size(), page);
-      PutAmount(j, "totalFailed", list.totals.amount_cents);
+      PutTotals(j, list.totals, [](nlohmann::json& out, const PaymentTotals& t) {
+        PutAmount(out, "totalFailed", t.amount_cents, CurrencyOrUsd(t.currency));
+      });
       return j;
     }
     if (action == "list") {
@@ -199,10 +203,13 @@ class ProcessPaymentTool final : public BillingTool {
                           {"payments", std::move(payments)}};
       PutPage(j, list.totals.count, list.payments.size(), page);
       // Collected: what went through (settled), less what was refunded of it since.
-      PutAmount(j, "totalPaid", list.totals.settled_cents);
-      PutAmount(j, "totalRefunded", list.totals.refunded_cents);
-      PutAmount(j, "totalCollected", list.totals.settled_cents - list.totals.refunded_cents);
-      PutAmount(j, "totalFailed", list.totals.amount_cents - list.totals.settled_cents);
+      PutTotals(j, list.totals, [](nlohmann::json& out, const PaymentTotals& t) {
+        const Currency currency = CurrencyOrUsd(t.currency);
+        PutAmount(out, "totalPaid", t.settled_cents, currency);
+        PutAmount(out, "totalRefunded", t.refunded_cents, currency);
+        PutAmount(out, "totalCollected", t.settled_cents - t.refunded_cents, currency);
+        PutAmount(out, "totalFailed", t.amount_cents - t.settled_cents, currency);
+      });
       return j;
     }
     return Error::Invalid("action", "action must be one of process, refund, history, list_failed, list");

@@ -290,7 +290,7 @@ TEST_F(ToolsTest, ListsArePagedAtMostOneHundredRows) {
   }
   json customers = Run("get-customer", {{"limit", 2}});
   EXPECT_EQ(customers["customers"].size(), 2u);
-  EXPECT_EQ(customers["count"], 4);
+  EXPECT_EQ(customers["count"], 6);
   EXPECT_EQ(customers["nextOffset"], 2);
 }
 
@@ -329,10 +329,29 @@ TEST_F(ToolsTest, PaymentsInAPeriodWithTheirTotals) {
   EXPECT_EQ(sept["payments"][0]["id"], "PAY-001");
   EXPECT_EQ(sept["totalCollectedCents"], 75000);
   json oct = Run("process-payment", {{"action", "list"}, {"from", "2025-10-01"}, {"to", "2025-10-31"}});
-  EXPECT_EQ(oct["count"], 3);  // the three declined sample payments
-  EXPECT_EQ(oct["totalCollectedCents"], 0);
-  EXPECT_EQ(oct["totalFailedCents"], 245000 + 87550 + 120000);
+  // The three declined sample payments, the EUR and the JPY one: totals per currency, never
+  // added across them, and no money field of the list's own.
+  EXPECT_EQ(oct["count"], 5);
+  EXPECT_FALSE(oct.contains("totalCollectedCents")) << oct.dump();
+  ASSERT_EQ(oct["totalsByCurrency"].size(), 3u) << oct.dump();
+  const json& eur = oct["totalsByCurrency"][1];  // most rows first, then by code
+  EXPECT_EQ(eur["currency"], "EUR");
+  EXPECT_EQ(eur["count"], 1);
+  EXPECT_EQ(eur["totalCollected"], "EUR 1,620.00");
+  const json& jpy = oct["totalsByCurrency"][2];
+  EXPECT_EQ(jpy["currency"], "JPY");
+  EXPECT_EQ(jpy["totalCollectedCents"], 5000);
+  EXPECT_EQ(jpy["totalCollected"], "JPY 5,000");
+  const json& usd = oct["totalsByCurrency"][0];
+  EXPECT_EQ(usd["count"], 3);
+  EXPECT_EQ(usd["totalCollectedCents"], 0);
+  EXPECT_EQ(usd["totalFailedCents"], 245000 + 87550 + 120000);
+  EXPECT_EQ(usd["totalFailed"], "$4,525.50");
   EXPECT_EQ(oct["payments"][0]["id"], "PAY-002");  // newest first (2025-10-16)
+  // One customer's list is in its currency: flat totals, named.
+  json yen = Run("process-payment", {{"action", "list"}, {"customerId", "cust-006"}, {"from", "2025-01-01"}});
+  EXPECT_EQ(yen["totalsCurrency"], "JPY");
+  EXPECT_EQ(yen["totalPaid"], "JPY 5,000");
   json one = Run("process-payment", {{"action", "list"}, {"customerId", "CUST-003"}, {"from", "2025-01-01"}});
   EXPECT_EQ(one["count"], 1);
   EXPECT_EQ(one["to"], "2026-11-25");  // default: today

@@ -85,10 +85,12 @@ constexpr int kMaxKillDelayMs = 1200;
 constexpr char kActorPrefix[] = "cometchat:";
 constexpr char kTagPrefix[] = "crash-";
 
-// The sample data of billing-rules.md (actor "seed"); every other record must be traceable to a
-// request of this test.
-const std::set<std::string> kSeedInvoices = {"INV-2025-001", "INV-2025-002", "INV-2025-003"};
-const std::set<std::string> kSeedPayments = {"PAY-001", "PAY-002", "PAY-003", "PAY-004"};
+// The sample data (billing-rules.md's, and the EUR and JPY customers'; actor "seed"); every other
+// record must be traceable to a request of this test.
+const std::set<std::string> kSeedInvoices = {"INV-2025-001", "INV-2025-002", "INV-2025-003",
+                                             "INV-2025-004", "INV-2025-005"};
+const std::set<std::string> kSeedPayments = {"PAY-001", "PAY-002", "PAY-003",
+                                             "PAY-004", "PAY-005", "PAY-006"};
 
 enum class Kind { kCreateInvoice, kPayInvoice, kPayBalance, kMarkPaid, kRefund };
 enum class Outcome { kAcked, kRefused, kUnknown };

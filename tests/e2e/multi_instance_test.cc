@@ -258,7 +258,7 @@ TEST_F(multi_instance, TwoInstancesStartingAtOnceOnAnEmptyDatabaseMigrateAndSeed
   std::string every_version;  // each migration of the dialect once: "1|2|3|"
   for (const Migration& m : PostgresMigrations()) every_version += std::to_string(m.version) + "|";
   EXPECT_EQ(raw.AllText("SELECT version FROM schema_migrations ORDER BY version"), every_version);
-  EXPECT_EQ(raw.AllText("SELECT COUNT(*) FROM customers"), "4|");
+  EXPECT_EQ(raw.AllText("SELECT COUNT(*) FROM customers"), "6|");
   EXPECT_EQ(raw.AllText("SELECT COUNT(*) FROM audit_log"), "1|");  // one seed row, not two
   ExpectAuditVerifies();
 }

@@ -110,6 +110,7 @@ class PgTx final : public StoreTx {
       s.Where("c.billing_cycle = " + s.Enum(q.billing_cycle, kBillingCycles));
     if (!q.payment_method.empty())
       s.Where("c.payment_method = " + s.Enum(q.payment_method, kPaymentMethods));
+    if (!q.currency.empty()) s.Where("c.currency = " + s.P(q.currency));
     if (q.has_outstanding_balance) {
       s.Where(*q.has_outstanding_balance ? CUSTOMER_BALANCE " > 0" : CUSTOMER_BALANCE " <= 0");
     }
@@ -141,7 +142,7 @@ class PgTx final : public StoreTx {
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
     if (r.rows() != 1) return Error::Internal("postgres: customer totals returned no row");
     const Row row{r, 0};
-    return CustomerTotals{row.I(0), row.I(1), row.I(2)};
+    return CustomerTotals{row.I(0), row.I(1), row.I(2), q.currency};
   }
 
   Status InsertCustomer(const Customer& c) override {
@@ -157,6 +158,22 @@ class PgTx final : public StoreTx {
   Result<int64_t> CountCustomers() override {
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q("SELECT COUNT(*) FROM customers"));
     return r.rows() ? Row{r, 0}.I(0) : 0;
+  }
+
+  Result<std::vector<std::string>> CurrenciesInUse() override {
+    // A loose index scan of customers_currency (migration 009) in one round trip: one probe
+    // per currency, never a scan of the customers.
+    constexpr int kMaxCurrencies = 1000;  // ISO 4217 has fewer than 200
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r,
+        Q("WITH RECURSIVE c(code) AS ((SELECT currency FROM customers ORDER BY currency LIMIT 1) "
+          "UNION ALL SELECT (SELECT currency FROM customers WHERE currency > c.code "
+          "ORDER BY currency LIMIT 1) FROM c WHERE c.code IS NOT NULL) "
+          "SELECT code FROM c WHERE code IS NOT NULL LIMIT 1001"));
+    BILLING_TRY(CheckRows(r, kMaxCurrencies, "the currencies in use"));
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(Row{r, i}.T(0));
+    return out;
   }
 
   Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) override {
@@ -253,6 +270,7 @@ class PgTx final : public StoreTx {
   // Adds the filters of `q` to `s` (list and totals share them, so they cover the same rows).
   static void InvoiceFilter(const InvoiceQuery& q, Sql& s) {
     if (!q.customer_id.empty()) s.Where("i.customer_id = " + s.P(q.customer_id));
+    if (!q.currency.empty()) s.Where("i.currency = " + s.P(q.currency));
     switch (q.status) {
       case InvoiceStatusFilter::kAll:
         break;
@@ -310,7 +328,9 @@ class PgTx final : public StoreTx {
 
   Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) override {
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q(InvoiceSumSql(q)));
-    return ReadInvoiceTotals(r);
+    BILLING_ASSIGN_OR_RETURN(InvoiceTotals totals, ReadInvoiceTotals(r));
+    totals.currency = q.currency;
+    return totals;
   }
   static Sql InvoiceSumSql(const InvoiceQuery& q) {
     Sql s;
@@ -430,6 +450,7 @@ class PgTx final : public StoreTx {
     Sql s;
     s.text = select;
     if (!q.customer_id.empty()) s.Where("customer_id = " + s.P(q.customer_id));
+    if (!q.currency.empty()) s.Where("currency = " + s.P(q.currency));
     if (!q.from_at.empty()) {
       s.Where("created_at >= " + s.P(q.from_at) + " AND created_at < " + s.P(q.until_at));
     } else {
@@ -467,7 +488,7 @@ class PgTx final : public StoreTx {
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
     if (r.rows() != 1) return Error::Internal("postgres: payment totals returned no row");
     const Row row{r, 0};
-    return PaymentTotals{row.I(0), row.I(1), row.I(2), row.I(3)};
+    return PaymentTotals{row.I(0), row.I(1), row.I(2), row.I(3), q.currency};
   }
 
   Status InsertPayment(const Payment& p) override {

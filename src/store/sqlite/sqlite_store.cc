@@ -25,6 +25,7 @@ using sqlite::Stmt;
 constexpr int64_t kMaxItemsPerInvoice = 100;     // BillingService's line-item limit
 constexpr int64_t kMaxRowsPerPayment = 100'000;  // allocations or refunds of one payment
 constexpr int64_t kMaxYears = 10'000;            // invoices sharing a sequence number (one a year)
+constexpr int kMaxCurrencies = 1000;             // ISO 4217 has fewer than 200
 // Ledger("") returns every customer's totals in one map; only invariant checks ask for it.
 constexpr int64_t kMaxLedgerCustomers = 10'000'000;
 
@@ -140,18 +141,19 @@ Result<Invoice> ReadInvoice(const Stmt& st) {
 // by their address. Indexes that serve them: migration 012.
 
 // Invoices. Parameters: ?1 customer id, ?2 today, ?3 after due date, ?4 after id, ?5 limit,
-// ?6 offset.
+// ?6 offset, ?7 currency (no index: a filter on the rows the other terms select).
 const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool keyset, bool totals,
-                           bool by_amount_due) {
+                           bool by_amount_due, bool by_currency) {
   constexpr int kStatuses = 6;
   static const std::vector<std::string> texts = [] {
     std::vector<std::string> out;
-    for (int shape = 0; shape < 2 * kStatuses * 2 * 2 * 2; ++shape) {
-      const bool customer = shape & 1, after = shape & 2, sum = shape & 4;
-      const auto st = static_cast<InvoiceStatusFilter>((shape >> 3) % kStatuses);
-      const bool most_due_first = (shape >> 3) >= kStatuses;
+    for (int shape = 0; shape < 2 * kStatuses * 2 * 2 * 2 * 2; ++shape) {
+      const bool customer = shape & 1, after = shape & 2, sum = shape & 4, currency = shape & 8;
+      const auto st = static_cast<InvoiceStatusFilter>((shape >> 4) % kStatuses);
+      const bool most_due_first = (shape >> 4) >= kStatuses;
       std::vector<std::string> where;
       if (customer) where.push_back("i.customer_id = ?1");
+      if (currency) where.push_back("i.currency = ?7");
       switch (st) {
         case InvoiceStatusFilter::kAll:
           break;
@@ -192,39 +194,45 @@ const char* InvoiceListSql(bool by_customer, InvoiceStatusFilter status, bool ke
     return out;
   }();
   const int shape = (by_customer ? 1 : 0) | (keyset ? 2 : 0) | (totals ? 4 : 0) |
-                    ((static_cast<int>(status) + (by_amount_due ? kStatuses : 0)) << 3);
+                    (by_currency ? 8 : 0) |
+                    ((static_cast<int>(status) + (by_amount_due ? kStatuses : 0)) << 4);
   assert(shape >= 0 && size_t(shape) < texts.size());
   return texts[size_t(shape)].c_str();
 }
 
-// Payments. Parameters: ?1 customer id, ?2 status, ?3 before number, ?4 limit, ?5 offset.
-// A period ("this month"): ?6 from, ?7 until; newest first along payments_created_at.
-const char* PaymentPeriodSql(bool by_customer, bool totals) {
+// Payments. Parameters: ?1 customer id, ?2 status, ?3 before number, ?4 limit, ?5 offset,
+// ?8 currency (a filter, as the invoices'). A period ("this month"): ?6 from, ?7 until; newest
+// first along payments_created_at.
+const char* PaymentPeriodSql(bool by_customer, bool totals, bool by_currency) {
   static const std::vector<std::string> texts = [] {
     std::vector<std::string> out;
-    for (int shape = 0; shape < 4; ++shape) {
-      const bool customer = shape & 1, sum = shape & 2;
+    for (int shape = 0; shape < 8; ++shape) {
+      const bool customer = shape & 1, sum = shape & 2, currency = shape & 4;
       std::string sql = sum ? "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), "
                               "COALESCE(SUM(CASE WHEN status <> 'failed' THEN amount_cents ELSE 0 "
                               "END), 0), COALESCE(SUM(refunded_cents), 0) FROM payments"
                             : PAYMENT_COLS;
       sql += customer ? " WHERE customer_id = ?1 AND created_at >= ?6 AND created_at < ?7"
                       : " WHERE created_at >= ?6 AND created_at < ?7";
+      if (currency) sql += " AND currency = ?8";
       if (!sum) sql += " ORDER BY created_at DESC, number DESC LIMIT ?4 OFFSET ?5";
       out.push_back(std::move(sql));
     }
     return out;
   }();
-  return texts[size_t((by_customer ? 1 : 0) | (totals ? 2 : 0))].c_str();
+  return texts[size_t((by_customer ? 1 : 0) | (totals ? 2 : 0) | (by_currency ? 4 : 0))].c_str();
 }
 
-const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool totals) {
+const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool totals,
+                           bool by_currency) {
   static const std::vector<std::string> texts = [] {
     std::vector<std::string> out;
-    for (int shape = 0; shape < 16; ++shape) {
-      const bool customer = shape & 1, status = shape & 2, before = shape & 4, sum = shape & 8;
+    for (int shape = 0; shape < 32; ++shape) {
+      const bool customer = shape & 1, status = shape & 2, before = shape & 4, sum = shape & 8,
+                 currency = shape & 16;
       std::vector<std::string> where;
       if (customer) where.push_back("customer_id = ?1");
+      if (currency) where.push_back("currency = ?8");
       if (status) where.push_back("status = ?2");
       if (before) where.push_back("number < ?3");
       std::string sql = sum ? "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), "
@@ -238,20 +246,22 @@ const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool t
     return out;
   }();
   const int shape =
-      (by_customer ? 1 : 0) | (by_status ? 2 : 0) | (keyset ? 4 : 0) | (totals ? 8 : 0);
+      (by_customer ? 1 : 0) | (by_status ? 2 : 0) | (keyset ? 4 : 0) | (totals ? 8 : 0) |
+      (by_currency ? 16 : 0);
   return texts[size_t(shape)].c_str();
 }
 
 // Customers: one statement each (the list reads the customers in id order whatever the filters;
 // the filters are on the customer row and on its running totals, one primary-key lookup each).
 // Parameters: ?1 status, ?2 billing cycle, ?3 payment method, ?4 balance filter (0 any, 1 owing,
-// 2 not owing), ?5 minimum balance (NULL = none), ?6 after id, ?7 limit, ?8 offset.
+// 2 not owing), ?5 minimum balance (NULL = none), ?6 after id, ?7 limit, ?8 offset, ?9 currency
+// ('' = any).
 #define CUSTOMER_BALANCE \
   "(c.opening_balance_cents + t.invoiced_cents - t.paid_cents + t.refunded_cents)"
 #define CUSTOMER_WHERE                                                                     \
   " FROM customers c JOIN customer_totals t ON t.customer_id = c.id WHERE c.id > ?6"       \
   " AND (?1 = '' OR c.status = ?1) AND (?2 = '' OR c.billing_cycle = ?2)"                  \
-  " AND (?3 = '' OR c.payment_method = ?3)"                                                \
+  " AND (?3 = '' OR c.payment_method = ?3) AND (?9 = '' OR c.currency = ?9)"               \
   " AND (?4 = 0 OR (?4 = 1 AND " CUSTOMER_BALANCE " > 0) OR (?4 = 2 AND " CUSTOMER_BALANCE \
   " <= 0)) AND (?5 IS NULL OR " CUSTOMER_BALANCE " >= ?5)"
 constexpr const char* kCustomerPageSql =
@@ -292,7 +302,7 @@ class SqliteTx final : public StoreTx {
     } else {
       st.BindNull(5);
     }
-    st.Bind(6, q.after_id);
+    st.Bind(6, q.after_id).Bind(9, q.currency);
   }
 
   Result<std::vector<CustomerRow>> ListCustomers(const CustomerQuery& q,
@@ -314,7 +324,7 @@ class SqliteTx final : public StoreTx {
     BindCustomerQuery(st, q);
     STEP_OR_RETURN(row, st);
     if (!row) return Error::Internal("sqlite: customer totals returned no row");
-    return CustomerTotals{st.Int(0), st.Int(1), st.Int(2)};
+    return CustomerTotals{st.Int(0), st.Int(1), st.Int(2), q.currency};
   }
 
   Status InsertCustomer(const Customer& c) override {
@@ -337,6 +347,19 @@ class SqliteTx final : public StoreTx {
     PREPARE(st, "SELECT COUNT(*) FROM customers");
     STEP_OR_RETURN(row, st);
     return row ? st.Int(0) : 0;
+  }
+
+  Result<std::vector<std::string>> CurrenciesInUse() override {
+    // One probe of customers_currency per currency (migration 021), not a scan of the customers.
+    std::vector<std::string> out;
+    for (int k = 0;; ++k) {
+      if (k > kMaxCurrencies) return Error::Internal("sqlite: more currencies than ISO 4217 has");
+      PREPARE(st, "SELECT currency FROM customers WHERE currency > ?1 ORDER BY currency LIMIT 1");
+      st.Bind(1, out.empty() ? std::string() : out.back());
+      STEP_OR_RETURN(row, st);
+      if (!row) return out;
+      out.push_back(st.Text(0));
+    }
   }
 
   Result<std::map<std::string, LedgerTotals>> Ledger(const std::string& customer_id) override {
@@ -396,13 +419,13 @@ class SqliteTx final : public StoreTx {
 
   void BindInvoiceQuery(Stmt& st, const InvoiceQuery& q) {
     st.Bind(1, q.customer_id).Bind(2, q.today.ToString());
-    st.Bind(3, q.after_due_date.ToString()).Bind(4, q.after_id);
+    st.Bind(3, q.after_due_date.ToString()).Bind(4, q.after_id).Bind(7, q.currency);
   }
 
   Result<std::vector<Invoice>> ListInvoices(const InvoiceQuery& q, const PageSpec& page) override {
     BILLING_TRY(CheckPage(page));
     PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), false,
-                               q.by_amount_due));
+                               q.by_amount_due, !q.currency.empty()));
     BindInvoiceQuery(st, q);
     st.Bind(5, int64_t(page.limit)).Bind(6, page.offset);
     std::vector<Invoice> out;
@@ -416,11 +439,12 @@ class SqliteTx final : public StoreTx {
   }
 
   Result<InvoiceTotals> SumInvoices(const InvoiceQuery& q) override {
-    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), true, false));
+    PREPARE(st, InvoiceListSql(!q.customer_id.empty(), q.status, !q.after_id.empty(), true, false,
+                               !q.currency.empty()));
     BindInvoiceQuery(st, q);
     STEP_OR_RETURN(row, st);
     if (!row) return Error::Internal("sqlite: invoice totals returned no row");
-    return InvoiceTotals{st.Int(0), st.Int(1), st.Int(2), st.Int(3)};
+    return InvoiceTotals{st.Int(0), st.Int(1), st.Int(2), st.Int(3), q.currency};
   }
 
   Result<int> NextInvoiceSeq(int year) override {
@@ -537,10 +561,11 @@ class SqliteTx final : public StoreTx {
   Result<std::vector<Payment>> ListPayments(const PaymentQuery& q, const PageSpec& page) override {
     BILLING_TRY(CheckPage(page));
     const bool period = !q.from_at.empty();
-    PREPARE(st, period ? PaymentPeriodSql(!q.customer_id.empty(), false)
+    PREPARE(st, period ? PaymentPeriodSql(!q.customer_id.empty(), false, !q.currency.empty())
                        : PaymentListSql(!q.customer_id.empty(), !q.status.empty(),
-                                        q.before_number > 0, false));
+                                        q.before_number > 0, false, !q.currency.empty()));
     st.Bind(1, q.customer_id).Bind(4, int64_t(page.limit)).Bind(5, page.offset);
+    st.Bind(8, q.currency);
     if (period) {
       st.Bind(6, q.from_at).Bind(7, q.until_at);
     } else {
@@ -556,10 +581,10 @@ class SqliteTx final : public StoreTx {
 
   Result<PaymentTotals> SumPayments(const PaymentQuery& q) override {
     const bool period = !q.from_at.empty();
-    PREPARE(st, period ? PaymentPeriodSql(!q.customer_id.empty(), true)
+    PREPARE(st, period ? PaymentPeriodSql(!q.customer_id.empty(), true, !q.currency.empty())
                        : PaymentListSql(!q.customer_id.empty(), !q.status.empty(),
-                                        q.before_number > 0, true));
-    st.Bind(1, q.customer_id);
+                                        q.before_number > 0, true, !q.currency.empty()));
+    st.Bind(1, q.customer_id).Bind(8, q.currency);
     if (period) {
       st.Bind(6, q.from_at).Bind(7, q.until_at);
     } else {
@@ -567,7 +592,7 @@ class SqliteTx final : public StoreTx {
     }
     STEP_OR_RETURN(row, st);
     if (!row) return Error::Internal("sqlite: payment totals returned no row");
-    return PaymentTotals{st.Int(0), st.Int(1), st.Int(2), st.Int(3)};
+    return PaymentTotals{st.Int(0), st.Int(1), st.Int(2), st.Int(3), q.currency};
   }
 
   Status InsertPayment(const Payment& p) override {
