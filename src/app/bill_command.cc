@@ -105,6 +105,14 @@ int RunBillCommand(const std::string& db_path, const std::vector<std::string>& a
     }
     options.dunning = *steps;
   }
+  if (const char* v = std::getenv("BILLING_DRAFT_HOURS"); v != nullptr && *v != '\0') {
+    auto hours = ParseDraftHours(v);
+    if (!hours.ok()) {
+      err << "bill: " << hours.error().message << "\n";
+      return 2;
+    }
+    options.draft_hours = *hours;
+  }
   if (const char* v = std::getenv("BILLING_PAYMENT_MODE"); v != nullptr && *v != '\0') {
     const std::string mode(v);
     if (mode == "approve") {

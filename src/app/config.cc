@@ -107,6 +107,7 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   std::string run_interval = Env("BILLING_RUN_INTERVAL");
   std::string retry_days = Env("BILLING_RETRY_DAYS");
   std::string dunning = Env("BILLING_DUNNING");
+  std::string draft_hours = Env("BILLING_DRAFT_HOURS");
   c.auth_mode = Env("BILLING_AUTH");
   c.jwt_secret = Env("BILLING_JWT_SECRET");
 
@@ -137,6 +138,9 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   app.add_option("--dunning", dunning,
                  "Dunning steps day:action (reminder|warning|suspend), or off (env "
                  "BILLING_DUNNING, default 1:reminder,7:reminder,14:warning,30:suspend)");
+  app.add_option("--draft-hours", draft_hours,
+                 "Hours a subscription period's invoice stays a draft before a billing run "
+                 "finalizes it (env BILLING_DRAFT_HOURS, default 0: at once)");
   app.add_flag("--no-seed", no_seed, "Do not load the sample data into an empty database");
   try {
     app.parse(argc, argv);
@@ -202,6 +206,9 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   }
   if (!dunning.empty()) {
     BILLING_ASSIGN_OR_RETURN(c.billing.dunning, ParseDunning(dunning));
+  }
+  if (!draft_hours.empty()) {
+    BILLING_ASSIGN_OR_RETURN(c.billing.draft_hours, ParseDraftHours(draft_hours));
   }
   if (!db_pool_text.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t n, ParseInt(db_pool_text, "BILLING_DB_POOL", 1, 1000));

@@ -12,7 +12,8 @@ class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* v : {"HOST", "PORT", "BILLING_DB", "BILLING_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-                          "BILLING_PAYMENT_MODE", "BILLING_TODAY", "BILLING_MAX_AMOUNT", "BILLING_THREADS"}) {
+                          "BILLING_PAYMENT_MODE", "BILLING_TODAY", "BILLING_MAX_AMOUNT", "BILLING_THREADS",
+                          "BILLING_DRAFT_HOURS", "BILLING_RETRY_DAYS", "BILLING_DUNNING"}) {
       ::unsetenv(v);
     }
   }
@@ -74,6 +75,30 @@ TEST_F(ConfigTest, BadValuesNameTheSetting) {
   EXPECT_FALSE(Load({"--today", "yesterday"}).ok());
   ::setenv("BILLING_MAX_AMOUNT", "-5", 1);
   EXPECT_FALSE(Load({}).ok());
+  ::unsetenv("BILLING_MAX_AMOUNT");
+}
+
+// The billing-run settings: environment first, a flag over it, and a bad value refused at start
+// naming the setting (the parsers' rules are in collection_rules_test.cc).
+TEST_F(ConfigTest, BillingRunSettings) {
+  auto defaults = Load({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->billing.draft_hours, 0);
+  EXPECT_EQ(defaults->billing.retry_days, kDefaultRetryDays);
+  ::setenv("BILLING_DRAFT_HOURS", "2", 1);
+  EXPECT_EQ(Load({})->billing.draft_hours, 2);
+  EXPECT_EQ(Load({"--draft-hours", "1"})->billing.draft_hours, 1);
+  auto bad_hours = Load({"--draft-hours", "721"});
+  ASSERT_FALSE(bad_hours.ok());
+  EXPECT_EQ(bad_hours.error().field, "BILLING_DRAFT_HOURS");
+  ::unsetenv("BILLING_DRAFT_HOURS");
+  EXPECT_TRUE(Load({"--retry-days", "off"})->billing.retry_days.empty());
+  auto bad_days = Load({"--retry-days", "3,1"});
+  ASSERT_FALSE(bad_days.ok());
+  EXPECT_EQ(bad_days.error().field, "BILLING_RETRY_DAYS");
+  auto bad_dunning = Load({"--dunning", "5:shout"});
+  ASSERT_FALSE(bad_dunning.ok());
+  EXPECT_EQ(bad_dunning.error().field, "BILLING_DUNNING");
 }
 
 TEST(RunIntervalTest, DurationsAndOff) {

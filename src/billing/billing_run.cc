@@ -1,5 +1,6 @@
-// BillingService::RunBilling (billing/service.h): bills every subscription period that started on
-// or before a date and has no invoice yet (automated-billing.md "Billing runs").
+// BillingService::RunBilling (billing/service.h): finalizes the period drafts whose grace period
+// ended (draft_service.cc), then bills every subscription period that started on or before a date
+// and has no invoice yet (automated-billing.md "Billing runs"), then collects and duns.
 //
 // Exactly once: each period handled is inserted into subscription_periods, whose key is
 // (subscription, period start), in the same transaction as its invoice, and every write holds the
@@ -48,6 +49,8 @@ Result<BillingRunReport> BillingService::RunBilling(const Date& as_of, const Act
   }
   BillingRunReport report;
   report.as_of = as_of;
+  // Period drafts whose grace period ended become invoices first (and are collected below).
+  BILLING_TRY(FinalizeDueDrafts(actor, request_id, &report));
   std::set<std::string> capped;  // handled to the bound in this run: not again in this run
   std::string after_date;
   int64_t after_number = 0;

@@ -58,6 +58,19 @@ Result<std::vector<int>> ParseRetryDays(const std::string& text) {
   return days;
 }
 
+Result<int> ParseDraftHours(const std::string& text) {
+  int hours = -1;
+  const auto [ptr, errc] = std::from_chars(text.data(), text.data() + text.size(), hours);
+  if (text.empty() || errc != std::errc() || ptr != text.data() + text.size() || hours < 0 ||
+      hours > kMaxDraftHours) {
+    return Error::Invalid("BILLING_DRAFT_HOURS",
+                          "BILLING_DRAFT_HOURS must be a whole number of hours from 0 to " +
+                              std::to_string(kMaxDraftHours) + "; got '" + text.substr(0, 32) +
+                              "'");
+  }
+  return hours;
+}
+
 Result<std::vector<DunningStep>> ParseDunning(const std::string& text) {
   if (text == "off" || text == "none") return std::vector<DunningStep>{};
   const std::string rule =

@@ -36,6 +36,11 @@ Result<std::vector<int>> ParseRetryDays(const std::string& text);
 // to 365, actions of kDunningActions; "off" = no dunning. Errors name BILLING_DUNNING.
 Result<std::vector<DunningStep>> ParseDunning(const std::string& text);
 
+// BILLING_DRAFT_HOURS: the hours a subscription period's invoice stays a draft before the billing
+// run finalizes it (automated-billing.md "Invoice lifecycle"), a whole number 0..kMaxDraftHours.
+inline constexpr int kMaxDraftHours = 720;  // 30 days
+Result<int> ParseDraftHours(const std::string& text);
+
 // Declines that are never retried: the card or account cannot be charged again as it is.
 bool IsHardDecline(std::string_view decline_code);
 

@@ -26,6 +26,17 @@ TEST(CollectionRulesTest, RetryDaysParseAndRefuseWhatIsNotASchedule) {
   }
 }
 
+TEST(CollectionRulesTest, DraftHoursAreAWholeNumberUpToThirtyDays) {
+  EXPECT_EQ(*ParseDraftHours("0"), 0);
+  EXPECT_EQ(*ParseDraftHours("1"), 1);
+  EXPECT_EQ(*ParseDraftHours("720"), kMaxDraftHours);
+  for (const char* bad : {"", "721", "-1", "1.5", "1h", "abc", " 1"}) {
+    auto r = ParseDraftHours(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "BILLING_DRAFT_HOURS") << bad;
+  }
+}
+
 TEST(CollectionRulesTest, DunningStepsParseAndRefuseWhatIsNotASchedule) {
   EXPECT_EQ(*ParseDunning("1:reminder,7:reminder,14:warning,30:suspend"), kDefaultDunning);
   EXPECT_EQ(*ParseDunning("3:warning"), (std::vector<DunningStep>{{3, "warning"}}));

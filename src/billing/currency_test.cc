@@ -94,6 +94,51 @@ TEST_F(CurrencyTest, APaymentInAnotherCurrencyIsRefusedAndChangesNothing) {
   ExpectInvariants();
 }
 
+// A plan is priced in one currency: a customer billed in another cannot take it; one in the same
+// currency is invoiced in it, at the plan's price in its minor units, and a credit note on that
+// invoice is in it too (a refund goes back in the payment's currency).
+TEST_F(CurrencyTest, PlansAndCreditNotesKeepTheirCurrency) {
+  ASSERT_TRUE(store_
+                  ->Write([&](StoreTx& tx) -> Status {
+                    return tx.InsertPlan({"PLAN-EU", "Euro Plan", 9900, "EUR", "monthly", true,
+                                          "2026-01-01T00:00:00.000Z"});
+                  })
+                  .ok());
+  NewSubscription usd_plan{"CUST-201", "PLAN-PREMIUM"};  // priced in USD
+  auto refused = service_->CreateSubscription(usd_plan);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "planId");
+  EXPECT_NE(refused.error().message.find("priced in USD"), std::string::npos)
+      << refused.error().message;
+  NewSubscription eur_for_usd{"CUST-001", "PLAN-EU"};
+  EXPECT_FALSE(service_->CreateSubscription(eur_for_usd).ok());
+  ExpectInvariants();
+
+  NewSubscription eur_plan{"CUST-201", "Euro Plan"};
+  auto sub = service_->CreateSubscription(eur_plan);
+  ASSERT_TRUE(sub.ok()) << sub.error().message;
+  ASSERT_EQ(sub->invoices.size(), 1u);
+  const Invoice& inv = sub->invoices[0];
+  EXPECT_EQ(inv.currency, "EUR");
+  EXPECT_EQ(inv.subtotal_cents, 9900);  // EUR 99.00
+  PaymentRequest pay{"CUST-201", inv.total_cents, "bank_transfer", inv.id};
+  ASSERT_TRUE(service_->ProcessPayment(pay).ok());
+  NewCreditNote note;
+  note.invoice_id = inv.id;
+  note.amount_cents = 1000;  // EUR 10.00, tax included
+  note.refund_to = "refund";
+  note.reason = "goodwill";
+  auto credited = service_->CreateCreditNote(note);
+  ASSERT_TRUE(credited.ok()) << credited.error().message;
+  EXPECT_EQ(credited->credit_note.currency, "EUR");
+  ASSERT_EQ(credited->refunds.size(), 1u);
+  auto paid = service_->History("CUST-201");
+  ASSERT_TRUE(paid.ok());
+  EXPECT_EQ(paid->totals.currency, "EUR");
+  EXPECT_EQ(paid->totals.refunded_cents, 1000);
+  ExpectInvariants();
+}
+
 // Totals and reports are per currency, never summed across currencies: a list over customers of
 // several currencies has one set of totals per currency, each equal to its rows' own sums.
 TEST_F(CurrencyTest, ListTotalsArePerCurrencyAndNeverAdded) {

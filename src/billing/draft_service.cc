@@ -1,13 +1,18 @@
 // BillingService's invoice drafts (automated-billing.md "Invoice lifecycle"; docs/invoices.md):
 // create, show, edit, delete and finalize. A draft has no number and owes nothing; it lives in
 // its own table, so invoice lists, totals, numbering and balances never see one. Finalizing
-// issues the invoice through IssueInvoice (invoice_service.cc), as a new invoice would be.
+// issues the invoice through IssueInvoice (invoice_service.cc), as a new invoice would be. With a
+// grace period (BILLING_DRAFT_HOURS) a subscription period's invoice is held here too, and the
+// billing run finalizes it when the grace period ends (FinalizeDueDrafts).
+#include <algorithm>
+#include <cassert>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "billing/audit.h"
+#include "billing/collection_rules.h"
 #include "billing/list_totals.h"
 #include "billing/rules.h"
 #include "billing/service.h"
@@ -202,30 +207,145 @@ Result<Invoice> BillingService::FinalizeInvoice(const std::string& draft_id, con
                                            ", which is not after today (" + today.ToString() +
                                            "); update its due date first");
     }
-    BILLING_ASSIGN_OR_RETURN(Invoice before, DraftAsInvoice(tx, d));
-    std::optional<Coupon> coupon;
-    if (!d.coupon_code.empty()) {
-      BILLING_ASSIGN_OR_RETURN(coupon, RedeemableCoupon(tx, d.coupon_code, c, "couponCode"));
-    }
-    BILLING_ASSIGN_OR_RETURN(
-        inv, IssueInvoice(tx, c, d.items, today, d.due_date, d.notes, actor, request_id,
-                          idempotency_key, &d, coupon ? &*coupon : nullptr));
-    if (coupon) {
-      BILLING_TRY(Redeem(tx, *coupon, c.id, inv.id, "", actor, request_id, idempotency_key));
-    }
-    d.status = "finalized";
-    d.invoice_id = inv.id;
-    d.updated_at = clock_.NowIso8601();
-    d.updated_by = actor.principal;
-    d.updated_on_behalf_of = actor.on_behalf_of;
-    BILLING_TRY(tx.UpdateDraft(d));
-    nlohmann::json after = InvoiceAuditJson(inv);
-    after["draftId"] = d.id;
-    return Audit(tx, Change(actor, request_id, "invoice.finalize", "invoice", inv.id,
-                            InvoiceAuditJson(before), after));
+    BILLING_ASSIGN_OR_RETURN(inv, FinalizeDraftIn(tx, d, c, actor, request_id, idempotency_key));
+    return OkStatus();
   });
   if (!s.ok()) return s.error();
   return inv;
+}
+
+Result<Invoice> BillingService::FinalizeDraftIn(StoreTx& tx, InvoiceDraft& d, const Customer& c,
+                                                const Actor& actor, const std::string& request_id,
+                                                const std::string& idempotency_key) {
+  BILLING_ASSIGN_OR_RETURN(Invoice before, DraftAsInvoice(tx, d));
+  // A draft made by hand redeems its coupon now; a subscription's coupon was redeemed when the
+  // subscription was made and runs for its duration, even if archived since.
+  std::optional<Coupon> coupon;
+  if (!d.coupon_code.empty() && d.subscription_id.empty()) {
+    BILLING_ASSIGN_OR_RETURN(coupon, RedeemableCoupon(tx, d.coupon_code, c, "couponCode"));
+  } else if (!d.coupon_code.empty()) {
+    BILLING_ASSIGN_OR_RETURN(coupon, tx.FindCoupon(d.coupon_code));
+    if (!coupon) return Error::Internal("draft " + d.id + ": its coupon is missing");
+  }
+  // Issued today, or a subscription period's on its period start, as every period invoice is.
+  Date issue = Today();
+  std::optional<Subscription> sub;
+  if (!d.subscription_id.empty()) {
+    BILLING_ASSIGN_OR_RETURN(sub, tx.FindSubscription(d.subscription_id));
+    if (!sub) return Error::Internal("draft " + d.id + ": its subscription is missing");
+    BILLING_ASSIGN_OR_RETURN(std::vector<SubscriptionPeriod> periods,
+                             tx.PeriodsOf(sub->id, kMaxPageRows));
+    const auto period =
+        std::find_if(periods.begin(), periods.end(),
+                     [&](const SubscriptionPeriod& p) { return p.invoice_id == d.id; });
+    if (period == periods.end()) {
+      return Error::Internal("draft " + d.id + ": no period of " + sub->id + " names it");
+    }
+    issue = period->period_start;
+  }
+  BILLING_ASSIGN_OR_RETURN(
+      Invoice inv, IssueInvoice(tx, c, d.items, issue, d.due_date, d.notes, actor, request_id,
+                                idempotency_key, &d, coupon ? &*coupon : nullptr));
+  if (coupon && !sub) {
+    BILLING_TRY(Redeem(tx, *coupon, c.id, inv.id, "", actor, request_id, idempotency_key));
+  }
+  if (sub) {
+    BILLING_TRY(tx.SetPeriodInvoice(sub->id, d.id, inv.id));
+    BILLING_TRY(OpenCollection(tx, *sub, inv));
+  }
+  d.status = "finalized";
+  d.invoice_id = inv.id;
+  d.updated_at = clock_.NowIso8601();
+  d.updated_by = actor.principal;
+  d.updated_on_behalf_of = actor.on_behalf_of;
+  BILLING_TRY(tx.UpdateDraft(d));
+  nlohmann::json after = InvoiceAuditJson(inv);
+  after["draftId"] = d.id;
+  BILLING_TRY(Audit(tx, Change(actor, request_id, "invoice.finalize", "invoice", inv.id,
+                               InvoiceAuditJson(before), after)));
+  return inv;
+}
+
+Result<Invoice> BillingService::HoldPeriodDraft(StoreTx& tx, const Subscription& sub,
+                                                const Customer& c, const LineItem& line,
+                                                const Date& due, const Coupon* coupon,
+                                                const Actor& actor, const std::string& request_id,
+                                                const std::string& idempotency_key) {
+  assert(options_.draft_hours > 0 && options_.draft_hours <= kMaxDraftHours);
+  InvoiceDraft d;
+  BILLING_ASSIGN_OR_RETURN(d.number, tx.NextDraftNumber());
+  d.id = DraftId(d.number);
+  d.customer_id = c.id;
+  d.items = {line};
+  d.due_date = due;
+  d.notes = "Subscription " + sub.id;
+  if (coupon != nullptr) d.coupon_code = coupon->code;
+  d.subscription_id = sub.id;
+  const int64_t now_ms = clock_.NowUnixMs();
+  d.created_at = d.updated_at = Iso8601FromUnixMs(now_ms);
+  d.finalize_at = Iso8601FromUnixMs(now_ms + int64_t(options_.draft_hours) * 3'600'000);
+  d.created_by = d.updated_by = actor.principal;
+  d.created_on_behalf_of = d.updated_on_behalf_of = actor.on_behalf_of;
+  BILLING_TRY(tx.InsertDraft(d));
+  BILLING_ASSIGN_OR_RETURN(Invoice shown, DraftAsInvoice(tx, d));
+  const nlohmann::json after = InvoiceAuditJson(shown);
+  BILLING_TRY(Emit(tx, "invoice.created", "invoice", d.id, after, request_id, idempotency_key));
+  BILLING_TRY(
+      Audit(tx, Change(actor, request_id, "invoice.create", "invoice", d.id, nullptr, after)));
+  return shown;
+}
+
+Status BillingService::FinalizeDueDrafts(const Actor& actor, const std::string& request_id,
+                                         BillingRunReport* report) {
+  constexpr int kBatch = 20;                            // drafts per write transaction
+  constexpr int64_t kMaxBatches = 10'000'000 / kBatch;  // a bound, as the run's
+  const std::string now = clock_.NowIso8601();
+  // A look first, in a read: most runs find nothing due and write nothing.
+  bool any_due = false;
+  Status peek = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(std::vector<InvoiceDraft> due, tx.DueDrafts(now, 1));
+    any_due = !due.empty();
+    return OkStatus();
+  });
+  if (!peek.ok() || !any_due) return peek;
+  for (int64_t batch = 0; batch < kMaxBatches; ++batch) {
+    int64_t finalized = 0, discarded = 0;
+    size_t rows = 0;
+    Status s = store_.Write([&](StoreTx& tx) -> Status {
+      finalized = discarded = 0;  // a re-run (store.h) starts from nothing
+      BILLING_ASSIGN_OR_RETURN(std::vector<InvoiceDraft> due, tx.DueDrafts(now, kBatch));
+      rows = due.size();
+      for (InvoiceDraft& d : due) {
+        BILLING_ASSIGN_OR_RETURN(Customer c, RequireCustomer(tx, d.customer_id, "customerId"));
+        if (c.status == "suspended") {
+          // Suspended during the grace period: the period is not billed, as it would not have
+          // been had the customer been suspended at its start.
+          BILLING_ASSIGN_OR_RETURN(Invoice shown, DraftAsInvoice(tx, d));
+          const nlohmann::json before = InvoiceAuditJson(shown);
+          d.status = shown.status = "deleted";
+          d.updated_at = now;
+          d.updated_by = actor.principal;
+          d.updated_on_behalf_of = actor.on_behalf_of;
+          BILLING_TRY(tx.UpdateDraft(d));
+          const nlohmann::json after = InvoiceAuditJson(shown);
+          BILLING_TRY(Emit(tx, "invoice.deleted", "invoice", d.id, after, request_id, ""));
+          BILLING_TRY(Audit(
+              tx, Change(actor, request_id, "invoice.delete", "invoice", d.id, before, after)));
+          ++discarded;
+          continue;
+        }
+        BILLING_ASSIGN_OR_RETURN(Invoice inv, FinalizeDraftIn(tx, d, c, actor, request_id, ""));
+        (void)inv;
+        ++finalized;
+      }
+      return OkStatus();
+    });
+    if (!s.ok()) return s;
+    report->drafts_finalized += finalized;
+    report->drafts_discarded += discarded;
+    if (rows < size_t(kBatch)) return OkStatus();
+  }
+  return OkStatus();
 }
 
 Result<InvoiceList> BillingService::ListDrafts(const std::string& customer_id,

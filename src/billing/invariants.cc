@@ -270,7 +270,16 @@ Status BillingService::CheckSubscriptionInvariants(StoreTx& tx) {
         if (p.period_end.day != std::min(sub.start_date.day, last)) {
           return Error::Internal("invariant: a period of " + id + " ends off its anchor day");
         }
-        if (p.outcome == "billed") {
+        if (p.outcome == "billed" && DraftNumber(p.invoice_id)) {
+          // Held as a draft for the grace period (or discarded in it, or deleted by hand): a
+          // finalized draft's period names the invoice it became.
+          BILLING_ASSIGN_OR_RETURN(std::optional<InvoiceDraft> d, tx.FindDraft(p.invoice_id));
+          if (!d || d->customer_id != sub.customer_id || d->subscription_id != id ||
+              d->status == "finalized") {
+            return Error::Internal("invariant: the draft of a period of " + id +
+                                   " is missing, not its own, or was finalized");
+          }
+        } else if (p.outcome == "billed") {
           BILLING_ASSIGN_OR_RETURN(std::optional<Invoice> inv, tx.FindInvoice(p.invoice_id));
           if (!inv || inv->customer_id != sub.customer_id || inv->issue_date != p.period_start) {
             return Error::Internal("invariant: the invoice of a period of " + id +

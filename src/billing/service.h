@@ -37,6 +37,9 @@ struct BillingOptions {
   PaymentProcessor* processor = nullptr;
   std::vector<int> retry_days = kDefaultRetryDays;
   std::vector<DunningStep> dunning = kDefaultDunning;
+  // Subscription period invoices are held as drafts this many hours before the billing run
+  // finalizes them (BILLING_DRAFT_HOURS, 0..kMaxDraftHours; 0 = finalized at once).
+  int draft_hours = 0;
 };
 
 // Rows of a customer's detail view (GetCustomer); the counts and totals are over every row.
@@ -244,7 +247,7 @@ inline constexpr int kMaxPeriodsPerRun = 36;  // per subscription per run (catch
 struct BillingRunReport {
   Date as_of;
   int64_t subscriptions = 0;             // subscriptions the run handled
-  int64_t periods_billed = 0;            // invoices issued
+  int64_t periods_billed = 0;            // invoices issued (or held as drafts: draft_hours)
   int64_t periods_skipped = 0;           // periods of suspended customers (not billed, ever)
   int64_t canceled = 0;                  // subscriptions that reached their cancel at period end
   int64_t plan_changes = 0;              // scheduled changes that took effect
@@ -252,6 +255,10 @@ struct BillingRunReport {
   // Subscriptions that still had periods due after kMaxPeriodsPerRun: run again to go on.
   std::vector<std::string> capped;
   int64_t batches = 0;  // write transactions committed
+  // Period drafts whose grace period ended (draft_hours): finalized, or discarded because the
+  // customer was suspended meanwhile (the period is then never billed, as a suspended one).
+  int64_t drafts_finalized = 0;
+  int64_t drafts_discarded = 0;
   // Collection and dunning (collection_service.cc), after the billing.
   int64_t charges = 0;               // automatic charges made (each a payment record)
   int64_t charges_declined = 0;      // of them, declined
@@ -448,6 +455,20 @@ class BillingService {
   // "draft", the amounts it would have if finalized now).
   Result<InvoiceDraft> RequireDraft(StoreTx& tx, const std::string& raw_id);
   Result<Invoice> DraftAsInvoice(StoreTx& tx, const InvoiceDraft& d);
+  // Finalizes draft `d` of customer `c` in `tx`: numbers it, redeems its coupon (a subscription
+  // draft's coupon was redeemed with the subscription), and opens a subscription draft's
+  // collection. Shared by FinalizeInvoice and the billing run.
+  Result<Invoice> FinalizeDraftIn(StoreTx& tx, InvoiceDraft& d, const Customer& c,
+                                  const Actor& actor, const std::string& request_id,
+                                  const std::string& idempotency_key);
+  // A subscription period's invoice held as a draft until the grace period ends (draft_hours).
+  Result<Invoice> HoldPeriodDraft(StoreTx& tx, const Subscription& sub, const Customer& c,
+                                  const LineItem& line, const Date& due, const Coupon* coupon,
+                                  const Actor& actor, const std::string& request_id,
+                                  const std::string& idempotency_key);
+  // The billing run's first step: finalizes the period drafts whose grace period has ended.
+  Status FinalizeDueDrafts(const Actor& actor, const std::string& request_id,
+                           BillingRunReport* report);
   Result<Invoice> CreateDraft(const NewInvoice& request, std::vector<LineItem> items);
   Result<Invoice> UpdateDraft(const std::string& draft_id, const InvoiceUpdate& update,
                               std::vector<LineItem> items, const Actor& actor,

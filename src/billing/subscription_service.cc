@@ -187,12 +187,19 @@ Status BillingService::BillPeriod(StoreTx& tx, Subscription& sub, const Plan& pl
           (coupon->duration == "repeating" && sub.coupon_periods_used < coupon->duration_periods);
       if (!applies) coupon.reset();
     }
-    BILLING_ASSIGN_OR_RETURN(
-        Invoice inv,
-        IssueInvoice(tx, customer, {line}, start, due, "Subscription " + sub.id, actor, request_id,
-                     idempotency_key, nullptr, coupon ? &*coupon : nullptr));
+    Invoice inv;
+    if (options_.draft_hours > 0) {
+      // Held as a draft for the grace period; the run finalizes it (and opens its collection).
+      BILLING_ASSIGN_OR_RETURN(
+          inv, HoldPeriodDraft(tx, sub, customer, line, due, coupon ? &*coupon : nullptr, actor,
+                               request_id, idempotency_key));
+    } else {
+      BILLING_ASSIGN_OR_RETURN(
+          inv, IssueInvoice(tx, customer, {line}, start, due, "Subscription " + sub.id, actor,
+                            request_id, idempotency_key, nullptr, coupon ? &*coupon : nullptr));
+      BILLING_TRY(OpenCollection(tx, sub, inv));
+    }
     if (coupon) ++sub.coupon_periods_used;
-    BILLING_TRY(OpenCollection(tx, sub, inv));
     period.invoice_id = inv.id;
     period.outcome = "billed";
     *invoice = std::move(inv);

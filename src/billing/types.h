@@ -266,6 +266,11 @@ struct InvoiceDraft {
   std::string status = "draft";  // kDraftStatuses
   std::string invoice_id;        // the invoice it became, once finalized
   std::string coupon_code;       // redeemed when it is finalized; "" = none
+  // A subscription period's invoice held as a draft for the grace period (BILLING_DRAFT_HOURS):
+  // the subscription (its coupon was redeemed with it, and applies without a new redemption)
+  // and when the billing run finalizes it (ISO 8601 UTC). Both "" for a draft made by hand.
+  std::string subscription_id;
+  std::string finalize_at;
   std::string created_at;
   std::string created_by;
   std::string created_on_behalf_of;

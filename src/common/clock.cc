@@ -52,8 +52,9 @@ Date Clock::TodayUtc() const {
   return Date::FromDaysSinceEpoch(days);
 }
 
-std::string Clock::NowIso8601() const {
-  const int64_t ms = NowUnixMs();
+std::string Clock::NowIso8601() const { return Iso8601FromUnixMs(NowUnixMs()); }
+
+std::string Iso8601FromUnixMs(int64_t ms) {
   const int64_t days = ms / 86'400'000;
   const int64_t rem = ms % 86'400'000;
   const Date d = Date::FromDaysSinceEpoch(days);

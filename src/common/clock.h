@@ -26,6 +26,10 @@ struct Date {
   static bool Parse(const std::string& text, Date* out);
 };
 
+// A moment as ISO 8601 UTC with milliseconds (2026-11-25T08:00:00.000Z); such texts order as
+// the moments do.
+std::string Iso8601FromUnixMs(int64_t unix_ms);
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -56,7 +56,8 @@ constexpr TableSpec kTables[] = {
      "number"},
     {"invoice_drafts",
      "id, number, customer_id, items_json, due_date, notes, status, invoice_id, created_at, "
-     "created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of, coupon_code",
+     "created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of, coupon_code, "
+     "subscription_id, finalize_at",
      "number"},
     {"credit_note_counters", "year, last_seq", "year"},
     {"credit_notes",

@@ -263,6 +263,11 @@ class StoreTx {
   virtual Result<std::vector<Subscription>> DueSubscriptions(const DueSubscriptionsQuery& q,
                                                              int limit) = 0;
   // Records that a period was handled; kConflict when (subscription, period start) already was.
+  // Points the period of `subscription_id` billed by `from_invoice_id` (a draft) at the invoice
+  // it became; exactly one row.
+  virtual Status SetPeriodInvoice(const std::string& subscription_id,
+                                  const std::string& from_invoice_id,
+                                  const std::string& to_invoice_id) = 0;
   virtual Status InsertSubscriptionPeriod(const SubscriptionPeriod& p) = 0;
   // The periods of a subscription, oldest first, at most `limit` (1..kMaxPageRows).
   virtual Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
@@ -279,6 +284,9 @@ class StoreTx {
   virtual Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
                                                        const PageSpec& page) = 0;
   virtual Result<int64_t> CountDrafts(const std::string& customer_id) = 0;
+  // Drafts in status "draft" whose finalize_at is set and not after `now` (ISO 8601 UTC), the
+  // earliest first, at most `limit` (1..kMaxPageRows).
+  virtual Result<std::vector<InvoiceDraft>> DueDrafts(const std::string& now, int limit) = 0;
 
   // Credit notes. NextCreditNoteSeq allocates the next number of `year` (gapless, like
   // invoices'). CreditNotesOf: of one invoice, oldest first, at most `limit` (1..kMaxPageRows).

@@ -135,8 +135,18 @@ class ManageSubscriptionsTool final : public BillingTool {
           "Subscription " + Describe(out.view) + " created, starting " + s.start_date.ToString();
       if (!out.invoices.empty()) {
         message += "; first period invoiced: " + InvoiceText(out.invoices[0]);
+        if (out.invoices[0].status == "draft") {
+          const int hours = service_.options().draft_hours;
+          message += ", a draft for " + std::to_string(hours) + " hour" + (hours == 1 ? "" : "s") +
+                     " (editable until then), finalized by the first billing run after that";
+        }
       } else {
         message += "; the first period is invoiced on " + s.start_date.ToString();
+      }
+      if (s.collection == "automatic") {
+        message +=
+            ". Each invoice is charged automatically by the billing run (the newest stored "
+            "card, else the customer's payment method), with retries after a decline";
       }
       return nlohmann::json{{"success", true},
                             {"message", message},

@@ -61,24 +61,26 @@ nlohmann::json SubscriptionJson(const SubscriptionView& v) {
 }
 
 nlohmann::json BillingRunJson(const BillingRunReport& r) {
-  nlohmann::json j = {{"asOf", r.as_of.ToString()},
-                      {"subscriptions", r.subscriptions},
-                      {"periodsBilled", r.periods_billed},
-                      {"periodsSkipped", r.periods_skipped},
-                      {"canceled", r.canceled},
-                      {"planChanges", r.plan_changes},
-                      {"invoiceIds", r.invoice_ids},
-                      {"capped", r.capped},
-                      {"complete", r.capped.empty()},
-                      {"collection",
-                       {{"charges", r.charges},
-                        {"declined", r.charges_declined},
-                        {"retriesScheduled", r.retries_scheduled}}},
-                      {"dunning",
-                       {{"invoicesOverdue", r.invoices_overdue},
-                        {"steps", r.dunning_steps},
-                        {"suspended", r.customers_suspended},
-                        {"reinstated", r.customers_reinstated}}}};
+  nlohmann::json j = {
+      {"asOf", r.as_of.ToString()},
+      {"subscriptions", r.subscriptions},
+      {"periodsBilled", r.periods_billed},
+      {"periodsSkipped", r.periods_skipped},
+      {"canceled", r.canceled},
+      {"planChanges", r.plan_changes},
+      {"invoiceIds", r.invoice_ids},
+      {"capped", r.capped},
+      {"complete", r.capped.empty()},
+      {"drafts", {{"finalized", r.drafts_finalized}, {"discarded", r.drafts_discarded}}},
+      {"collection",
+       {{"charges", r.charges},
+        {"declined", r.charges_declined},
+        {"retriesScheduled", r.retries_scheduled}}},
+      {"dunning",
+       {{"invoicesOverdue", r.invoices_overdue},
+        {"steps", r.dunning_steps},
+        {"suspended", r.customers_suspended},
+        {"reinstated", r.customers_reinstated}}}};
   std::string message = "Billing run as of " + r.as_of.ToString() + ": " +
                         std::to_string(r.periods_billed) + " invoice(s) issued for " +
                         std::to_string(r.subscriptions) + " subscription(s)";
@@ -87,6 +89,13 @@ nlohmann::json BillingRunJson(const BillingRunReport& r) {
         ", " + std::to_string(r.periods_skipped) + " period(s) of suspended customers skipped";
   }
   if (r.canceled > 0) message += ", " + std::to_string(r.canceled) + " subscription(s) ended";
+  if (r.drafts_finalized > 0 || r.drafts_discarded > 0) {
+    message +=
+        "; " + std::to_string(r.drafts_finalized) + " draft(s) finalized after their grace period";
+    if (r.drafts_discarded > 0) {
+      message += ", " + std::to_string(r.drafts_discarded) + " discarded (customer suspended)";
+    }
+  }
   if (r.charges > 0) {
     message += "; " + std::to_string(r.charges) + " automatic charge(s), " +
                std::to_string(r.charges_declined) + " declined (" +

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -132,6 +133,42 @@ TEST(subscriptions_e2e, ScopesGuardSubscriptionChangesAndRuns) {
                   {{"action", "get"}, {"invoiceId", created["invoices"][0]["id"]}},
                   {{"Authorization", manager}});
   EXPECT_EQ(inv["invoice"]["createdBy"].get<std::string>().rfind("key:bk_", 0), 0u) << inv.dump();
+}
+
+// BILLING_DRAFT_HOURS through the binary: the server holds the first period's invoice as a draft,
+// and a later `billing-agent bill` (the grace period long over) finalizes it once.
+TEST(subscriptions_e2e, ADraftGracePeriodHoldsTheInvoiceUntilARunFinalizesIt) {
+  ServerProcess server({},
+                       {"--today", "2026-12-04", "--run-interval", "off", "--draft-hours", "1"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  json created =
+      Tool(server, "manage-subscriptions",
+           {{"action", "create"}, {"customerId", "CUST-002"}, {"planId", "Premium Plan"}});
+  ASSERT_EQ(created["success"], true) << created.dump();
+  const std::string draft = created["invoices"][0]["id"];
+  EXPECT_EQ(draft.rfind("draft_", 0), 0u) << created.dump();
+  EXPECT_EQ(created["invoices"][0]["status"], "draft");
+  EXPECT_NE(created["message"].get<std::string>().find("a draft for 1 hour"), std::string::npos)
+      << created["message"];
+  EXPECT_EQ(InvoiceIdsOf(server, "CUST-002"), (std::set<std::string>{"INV-2025-002"}));
+
+  const std::map<std::string, std::string> env = {
+      {"BILLING_TODAY", "2026-12-05"}, {"BILLING_DUNNING", "off"}, {"BILLING_DRAFT_HOURS", "1"}};
+  CommandResult bill = RunAgentCommand({"bill", "--db", server.db_path()}, env);
+  ASSERT_EQ(bill.exit_code, 0) << bill.err;
+  json report = json::parse(bill.out);
+  EXPECT_EQ(report["drafts"]["finalized"], 1) << bill.out;
+  EXPECT_EQ(InvoiceIdsOf(server, "CUST-002"),
+            (std::set<std::string>{"INV-2025-002", "INV-2026-001"}));
+  CommandResult again = RunAgentCommand({"bill", "--db", server.db_path()}, env);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["drafts"]["finalized"], 0) << again.out;
+
+  CommandResult bad =
+      RunAgentCommand({"bill", "--db", server.db_path()},
+                      {{"BILLING_TODAY", "2026-12-05"}, {"BILLING_DRAFT_HOURS", "1h"}});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("BILLING_DRAFT_HOURS"), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ using pgrows::S;
 #define DRAFT_COLS                                                                               \
   "SELECT id, number, customer_id, items_json, due_date, notes, status, invoice_id, "            \
   "created_at, created_by, created_on_behalf_of, updated_at, updated_by, updated_on_behalf_of, " \
-  "coupon_code FROM invoice_drafts"
+  "coupon_code, subscription_id, finalize_at FROM invoice_drafts"
 
 #define CREDIT_NOTE_COLS                                                                   \
   "SELECT id, year, seq, invoice_id, customer_id, currency, subtotal_cents, tax_cents, "   \
@@ -53,6 +53,8 @@ Result<InvoiceDraft> ReadDraft(const Row& r) {
   d.updated_by = r.T(12);
   d.updated_on_behalf_of = r.T(13);
   d.coupon_code = r.T(14);
+  d.subscription_id = r.T(15);
+  d.finalize_at = r.T(16);
   return d;
 }
 
@@ -201,11 +203,11 @@ Status InsertDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
       Q(conn,
         "INSERT INTO invoice_drafts (id, number, customer_id, items_json, due_date, notes, "
         "status, invoice_id, created_at, created_by, created_on_behalf_of, updated_at, "
-        "updated_by, updated_on_behalf_of, coupon_code) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+        "updated_by, updated_on_behalf_of, coupon_code, subscription_id, finalize_at) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
         {d.id, S(d.number), d.customer_id, EncodeLineItems(d.items), d.due_date.ToString(), d.notes,
          d.status, d.invoice_id, d.created_at, d.created_by, d.created_on_behalf_of, d.updated_at,
-         d.updated_by, d.updated_on_behalf_of, d.coupon_code}));
+         d.updated_by, d.updated_on_behalf_of, d.coupon_code, d.subscription_id, d.finalize_at}));
   (void)r;
   return OkStatus();
 }
@@ -221,6 +223,26 @@ Status UpdateDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
          d.updated_at, d.updated_by, d.updated_on_behalf_of, d.coupon_code}));
   if (r.affected_rows() != 1) return Error::Internal("postgres: draft to update is gone");
   return OkStatus();
+}
+
+Result<std::vector<InvoiceDraft>> DueDrafts(pg::PgConnection& conn, const std::string& now,
+                                            int limit) {
+  if (limit < 1 || limit > kMaxPageRows)
+    return Error::Internal("postgres: due draft page out of range");
+  // Along invoice_drafts_due (migration 010), which holds only drafts waiting to be finalized.
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        DRAFT_COLS " WHERE status = 'draft' AND finalize_at <> '' AND finalize_at <= $1 "
+                   "ORDER BY finalize_at, number LIMIT $2",
+        {now, S(int64_t(limit))}));
+  BILLING_TRY(CheckRows(r, limit, "the due drafts"));
+  std::vector<InvoiceDraft> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    BILLING_ASSIGN_OR_RETURN(InvoiceDraft d, ReadDraft(Row{r, i}));
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 Result<std::optional<InvoiceDraft>> FindDraft(pg::PgConnection& conn, const std::string& id) {

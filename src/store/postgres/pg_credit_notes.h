@@ -20,6 +20,8 @@ Result<std::optional<InvoiceDraft>> FindDraft(pg::PgConnection& conn, const std:
 Result<std::vector<InvoiceDraft>> ListDrafts(pg::PgConnection& conn, const std::string& customer_id,
                                              const PageSpec& page);
 Result<int64_t> CountDrafts(pg::PgConnection& conn, const std::string& customer_id);
+Result<std::vector<InvoiceDraft>> DueDrafts(pg::PgConnection& conn, const std::string& now,
+                                            int limit);
 
 Status InsertCreditNote(pg::PgConnection& conn, const CreditNote& cn);
 Result<std::optional<CreditNote>> FindCreditNote(pg::PgConnection& conn, const std::string& id);

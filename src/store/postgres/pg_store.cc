@@ -735,6 +735,10 @@ class PgTx final : public StoreTx {
   Status InsertSubscriptionPeriod(const SubscriptionPeriod& p) override {
     return pgsubs::InsertSubscriptionPeriod(conn_, p);
   }
+  Status SetPeriodInvoice(const std::string& subscription_id, const std::string& from_invoice_id,
+                          const std::string& to_invoice_id) override {
+    return pgsubs::SetPeriodInvoice(conn_, subscription_id, from_invoice_id, to_invoice_id);
+  }
   Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
                                                     int limit) override {
     return pgsubs::PeriodsOf(conn_, subscription_id, limit);
@@ -749,6 +753,9 @@ class PgTx final : public StoreTx {
   Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
                                                const PageSpec& page) override {
     return pgnotes::ListDrafts(conn_, customer_id, page);
+  }
+  Result<std::vector<InvoiceDraft>> DueDrafts(const std::string& now, int limit) override {
+    return pgnotes::DueDrafts(conn_, now, limit);
   }
   Result<int64_t> CountDrafts(const std::string& customer_id) override {
     return pgnotes::CountDrafts(conn_, customer_id);

@@ -260,6 +260,19 @@ Status InsertSubscriptionPeriod(pg::PgConnection& conn, const SubscriptionPeriod
   return OkStatus();
 }
 
+Status SetPeriodInvoice(pg::PgConnection& conn, const std::string& subscription_id,
+                        const std::string& from_invoice_id, const std::string& to_invoice_id) {
+  BILLING_ASSIGN_OR_RETURN(pg::PgResult r, Q(conn,
+                                             "UPDATE subscription_periods SET invoice_id = $3 "
+                                             "WHERE subscription_id = $1 AND invoice_id = $2",
+                                             {subscription_id, from_invoice_id, to_invoice_id}));
+  if (r.affected_rows() != 1) {
+    return Error::Internal("postgres: no period of " + subscription_id + " is billed by " +
+                           from_invoice_id);
+  }
+  return OkStatus();
+}
+
 Result<std::vector<SubscriptionPeriod>> PeriodsOf(pg::PgConnection& conn,
                                                   const std::string& subscription_id, int limit) {
   BILLING_TRY(CheckLimit(limit, "subscription period"));

@@ -29,6 +29,8 @@ Result<SubscriptionTotals> SumSubscriptions(pg::PgConnection& conn, const Subscr
 Result<std::vector<Subscription>> DueSubscriptions(pg::PgConnection& conn,
                                                    const DueSubscriptionsQuery& q, int limit);
 Status InsertSubscriptionPeriod(pg::PgConnection& conn, const SubscriptionPeriod& p);
+Status SetPeriodInvoice(pg::PgConnection& conn, const std::string& subscription_id,
+                        const std::string& from_invoice_id, const std::string& to_invoice_id);
 Result<std::vector<SubscriptionPeriod>> PeriodsOf(pg::PgConnection& conn,
                                                   const std::string& subscription_id, int limit);
 

@@ -19,6 +19,7 @@ Result<std::optional<InvoiceDraft>> FindDraft(Connection& conn, const std::strin
 Result<std::vector<InvoiceDraft>> ListDrafts(Connection& conn, const std::string& customer_id,
                                              const PageSpec& page);
 Result<int64_t> CountDrafts(Connection& conn, const std::string& customer_id);
+Result<std::vector<InvoiceDraft>> DueDrafts(Connection& conn, const std::string& now, int limit);
 
 Status InsertCreditNote(Connection& conn, const CreditNote& cn);
 Result<std::optional<CreditNote>> FindCreditNote(Connection& conn, const std::string& id);

@@ -787,6 +787,10 @@ class SqliteTx final : public StoreTx {
   Status InsertSubscriptionPeriod(const SubscriptionPeriod& p) override {
     return sqlite::InsertSubscriptionPeriod(conn_, p);
   }
+  Status SetPeriodInvoice(const std::string& subscription_id, const std::string& from_invoice_id,
+                          const std::string& to_invoice_id) override {
+    return sqlite::SetPeriodInvoice(conn_, subscription_id, from_invoice_id, to_invoice_id);
+  }
   Result<std::vector<SubscriptionPeriod>> PeriodsOf(const std::string& subscription_id,
                                                     int limit) override {
     return sqlite::PeriodsOf(conn_, subscription_id, limit);
@@ -807,6 +811,9 @@ class SqliteTx final : public StoreTx {
   Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
                                                const PageSpec& page) override {
     return sqlite::ListDrafts(conn_, customer_id, page);
+  }
+  Result<std::vector<InvoiceDraft>> DueDrafts(const std::string& now, int limit) override {
+    return sqlite::DueDrafts(conn_, now, limit);
   }
   Result<int64_t> CountDrafts(const std::string& customer_id) override {
     return sqlite::CountDrafts(conn_, customer_id);

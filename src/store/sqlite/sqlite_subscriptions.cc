@@ -270,6 +270,22 @@ Status InsertSubscriptionPeriod(Connection& conn, const SubscriptionPeriod& p) {
   return OkStatus();
 }
 
+Status SetPeriodInvoice(Connection& conn, const std::string& subscription_id,
+                        const std::string& from_invoice_id, const std::string& to_invoice_id) {
+  // Among the periods of one subscription (the primary key's prefix), never a table scan.
+  BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
+                           conn.Prepare("UPDATE subscription_periods SET invoice_id = ?3 "
+                                        "WHERE subscription_id = ?1 AND invoice_id = ?2"));
+  Stmt st(conn, raw);
+  st.Bind(1, subscription_id).Bind(2, from_invoice_id).Bind(3, to_invoice_id);
+  BILLING_TRY(st.Run());
+  if (sqlite3_changes(conn.db()) != 1) {
+    return Error::Internal("sqlite: no period of " + subscription_id + " is billed by " +
+                           from_invoice_id);
+  }
+  return OkStatus();
+}
+
 Result<std::vector<SubscriptionPeriod>> PeriodsOf(Connection& conn,
                                                   const std::string& subscription_id, int limit) {
   BILLING_TRY(CheckLimit(limit, "subscription period"));

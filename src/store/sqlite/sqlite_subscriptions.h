@@ -28,6 +28,8 @@ Result<SubscriptionTotals> SumSubscriptions(Connection& conn, const Subscription
 Result<std::vector<Subscription>> DueSubscriptions(Connection& conn, const DueSubscriptionsQuery& q,
                                                    int limit);
 Status InsertSubscriptionPeriod(Connection& conn, const SubscriptionPeriod& p);
+Status SetPeriodInvoice(Connection& conn, const std::string& subscription_id,
+                        const std::string& from_invoice_id, const std::string& to_invoice_id);
 Result<std::vector<SubscriptionPeriod>> PeriodsOf(Connection& conn,
                                                   const std::string& subscription_id, int limit);
 
