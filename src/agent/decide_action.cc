@@ -116,7 +116,13 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       if (!p.billing_cycle.empty()) args["billingCycle"] = p.billing_cycle;
       if (!p.payment_method.empty()) args["paymentMethod"] = p.payment_method;
       if (p.has_outstanding_balance) args["hasOutstandingBalance"] = *p.has_outstanding_balance;
-      if (p.min_balance_minor) args["minBalance"] = Decimal(*p.min_balance_minor);
+      if (!p.currency.empty()) args["currency"] = p.currency;
+      if (p.min_balance_minor) {
+        // In the currency named, if any: whole units when whole, since yen have no decimals.
+        const int64_t min = *p.min_balance_minor;
+        args["minBalance"] =
+            !p.currency.empty() && min % 100 == 0 ? std::to_string(min / 100) : Decimal(min);
+      }
       if (p.question == Question::kRank) {  // "who owes the most": highest balance first
         args["orderBy"] = "balance";
         args["limit"] = p.top_n;

@@ -260,6 +260,9 @@ TEST_F(PlannerTest, CustomerFilters) {
   ExpectCall("customers owing more than $1,000", "getCustomerTool",
              {{"hasOutstandingBalance", true}, {"minBalance", "1000.00"}});
   ExpectCall("List all customers", "getCustomerTool", json::object());
+  // A currency named keeps the list to it.
+  ExpectCall("Show customers billed in EUR", "getCustomerTool", {{"currency", "EUR"}});
+  ExpectCall("which customers pay in yen?", "getCustomerTool", {{"currency", "JPY"}});
 }
 
 TEST_F(PlannerTest, AmountAndDateForms) {

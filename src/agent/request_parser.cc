@@ -514,6 +514,21 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
     if (IsWord(t, "thanks") || IsWord(t, "thank")) p.thanks = true;
   }
 
+  // A currency named by its code or its name (only these: a three-letter word such as "all" or
+  // "top" is also an ISO code, so codes are not guessed from any word).
+  for (const Tok& t : toks) {
+    if (IsWord(t, "eur") || IsWord(t, "euro") || IsWord(t, "euros")) {
+      p.currency = "EUR";
+    } else if (IsWord(t, "jpy") || IsWord(t, "yen")) {
+      p.currency = "JPY";
+    } else if (IsWord(t, "gbp")) {
+      p.currency = "GBP";
+    } else if (IsWord(t, "usd")) {
+      p.currency = "USD";
+    }
+    if (!p.currency.empty()) break;
+  }
+
   // Customer filters.
   if (bits & kMonthlyW) p.billing_cycle = "monthly";
   if (bits & kQuarterlyW) p.billing_cycle = "quarterly";

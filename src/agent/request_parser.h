@@ -125,6 +125,8 @@ struct ParsedRequest {
   std::string unsupported_method;
 
   std::string payment_method;  // credit_card | bank_transfer | paypal | crypto | ""
+  // A currency named ("customers billed in EUR", "yen customers"): EUR | JPY | GBP | USD | "".
+  std::string currency;
   std::string notes;           // update: new notes
   std::string reason;          // refund reason
 

@@ -18,17 +18,14 @@
 #include "store/backend.h"
 #include "testing/raw_db.h"
 #include "testing/test_backend.h"
+#include "testing/dates.h"
 
 namespace billing {
 namespace {
 
 constexpr int64_t kNov25_2026NoonMs = 1795608000000;  // 2026-11-25T12:00:00Z
 
-Date D(const char* s) {
-  Date d;
-  EXPECT_TRUE(Date::Parse(s, &d));
-  return d;
-}
+using test_support::D;
 
 using test_support::RawDb;
 using test_support::SqlQuote;

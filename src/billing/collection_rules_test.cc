@@ -1,17 +1,14 @@
 // The collection and dunning rules (collection_rules.h): the retry schedule and its setting,
 // which declines are hard, and the dunning steps due by days past due.
 #include "billing/collection_rules.h"
+#include "testing/dates.h"
 
 #include <gtest/gtest.h>
 
 namespace billing {
 namespace {
 
-Date D(const char* s) {
-  Date d;
-  EXPECT_TRUE(Date::Parse(s, &d)) << s;
-  return d;
-}
+using test_support::D;
 
 TEST(CollectionRulesTest, RetryDaysParseAndRefuseWhatIsNotASchedule) {
   EXPECT_EQ(*ParseRetryDays("1,3,5,7"), (std::vector<int>{1, 3, 5, 7}));

@@ -88,7 +88,7 @@ Status BillingService::RefreshSubscriptionStatus(StoreTx& tx, const std::string&
 }
 
 Status BillingService::AfterInvoiceSettled(StoreTx& tx, const Invoice& inv, const Actor& actor,
-                                           const std::string& request_id) {
+                                           const std::string& request_id, bool evaluate_dunning) {
   const Date today = Today();
   BILLING_ASSIGN_OR_RETURN(std::optional<Collection> c, tx.FindCollection(inv.id));
   if (c) {
@@ -101,6 +101,7 @@ Status BillingService::AfterInvoiceSettled(StoreTx& tx, const Invoice& inv, cons
     }
     BILLING_TRY(RefreshSubscriptionStatus(tx, c->subscription_id, today, actor, request_id));
   }
+  if (!evaluate_dunning) return OkStatus();
   return EvaluateDunning(tx, inv.customer_id, today, actor, request_id, false, nullptr);
 }
 

@@ -12,20 +12,15 @@
 
 #include "billing/rules.h"
 #include "billing/service.h"
+#include "testing/dates.h"
 #include "testing/scripted_processor.h"
 #include "testing/seeded_ledger.h"
 
 namespace billing {
 namespace {
 
-Date D(const char* s) {
-  Date d;
-  EXPECT_TRUE(Date::Parse(s, &d)) << s;
-  return d;
-}
-Date Plus(const Date& d, int days) {
-  return Date::FromDaysSinceEpoch(d.DaysSinceEpoch() + days);
-}
+using test_support::D;
+using test_support::Plus;
 
 class CollectionTest : public test_support::SeededLedgerTest {
  protected:

@@ -14,15 +14,12 @@
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "testing/seeded_ledger.h"
+#include "testing/dates.h"
 
 namespace billing {
 namespace {
 
-Date D(const char* s) {
-  Date d;
-  EXPECT_TRUE(Date::Parse(s, &d)) << s;
-  return d;
-}
+using test_support::D;
 
 class CouponsTest : public test_support::SeededLedgerTest {
  protected:

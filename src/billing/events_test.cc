@@ -14,17 +14,14 @@
 #include "billing/service.h"
 #include "http/events_routes.h"
 #include "store/backend.h"
+#include "testing/dates.h"
 #include "testing/raw_db.h"
 #include "testing/test_backend.h"
 
 namespace billing {
 namespace {
 
-Date D(const char* s) {
-  Date d;
-  EXPECT_TRUE(Date::Parse(s, &d));
-  return d;
-}
+using test_support::D;
 
 class EventsTest : public ::testing::Test {
  protected:

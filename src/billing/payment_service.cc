@@ -313,7 +313,8 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
           inv.updated_by = req.actor.principal;
           inv.updated_on_behalf_of = req.actor.on_behalf_of;
           BILLING_TRY(tx.UpdateInvoice(inv));
-          BILLING_TRY(AfterInvoiceSettled(tx, inv, req.actor, req.request_id));
+          // The customer's dunning is evaluated once, after every invoice is applied.
+          BILLING_TRY(AfterInvoiceSettled(tx, inv, req.actor, req.request_id, false));
           invoices_paid.push_back(inv.id);
           paid_invoices.push_back(InvoiceAuditJson(inv));
         }
@@ -330,6 +331,9 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
                                    BILLING_TRY(apply(inv));
                                    return remaining > 0;
                                  }));
+      }
+      if (!invoices_paid.empty()) {
+        BILLING_TRY(EvaluateDunning(tx, c.id, Today(), req.actor, req.request_id, false, nullptr));
       }
     }
     BILLING_ASSIGN_OR_RETURN(out.new_balance_cents, Balance(tx, c.id));

@@ -1,15 +1,12 @@
 #include "billing/rules.h"
+#include "testing/dates.h"
 
 #include <gtest/gtest.h>
 
 namespace billing {
 namespace {
 
-Date D(const char* s) {
-  Date d;
-  EXPECT_TRUE(Date::Parse(s, &d)) << s;
-  return d;
-}
+using test_support::D;
 
 TEST(Tax, EightPercentHalfUpOnTheSubtotal) {
   EXPECT_EQ(TaxCents(150000, 800), 12000);

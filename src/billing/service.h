@@ -547,10 +547,11 @@ class BillingService {
   // is overdue or its charge declined, else active. EvaluateDunning: for one customer in
   // dunning, closes the case (and lifts a suspension by dunning) when nothing dunned is owed;
   // otherwise takes the steps due (take_steps: the run) or only notes that some may be due (the
-  // settling hooks), and sets the day of the next step.
+  // settling hooks), and sets the day of the next step. A payment that settles many invoices
+  // passes evaluate_dunning = false for each and evaluates its customer's dunning once after.
   Status OpenCollection(StoreTx& tx, const Subscription& sub, const Invoice& inv);
   Status AfterInvoiceSettled(StoreTx& tx, const Invoice& inv, const Actor& actor,
-                             const std::string& request_id);
+                             const std::string& request_id, bool evaluate_dunning = true);
   Status RefreshSubscriptionStatus(StoreTx& tx, const std::string& subscription_id,
                                    const Date& today, const Actor& actor,
                                    const std::string& request_id);

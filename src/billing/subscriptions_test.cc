@@ -16,17 +16,14 @@
 #include "billing/periods.h"
 #include "billing/service.h"
 #include "store/backend.h"
+#include "testing/dates.h"
 #include "testing/raw_db.h"
 #include "testing/test_backend.h"
 
 namespace billing {
 namespace {
 
-Date D(const char* s) {
-  Date d;
-  EXPECT_TRUE(Date::Parse(s, &d)) << s;
-  return d;
-}
+using test_support::D;
 
 class SubscriptionsTest : public ::testing::Test {
  protected:

@@ -89,13 +89,19 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Walks a result: "<name>Cents" / "<name>" pairs agree, and amounts are not negative.
-void CheckAmounts(const json& value, const std::string& where) {
+// Walks a result: "<name>Cents" / "<name>" pairs agree in the currency of the object that holds
+// them ("currency", or a list's "totalsCurrency"; else the enclosing object's, USD at the top),
+// and amounts are not negative.
+void CheckAmounts(const json& value, const std::string& where, std::string currency = "USD") {
   if (value.is_array()) {
-    for (const json& e : value) CheckAmounts(e, where);
+    for (const json& e : value) CheckAmounts(e, where, currency);
     return;
   }
   if (!value.is_object()) return;
+  for (const char* key : {"currency", "totalsCurrency"}) {
+    auto c = value.find(key);
+    if (c != value.end() && c->is_string()) currency = c->get<std::string>();
+  }
   for (auto it = value.begin(); it != value.end(); ++it) {
     const std::string& key = it.key();
     if (EndsWith(key, "Cents") && it->is_number_integer()) {
@@ -106,12 +112,13 @@ void CheckAmounts(const json& value, const std::string& where) {
                  (long long)cents);
       auto display = value.find(key.substr(0, key.size() - 5));
       if (display != value.end() && display->is_string()) {
-        FUZZ_CHECK(display->get<std::string>() == FormatMoney(cents, Usd()),
-                   "%s: %s = %lld but the display is '%s'", where.c_str(), key.c_str(),
-                   (long long)cents, display->get<std::string>().c_str());
+        FUZZ_CHECK(display->get<std::string>() == FormatMoney(cents, currency),
+                   "%s: %s = %lld but the display is '%s' (currency %s)", where.c_str(),
+                   key.c_str(), (long long)cents, display->get<std::string>().c_str(),
+                   currency.c_str());
       }
     }
-    CheckAmounts(*it, where);
+    CheckAmounts(*it, where, currency);
   }
 }
 
