@@ -1,5 +1,4 @@
 // get-customer: one customer with open invoices and recent payments, or a filtered list.
-#include <cctype>
 #include <optional>
 #include <string>
 
@@ -66,8 +65,7 @@ class GetCustomerTool final : public BillingTool {
     q.billing_cycle = StringArg(args, "billingCycle");
     q.payment_method = StringArg(args, "paymentMethod");
     if (auto it = args.find("hasOutstandingBalance"); it != args.end()) q.has_outstanding_balance = it->get<bool>();
-    if (std::string code = StringArg(args, "currency"); !code.empty()) {
-      for (char& ch : code) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+    if (const std::string code = CanonicalId(StringArg(args, "currency")); !code.empty()) {
       const std::optional<Currency> currency = FindCurrency(code);
       if (!currency) return Error::Invalid("currency", "currency " + code + " is not a known ISO 4217 currency");
       q.currency = std::string(currency->code);

@@ -352,6 +352,11 @@ TEST_F(ToolsTest, PaymentsInAPeriodWithTheirTotals) {
   json yen = Run("process-payment", {{"action", "list"}, {"customerId", "cust-006"}, {"from", "2025-01-01"}});
   EXPECT_EQ(yen["totalsCurrency"], "JPY");
   EXPECT_EQ(yen["totalPaid"], "JPY 5,000");
+  // An unknown currency filter is refused naming the field.
+  json unknown = Run("get-customer", {{"currency", "xyz"}});
+  EXPECT_EQ(unknown["error"], true) << unknown.dump();
+  EXPECT_EQ(unknown["field"], "currency");
+  EXPECT_EQ(Run("get-customer", {{"currency", "eur"}})["count"], 1);  // any case
   json one = Run("process-payment", {{"action", "list"}, {"customerId", "CUST-003"}, {"from", "2025-01-01"}});
   EXPECT_EQ(one["count"], 1);
   EXPECT_EQ(one["to"], "2026-11-25");  // default: today

@@ -227,8 +227,7 @@ Status UpdateDraft(pg::PgConnection& conn, const InvoiceDraft& d) {
 
 Result<std::vector<InvoiceDraft>> DueDrafts(pg::PgConnection& conn, const std::string& now,
                                             int limit) {
-  if (limit < 1 || limit > kMaxPageRows)
-    return Error::Internal("postgres: due draft page out of range");
+  BILLING_TRY(CheckPageArgs(limit, 0, "due draft"));
   // Along invoice_drafts_due (migration 010), which holds only drafts waiting to be finalized.
   BILLING_ASSIGN_OR_RETURN(
       pg::PgResult r,
