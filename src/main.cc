@@ -84,7 +84,8 @@ int Run(const AppConfig& cfg) {
   // The instance id names this process among the instances on one PostgreSQL database (its
   // sessions in pg_stat_activity): a new one at every start.
   const BackendOptions backend{cfg.db_path, IsPostgresDb(cfg.db_path) ? cfg.db_pool : threads + 2,
-                               IsPostgresDb(cfg.db_path) ? cfg.db_timeout_ms : 5000, NewUuid(ids)};
+                               IsPostgresDb(cfg.db_path) ? cfg.db_timeout_ms : 5000, NewUuid(ids),
+                               cfg.db_cache};
   const std::string db_name = DescribeBackend(backend);
   auto store = OpenStore(backend);
   if (!store.ok()) {
@@ -284,8 +285,10 @@ int Run(const AppConfig& cfg) {
   // PostgreSQL: statements sent by every store of this instance, the round trips they took, and
   // writes run again after a conflict (bench/postgres.sh reads this line).
   if (const Store::Stats w = store.value()->stats(); w.statements > 0) {
-    spdlog::info("store: {} statements sent in {} round trips, {} writes retried", w.statements,
-                 w.round_trips, w.retries);
+    spdlog::info(
+        "store: {} statements sent in {} round trips, {} writes retried; read cache: {} "
+        "hits, {} misses",
+        w.statements, w.round_trips, w.retries, w.cache_hits, w.cache_misses);
   }
   spdlog::info("stopped");
   return 0;

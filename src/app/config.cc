@@ -92,6 +92,7 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (auto v = Env("BILLING_TODAY"); !v.empty()) c.today = v;
   std::string threads_text = Env("BILLING_THREADS");
   std::string db_pool_text = Env("BILLING_DB_POOL");
+  const std::string db_cache_text = Env("BILLING_DB_CACHE");
   std::string db_timeout_text = Env("BILLING_DB_TIMEOUT_MS");
   std::string write_threads_text = Env("BILLING_WRITE_THREADS");
   std::string payment_mode = Env("BILLING_PAYMENT_MODE");
@@ -213,6 +214,10 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (!db_pool_text.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t n, ParseInt(db_pool_text, "BILLING_DB_POOL", 1, 1000));
     c.db_pool = int(n);
+  }
+  if (!db_cache_text.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t n, ParseInt(db_cache_text, "BILLING_DB_CACHE", 0, 4096));
+    c.db_cache = int(n);
   }
   if (!db_timeout_text.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t t,

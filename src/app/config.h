@@ -19,6 +19,7 @@ struct AppConfig {
   std::string db_path = "./data/billing.db";  // a SQLite file or a postgres:// URL (--db)
   int db_pool = 10;          // BILLING_DB_POOL: PostgreSQL connections per instance
   int db_timeout_ms = 5000;  // BILLING_DB_TIMEOUT_MS: PostgreSQL connect/statement/lock bound
+  int db_cache = 256;        // BILLING_DB_CACHE: PostgreSQL customer views kept (0 = off)
   std::string model = "local";  // "local" or "openai/<model>"
   std::string openai_api_key;
   std::string openai_base_url = "https://api.openai.com/v1";

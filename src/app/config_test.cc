@@ -13,7 +13,8 @@ class ConfigTest : public ::testing::Test {
   void SetUp() override {
     for (const char* v : {"HOST", "PORT", "BILLING_DB", "BILLING_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL",
                           "BILLING_PAYMENT_MODE", "BILLING_TODAY", "BILLING_MAX_AMOUNT", "BILLING_THREADS",
-                          "BILLING_DRAFT_HOURS", "BILLING_RETRY_DAYS", "BILLING_DUNNING"}) {
+                          "BILLING_DRAFT_HOURS", "BILLING_RETRY_DAYS", "BILLING_DUNNING", "BILLING_DB_POOL",
+                          "BILLING_DB_CACHE"}) {
       ::unsetenv(v);
     }
   }
@@ -99,6 +100,27 @@ TEST_F(ConfigTest, BillingRunSettings) {
   auto bad_dunning = Load({"--dunning", "5:shout"});
   ASSERT_FALSE(bad_dunning.ok());
   EXPECT_EQ(bad_dunning.error().field, "BILLING_DUNNING");
+}
+
+TEST_F(ConfigTest, DatabaseSettings) {
+  auto defaults = Load({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->db_pool, 10);
+  EXPECT_EQ(defaults->db_cache, 256);
+  ::setenv("BILLING_DB_CACHE", "0", 1);
+  EXPECT_EQ(Load({})->db_cache, 0);
+  ::setenv("BILLING_DB_CACHE", "4097", 1);
+  auto too_many = Load({});
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.error().field, "BILLING_DB_CACHE");
+  ::setenv("BILLING_DB_CACHE", "lots", 1);
+  EXPECT_FALSE(Load({}).ok());
+  ::unsetenv("BILLING_DB_CACHE");
+  ::setenv("BILLING_DB_POOL", "0", 1);
+  auto no_pool = Load({});
+  ASSERT_FALSE(no_pool.ok());
+  EXPECT_EQ(no_pool.error().field, "BILLING_DB_POOL");
+  ::unsetenv("BILLING_DB_POOL");
 }
 
 TEST(RunIntervalTest, DurationsAndOff) {

@@ -16,7 +16,8 @@ SqliteOptions Sqlite(const BackendOptions& o) {
 }
 
 Result<std::shared_ptr<pg::Pool>> PgPool(const BackendOptions& o) {
-  return pg::Pool::Open(pg::PoolOptions{o.db, o.max_connections, o.timeout_ms, o.instance});
+  return pg::Pool::Open(
+      pg::PoolOptions{o.db, o.max_connections, o.timeout_ms, o.instance, o.read_cache_entries});
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ struct BackendOptions {
   int timeout_ms = 5000;    // SQLite busy timeout; PostgreSQL connect/pool/statement/lock bound
   // This process among the instances sharing a database (PostgreSQL; pg::PoolOptions::instance).
   std::string instance = {};
+  int read_cache_entries = 256;  // PostgreSQL: BILLING_DB_CACHE (pg::PoolOptions)
 };
 
 // True for "postgres://..." and "postgresql://...".

@@ -388,6 +388,8 @@ class Store {
     uint64_t statements = 0;
     uint64_t round_trips = 0;
     uint64_t retries = 0;
+    uint64_t cache_hits = 0;    // PostgreSQL: customer views served by the read cache
+    uint64_t cache_misses = 0;  // and read in full while it was on
   };
   virtual Stats stats() const { return {}; }
 };

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -108,6 +109,11 @@ class PgConnection {
   // most).
   void Defer(std::string sql);
   bool has_deferred() const { return !deferred_.empty(); }
+  // Takes the queued statements back unsent (a read that may end before it needs its BEGIN).
+  std::vector<std::string> TakeDeferred() { return std::exchange(deferred_, {}); }
+  // True while the session is inside a transaction block (also an aborted one, or when the
+  // connection is lost and its state unknown); false when idle between transactions.
+  bool InTransaction() const { return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE; }
   static constexpr size_t kMaxDeferred = 8;
 
   // False once the connection is lost (the pool replaces it): libpq says so, or a statement

@@ -191,7 +191,14 @@ Status Pool::OwnTransaction(std::initializer_list<const char*> begin,
     // BEGIN (and any SET LOCAL) go out with fn's first statement, in its round trip.
     for (const char* sql : begin) conn->Defer(sql);
     Status s = fn(*conn);
-    Status end = s.ok() ? Commit(*conn) : Control(*conn, "ROLLBACK");
+    Status end = OkStatus();
+    if (conn->InTransaction() || !conn->healthy()) {
+      end = s.ok() ? Commit(*conn) : Control(*conn, "ROLLBACK");
+    } else {
+      // fn never opened the transaction (it sent nothing, or one statement on its own after
+      // taking the BEGIN back): nothing to commit, no round trip.
+      (void)conn->TakeDeferred();
+    }
     if (s.ok() && !end.ok()) s = end;
     const bool lost = !conn->healthy();
     const bool retry = conn->TakeRetryableFailure();

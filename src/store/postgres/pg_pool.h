@@ -57,6 +57,9 @@ struct PoolOptions {
   // of the pool is named kApplicationPrefix + instance in pg_stat_activity, so other instances
   // can tell whether this one is alive (InstanceAliveSql).
   std::string instance = {};
+  // BILLING_DB_CACHE: customer views kept by the ledger store's read cache (pg_overview_cache.h);
+  // 0 turns it off.
+  int overview_cache_entries = 256;
 };
 
 inline constexpr const char* kApplicationPrefix = "billing-agent/";

@@ -11,6 +11,7 @@
 
 #include "store/postgres/pg_collection.h"
 #include "store/postgres/pg_credit_notes.h"
+#include "store/postgres/pg_overview_cache.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_store_rows.h"
 #include "store/postgres/pg_stores.h"
@@ -23,7 +24,10 @@ using namespace pgrows;  // the rows and statement builder of pg_store_rows.h
 
 class PgTx final : public StoreTx {
  public:
-  explicit PgTx(PgConnection& conn) : conn_(conn) {}
+  // `cache`: the read cache of the customer view, in read transactions only (nullptr in writes:
+  // a writer reads its own changes, at READ COMMITTED).
+  explicit PgTx(PgConnection& conn, pg::OverviewCache* cache = nullptr)
+      : conn_(conn), cache_(cache != nullptr && cache->enabled() ? cache : nullptr) {}
 
   Result<PgResult> Q(std::string_view sql, const Params& params = {}) {
     auto r = pg::Run(conn_, sql, params);
@@ -63,7 +67,33 @@ class PgTx final : public StoreTx {
   // The customer view in two round trips (the first carries the read's BEGIN): the customer,
   // ledger, open invoices, their totals, payments and cards together, then the invoices' items
   // and the payments' allocations together. The statements are the ones the single calls send.
+  // With the read cache (pg_overview_cache.h), the snapshot's ledger version goes first: alone
+  // when a view of `q` is kept (served if it was read at that version), else with the others.
   Result<CustomerOverview> ReadCustomerOverview(const CustomerOverviewQuery& q) override {
+    std::optional<pg::LedgerVersion> version;
+    if (cache_ != nullptr && cache_->Holds(q)) {
+      // First in its read, the version goes alone, before the read's BEGIN: a hit is then one
+      // round trip and no transaction. A miss reads the version again in the view's snapshot.
+      std::vector<std::string> begin = conn_.TakeDeferred();
+      BILLING_ASSIGN_OR_RETURN(PgResult v, Q(pg::kLedgerVersionSql));
+      BILLING_ASSIGN_OR_RETURN(pg::LedgerVersion now, ReadLedgerVersion(v));
+      if (std::optional<CustomerOverview> kept = cache_->Find(q, now)) return std::move(*kept);
+      for (std::string& sql : begin) conn_.Defer(std::move(sql));
+      if (conn_.InTransaction()) version = now;  // read inside the snapshot: it is the view's
+    }
+    BILLING_ASSIGN_OR_RETURN(CustomerOverview out, ReadCustomerOverviewUncached(q, version));
+    if (version) cache_->Put(q, *version, out);
+    return out;
+  }
+  static Result<pg::LedgerVersion> ReadLedgerVersion(const PgResult& r) {
+    if (r.rows() != 1) return Error::Internal("postgres: the ledger_version row is missing");
+    const Row row{r, 0};
+    return pg::LedgerVersion{row.I(0), row.I(1)};
+  }
+  // `version`: set when the cache already read it in this snapshot; read here otherwise (when
+  // the cache is on).
+  Result<CustomerOverview> ReadCustomerOverviewUncached(const CustomerOverviewQuery& q,
+                                                        std::optional<pg::LedgerVersion>& version) {
     const InvoiceQuery open{q.customer_id, InvoiceStatusFilter::kOpen, q.today};
     const PageSpec invoice_page{0, q.open_invoices}, payment_page{0, q.recent_payments};
     BILLING_TRY(CheckPage(invoice_page));
@@ -74,11 +104,18 @@ class PgTx final : public StoreTx {
     Sql customer;
     customer.text =
         "SELECT " CUSTOMER_COLS " FROM customers c WHERE c.id = " + customer.P(q.customer_id);
-    BILLING_ASSIGN_OR_RETURN(
-        std::vector<PgResult> r,
-        Batch({customer, LedgerSql(q.customer_id), InvoicePageSql(open, invoice_page),
-               InvoiceSumSql(open), PaymentPageSql(PaymentQuery{q.customer_id}, payment_page),
-               CardPageSql(q.customer_id, 0, q.max_cards)}));
+    std::vector<Sql> first = {customer,
+                              LedgerSql(q.customer_id),
+                              InvoicePageSql(open, invoice_page),
+                              InvoiceSumSql(open),
+                              PaymentPageSql(PaymentQuery{q.customer_id}, payment_page),
+                              CardPageSql(q.customer_id, 0, q.max_cards)};
+    const bool read_version = cache_ != nullptr && !version;
+    if (read_version) first.push_back(Sql{pg::kLedgerVersionSql, {}, {}});
+    BILLING_ASSIGN_OR_RETURN(std::vector<PgResult> r, Batch(first));
+    if (read_version) {
+      BILLING_ASSIGN_OR_RETURN(version, ReadLedgerVersion(r.back()));
+    }
     CustomerOverview out;
     if (r[0].rows() == 0) return out;
     out.customer = ReadCustomer(Row{r[0], 0});
@@ -910,22 +947,29 @@ class PgTx final : public StoreTx {
 
  private:
   PgConnection& conn_;
+  pg::OverviewCache* const cache_;  // nullptr: not cached
 };
 
 class PgStore final : public Store {
  public:
-  explicit PgStore(std::shared_ptr<pg::Pool> pool) : pool_(std::move(pool)) {}
+  explicit PgStore(std::shared_ptr<pg::Pool> pool)
+      : pool_(std::move(pool)), cache_(size_t(pool_->options().overview_cache_entries)) {}
 
   Status Read(const std::function<Status(StoreTx&)>& fn) override {
     return pool_->Read([&](PgConnection& conn) {
-      PgTx tx(conn);
+      PgTx tx(conn, &cache_);
       return fn(tx);
     });
   }
   Status Write(const std::function<Status(StoreTx&)>& fn) override {
     return pool_->Write([&](PgConnection& conn) {
       PgTx tx(conn);
-      return fn(tx);
+      Status s = fn(tx);
+      // Every write transaction of the ledger moves its version (pg_overview_cache.h), in the
+      // writer's savepoint, sent with the statement that follows (RELEASE or COMMIT).
+      // A writer that sent nothing (its statements still queued) changed nothing.
+      if (s.ok() && !conn.has_deferred()) conn.Defer(pg::kBumpLedgerVersionSql);
+      return s;
     });
   }
   std::string Describe() const override {
@@ -939,6 +983,8 @@ class PgStore final : public Store {
     s.retries = c.retries.load();
     s.statements = c.statements.load();
     s.round_trips = c.round_trips.load();
+    s.cache_hits = cache_.hits();
+    s.cache_misses = cache_.misses();
     return s;
   }
   Status Ping() override { return pool_->Ping(); }
@@ -946,6 +992,7 @@ class PgStore final : public Store {
 
  private:
   std::shared_ptr<pg::Pool> pool_;
+  pg::OverviewCache cache_;
 };
 
 }  // namespace

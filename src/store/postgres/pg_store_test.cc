@@ -236,5 +236,57 @@ TEST_F(PgStoreTest, ThePipelinedCustomerOverviewEqualsTheCallsOneByOne) {
   EXPECT_EQ(compared, 4);
 }
 
+// The read cache of the customer view (pg_overview_cache.h) across two stores on one database,
+// as two instances have them: a view is served again only while no write of either changed the
+// ledger, and what one wrote the other shows at once.
+TEST_F(PgStoreTest, TheReadCacheServesAViewOnlyWhileTheLedgerIsUnchanged) {
+  auto other_store = OpenStore(BackendOptions{db_, 4, 5000});
+  ASSERT_TRUE(other_store.ok()) << other_store.error().message;
+  BillingOptions options;
+  options.processor_mode = ProcessorMode::kAlwaysApprove;
+  BillingService other(*other_store.value(), clock_, ids_, processor_, options);
+
+  auto first = service_->GetCustomer("CUST-001");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const Store::Stats before = store_->stats();
+  auto again = service_->GetCustomer("CUST-001");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  // A hit is one statement in one round trip: the version, outside any transaction.
+  EXPECT_EQ(store_->stats().cache_hits, before.cache_hits + 1);
+  EXPECT_EQ(store_->stats().statements, before.statements + 1);
+  EXPECT_EQ(store_->stats().round_trips, before.round_trips + 1);
+  EXPECT_EQ(again->balance_cents, first->balance_cents);
+  EXPECT_EQ(again->recent_payments.size(), first->recent_payments.size());
+  EXPECT_TRUE(again->cards.empty() || again->cards[0].details_sealed.empty());
+
+  // The other instance takes a payment: the next read here is a full one and shows it.
+  auto paid = other.ProcessPayment({"CUST-001", 1'234, "", "", ""});
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  auto after = service_->GetCustomer("CUST-001");
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(store_->stats().cache_hits, before.cache_hits + 1);
+  EXPECT_EQ(after->balance_cents, first->balance_cents - 1'234);
+  ASSERT_FALSE(after->recent_payments.empty());
+  EXPECT_EQ(after->recent_payments[0].id, paid->payment.id);
+
+  // A write of another customer moves the version too (one version for the whole ledger).
+  ASSERT_TRUE(service_->ProcessPayment({"CUST-002", 100, "", "", ""}).ok());
+  auto later = other.GetCustomer("CUST-001");
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->balance_cents, after->balance_cents);
+  const uint64_t hits = store_->stats().cache_hits;
+  ASSERT_TRUE(service_->GetCustomer("CUST-001").ok());  // full read: CUST-002 changed the ledger
+  EXPECT_EQ(store_->stats().cache_hits, hits);
+  ASSERT_TRUE(service_->GetCustomer("CUST-001").ok());
+  EXPECT_EQ(store_->stats().cache_hits, hits + 1);
+
+  // A new day is a new key: overdue counts depend on it.
+  clock_.Set(clock_.NowUnixMs() + 86'400'000);
+  ASSERT_TRUE(service_->GetCustomer("CUST-001").ok());
+  EXPECT_EQ(store_->stats().cache_hits, hits + 1);
+  Status invariants = service_->CheckInvariants();
+  EXPECT_TRUE(invariants.ok()) << invariants.error().message;
+}
+
 }  // namespace
 }  // namespace billing
