@@ -65,7 +65,8 @@ std::string HelpText() {
   return "I'm the billing assistant. I can:\n"
          "- look up a customer's billing details and outstanding balance (\"Show billing details "
          "for customer CUST-001\"), or list customers by status, billing cycle, payment method or "
-         "outstanding balance;\n"
+         "outstanding balance; add, change, suspend or reinstate customers (\"Add a customer "
+         "Acme GmbH, billing@acme.example, monthly, in EUR\");\n"
          "- create invoices with line items (\"Create an invoice for CUST-002 for $1500 due "
          "YYYY-MM-DD for Monthly subscription services\"), show, list (e.g. overdue), update, "
          "cancel, or mark invoices as paid; make drafts and finalize them (\"Finalize draft_1\"); "
@@ -78,6 +79,22 @@ std::string HelpText() {
          "week?\").\n"
          "What would you like to do?";
 }
+
+namespace {
+
+// The optional customer fields a request named, as manage-customers arguments (create, update).
+void PutCustomerFields(const ParsedRequest& p, nlohmann::json& args) {
+  const NewCustomerFields& f = p.new_customer;
+  if (!f.contact_name.empty()) args["contactName"] = f.contact_name;
+  if (!p.billing_cycle.empty()) args["billingCycle"] = p.billing_cycle;
+  if (!p.payment_method.empty()) args["paymentMethod"] = p.payment_method;
+  if (!p.currency.empty()) args["currency"] = p.currency;
+  if (!f.locale.empty()) args["locale"] = f.locale;
+  if (!f.tax_rate.empty()) args["taxRate"] = f.tax_rate;
+  if (f.payment_terms_days) args["paymentTermsDays"] = *f.payment_terms_days;
+}
+
+}  // namespace
 
 PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
   PlannedAction a;
@@ -540,6 +557,56 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
                                        {"subscriptionId", p.subscription_id},
                                        {"atPeriodEnd", p.at_period_end}});
       return a;
+
+    case Intent::kCreateCustomer: {
+      const NewCustomerFields& f = p.new_customer;
+      std::vector<std::string> missing;
+      if (f.company.empty()) missing.push_back("the company name");
+      if (f.email.empty()) missing.push_back("the billing email address");
+      if (!missing.empty()) {
+        a.reply = "To add a customer I need " + JoinMissing(missing) +
+                  "; I can also take the billing cycle, payment method, currency, language, tax "
+                  "rate and payment terms. Nothing was created.";
+        return a;
+      }
+      nlohmann::json args = {{"action", "create"}, {"company", f.company}, {"email", f.email}};
+      PutCustomerFields(p, args);
+      call("manageCustomersTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kUpdateCustomer: {
+      const NewCustomerFields& f = p.new_customer;
+      nlohmann::json args = {{"action", "update"}, {"customerId", p.customer_id}};
+      if (!f.company.empty()) args["company"] = f.company;
+      if (!f.email.empty()) args["email"] = f.email;
+      PutCustomerFields(p, args);
+      if (args.size() == 2) {
+        a.reply = "What should change for " + p.customer_id +
+                  "? I can change the company name, email, contact, billing cycle, payment "
+                  "method, currency, language, tax rate and payment terms. Nothing was changed.";
+        return a;
+      }
+      call("manageCustomersTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kSuspendCustomer:
+    case Intent::kReinstateCustomer: {
+      const bool suspend = p.intent == Intent::kSuspendCustomer;
+      if (p.customer_id.empty() && p.names_company && !p.customer_checked) {
+        lookup();
+        return a;
+      }
+      if (p.customer_id.empty()) {
+        a.reply = std::string("Which customer should I ") + (suspend ? "suspend" : "reinstate") +
+                  "? Give me its id (e.g. CUST-002) or company name. Nothing was changed.";
+        return a;
+      }
+      call("manageCustomersTool",
+           {{"action", suspend ? "suspend" : "reinstate"}, {"customerId", p.customer_id}});
+      return a;
+    }
   }
   a.reply = HelpText();
   return a;

@@ -11,6 +11,7 @@ AgentConfig BillingAgentConfig() {
 
 You can:
 - look up customers (by id such as CUST-001) or list/filter them by status, billing cycle, payment method, or outstanding balance (tool getCustomerTool);
+- add customers (company and billing email required; billing cycle, payment method, currency, locale en/de/fr/es, tax rate and payment terms optional), change those fields, suspend or reinstate a customer (tool manageCustomersTool). A customer's currency can change only before it has invoices, payments or subscriptions;
 - create, get, list, update, mark paid and cancel invoices (tool manageInvoicesTool). New invoices get tax added automatically (8% by default), need a due date after today, and cannot be issued to suspended customers;
 - make draft invoices (create with draft true: no number, editable, owing nothing), finalize or delete them, and issue credit notes on finalized invoices (action credit_note: an amount with tax included, or lines of the invoice). On a paid invoice a credit note needs refundTo: "refund" sends the money back, "credit" keeps it as the customer's credit; if the user did not say which, ask (tool manageInvoicesTool);
 - coupons: list, create and archive them (manageInvoicesTool list_coupons, create_coupon, archive_coupon); redeem one with couponCode on a new invoice, a draft (update) or a new subscription (manageSubscriptionsTool create). A coupon's discount comes off the subtotal before tax; a finalized invoice takes no coupon (a credit note reduces it instead);

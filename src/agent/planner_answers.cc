@@ -90,6 +90,13 @@ std::string StatusWithDays(const json& inv) {
 // count and totals; the rows follow it. "" when the request asked none.
 std::string QuestionLead(const ParsedRequest& p, const json& r) {
   if (!r.is_object() || True(r, "error")) return {};
+  if (p.intent == Intent::kPaymentsInPeriod && !HasTotal(r, "totalCollected") &&
+      Field(r, "count") && Int(r, "count") == 0) {
+    // No payment in the period: no currency has a total, and the answer is still an answer.
+    const std::string who = p.customer_id.empty() ? std::string() : " from " + p.customer_id;
+    return "Collected" + who + " from " + Str(r, "from") + " to " + Str(r, "to") +
+           ": nothing (0 payments in the period).";
+  }
   if (p.intent == Intent::kPaymentsInPeriod && HasTotal(r, "totalCollected")) {
     const std::string who = p.customer_id.empty() ? std::string() : " from " + p.customer_id;
     return "Collected" + who + " from " + Str(r, "from") + " to " + Str(r, "to") + ": " +
@@ -635,6 +642,8 @@ std::string DescribeToolResult(const std::string& tool, const json& args, const 
     out = ErrorAnswer(tool, args, result);
   } else if (tool == "manageSubscriptionsTool" || tool == "manage-subscriptions") {
     out = SubscriptionAnswer(result);
+  } else if (tool == "manageCustomersTool" || tool == "manage-customers") {
+    out = Sentence(Str(result, "message"));
   } else if (Field(result, "customer")) {
     out = CustomerAnswer(result);
   } else if (Field(result, "customers")) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/parse/customers.h"
 #include "agent/parse/invoice_lifecycle.h"
 #include "agent/parse/lexer.h"
 #include "agent/parse/line_items.h"
@@ -344,6 +345,14 @@ const char* IntentName(Intent intent) {
       return "change_subscription";
     case Intent::kCancelSubscription:
       return "cancel_subscription";
+    case Intent::kCreateCustomer:
+      return "create_customer";
+    case Intent::kUpdateCustomer:
+      return "update_customer";
+    case Intent::kSuspendCustomer:
+      return "suspend_customer";
+    case Intent::kReinstateCustomer:
+      return "reinstate_customer";
   }
   return "help";
 }
@@ -597,6 +606,15 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
   // "Who is in dunning?": the customers whose overdue invoices the billing run is chasing.
   if (parse::AsksForDunning(toks)) {
     p.intent = Intent::kListDunning;
+    return p;
+  }
+  // Creating, changing, suspending or reinstating a customer (not an invoice, payment or
+  // subscription of one).
+  if (parse::ParseCustomerManagement(
+          toks, text, bits,
+          invoice_topic || !p.payment_id.empty() || !p.subscription_id.empty() ||
+              (bits & (kRefundW | parse::kPlanW | parse::kSubscriptionW)),
+          p)) {
     return p;
   }
   // Plans and subscriptions, unless the request is about an invoice or a payment.

@@ -77,6 +77,11 @@ enum class Intent {
   kListCoupons,      // "What coupons do we have?"
   // Collection (parse/subscriptions.h).
   kListDunning,  // "Who is in dunning?"
+  // Customer management (parse/customers.h).
+  kCreateCustomer,     // "Add a customer Acme GmbH, billing@acme.example, monthly, in EUR"
+  kUpdateCustomer,     // "Change CUST-001's email to ap@techcorp.example"
+  kSuspendCustomer,    // "Suspend CUST-002"
+  kReinstateCustomer,  // "Reinstate CUST-004"
 };
 
 const char* IntentName(Intent intent);
@@ -94,6 +99,17 @@ enum class Question {
   kCount,  // "how many invoices are overdue"
   kYesNo,  // "does CUST-003 have any failed payments?"
   kTotal,  // "total outstanding"
+};
+
+// The fields of a customer to create or update that the general slots do not hold (the billing
+// cycle, payment method and currency are ParsedRequest's own); "" / nullopt = not named.
+struct NewCustomerFields {
+  std::string company;
+  std::string email;
+  std::string contact_name;
+  std::string locale;    // en | de | fr | es
+  std::string tax_rate;  // as written: "19%", "8.25"
+  std::optional<int> payment_terms_days;
 };
 
 struct ParsedRequest {
@@ -156,6 +172,8 @@ struct ParsedRequest {
   // The text seems to name a customer by company name (a capitalised word that is not one of
   // our keywords), so a lookup by name may find it.
   bool names_company = false;
+
+  NewCustomerFields new_customer;  // kCreateCustomer / kUpdateCustomer
 
   // Filled by the planner between steps: the customer was looked up and exists (its company).
   bool customer_checked = false;

@@ -9,11 +9,12 @@ struct ScopeEntry {
   Scope scope;
   const char* name;
 };
-constexpr std::array<ScopeEntry, 7> kScopes = {{{Scope::kRead, "read"},
+constexpr std::array<ScopeEntry, 8> kScopes = {{{Scope::kRead, "read"},
                                                 {Scope::kInvoice, "invoice"},
                                                 {Scope::kPayment, "payment"},
                                                 {Scope::kRefund, "refund"},
                                                 {Scope::kSubscriptions, "subscriptions"},
+                                                {Scope::kCustomers, "customers"},
                                                 {Scope::kActOnBehalf, "act_on_behalf"},
                                                 {Scope::kAdmin, "admin"}}};
 
@@ -23,7 +24,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 26> kActions = {{
+constexpr std::array<ActionEntry, 30> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -51,6 +52,10 @@ constexpr std::array<ActionEntry, 26> kActions = {{
     {"manage-subscriptions", "create", {Scope::kSubscriptions, "create subscriptions"}},
     {"manage-subscriptions", "change", {Scope::kSubscriptions, "change subscriptions"}},
     {"manage-subscriptions", "cancel", {Scope::kSubscriptions, "cancel subscriptions"}},
+    {"manage-customers", "create", {Scope::kCustomers, "create customers"}},
+    {"manage-customers", "update", {Scope::kCustomers, "update customers"}},
+    {"manage-customers", "suspend", {Scope::kCustomers, "suspend customers"}},
+    {"manage-customers", "reinstate", {Scope::kCustomers, "reinstate customers"}},
 }};
 
 }  // namespace
@@ -69,7 +74,8 @@ Result<Scope> ParseScopeName(std::string_view name) {
   return Error::Invalid(
       "scopes",
       "unknown scope '" + std::string(name.substr(0, 64)) +
-          "' (scopes: read, invoice, payment, refund, subscriptions, act_on_behalf, admin)");
+          "' (scopes: read, invoice, payment, refund, subscriptions, customers, act_on_behalf, "
+          "admin)");
 }
 
 Result<ScopeSet> ParseScopeList(std::string_view text, bool strict) {

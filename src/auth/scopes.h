@@ -1,5 +1,5 @@
-// Scopes: what a caller may do. Seven scopes (read, invoice, payment, refund, subscriptions,
-// act_on_behalf, admin); admin implies all the others. act_on_behalf lets a caller name the end
+// Scopes: what a caller may do. Eight scopes (read, invoice, payment, refund, subscriptions,
+// customers, act_on_behalf, admin); admin implies all the others. act_on_behalf lets a caller name the end
 // user it acts for (a CometChat sender, a requestContext userId): the claim is recorded beside the
 // caller in every change it makes (billing/types.h Actor); without the scope a claim is refused
 // (403). The scope each tool action needs lives in one table, here (RequiredScope), and is enforced
@@ -25,13 +25,14 @@ enum class Scope : uint32_t {
   kAdmin = 1u << 4,
   kActOnBehalf = 1u << 5,
   kSubscriptions = 1u << 6,
+  kCustomers = 1u << 7,
 };
 
 // A set of scopes as a bit mask of Scope values.
 using ScopeSet = uint32_t;
 
 inline constexpr ScopeSet kNoScopes = 0;
-inline constexpr ScopeSet kAllScopes = 0x7f;
+inline constexpr ScopeSet kAllScopes = 0xff;
 
 constexpr ScopeSet ScopeBit(Scope s) { return static_cast<ScopeSet>(s); }
 
@@ -40,7 +41,8 @@ constexpr bool HasScope(ScopeSet scopes, Scope needed) {
   return (scopes & ScopeBit(Scope::kAdmin)) != 0 || (scopes & ScopeBit(needed)) != 0;
 }
 
-// "read", "invoice", "payment", "refund", "subscriptions", "admin", "act_on_behalf".
+// "read", "invoice", "payment", "refund", "subscriptions", "customers", "admin",
+// "act_on_behalf".
 const char* ScopeName(Scope s);
 // The scope called `name`, or an error (kInvalidArgument) for an unknown name.
 Result<Scope> ParseScopeName(std::string_view name);
@@ -61,7 +63,8 @@ struct ScopeRequirement {
 // finalize/delete/credit_note → invoice (a credit note that refunds also needs refund, checked
 // by the tool), mark_paid → payment; process-payment history/list_failed → read, process →
 // payment, refund → refund; manage-subscriptions list_plans/get/list/renewals → read,
-// create/change/cancel → subscriptions. Anything not in the table needs admin.
+// create/change/cancel → subscriptions; manage-customers create/update/suspend/reinstate →
+// customers. Anything not in the table needs admin.
 ScopeRequirement RequiredScope(std::string_view tool_id, std::string_view action);
 
 // "This caller lacks the 'refund' scope needed to refund payments".

@@ -231,6 +231,20 @@ nlohmann::json OnBehalfOfJson(const std::string& on_behalf_of) {
   return {{"id", on_behalf_of}, {"claim", true}};
 }
 
+nlohmann::json CustomerAuditJson(const Customer& c) {
+  return {{"id", c.id},
+          {"company", c.company},
+          {"contactName", c.contact_name},
+          {"email", c.email},
+          {"billingCycle", c.billing_cycle},
+          {"paymentMethod", c.payment_method},
+          {"status", c.status},
+          {"currency", c.currency},
+          {"locale", c.locale},
+          {"taxRateBp", c.tax_rate_bp ? nlohmann::json(*c.tax_rate_bp) : nlohmann::json(nullptr)},
+          {"paymentTermsDays", c.payment_terms_days}};
+}
+
 nlohmann::json SubscriptionAuditJson(const Subscription& s) {
   nlohmann::json j = {{"id", s.id},
                       {"customerId", s.customer_id},

@@ -72,6 +72,7 @@ class ChainVerifier {
 nlohmann::json InvoiceAuditJson(const Invoice& inv);
 nlohmann::json CreditNoteAuditJson(const CreditNote& cn);
 nlohmann::json SubscriptionAuditJson(const Subscription& s);
+nlohmann::json CustomerAuditJson(const Customer& c);
 nlohmann::json PaymentAuditJson(const Payment& p);  // with its allocations
 nlohmann::json RefundAuditJson(const Refund& r);
 

@@ -29,10 +29,6 @@ constexpr int kDunningBatch = 100;          // customers in dunning evaluated pe
 constexpr int64_t kMaxBatches = 1'000'000;  // bound on the batches of one pass
 constexpr int kMaxStepsShown = 16;
 
-nlohmann::json CustomerJson(const Customer& c) {
-  return {{"id", c.id}, {"company", c.company}, {"status", c.status}, {"currency", c.currency}};
-}
-
 // The collection's state once its invoice is no longer owed.
 const char* SettledState(const Invoice& inv) {
   return inv.status == "paid" ? "paid" : "stopped";
@@ -119,10 +115,10 @@ Status BillingService::EvaluateDunning(StoreTx& tx, const std::string& customer_
     // (a suspension by hand, which dunning never recorded as its own, stays).
     BILLING_TRY(tx.DeleteDunningCase(customer_id));
     if (dcase->suspended_by_dunning && customer.status == "suspended") {
-      const nlohmann::json before = CustomerJson(customer);
+      const nlohmann::json before = CustomerAuditJson(customer);
       BILLING_TRY(tx.SetCustomerStatus(customer.id, "active"));
       customer.status = "active";
-      nlohmann::json after = CustomerJson(customer);
+      nlohmann::json after = CustomerAuditJson(customer);
       after["reason"] = "dunning";
       BILLING_TRY(Emit(tx, "customer.reinstated", "customer", customer.id, after, request_id, ""));
       BILLING_TRY(Audit(tx, Change(actor, request_id, "customer.reinstate", "customer", customer.id,
@@ -153,11 +149,11 @@ Status BillingService::EvaluateDunning(StoreTx& tx, const std::string& customer_
           Emit(tx, "dunning." + step.action, "customer", customer.id, data, request_id, ""));
       if (counts != nullptr) ++counts->dunning_steps;
       if (step.action == "suspend" && customer.status == "active") {
-        const nlohmann::json before = CustomerJson(customer);
+        const nlohmann::json before = CustomerAuditJson(customer);
         BILLING_TRY(tx.SetCustomerStatus(customer.id, "suspended"));
         customer.status = "suspended";
         next.suspended_by_dunning = true;
-        nlohmann::json after = CustomerJson(customer);
+        nlohmann::json after = CustomerAuditJson(customer);
         after["reason"] = "dunning";
         after["invoiceId"] = inv->id;
         BILLING_TRY(Emit(tx, "customer.suspended", "customer", customer.id, after, request_id, ""));

@@ -107,6 +107,11 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
                              {"invoices", nlohmann::json::array()},
                              {"payments", nlohmann::json::array()}};
     for (const Customer& c : customers) {
+      // Numbered as every new customer is (customer_service.cc), so the next one follows them.
+      BILLING_ASSIGN_OR_RETURN(int64_t n, tx.NextCustomerNumber());
+      if (c.id != "CUST-00" + std::to_string(n)) {
+        return Error::Internal("seed: customer number " + std::to_string(n) + " for " + c.id);
+      }
       BILLING_TRY(tx.InsertCustomer(c));
       loaded["customers"].push_back(c.id);
     }

@@ -75,6 +75,45 @@ struct TotalsByCurrency {
   std::vector<Totals> by_currency;
 };
 
+// Customer management (customer_service.cc; docs/customers.md). Field rules there.
+struct NewCustomer {
+  std::string company;
+  std::string email;
+  std::string contact_name = {};
+  std::string billing_cycle = "monthly";         // kBillingCycles
+  std::string payment_method = "bank_transfer";  // kPaymentMethods
+  std::string currency = "USD";                  // a known ISO 4217 code, any case
+  std::string locale = "en";                     // kLocales
+  std::optional<int> tax_rate_bp = {};           // nullopt = the default rate
+  int payment_terms_days = 30;                   // 1..365
+  Actor actor = {};
+  std::string request_id = {};
+  std::string operation_key = {};  // a repeat with the same key returns the first customer
+  std::string idempotency_key = {};
+};
+// What an update changes: each field that is set (a tax rate of nullopt inside = back to the
+// default rate).
+struct CustomerUpdate {
+  std::string customer_id;
+  std::optional<std::string> company = {};
+  std::optional<std::string> email = {};
+  std::optional<std::string> contact_name = {};
+  std::optional<std::string> billing_cycle = {};
+  std::optional<std::string> payment_method = {};
+  std::optional<std::string> currency = {};  // only while the customer has no records
+  std::optional<std::string> locale = {};
+  std::optional<std::optional<int>> tax_rate_bp = {};
+  std::optional<int> payment_terms_days = {};
+  Actor actor = {};
+  std::string request_id = {};
+  std::string idempotency_key = {};
+};
+struct CustomerChange {
+  Customer customer;                 // after the change
+  std::vector<std::string> changed;  // the fields an update changed (camelCase), in order
+  bool replayed = false;             // a create whose operation key had run before
+};
+
 // A page of a list and the count and totals of every row the list selects (store/store.h).
 struct CustomerList {
   std::vector<CustomerView> customers;  // id order
@@ -214,7 +253,7 @@ struct NewSubscription {
   int64_t quantity = 1;
   std::optional<Date> start_date = {};  // default today; today .. today + 365 days
   std::string collection = "send_invoice";
-  int payment_terms_days = 30;
+  int payment_terms_days = 0;  // 1..365; 0 = the customer's payment terms
   Actor actor = {};
   std::string request_id = {};
   std::string idempotency_key = {};
@@ -307,6 +346,18 @@ class BillingService {
   // Lists: a page (limit 1..kMaxPageRows, offset >= 0, else kInvalid naming the field) and the
   // exact count and totals of every matching row, read in one transaction.
   Result<CustomerList> ListCustomers(const CustomerQuery& query, const PageSpec& page = {});
+  // A new customer CUST-<n> (the next number not in use), active, with its events
+  // (customer.created) and audit row. kInvalid naming the field for a value outside its rule.
+  Result<CustomerChange> CreateCustomer(const NewCustomer& request);
+  // Changes the fields `update` sets; an update that changes nothing changes nothing (no event).
+  // The currency only while the customer has no invoice, draft, payment or subscription.
+  Result<CustomerChange> UpdateCustomer(const CustomerUpdate& update);
+  // Suspends (no new invoices or subscriptions, no renewals) or reinstates a customer by hand;
+  // kFailedPrecondition when it already is. A suspension by hand is never lifted by dunning.
+  Result<CustomerChange> SetCustomerSuspended(const std::string& customer_id, bool suspended,
+                                              const Actor& actor = {},
+                                              const std::string& request_id = "",
+                                              const std::string& idempotency_key = "");
 
   // A finalized invoice (numbered, owed), or with request.draft a draft (draft_service.cc).
   // A finalized invoice first uses the customer's credit balance (credit_notes.cc ApplyCredit).

@@ -226,7 +226,8 @@ Result<SubscriptionOutcome> BillingService::CreateSubscription(const NewSubscrip
   if (!IsOneOf(request.collection, kCollectionMethods)) {
     return Error::Invalid("collection", "collection must be send_invoice or automatic");
   }
-  if (request.payment_terms_days < 1 || request.payment_terms_days > 365) {
+  if (request.payment_terms_days != 0 &&
+      (request.payment_terms_days < 1 || request.payment_terms_days > 365)) {
     return Error::Invalid("paymentTermsDays", "paymentTermsDays must be from 1 to 365");
   }
   const Date today = Today();
@@ -265,7 +266,8 @@ Result<SubscriptionOutcome> BillingService::CreateSubscription(const NewSubscrip
     sub.start_date = start;
     sub.next_bill_date = start.ToString();
     sub.collection = request.collection;
-    sub.payment_terms_days = request.payment_terms_days;
+    sub.payment_terms_days =
+        request.payment_terms_days != 0 ? request.payment_terms_days : c.payment_terms_days;
     sub.created_at = clock_.NowIso8601();
     sub.created_by = request.actor.principal;
     sub.updated_at = sub.created_at;

@@ -378,7 +378,8 @@ TEST_F(SubscriptionsTest, BadRequestsNameTheFieldAndChangeNothing) {
       {{"CUST-001", "Basic", 1, D("2026-11-24")}, "startDate"},
       {{"CUST-001", "Basic", 1, D("2027-11-26")}, "startDate"},
       {{"CUST-001", "Basic", 1, std::nullopt, "manual"}, "collection"},
-      {{"CUST-001", "Basic", 1, std::nullopt, "send_invoice", 0}, "paymentTermsDays"},
+      {{"CUST-001", "Basic", 1, std::nullopt, "send_invoice", -1}, "paymentTermsDays"},
+      {{"CUST-001", "Basic", 1, std::nullopt, "send_invoice", 366}, "paymentTermsDays"},
   };
   for (const Case& c : cases) {
     auto out = service_->CreateSubscription(c.req);

@@ -37,6 +37,8 @@ inline constexpr std::string_view kBillingCycles[] = {"monthly", "quarterly", "a
 inline constexpr std::string_view kPaymentMethods[] = {"credit_card", "bank_transfer", "paypal",
                                                        "crypto"};
 inline constexpr std::string_view kCustomerStatuses[] = {"active", "suspended"};
+// The languages of a customer's messages (integration.md "Email").
+inline constexpr std::string_view kLocales[] = {"en", "de", "fr", "es"};
 // Stored invoice states; "overdue" is derived on read (pending and due before today).
 inline constexpr std::string_view kInvoiceStatuses[] = {"pending", "paid", "overdue", "cancelled"};
 inline constexpr std::string_view kPaymentStatuses[] = {"completed", "failed", "refunded",
@@ -53,7 +55,9 @@ struct Customer {
   std::string currency = "USD";
   std::optional<int> tax_rate_bp;  // per-customer override of the default rate, basis points
   int64_t opening_balance_cents = 0;
-  std::string created_at;  // ISO 8601
+  std::string created_at;        // ISO 8601
+  std::string locale = "en";     // kLocales
+  int payment_terms_days = 30;   // its new subscriptions' default, 1..365
 };
 
 // Ledger sums for one customer, from which the outstanding balance is derived.
@@ -217,7 +221,8 @@ inline constexpr std::string_view kEventTypes[] = {
     "invoice.deleted",      "credit_note.created",     "coupon.redeemed",
     "invoice.overdue",      "payment.retry_scheduled", "subscription.past_due",
     "customer.suspended",   "customer.reinstated",     "dunning.reminder",
-    "dunning.warning",      "dunning.suspend"};
+    "dunning.warning",      "dunning.suspend",         "customer.created",
+    "customer.updated"};
 
 // A coupon (automated-billing.md "Discounts and coupons"): percent_off_bp or amount_off_cents
 // (exactly one), for `duration`: once (one invoice), repeating (duration_periods invoices of a

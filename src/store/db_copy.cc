@@ -27,7 +27,7 @@ struct TableSpec {
 constexpr TableSpec kTables[] = {
     {"customers",
      "id, company, contact_name, email, billing_cycle, payment_method, status, currency, "
-     "tax_rate_bp, opening_balance_cents, created_at",
+     "tax_rate_bp, opening_balance_cents, created_at, locale, payment_terms_days",
      "id"},
     {"invoice_counters", "year, last_seq", "year"},
     {"counters", "name, value", "name"},

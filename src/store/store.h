@@ -169,6 +169,15 @@ class StoreTx {
                                                          const PageSpec& page) = 0;
   virtual Result<CustomerTotals> SumCustomers(const CustomerQuery& q) = 0;
   virtual Status InsertCustomer(const Customer& c) = 0;
+  // Replaces the fields a customer update may change (company, contact, email, billing cycle,
+  // payment method, currency, tax rate, locale, payment terms); not the id, status, opening
+  // balance or creation time. kInternal when the customer is gone.
+  virtual Status UpdateCustomer(const Customer& c) = 0;
+  // The next customer number (CUST-<n>), from 1, never handed out twice (a counter row).
+  virtual Result<int64_t> NextCustomerNumber() = 0;
+  // Whether the customer has any invoice, draft, payment or subscription (its currency is then
+  // fixed).
+  virtual Result<bool> CustomerHasRecords(const std::string& id) = 0;
   virtual Result<int64_t> CountCustomers() = 0;
   // The currencies of the customers, in code order (at most one per known currency): every
   // invoice and payment is in its customer's, so these are all the ledger holds.

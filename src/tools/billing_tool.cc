@@ -343,7 +343,9 @@ json CustomerJson(const CustomerView& v, const Date& today, bool detail, int def
             {"paymentMethod", c.payment_method},
             {"status", c.status},
             {"currency", c.currency},
-            {"taxRate", FormatTaxRate(c.tax_rate_bp.value_or(default_tax_rate_bp))}};
+            {"taxRate", FormatTaxRate(c.tax_rate_bp.value_or(default_tax_rate_bp))},
+            {"locale", c.locale},
+            {"paymentTermsDays", c.payment_terms_days}};
   PutAmount(j, "outstandingBalance", v.balance_cents > 0 ? v.balance_cents : 0, cur);
   if (v.balance_cents < 0) PutAmount(j, "credit", -v.balance_cents, cur);
   j["createdAt"] = c.created_at;
@@ -380,6 +382,7 @@ void RegisterBillingTools(ToolRegistry& registry, BillingService& service) {
   registry.Add(MakeManageInvoicesTool(service));
   registry.Add(MakeProcessPaymentTool(service));
   registry.Add(MakeManageSubscriptionsTool(service));
+  registry.Add(MakeManageCustomersTool(service));
 }
 
 }  // namespace billing

@@ -115,6 +115,7 @@ std::unique_ptr<Tool> MakeGetCustomerTool(BillingService& service);
 std::unique_ptr<Tool> MakeManageInvoicesTool(BillingService& service);
 std::unique_ptr<Tool> MakeProcessPaymentTool(BillingService& service);
 std::unique_ptr<Tool> MakeManageSubscriptionsTool(BillingService& service);
+std::unique_ptr<Tool> MakeManageCustomersTool(BillingService& service);
 // The registry of the billing agent: the tools in a fixed order.
 void RegisterBillingTools(ToolRegistry& registry, BillingService& service);
 

@@ -18,7 +18,7 @@ constexpr const char* kInputSchema = R"json({
     "planId": {"type": "string", "maxLength": 100, "description": "Plan id or name, e.g. PLAN-PREMIUM or \"Premium Plan\" (create, change)"},
     "quantity": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Seats or units billed each period (create, change; default 1)"},
     "startDate": {"type": "string", "description": "First day YYYY-MM-DD, today or later (create; default today). Periods renew on this day of the month"},
-    "paymentTermsDays": {"type": "integer", "minimum": 1, "maximum": 365, "description": "Days from an invoice's issue to its due date (create; default 30)"},
+    "paymentTermsDays": {"type": "integer", "minimum": 1, "maximum": 365, "description": "Days from an invoice's issue to its due date (create; default the customer's payment terms, 30 unless changed)"},
     "collection": {"type": "string", "enum": ["send_invoice", "automatic"], "description": "create: send_invoice (default; the customer pays each invoice) or automatic (each invoice is charged to the customer's stored card or default method by the billing run, declines retried 1, 3, 5 and 7 days later)"},
     "couponCode": {"type": "string", "maxLength": 32, "description": "A coupon to redeem (create): its discount applies to the subscription's invoices for the coupon's duration"},
     "atPeriodEnd": {"type": "boolean", "description": "cancel: true = stop renewing and end with the current period; false (default) = cancel now"},

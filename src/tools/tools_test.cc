@@ -50,8 +50,9 @@ class ToolsTest : public ::testing::Test {
 };
 
 TEST_F(ToolsTest, RegistryHasKeysAndIds) {
-  ASSERT_EQ(registry_.all().size(), 4u);
+  ASSERT_EQ(registry_.all().size(), 5u);
   EXPECT_EQ(registry_.FindById("manage-subscriptions")->key(), "manageSubscriptionsTool");
+  EXPECT_EQ(registry_.FindById("manage-customers")->key(), "manageCustomersTool");
   EXPECT_EQ(registry_.FindByKey("getCustomerTool")->id(), "get-customer");
   EXPECT_EQ(registry_.FindByName("manage-invoices")->key(), "manageInvoicesTool");
   EXPECT_EQ(registry_.FindById("process-payment")->key(), "processPaymentTool");
@@ -204,6 +205,52 @@ TEST_F(ToolsTest, ToolCallsRunWithTheCallersScopes) {
   ToolContext admin = read_only;
   admin.scopes = ScopeBit(Scope::kAdmin);
   EXPECT_FALSE(IsToolError(payments->Execute({{"action", "refund"}, {"paymentId", "PAY-001"}}, admin)));
+}
+
+TEST_F(ToolsTest, CustomersThroughTheTool) {
+  const Tool* customers = registry_.FindById("manage-customers");
+  ASSERT_NE(customers, nullptr);
+  ToolContext read_only;
+  read_only.actor = "key:bk_00000000";
+  read_only.principal = "key:bk_00000000";
+  read_only.scopes = ScopeBit(Scope::kRead);
+  const json acme = {{"action", "create"},      {"company", "Acme GmbH"},
+                     {"email", "billing@acme.example"}, {"currency", "eur"},
+                     {"taxRate", "8.25%"},      {"locale", "de"},
+                     {"paymentTermsDays", 14},  {"contactName", nullptr}};
+  json denied = customers->Execute(acme, read_only);
+  EXPECT_EQ(denied["code"], "PERMISSION_DENIED") << denied.dump();
+  EXPECT_EQ(denied["message"], "This caller lacks the 'customers' scope needed to create customers");
+  ToolContext with_scope = read_only;
+  with_scope.scopes = ScopeBit(Scope::kCustomers);
+  json created = customers->Execute(acme, with_scope);
+  ASSERT_EQ(created["success"], true) << created.dump();
+  EXPECT_EQ(created["customer"]["id"], "CUST-007");
+  EXPECT_EQ(created["customer"]["currency"], "EUR");
+  EXPECT_EQ(created["customer"]["taxRate"], "8.25%");
+  EXPECT_EQ(created["customer"]["locale"], "de");
+  EXPECT_EQ(created["customer"]["paymentTermsDays"], 14);
+  EXPECT_EQ(created["customer"]["outstandingBalance"], "EUR 0.00");
+  // Numbers are read from their text: 19 and "19" are 19%, 7.5 is 7.5%.
+  for (const json& rate : {json(19), json("19"), json(7.5), json("default")}) {
+    json updated = Run("manage-customers",
+                       {{"action", "update"}, {"customerId", "CUST-007"}, {"taxRate", rate}});
+    ASSERT_EQ(updated["success"], true) << rate.dump() << updated.dump();
+  }
+  EXPECT_EQ(Run("get-customer", {{"customerId", "CUST-007"}})["customer"]["taxRate"], "8%");
+  for (const json& rate : {json("abc"), json(100.5), json("1.234"), json(-3), json("101")}) {
+    json bad = Run("manage-customers",
+                   {{"action", "update"}, {"customerId", "CUST-007"}, {"taxRate", rate}});
+    EXPECT_EQ(bad["field"], "taxRate") << rate.dump() << bad.dump();
+  }
+  json no_id = Run("manage-customers", {{"action", "suspend"}});
+  EXPECT_EQ(no_id["field"], "customerId") << no_id.dump();
+  json suspended = Run("manage-customers", {{"action", "suspend"}, {"customerId", "cust-007"}});
+  ASSERT_EQ(suspended["success"], true) << suspended.dump();
+  EXPECT_EQ(suspended["customer"]["status"], "suspended");
+  json unknown = Run("manage-customers", {{"action", "create"}, {"company", "X"},
+                                          {"email", "x@y.example"}, {"tier", "gold"}});
+  EXPECT_TRUE(IsToolError(unknown)) << unknown.dump();
 }
 
 TEST_F(ToolsTest, SubscriptionsThroughTheTool) {

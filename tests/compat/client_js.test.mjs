@@ -48,7 +48,8 @@ test('getAgents lists billingApiAgent with its tools', async () => {
   assert.ok(agents.billingApiAgent, JSON.stringify(agents));
   assert.equal(agents.billingApiAgent.name, 'Billing API Agent');
   assert.deepEqual(Object.keys(agents.billingApiAgent.tools).sort(),
-                   ['getCustomerTool', 'manageInvoicesTool', 'manageSubscriptionsTool', 'processPaymentTool']);
+                   ['getCustomerTool', 'manageCustomersTool', 'manageInvoicesTool', 'manageSubscriptionsTool',
+                    'processPaymentTool']);
 });
 
 test('agent.details', async () => {

@@ -167,7 +167,7 @@ class PgTx final : public StoreTx {
     BILLING_TRY(CheckRows(r, page.limit, "a customer page"));
     std::vector<CustomerRow> out;
     for (int i = 0; i < r.rows(); ++i)
-      out.push_back(CustomerRow{ReadCustomer(Row{r, i}), Row{r, i}.I(11)});
+      out.push_back(CustomerRow{ReadCustomer(Row{r, i}), Row{r, i}.I(13)});
     return out;
   }
 
@@ -185,11 +185,35 @@ class PgTx final : public StoreTx {
   Status InsertCustomer(const Customer& c) override {
     return Exec(
         "INSERT INTO customers (id, company, contact_name, email, billing_cycle, payment_method, "
-        "status, currency, tax_rate_bp, opening_balance_cents, created_at) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        "status, currency, tax_rate_bp, opening_balance_cents, created_at, locale, "
+        "payment_terms_days) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
         {c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, c.status,
          c.currency, c.tax_rate_bp ? std::optional<std::string>(S(*c.tax_rate_bp)) : std::nullopt,
-         S(c.opening_balance_cents), c.created_at});
+         S(c.opening_balance_cents), c.created_at, c.locale, S(c.payment_terms_days)});
+  }
+
+  Status UpdateCustomer(const Customer& c) override {
+    return One(
+        "UPDATE customers SET company = $2, contact_name = $3, email = $4, billing_cycle = $5, "
+        "payment_method = $6, currency = $7, tax_rate_bp = $8, locale = $9, "
+        "payment_terms_days = $10 WHERE id = $1",
+        {c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, c.currency,
+         c.tax_rate_bp ? std::optional<std::string>(S(*c.tax_rate_bp)) : std::nullopt, c.locale,
+         S(c.payment_terms_days)},
+        "customer to update");
+  }
+
+  Result<int64_t> NextCustomerNumber() override { return NextCounter("customer"); }
+
+  Result<bool> CustomerHasRecords(const std::string& id) override {
+    BILLING_ASSIGN_OR_RETURN(PgResult r,
+                             Q("SELECT EXISTS (SELECT 1 FROM invoices WHERE customer_id = $1) OR "
+                               "EXISTS (SELECT 1 FROM payments WHERE customer_id = $1) OR "
+                               "EXISTS (SELECT 1 FROM subscriptions WHERE customer_id = $1) OR "
+                               "EXISTS (SELECT 1 FROM invoice_drafts WHERE customer_id = $1)",
+                               {id}));
+    if (r.rows() != 1) return Error::Internal("postgres: EXISTS returned no row");
+    return Row{r, 0}.T(0) == "t";
   }
 
   Result<int64_t> CountCustomers() override {

@@ -22,7 +22,8 @@
 
 #define CUSTOMER_COLS                                                                       \
   "c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, c.status, " \
-  "c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at"
+  "c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, c.locale, "            \
+  "c.payment_terms_days"
 
 #define PAYMENT_COLS                                                                              \
   "SELECT id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, "    \
@@ -180,6 +181,8 @@ inline Customer ReadCustomer(const Row& r) {
   if (!r.Null(8)) c.tax_rate_bp = int(r.I(8));
   c.opening_balance_cents = r.I(9);
   c.created_at = r.T(10);
+  c.locale = r.T(11);
+  c.payment_terms_days = int(r.I(12));
   return c;
 }
 

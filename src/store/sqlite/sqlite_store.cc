@@ -46,7 +46,7 @@ Status CheckPage(const PageSpec& page) {
 
 constexpr const char* kCustomerCols =
     "SELECT id, company, contact_name, email, billing_cycle, payment_method, status, currency, "
-    "tax_rate_bp, opening_balance_cents, created_at FROM customers";
+    "tax_rate_bp, opening_balance_cents, created_at, locale, payment_terms_days FROM customers";
 
 Customer ReadCustomer(const Stmt& st) {
   Customer c;
@@ -61,6 +61,8 @@ Customer ReadCustomer(const Stmt& st) {
   if (!st.IsNull(8)) c.tax_rate_bp = int(st.Int(8));
   c.opening_balance_cents = st.Int(9);
   c.created_at = st.Text(10);
+  c.locale = st.Text(11);
+  c.payment_terms_days = int(st.Int(12));
   return c;
 }
 
@@ -266,13 +268,15 @@ const char* PaymentListSql(bool by_customer, bool by_status, bool keyset, bool t
   " <= 0)) AND (?5 IS NULL OR " CUSTOMER_BALANCE " >= ?5)"
 constexpr const char* kCustomerPageSql =
     "SELECT c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, "
-    "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, " CUSTOMER_BALANCE
+    "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, c.locale, "
+    "c.payment_terms_days, " CUSTOMER_BALANCE
         CUSTOMER_WHERE " ORDER BY c.id LIMIT ?7 OFFSET ?8";
 // Rankings ("who owes the most"): the same rows, highest balance first (a sort over the matching
 // customers).
 constexpr const char* kCustomerPageByBalanceSql =
     "SELECT c.id, c.company, c.contact_name, c.email, c.billing_cycle, c.payment_method, "
-    "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, " CUSTOMER_BALANCE
+    "c.status, c.currency, c.tax_rate_bp, c.opening_balance_cents, c.created_at, c.locale, "
+    "c.payment_terms_days, " CUSTOMER_BALANCE
         CUSTOMER_WHERE " ORDER BY " CUSTOMER_BALANCE " DESC, c.id LIMIT ?7 OFFSET ?8";
 constexpr const char* kCustomerTotalsSql =
     "SELECT COUNT(*), COALESCE(SUM(CASE WHEN " CUSTOMER_BALANCE " > 0 THEN " CUSTOMER_BALANCE
@@ -313,7 +317,7 @@ class SqliteTx final : public StoreTx {
     st.Bind(7, int64_t(page.limit)).Bind(8, page.offset);
     std::vector<CustomerRow> out;
     BILLING_TRY(StepRows(st, page.limit, "a customer page", [&]() -> Status {
-      out.push_back(CustomerRow{ReadCustomer(st), st.Int(11)});
+      out.push_back(CustomerRow{ReadCustomer(st), st.Int(13)});
       return OkStatus();
     }));
     return out;
@@ -330,8 +334,8 @@ class SqliteTx final : public StoreTx {
   Status InsertCustomer(const Customer& c) override {
     PREPARE(st,
             "INSERT INTO customers (id, company, contact_name, email, billing_cycle, "
-            "payment_method, status, currency, tax_rate_bp, opening_balance_cents, created_at) "
-            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+            "payment_method, status, currency, tax_rate_bp, opening_balance_cents, created_at, "
+            "locale, payment_terms_days) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
     st.Bind(1, c.id).Bind(2, c.company).Bind(3, c.contact_name).Bind(4, c.email);
     st.Bind(5, c.billing_cycle).Bind(6, c.payment_method).Bind(7, c.status).Bind(8, c.currency);
     if (c.tax_rate_bp) {
@@ -339,8 +343,41 @@ class SqliteTx final : public StoreTx {
     } else {
       st.BindNull(9);
     }
-    st.Bind(10, c.opening_balance_cents).Bind(11, c.created_at);
+    st.Bind(10, c.opening_balance_cents).Bind(11, c.created_at).Bind(12, c.locale);
+    st.Bind(13, int64_t(c.payment_terms_days));
     return st.Run();
+  }
+
+  Status UpdateCustomer(const Customer& c) override {
+    PREPARE(st,
+            "UPDATE customers SET company = ?2, contact_name = ?3, email = ?4, billing_cycle = ?5, "
+            "payment_method = ?6, currency = ?7, tax_rate_bp = ?8, locale = ?9, "
+            "payment_terms_days = ?10 WHERE id = ?1");
+    st.Bind(1, c.id).Bind(2, c.company).Bind(3, c.contact_name).Bind(4, c.email);
+    st.Bind(5, c.billing_cycle).Bind(6, c.payment_method).Bind(7, c.currency);
+    if (c.tax_rate_bp) {
+      st.Bind(8, int64_t(*c.tax_rate_bp));
+    } else {
+      st.BindNull(8);
+    }
+    st.Bind(9, c.locale).Bind(10, int64_t(c.payment_terms_days));
+    BILLING_TRY(st.Run());
+    if (sqlite3_changes(conn_.db()) != 1) return Error::Internal("sqlite: customer to update is gone");
+    return OkStatus();
+  }
+
+  Result<int64_t> NextCustomerNumber() override { return NextCounter("customer"); }
+
+  Result<bool> CustomerHasRecords(const std::string& id) override {
+    PREPARE(st,
+            "SELECT EXISTS (SELECT 1 FROM invoices WHERE customer_id = ?1) OR "
+            "EXISTS (SELECT 1 FROM payments WHERE customer_id = ?1) OR "
+            "EXISTS (SELECT 1 FROM subscriptions WHERE customer_id = ?1) OR "
+            "EXISTS (SELECT 1 FROM invoice_drafts WHERE customer_id = ?1)");
+    st.Bind(1, id);
+    STEP_OR_RETURN(row, st);
+    if (!row) return Error::Internal("sqlite: EXISTS returned no row");
+    return st.Int(0) != 0;
   }
 
   Result<int64_t> CountCustomers() override {
