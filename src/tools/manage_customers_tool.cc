@@ -1,6 +1,7 @@
 // manage-customers: create, update, suspend and reinstate customers (issue #13). Reading a
 // customer stays with get-customer. Every field's rule lives in billing/customer_service.cc; this
 // file reads the arguments and words the result. Decisions: docs/customers.md.
+#include <algorithm>
 #include <cctype>
 
 #include "billing/rules.h"
@@ -65,6 +66,12 @@ Result<std::optional<int>> TaxRateArg(const nlohmann::json& value) {
   return std::optional<int>(bp);
 }
 
+// "bank transfer" for bank_transfer: how a sentence says it.
+std::string MethodWords(std::string method) {
+  std::replace(method.begin(), method.end(), '_', ' ');
+  return method;
+}
+
 nlohmann::json Json(const Customer& c, int default_tax_bp) {
   CustomerView view;
   view.customer = c;
@@ -113,8 +120,8 @@ class ManageCustomersTool final : public BillingTool {
       nlohmann::json result = {
           {"success", true},
           {"message", "Customer " + c.id + " (" + c.company + ") created: " + c.email + ", " +
-                          c.billing_cycle + ", paying by " + c.payment_method + ", in " +
-                          c.currency + ", tax " +
+                          c.billing_cycle + ", paying by " + MethodWords(c.payment_method) +
+                          ", in " + c.currency + ", tax " +
                           FormatTaxRate(c.tax_rate_bp.value_or(default_tax)) + ", payment terms " +
                           std::to_string(c.payment_terms_days) + " days"},
           {"customer", Json(c, default_tax)}};
