@@ -18,6 +18,43 @@ constexpr char kUsage[] = "usage: billing-agent bill [--db PATH|URL] [--as-of YY
 
 }  // namespace
 
+Result<BillingOptions> BillingOptionsFromEnv() {
+  BillingOptions options;
+  // The default tax rate (BILLING_TAX_RATE_BP, 0..10000 basis points).
+  if (const char* v = std::getenv("BILLING_TAX_RATE_BP"); v != nullptr && *v != '\0') {
+    const std::string text(v);
+    int rate = -1;
+    auto [ptr, errc] = std::from_chars(text.data(), text.data() + text.size(), rate);
+    if (errc != std::errc() || ptr != text.data() + text.size() || rate < 0 || rate > 10000) {
+      return Error::Invalid("BILLING_TAX_RATE_BP",
+                            "BILLING_TAX_RATE_BP must be an integer between 0 and 10000");
+    }
+    options.default_tax_rate_bp = rate;
+  }
+  // The collection settings (README "Configuration").
+  if (const char* v = std::getenv("BILLING_RETRY_DAYS"); v != nullptr && *v != '\0') {
+    BILLING_ASSIGN_OR_RETURN(options.retry_days, ParseRetryDays(v));
+  }
+  if (const char* v = std::getenv("BILLING_DUNNING"); v != nullptr && *v != '\0') {
+    BILLING_ASSIGN_OR_RETURN(options.dunning, ParseDunning(v));
+  }
+  if (const char* v = std::getenv("BILLING_DRAFT_HOURS"); v != nullptr && *v != '\0') {
+    BILLING_ASSIGN_OR_RETURN(options.draft_hours, ParseDraftHours(v));
+  }
+  if (const char* v = std::getenv("BILLING_PAYMENT_MODE"); v != nullptr && *v != '\0') {
+    const std::string mode(v);
+    if (mode == "approve") {
+      options.processor_mode = ProcessorMode::kAlwaysApprove;
+    } else if (mode == "decline") {
+      options.processor_mode = ProcessorMode::kAlwaysDecline;
+    } else if (mode != "random") {
+      return Error::Invalid("BILLING_PAYMENT_MODE",
+                            "BILLING_PAYMENT_MODE must be random, approve or decline");
+    }
+  }
+  return options;
+}
+
 bool IsBillCommand(int argc, char** argv) {
   return argc >= 2 && argv[1] != nullptr && std::string(argv[1]) == "bill";
 }
@@ -76,55 +113,12 @@ int RunBillCommand(const std::string& db_path, const std::vector<std::string>& a
     return 2;
   }
   CsprngSource ids, processor;
-  BillingOptions options;
-  // The default tax rate as the server's (BILLING_TAX_RATE_BP, 0..10000 basis points).
-  if (const char* v = std::getenv("BILLING_TAX_RATE_BP"); v != nullptr && *v != '\0') {
-    const std::string text(v);
-    int rate = -1;
-    auto [ptr, errc] = std::from_chars(text.data(), text.data() + text.size(), rate);
-    if (errc != std::errc() || ptr != text.data() + text.size() || rate < 0 || rate > 10000) {
-      err << "bill: BILLING_TAX_RATE_BP must be an integer between 0 and 10000\n";
-      return 2;
-    }
-    options.default_tax_rate_bp = rate;
+  auto options = BillingOptionsFromEnv();
+  if (!options.ok()) {
+    err << "bill: " << options.error().message << "\n";
+    return 2;
   }
-  // The collection settings as the server's (README "Configuration").
-  if (const char* v = std::getenv("BILLING_RETRY_DAYS"); v != nullptr && *v != '\0') {
-    auto days = ParseRetryDays(v);
-    if (!days.ok()) {
-      err << "bill: " << days.error().message << "\n";
-      return 2;
-    }
-    options.retry_days = *days;
-  }
-  if (const char* v = std::getenv("BILLING_DUNNING"); v != nullptr && *v != '\0') {
-    auto steps = ParseDunning(v);
-    if (!steps.ok()) {
-      err << "bill: " << steps.error().message << "\n";
-      return 2;
-    }
-    options.dunning = *steps;
-  }
-  if (const char* v = std::getenv("BILLING_DRAFT_HOURS"); v != nullptr && *v != '\0') {
-    auto hours = ParseDraftHours(v);
-    if (!hours.ok()) {
-      err << "bill: " << hours.error().message << "\n";
-      return 2;
-    }
-    options.draft_hours = *hours;
-  }
-  if (const char* v = std::getenv("BILLING_PAYMENT_MODE"); v != nullptr && *v != '\0') {
-    const std::string mode(v);
-    if (mode == "approve") {
-      options.processor_mode = ProcessorMode::kAlwaysApprove;
-    } else if (mode == "decline") {
-      options.processor_mode = ProcessorMode::kAlwaysDecline;
-    } else if (mode != "random") {
-      err << "bill: BILLING_PAYMENT_MODE must be random, approve or decline\n";
-      return 2;
-    }
-  }
-  BillingService service(*store.value(), *clock, ids, processor, options);
+  BillingService service(*store.value(), *clock, ids, processor, *options);
   auto report = service.RunBilling(as_of, Actor("billing-run"));
   if (!report.ok()) {
     err << "bill: the run stopped: " << report.error().message

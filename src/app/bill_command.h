@@ -11,7 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "billing/service.h"
+#include "common/result.h"
+
 namespace billing {
+
+// The service settings a command shares with the server, from the environment as the server
+// reads them (BILLING_TAX_RATE_BP, BILLING_RETRY_DAYS, BILLING_DUNNING, BILLING_DRAFT_HOURS,
+// BILLING_PAYMENT_MODE); kInvalid naming the variable for a bad value.
+Result<BillingOptions> BillingOptionsFromEnv();
 
 bool IsBillCommand(int argc, char** argv);
 // The database from --db, else env BILLING_DB, else ./data/billing.db (the server's default).

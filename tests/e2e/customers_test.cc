@@ -107,5 +107,46 @@ TEST(customers_e2e, CustomersAreAddedChangedSuspendedAndReinstated) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
+// The CLI on the server's database: what it creates the running server shows at once, a bad value
+// is exit 1 naming the field, a usage error exit 2, and the audit log names the actor `cli`.
+TEST(customers_e2e, TheCliManagesCustomersOnTheServersDatabase) {
+  ServerProcess server({}, {"--today", "2026-12-06", "--run-interval", "off"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  CommandResult created =
+      RunAgentCommand({"customers", "create", "--company", "Nordlicht AG", "--email",
+                       "ap@nordlicht.example", "--currency", "EUR", "--locale", "de", "--tax-rate",
+                       "19%", "--payment-terms-days", "14", "--db", server.db_path()});
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  const json out = json::parse(created.out);
+  EXPECT_EQ(out["customer"]["id"], "CUST-007") << created.out;
+  json seen = Tool(server, "get-customer", {{"customerId", "CUST-007"}});
+  EXPECT_EQ(seen["customer"]["company"], "Nordlicht AG") << seen.dump();
+  EXPECT_EQ(seen["customer"]["paymentTermsDays"], 14);
+
+  CommandResult bad = RunAgentCommand(
+      {"customers", "update", "CUST-007", "--email", "acme", "--db", server.db_path()});
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("\"field\": \"email\""), std::string::npos) << bad.out;
+  CommandResult usage = RunAgentCommand({"customers", "suspend", "--db", server.db_path()});
+  EXPECT_EQ(usage.exit_code, 2) << usage.out << usage.err;
+  CommandResult unknown = RunAgentCommand(
+      {"customers", "create", "--company", "X", "--tier", "gold", "--db", server.db_path()});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.out << unknown.err;
+
+  CommandResult suspended =
+      RunAgentCommand({"customers", "suspend", "cust-007", "--db", server.db_path()});
+  ASSERT_EQ(suspended.exit_code, 0) << suspended.out << suspended.err;
+  EXPECT_EQ(Tool(server, "get-customer", {{"customerId", "CUST-007"}})["customer"]["status"],
+            "suspended");
+  CommandResult shown =
+      RunAgentCommand({"customers", "show", "CUST-007", "--db", server.db_path()});
+  ASSERT_EQ(shown.exit_code, 0) << shown.out << shown.err;
+  EXPECT_NE(shown.out.find("Nordlicht AG"), std::string::npos) << shown.out;
+  json audit = server.Get("/api/audit?limit=10").Json();
+  EXPECT_NE(audit.dump().find("\"actor\":\"cli\""), std::string::npos) << audit.dump();
+  CommandResult verify = RunAgentCommand({"audit", "verify", "--db", server.db_path()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
 }  // namespace
 }  // namespace billing::e2e
