@@ -125,6 +125,17 @@ std::string ValueAfterTo(const std::vector<Tok>& toks, std::string_view text) {
   return {};
 }
 
+// A question about customers ("Why did dunning suspend TechCorp?", "What happens when I add a
+// customer?") changes nothing: only a request does ("Suspend CUST-002", "Can you add ...").
+bool AsksAQuestion(const std::vector<Tok>& toks) {
+  if (toks.empty() || toks[0].kind != Kind::kWord) return false;
+  for (std::string_view w : {"why", "what", "how", "when", "where", "who", "which", "did", "does",
+                             "do", "is", "was", "were", "has", "have", "had"}) {
+    if (toks[0].low == w) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string EmailIn(std::string_view text) {
@@ -140,7 +151,7 @@ std::string EmailIn(std::string_view text) {
 
 bool ParseCustomerManagement(const std::vector<Tok>& toks, std::string_view text, uint64_t bits,
                              bool other_topic, ParsedRequest& p) {
-  if (other_topic) return false;
+  if (other_topic || AsksAQuestion(toks)) return false;
   const bool listy = (bits & (kListW | kAllW | kWhoW)) != 0;
   NewCustomerFields f;
   f.email = EmailIn(text);

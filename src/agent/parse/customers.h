@@ -17,8 +17,8 @@
 namespace billing::parse {
 
 // Fills p's intent and p.new_customer when the request creates, updates, suspends or reinstates
-// a customer and is not about an invoice, payment or subscription (`other_topic`); false
-// otherwise, p unchanged. `bits`: the vocabulary bits of the request's words.
+// a customer and is not about an invoice, payment or subscription (`other_topic`) nor a question
+// ("Why did dunning suspend TechCorp?"); false otherwise, p unchanged. `bits`: the vocabulary bits of the request's words.
 bool ParseCustomerManagement(const std::vector<Tok>& toks, std::string_view text, uint64_t bits,
                              bool other_topic, ParsedRequest& p);
 
