@@ -37,6 +37,13 @@ constexpr Flag kFlags[] = {{"--company", "company"},
                            {"--tax-rate", "taxRate"},
                            {"--payment-terms-days", "paymentTermsDays"}};
 
+// `text` as valid UTF-8: bytes that are not become U+FFFD (a shell passes bytes, JSON holds text).
+std::string AsUtf8(const std::string& text) {
+  const std::string quoted =
+      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
+}
+
 }  // namespace
 
 bool IsCustomersCommand(int argc, char** argv) {
@@ -71,7 +78,7 @@ int RunCustomersCommand(const std::string& db_path, const std::vector<std::strin
       err << "customers " << action << ": give the customer id (e.g. CUST-007)\n" << kUsage;
       return 2;
     }
-    input["customerId"] = args[1];
+    input["customerId"] = AsUtf8(args[1]);
     i = 2;
   }
   std::string db = db_path;
@@ -103,7 +110,7 @@ int RunCustomersCommand(const std::string& db_path, const std::vector<std::strin
       }
       input[known->field] = days;
     } else {
-      input[known->field] = value;
+      input[known->field] = AsUtf8(value);
     }
   }
   std::error_code ec;

@@ -133,6 +133,11 @@ TEST(customers_e2e, TheCliManagesCustomersOnTheServersDatabase) {
       {"customers", "create", "--company", "X", "--tier", "gold", "--db", server.db_path()});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.out << unknown.err;
 
+  // Bytes that are not UTF-8 become U+FFFD, never a crash.
+  CommandResult bytes = RunAgentCommand(
+      {"customers", "update", "CUST-007", "--contact", "J\xff\xfe Doe", "--db", server.db_path()});
+  EXPECT_EQ(bytes.exit_code, 0) << bytes.out << bytes.err;
+  EXPECT_NE(bytes.out.find("J\xef\xbf\xbd\xef\xbf\xbd Doe"), std::string::npos) << bytes.out;
   CommandResult suspended =
       RunAgentCommand({"customers", "suspend", "cust-007", "--db", server.db_path()});
   ASSERT_EQ(suspended.exit_code, 0) << suspended.out << suspended.err;
