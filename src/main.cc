@@ -36,6 +36,7 @@
 #include "http/events_routes.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
+#include "http/rest/rest_api.h"
 #include "http/server.h"
 #include "security/redacting_sink.h"
 #include "store/backend.h"
@@ -202,6 +203,10 @@ int Run(const AppConfig& cfg) {
   api.set_billing_run_handler([&service](const http::HttpRequest& request, const Actor& actor,
                                          const std::string& request_id) {
     return http::BillingRunResponse(service, request, actor, request_id);
+  });
+  const http::rest::RestApi rest_api(service, tools, service.options().default_tax_rate_bp);
+  api.set_rest_handler([&rest_api](const http::HttpRequest& request, const ToolContext& context) {
+    return rest_api.Handle(request, context);
   });
 
   http::ServerOptions server_options;

@@ -360,7 +360,7 @@ Result<InvoiceList> BillingService::ListDrafts(const std::string& customer_id,
       id = c.id;
       currency = c.currency;
     }
-    BILLING_ASSIGN_OR_RETURN(std::vector<InvoiceDraft> drafts, tx.ListDrafts(id, page));
+    BILLING_ASSIGN_OR_RETURN(std::vector<InvoiceDraft> drafts, tx.ListDrafts(id, page, 0));
     for (const InvoiceDraft& d : drafts) {
       BILLING_ASSIGN_OR_RETURN(Invoice inv, DraftAsInvoice(tx, d));
       out.invoices.push_back(std::move(inv));
@@ -376,7 +376,7 @@ Result<InvoiceList> BillingService::ListDrafts(const std::string& customer_id,
     std::map<std::string, InvoiceTotals> by_currency;
     for (int64_t offset = 0; offset < out.totals.count; offset += kMaxPageRows) {
       BILLING_ASSIGN_OR_RETURN(std::vector<InvoiceDraft> batch,
-                               tx.ListDrafts(id, PageSpec{offset, kMaxPageRows}));
+                               tx.ListDrafts(id, PageSpec{offset, kMaxPageRows}, 0));
       for (const InvoiceDraft& d : batch) {
         BILLING_ASSIGN_OR_RETURN(Invoice inv, DraftAsInvoice(tx, d));
         InvoiceTotals& t = by_currency[inv.currency];

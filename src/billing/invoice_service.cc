@@ -165,22 +165,8 @@ Result<InvoiceList> BillingService::ListInvoices(const std::string& customer_id,
                                                  bool by_amount_due) {
   InvoiceQuery q;
   q.by_amount_due = by_amount_due;
-  if (status.empty()) {
-    q.status = InvoiceStatusFilter::kAll;
-  } else if (status == "pending") {
-    q.status = InvoiceStatusFilter::kPending;
-  } else if (status == "overdue") {
-    q.status = InvoiceStatusFilter::kOverdue;
-  } else if (status == "paid") {
-    q.status = InvoiceStatusFilter::kPaid;
-  } else if (status == "cancelled") {
-    q.status = InvoiceStatusFilter::kCancelled;
-  } else if (status == "draft") {
-    return ListDrafts(customer_id, page);
-  } else {
-    return Error::Invalid("status",
-                          "status must be one of pending, paid, overdue, cancelled, draft");
-  }
+  if (status == "draft") return ListDrafts(customer_id, page);
+  BILLING_ASSIGN_OR_RETURN(q.status, internal::InvoiceStatusFilterOf(status));
   BILLING_TRY(CheckPage(page));
   q.today = Today();
   InvoiceList out;

@@ -276,6 +276,12 @@ struct SubscriptionOutcome {
   // start), "changed" (nothing billed yet: at once, no proration); "" for other changes.
   std::string change;
 };
+// A page of a cursor list (BillingService "Cursor pages").
+struct CursorPage {
+  std::string starting_after;  // an id of the list; "" = from the first row
+  int limit = 10;              // 1..kMaxPageRows
+};
+
 struct SubscriptionList {
   std::vector<SubscriptionView> subscriptions;
   SubscriptionTotals totals;
@@ -453,6 +459,28 @@ class BillingService {
                                       const std::string& request_id = "");
   // The customers in dunning, a page by customer id, with the count of all of them.
   Result<DunningList> ListDunning(const PageSpec& page);
+
+  // Cursor pages (list_pages.cc, for the REST API): at most page.limit rows after the object
+  // page.starting_after ("" = from the first), in the list's order, read with the store's keyset
+  // (a walk neither skips nor repeats a row that existed when it began); no totals. A cursor that
+  // names nothing is kInvalid naming "startingAfter". Orders: customers by id, invoices oldest due
+  // first (drafts, status "draft", by number), payments newest first, subscriptions by number,
+  // credit notes by number (of one invoice when invoice_id is set).
+  Result<std::vector<CustomerView>> CustomerPage(CustomerQuery q, const CursorPage& page);
+  Result<std::vector<Invoice>> InvoicePage(const std::string& customer_id,
+                                           const std::string& status, const CursorPage& page);
+  Result<std::vector<Payment>> PaymentPage(const std::string& customer_id,
+                                           const std::string& status, const CursorPage& page);
+  Result<std::vector<SubscriptionView>> SubscriptionPage(const std::string& customer_id,
+                                                         const std::string& status,
+                                                         const CursorPage& page);
+  Result<std::vector<CreditNote>> CreditNotePage(const std::string& invoice_id,
+                                                 const CursorPage& page);
+  // One payment with its allocations; its refunds; one credit note. kNotFound naming the id.
+  Result<Payment> GetPayment(const std::string& payment_id);
+  Result<std::vector<Refund>> RefundsOfPayment(const std::string& payment_id);
+  Result<CreditNote> GetCreditNote(const std::string& credit_note_id);
+  Result<Event> GetEvent(const std::string& event_id);
 
   // Loads the sample data of billing-rules.md into an empty database; no-op otherwise.
   Status SeedIfEmpty();

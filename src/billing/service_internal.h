@@ -46,6 +46,17 @@ inline AuditEntry Change(const Actor& actor, const std::string& request_id, cons
 }
 
 // A page asked of the service: the caller's error (the tools' schemas bound limit and offset).
+// The invoice filter of a list's `status` ("" = every status; overdue is derived). "draft" is
+// not one: drafts are kept apart and listed by their own reads.
+inline Result<InvoiceStatusFilter> InvoiceStatusFilterOf(const std::string& status) {
+  if (status.empty()) return InvoiceStatusFilter::kAll;
+  if (status == "pending") return InvoiceStatusFilter::kPending;
+  if (status == "overdue") return InvoiceStatusFilter::kOverdue;
+  if (status == "paid") return InvoiceStatusFilter::kPaid;
+  if (status == "cancelled") return InvoiceStatusFilter::kCancelled;
+  return Error::Invalid("status", "status must be one of pending, paid, overdue, cancelled, draft");
+}
+
 inline Status CheckPage(const PageSpec& page) {
   if (page.limit < 1 || page.limit > kMaxPageRows) {
     return Error::Invalid("limit", "limit must be from 1 to " + std::to_string(kMaxPageRows));

@@ -24,6 +24,7 @@
 #include "http/generate_json.h"
 #include "http/json_body.h"
 #include "http/json_writer.h"
+#include "http/rest/rest_api.h"
 #include "http/routes_internal.h"
 #include "http/stream_events.h"
 #include "http/url.h"
@@ -235,6 +236,14 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
   scope.client_address = std::string(stream.client_address());
   RateDecision decision;
   HttpResponse response = co_await Admit(request, stream, scope, decision);
+  if (rest_ && !stream.started()) {
+    // /api/v1 answers every error, the shared ones too, as a v1 error object.
+    const Target target = SplitTarget(request.target());
+    if (!target.too_long && target.size >= 2 && target.segments[0] == "api" &&
+        target.segments[1] == "v1") {
+      response = rest::AsRestError(std::move(response));
+    }
+  }
   if (!stream.started()) {
     response.set("x-request-id", scope.request_id);
     if (decision.limit > 0) SetRateLimitHeaders(response, decision);
@@ -421,6 +430,17 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     // A run waits on the database and writes: on the write pool, never on an I/O thread.
     co_return co_await RunWriteOn(agent_.tool_runner(),
                                   [&] { return billing_run_(request, actor, scope.request_id); });
+  }
+  if (seg[1] == "v1" && rest_) {
+    ToolContext context;
+    if (Status applied = ApplyScope(context, scope); !applied.ok()) {
+      co_return AgentErrorResponse(applied.error());
+    }
+    context.operation_key = scope.operation_scope;
+    // Writes wait for a durable commit: on the write pool; reads on the read pool.
+    auto handle = [&] { return rest_(request, context); };
+    if (rest::RestApi::Writes(request)) co_return co_await RunWriteOn(agent_.tool_runner(), handle);
+    co_return co_await RunReadOn(agent_.tool_runner(), handle);
   }
   if (n == 1) {
     if (get) co_return TextResponse(bhttp::status::ok, "text/html; charset=UTF-8", kWelcomeHtml);

@@ -129,6 +129,11 @@ class MastraApi {
   using BillingRunHandler =
       std::function<HttpResponse(const HttpRequest&, const Actor&, const std::string&)>;
   void set_billing_run_handler(BillingRunHandler run) { billing_run_ = std::move(run); }
+  // Serves /api/v1/ (http/rest/rest_api.h) with the caller's tool context; its errors, and those
+  // of authentication, rate limits and idempotency on /api/v1, take the v1 error shape. Set
+  // before serving; null: 404.
+  using RestHandler = std::function<HttpResponse(const HttpRequest&, const ToolContext&)>;
+  void set_rest_handler(RestHandler rest) { rest_ = std::move(rest); }
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -184,6 +189,7 @@ class MastraApi {
   AuditHandler audit_;
   AuditHandler events_;  // GET /api/events; null: 404
   BillingRunHandler billing_run_;  // POST /api/billing-runs; null: 404
+  RestHandler rest_;               // /api/v1/; null: 404
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter

@@ -129,6 +129,8 @@ struct SubscriptionQuery {
   // are not set to cancel at the period end (both or neither).
   std::optional<Date> renew_from = {};
   std::optional<Date> renew_to = {};
+  // Keyset: only subscriptions numbered above this (number order); 0 = from the first.
+  int64_t after_number = 0;
 };
 struct SubscriptionTotals {
   int64_t count = 0;
@@ -290,8 +292,10 @@ class StoreTx {
   // Replaces every field but id, number, customer and creation.
   virtual Status UpdateDraft(const InvoiceDraft& d) = 0;
   virtual Result<std::optional<InvoiceDraft>> FindDraft(const std::string& id) = 0;
+  // after_number: keyset, only drafts numbered above it (0 = from the first).
   virtual Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
-                                                       const PageSpec& page) = 0;
+                                                       const PageSpec& page,
+                                                       int64_t after_number) = 0;
   virtual Result<int64_t> CountDrafts(const std::string& customer_id) = 0;
   // Drafts in status "draft" whose finalize_at is set and not after `now` (ISO 8601 UTC), the
   // earliest first, at most `limit` (1..kMaxPageRows).

@@ -57,6 +57,7 @@
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
 #include "http/rate_limiter.h"
+#include "http/rest/rest_api.h"
 #include "http/server.h"
 #include "store/idempotency_store.h"
 #include "store/memory_store.h"
@@ -148,6 +149,13 @@ struct World {
     };
     open_api->set_billing_run_handler(billing_runs);
     auth_api->set_billing_run_handler(billing_runs);
+    rest_api = std::make_unique<http::rest::RestApi>(*service, tools,
+                                                     service->options().default_tax_rate_bp);
+    auto rest = [this](const http::HttpRequest& request, const ToolContext& context) {
+      return rest_api->Handle(request, context);
+    };
+    open_api->set_rest_handler(rest);
+    auth_api->set_rest_handler(rest);
     http::ServerOptions open_options;  // the server's defaults: the limits under test
     open_options.port = 0;
     http::ServerOptions auth_options = open_options;
@@ -191,6 +199,7 @@ struct World {
   std::unique_ptr<IdempotencyStore> idempotency_store;
   std::unique_ptr<http::Idempotency> idempotency;
   std::unique_ptr<http::RateLimiter> rate_limiter;
+  std::unique_ptr<http::rest::RestApi> rest_api;
   std::unique_ptr<http::MastraApi> open_api;
   std::unique_ptr<http::MastraApi> auth_api;
   std::unique_ptr<http::HttpServer> open_server;

@@ -252,17 +252,19 @@ Result<std::optional<InvoiceDraft>> FindDraft(pg::PgConnection& conn, const std:
 }
 
 Result<std::vector<InvoiceDraft>> ListDrafts(pg::PgConnection& conn, const std::string& customer_id,
-                                             const PageSpec& page) {
+                                             const PageSpec& page, int64_t after_number) {
   BILLING_TRY(CheckPageArgs(page.limit, page.offset, "draft"));
   BILLING_ASSIGN_OR_RETURN(
       pg::PgResult r,
       customer_id.empty()
-          ? Q(conn, DRAFT_COLS " WHERE status = 'draft' ORDER BY number LIMIT $1 OFFSET $2",
-              {S(int64_t(page.limit)), S(page.offset)})
-          : Q(conn,
-              DRAFT_COLS " WHERE status = 'draft' AND customer_id = $3 "
+          ? Q(conn,
+              DRAFT_COLS " WHERE status = 'draft' AND number > $3 "
                          "ORDER BY number LIMIT $1 OFFSET $2",
-              {S(int64_t(page.limit)), S(page.offset), customer_id}));
+              {S(int64_t(page.limit)), S(page.offset), S(after_number)})
+          : Q(conn,
+              DRAFT_COLS " WHERE status = 'draft' AND customer_id = $3 AND number > $4 "
+                         "ORDER BY number LIMIT $1 OFFSET $2",
+              {S(int64_t(page.limit)), S(page.offset), customer_id, S(after_number)}));
   BILLING_TRY(CheckRows(r, page.limit, "a draft page"));
   std::vector<InvoiceDraft> out;
   for (int i = 0; i < r.rows(); ++i) {

@@ -18,7 +18,7 @@ Status InsertDraft(pg::PgConnection& conn, const InvoiceDraft& d);
 Status UpdateDraft(pg::PgConnection& conn, const InvoiceDraft& d);
 Result<std::optional<InvoiceDraft>> FindDraft(pg::PgConnection& conn, const std::string& id);
 Result<std::vector<InvoiceDraft>> ListDrafts(pg::PgConnection& conn, const std::string& customer_id,
-                                             const PageSpec& page);
+                                             const PageSpec& page, int64_t after_number);
 Result<int64_t> CountDrafts(pg::PgConnection& conn, const std::string& customer_id);
 Result<std::vector<InvoiceDraft>> DueDrafts(pg::PgConnection& conn, const std::string& now,
                                             int limit);

@@ -811,9 +811,9 @@ class PgTx final : public StoreTx {
   Result<std::optional<InvoiceDraft>> FindDraft(const std::string& id) override {
     return pgnotes::FindDraft(conn_, id);
   }
-  Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
-                                               const PageSpec& page) override {
-    return pgnotes::ListDrafts(conn_, customer_id, page);
+  Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id, const PageSpec& page,
+                                               int64_t after_number) override {
+    return pgnotes::ListDrafts(conn_, customer_id, page, after_number);
   }
   Result<std::vector<InvoiceDraft>> DueDrafts(const std::string& now, int limit) override {
     return pgnotes::DueDrafts(conn_, now, limit);

@@ -132,6 +132,7 @@ Sql SubscriptionSql(const SubscriptionQuery& q, const std::string& select) {
     s.Where("next_bill_date <= " + s.P(q.renew_to.value_or(*q.renew_from).ToString()));
     s.Where("cancel_at_period_end = 0");
   }
+  if (q.after_number > 0) s.Where("number > " + s.P(q.after_number));
   s.text += s.WhereClause();
   return s;
 }

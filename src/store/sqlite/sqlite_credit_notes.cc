@@ -249,16 +249,18 @@ Result<std::optional<InvoiceDraft>> FindDraft(Connection& conn, const std::strin
 }
 
 Result<std::vector<InvoiceDraft>> ListDrafts(Connection& conn, const std::string& customer_id,
-                                             const PageSpec& page) {
+                                             const PageSpec& page, int64_t after_number) {
   BILLING_TRY(CheckPageArgs(page.limit, page.offset, "draft"));
   BILLING_ASSIGN_OR_RETURN(
       sqlite3_stmt * raw,
       conn.Prepare(customer_id.empty() ? DRAFT_COLS
-                       " WHERE status = 'draft' ORDER BY number LIMIT ?2 OFFSET ?3"
-                                       : DRAFT_COLS " WHERE status = 'draft' AND customer_id = ?1 "
-                                                    "ORDER BY number LIMIT ?2 OFFSET ?3"));
+                       " WHERE status = 'draft' AND number > ?4 ORDER BY number LIMIT ?2 OFFSET ?3"
+                                       : DRAFT_COLS
+                       " WHERE status = 'draft' AND customer_id = ?1 "
+                       "AND number > ?4 ORDER BY number LIMIT ?2 OFFSET ?3"));
   Stmt st(conn, raw);
   if (!customer_id.empty()) st.Bind(1, customer_id);
+  st.Bind(4, after_number);
   st.Bind(2, int64_t(page.limit)).Bind(3, page.offset);
   std::vector<InvoiceDraft> out;
   BILLING_TRY(StepRows(st, page.limit, "a draft page", [&]() -> Status {

@@ -17,7 +17,7 @@ Status InsertDraft(Connection& conn, const InvoiceDraft& d);
 Status UpdateDraft(Connection& conn, const InvoiceDraft& d);
 Result<std::optional<InvoiceDraft>> FindDraft(Connection& conn, const std::string& id);
 Result<std::vector<InvoiceDraft>> ListDrafts(Connection& conn, const std::string& customer_id,
-                                             const PageSpec& page);
+                                             const PageSpec& page, int64_t after_number);
 Result<int64_t> CountDrafts(Connection& conn, const std::string& customer_id);
 Result<std::vector<InvoiceDraft>> DueDrafts(Connection& conn, const std::string& now, int limit);
 

@@ -846,8 +846,9 @@ class SqliteTx final : public StoreTx {
     return sqlite::FindDraft(conn_, id);
   }
   Result<std::vector<InvoiceDraft>> ListDrafts(const std::string& customer_id,
-                                               const PageSpec& page) override {
-    return sqlite::ListDrafts(conn_, customer_id, page);
+                                               const PageSpec& page,
+                                               int64_t after_number) override {
+    return sqlite::ListDrafts(conn_, customer_id, page, after_number);
   }
   Result<std::vector<InvoiceDraft>> DueDrafts(const std::string& now, int limit) override {
     return sqlite::DueDrafts(conn_, now, limit);

@@ -101,6 +101,7 @@ std::string SubscriptionWhere(const SubscriptionQuery& q) {
   if (q.renew_from) {
     where += " AND next_bill_date >= ?3 AND next_bill_date <= ?4 AND cancel_at_period_end = 0";
   }
+  if (q.after_number > 0) where += " AND number > ?7";
   return where;
 }
 
@@ -111,6 +112,7 @@ void BindSubscriptionQuery(Stmt& st, const SubscriptionQuery& q) {
     st.Bind(3, q.renew_from->ToString());
     st.Bind(4, q.renew_to.value_or(*q.renew_from).ToString());
   }
+  if (q.after_number > 0) st.Bind(7, q.after_number);
 }
 
 }  // namespace

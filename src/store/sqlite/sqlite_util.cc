@@ -20,7 +20,7 @@ Connection::~Connection() {
 }
 
 Result<sqlite3_stmt*> Connection::Prepare(const char* sql) {
-  auto it = cache_.find(sql);
+  auto it = cache_.find(std::string_view(sql));
   if (it != cache_.end()) {
     sqlite3_reset(it->second);
     sqlite3_clear_bindings(it->second);
@@ -29,6 +29,11 @@ Result<sqlite3_stmt*> Connection::Prepare(const char* sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
     return SqlError(db_, std::string("prepare ") + sql);
+  }
+  if (cache_.size() >= kMaxCachedStatements) {
+    sqlite3_finalize(stmt);
+    return Error::Internal("sqlite: more than " + std::to_string(kMaxCachedStatements) +
+                           " statement texts; are values spliced into SQL?");
   }
   cache_.emplace(sql, stmt);
   return stmt;

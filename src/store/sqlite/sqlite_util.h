@@ -2,8 +2,10 @@
 // sqlite_memory_store.cc: conversation memory). Not a public interface: include only from
 // src/store/sqlite/*.cc.
 //
-// Connection: one sqlite3 handle plus its prepared-statement cache (keyed by the address of the
-// SQL text, so every statement text must be a string with static storage duration).
+// Connection: one sqlite3 handle plus its prepared-statement cache, keyed by the SQL text (not its
+// address: a statement text built in a local string may reuse the address of another one, and a
+// cache keyed by address then runs the wrong statement). SQL texts carry values as parameters,
+// never spliced in, so the cache stays small; it holds at most kMaxCachedStatements.
 // Stmt: a cached statement bound and stepped with small helpers; resets itself when destroyed,
 // adding its virtual machine steps, the rows it stepped through in full table scans and its sorts
 // without an index to the pool's work counters (ConnectionPool::work(); tests use them to show
@@ -31,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -40,6 +43,9 @@
 #include "store/store.h"
 
 namespace billing::sqlite {
+
+// Distinct statement texts one connection keeps prepared (Connection::Prepare).
+inline constexpr size_t kMaxCachedStatements = 1024;
 
 Error SqlError(sqlite3* db, const std::string& what);
 
@@ -73,8 +79,11 @@ class Connection {
  private:
   sqlite3* db_;
   WorkCounters& work_;
-  // Keyed by the address of the SQL literal: every statement text is a static string.
-  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
 
 // A statement bound and stepped with small helpers; resets itself when done.
