@@ -4,7 +4,10 @@
 # Extra arguments go to billing-agent (e.g. --port 8080, --host 0.0.0.0, --db other.db).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BILLING_WITH_NODE=0 scripts/install-deps.sh
+scripts/install-deps.sh
+# Swagger UI's files for /swagger-ui, from npm (no CDN at run time); the server runs without them.
+(cd web/swagger-ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+  echo "setup: npm ci in web/swagger-ui failed; /swagger-ui stays off" >&2
 cmake --preset release >/dev/null
 cmake --build build/release --target billing-agent -j"$(nproc)"
 exec build/release/billing-agent "$@"

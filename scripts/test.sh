@@ -8,8 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET=${BILLING_PRESET:-release}
 scripts/install-deps.sh
-# The client-js compatibility tests need the npm packages pinned in tests/compat.
+# The client-js compatibility and OpenAPI tests need the npm packages pinned in tests/compat;
+# /swagger-ui serves the files of web/swagger-ui's package (no CDN).
 (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+(cd web/swagger-ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" -j"$(nproc)"
 # A throwaway PostgreSQL 15 for the PostgreSQL tests (scripts/pg-test-server.sh); they fail, not

@@ -10,7 +10,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -36,6 +38,7 @@
 #include "http/events_routes.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
+#include "http/openapi.h"
 #include "http/rest/rest_api.h"
 #include "http/server.h"
 #include "security/redacting_sink.h"
@@ -208,6 +211,33 @@ int Run(const AppConfig& cfg) {
   api.set_rest_handler([&rest_api](const http::HttpRequest& request, const ToolContext& context) {
     return rest_api.Handle(request, context);
   });
+  // Swagger UI from the npm package's files (web/swagger-ui), when they are installed.
+  std::optional<http::SwaggerUi> swagger_ui;
+  {
+    std::vector<std::string> candidates = {cfg.swagger_ui_dir};
+    if (cfg.swagger_ui_dir.empty()) {
+      const std::string kDist = "web/swagger-ui/node_modules/swagger-ui-dist";
+      std::error_code ec;
+      const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+      candidates = {kDist, ec ? std::string() : (exe.parent_path() / "../.." / kDist).string()};
+    }
+    const std::string dir = http::SwaggerUi::FindDir(candidates);
+    if (!cfg.swagger_ui_dir.empty() && dir.empty()) {
+      spdlog::error("BILLING_SWAGGER_UI_DIR={}: no swagger-ui-bundle.js there", cfg.swagger_ui_dir);
+      return 1;
+    }
+    if (dir.empty()) {
+      spdlog::info("Swagger UI is not installed (npm ci in web/swagger-ui): /swagger-ui is off");
+    } else if (auto loaded = http::SwaggerUi::Load(dir); loaded.ok()) {
+      swagger_ui = std::move(loaded.value());
+      api.set_swagger_ui(&*swagger_ui);
+    } else {
+      spdlog::error("Swagger UI: {}", loaded.error().message);
+      return 1;
+    }
+  }
+  api.set_openapi_document(
+      http::OpenApiDocument(rest_api, tools, agent.config().id, kVersion).dump());
 
   http::ServerOptions server_options;
   server_options.host = cfg.host;

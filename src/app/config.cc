@@ -90,6 +90,7 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (auto v = Env("BILLING_MODEL"); !v.empty()) c.model = v;
   if (auto v = Env("LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("BILLING_TODAY"); !v.empty()) c.today = v;
+  c.swagger_ui_dir = Env("BILLING_SWAGGER_UI_DIR");
   std::string threads_text = Env("BILLING_THREADS");
   std::string db_pool_text = Env("BILLING_DB_POOL");
   const std::string db_cache_text = Env("BILLING_DB_CACHE");
@@ -113,7 +114,7 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   c.jwt_secret = Env("BILLING_JWT_SECRET");
 
   CLI::App app{"billing-agent: a Mastra-compatible billing agent server"};
-  app.set_version_flag("--version", "billing-agent 0.1.0");
+  app.set_version_flag("--version", std::string("billing-agent ") + kVersion);
   app.add_option("--host", c.host, "Address to listen on (env HOST)");
   app.add_option("--port", port_text, "Port to listen on (env PORT, default 4111)");
   app.add_option("--db", c.db_path,

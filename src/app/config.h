@@ -13,12 +13,18 @@
 
 namespace billing {
 
+// The release (--version, the OpenAPI document's info.version).
+inline constexpr const char* kVersion = "0.1.0";
+
 struct AppConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 4111;
   std::string db_path = "./data/billing.db";  // a SQLite file or a postgres:// URL (--db)
   int db_pool = 10;          // BILLING_DB_POOL: PostgreSQL connections per instance
   int db_timeout_ms = 5000;  // BILLING_DB_TIMEOUT_MS: PostgreSQL connect/statement/lock bound
+  // BILLING_SWAGGER_UI_DIR: swagger-ui-dist's files for /swagger-ui; "" = look in
+  // web/swagger-ui/node_modules/swagger-ui-dist under the working directory and the source tree.
+  std::string swagger_ui_dir;
   int db_cache = 256;        // BILLING_DB_CACHE: PostgreSQL customer views kept (0 = off)
   std::string model = "local";  // "local" or "openai/<model>"
   std::string openai_api_key;

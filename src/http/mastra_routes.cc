@@ -261,6 +261,13 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
   // path, so "//api/..." or "/api/../" spellings cannot skip it).
   const bool is_health = !target.too_long && target.size == 1 &&
                          (target.segments[0] == "health" || target.segments[0] == "ready");
+  // The API's description (no data) is public too, but rate limited.
+  const bool is_doc =
+      !target.too_long && target.size >= 1 &&
+      ((target.segments[0] == "swagger-ui" && swagger_ui_ != nullptr) ||
+       (!openapi_body_.empty() && ((target.size == 1 && target.segments[0] == "openapi.json") ||
+                                   (target.size == 2 && target.segments[0] == "api" &&
+                                    target.segments[1] == "openapi.json"))));
   RateLimiter* limiter = is_health ? nullptr : protections_.rate_limiter;
   const int64_t now_ms = limiter != nullptr ? clock_.NowUnixMs() : 0;
   // The client address's bucket first, so that guessing credentials is limited too.
@@ -269,7 +276,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
     if (!decision.allowed) co_return TooManyRequests(decision);
   }
   scope.principal = Principal::Anonymous();
-  if (auth_ != nullptr && !is_health) {
+  if (auth_ != nullptr && !is_health && !is_doc) {
     // An API key is looked up in the key store: off the I/O thread when reads block.
     Result<Principal> authenticated = co_await RunReadOn(agent_.tool_runner(), [&] {
       return auth_->Authenticate(request[bhttp::field::authorization]);
@@ -406,6 +413,18 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     spdlog::warn("ready: not ready: {}", ready.error().message);
     co_return JsonResponse(bhttp::status::service_unavailable,
                            "{\"status\":\"not ready\",\"error\":\"database unavailable\"}");
+  }
+  const bool is_openapi = (n == 1 && seg[0] == "openapi.json") ||
+                          (n == 2 && seg[0] == "api" && seg[1] == "openapi.json");
+  if (is_openapi && !openapi_body_.empty()) {
+    if (get) co_return JsonResponse(bhttp::status::ok, openapi_body_);
+    co_return NotFound();
+  }
+  if (seg[0] == "swagger-ui" && swagger_ui_ != nullptr) {
+    if (!get) co_return NotFound();
+    std::vector<std::string_view> rest(seg.begin() + 1, seg.begin() + n);
+    if (auto served = swagger_ui_->Serve(rest)) co_return std::move(*served);
+    co_return NotFound();
   }
   if (seg[0] != "api") co_return NotFound();
   if (n == 2 && seg[1] == "audit" && audit_) {

@@ -27,6 +27,7 @@
 #include "http/memory_routes.h"
 #include "http/rate_limiter.h"
 #include "http/server.h"
+#include "http/swagger_ui.h"
 
 namespace billing::http {
 
@@ -134,6 +135,12 @@ class MastraApi {
   // before serving; null: 404.
   using RestHandler = std::function<HttpResponse(const HttpRequest&, const ToolContext&)>;
   void set_rest_handler(RestHandler rest) { rest_ = std::move(rest); }
+  // Serves GET /api/openapi.json and /openapi.json (http/openapi.h) with `document`; set before
+  // serving; empty: 404.
+  void set_openapi_document(std::string document) { openapi_body_ = std::move(document); }
+  // Serves /swagger-ui (http/swagger_ui.h); null: 404. Like /api/openapi.json it needs no
+  // credentials: both describe the routes and hold no data (every route they describe does).
+  void set_swagger_ui(const SwaggerUi* ui) { swagger_ui_ = ui; }
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -190,6 +197,8 @@ class MastraApi {
   AuditHandler events_;  // GET /api/events; null: 404
   BillingRunHandler billing_run_;  // POST /api/billing-runs; null: 404
   RestHandler rest_;               // /api/v1/; null: 404
+  std::string openapi_body_;       // GET /api/openapi.json; empty: 404
+  const SwaggerUi* swagger_ui_ = nullptr;
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter

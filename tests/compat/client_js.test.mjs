@@ -3,43 +3,18 @@
 // sends. Run by CTest (compat_client_js) with BILLING_AGENT_BINARY set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MastraClient } from '@mastra/client-js';
+import { startServer } from './server.mjs';
 
-const binary = process.env.BILLING_AGENT_BINARY;
 let server;
 let baseUrl;
-let dir;
 
 before(async () => {
-  assert.ok(binary, 'BILLING_AGENT_BINARY must point at the built server');
-  dir = mkdtempSync(join(tmpdir(), 'billing-compat-'));
-  server = spawn(binary, ['--host', '127.0.0.1', '--port', '0', '--db', join(dir, 'billing.db')], {
-    env: { ...process.env, BILLING_TODAY: '2026-11-25', BILLING_PAYMENT_MODE: 'approve',
-           OPENAI_API_KEY: '', BILLING_MODEL: 'local' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  baseUrl = await new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 20000);
-    const onData = (chunk) => {
-      log += chunk;
-      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${log}`)));
-  });
+  server = await startServer();
+  baseUrl = server.baseUrl;
 });
 
-after(() => {
-  server?.kill('SIGKILL');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => server?.stop());
 
 const client = () => new MastraClient({ baseUrl, retries: 0 });
 
