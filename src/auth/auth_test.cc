@@ -100,6 +100,20 @@ TEST_F(auth_store, StoresOnlyTheHashAndVerifies) {
   EXPECT_EQ(*store_->Count(true), 0);
 }
 
+TEST_F(auth_store, ACustomerBoundKeyAuthenticatesAsBound) {
+  auto created = CreateApiKey(*store_, "portal", ScopeBit(Scope::kRead),
+                              "2026-11-25T00:00:00.000Z", "CUST-001");
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ((*store_->List())[0].customer_id, "CUST-001");
+  Authenticator auth({true, ""}, store_.get());
+  auto p = auth.Authenticate("Bearer " + created->key);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->customer_id, "CUST-001");
+  auto open = CreateApiKey(*store_, "ops", ScopeBit(Scope::kRead), "2026-11-25T00:00:00.000Z");
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(auth.Authenticate("Bearer " + open->key)->customer_id, "");
+}
+
 TEST_F(auth_store, AuthenticationOffIsAnonymousWithAllScopes) {
   Authenticator auth({false, ""}, store_.get());
   auto p = auth.Authenticate("");
@@ -121,6 +135,24 @@ TEST(auth_jwt, ValidTokenGivesSubjectAndScopes) {
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->id, "jwt:bob");
   EXPECT_EQ(p->scopes, ScopeBit(Scope::kRefund));
+}
+
+TEST(auth_jwt, CustomerIdClaimBindsTheCaller) {
+  auto bound = VerifyJwtHs256(
+      Token({{"sub", "portal"}, {"customer_id", "CUST-001"}, {"exp", kNow + 60}}), kSecret, kNow);
+  ASSERT_TRUE(bound.ok()) << bound.error().message;
+  EXPECT_EQ(bound->customer_id, "CUST-001");
+  auto unbound = VerifyJwtHs256(Token({{"sub", "ops"}, {"exp", kNow + 60}}), kSecret, kNow);
+  ASSERT_TRUE(unbound.ok());
+  EXPECT_EQ(unbound->customer_id, "");
+  // A claim that is not an id is refused, not ignored: ignoring it would unbind the caller.
+  for (const nlohmann::json& bad : {nlohmann::json(7), nlohmann::json(""),
+                                    nlohmann::json(std::string(65, 'C')), nlohmann::json::array()}) {
+    auto r = VerifyJwtHs256(Token({{"sub", "p"}, {"customer_id", bad}, {"exp", kNow + 60}}),
+                            kSecret, kNow);
+    ASSERT_FALSE(r.ok()) << bad.dump();
+    EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
+  }
 }
 
 TEST(auth_jwt, ExpiredAndNotYetValidAreRejected) {

@@ -66,7 +66,7 @@ std::string ApiKeyPrefix(std::string_view key) {
 }
 
 Result<CreatedApiKey> CreateApiKey(ApiKeyStore& store, const std::string& name, ScopeSet scopes,
-                                   const std::string& created_at) {
+                                   const std::string& created_at, const std::string& customer_id) {
   if (scopes == kNoScopes) return Error::Invalid("scopes", "a key needs at least one scope");
   // A prefix clash (32 bits) is rare; try a few fresh keys.
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -77,6 +77,7 @@ Result<CreatedApiKey> CreateApiKey(ApiKeyStore& store, const std::string& name, 
     out.record.name = name;
     out.record.scopes = scopes;
     out.record.created_at = created_at;
+    out.record.customer_id = customer_id;
     Status s = store.Insert(out.record);
     if (s.ok()) {
       out.key = std::move(key);
@@ -122,7 +123,7 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization) co
                       CRYPTO_memcmp(stored.data(), hash.data(), hash.size()) == 0;
     if (!found->has_value() || !same) return Unauthenticated("Invalid API key");
     if (!(*found)->revoked_at.empty()) return Unauthenticated("API key revoked");
-    return Principal{"key:" + prefix, (*found)->scopes, true};
+    return Principal{"key:" + prefix, (*found)->scopes, true, (*found)->customer_id};
   }
   if (options_.jwt_secret.empty()) return Unauthenticated("Invalid API key");
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -130,7 +131,7 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization) co
                           .count();
   Result<JwtClaims> claims = VerifyJwtHs256(credential, options_.jwt_secret, now);
   if (!claims.ok()) return Unauthenticated("Invalid token: " + claims.error().message);
-  return Principal{"jwt:" + claims->sub, claims->scopes, true};
+  return Principal{"jwt:" + claims->sub, claims->scopes, true, claims->customer_id};
 }
 
 bool IsLoopbackHost(const std::string& host) {

@@ -36,9 +36,11 @@ struct CreatedApiKey {
   std::string key;  // shown once; never stored
   StoredApiKey record;
 };
-// Generates and stores a key. `scopes` must not be empty (kInvalidArgument).
+// Generates and stores a key. `scopes` must not be empty (kInvalidArgument). `customer_id`: the
+// customer a customer-bound key acts for ("" = not bound).
 Result<CreatedApiKey> CreateApiKey(ApiKeyStore& store, const std::string& name, ScopeSet scopes,
-                                   const std::string& created_at);
+                                   const std::string& created_at,
+                                   const std::string& customer_id = "");
 
 struct AuthOptions {
   bool enabled = true;

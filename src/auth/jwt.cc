@@ -132,6 +132,13 @@ Result<JwtClaims> VerifyJwtHs256(std::string_view token, std::string_view secret
     Result<ScopeSet> scopes = ParseScopeList(scope->get<std::string>(), /*strict=*/false);
     if (scopes.ok()) claims.scopes = *scopes;
   }
+  if (auto customer = payload.find("customer_id"); customer != payload.end()) {
+    if (!customer->is_string() || customer->get<std::string>().empty() ||
+        customer->get<std::string>().size() > kMaxJwtCustomerIdBytes) {
+      return Unauthenticated("token customer_id claim is not an id");
+    }
+    claims.customer_id = customer->get<std::string>();
+  }
   return claims;
 }
 

@@ -21,11 +21,13 @@ inline constexpr size_t kMaxJwtBytes = 8192;
 inline constexpr size_t kMinJwtSecretBytes = 32;
 inline constexpr int64_t kJwtLeewaySeconds = 60;
 inline constexpr size_t kMaxJwtSubjectBytes = 256;
+inline constexpr size_t kMaxJwtCustomerIdBytes = 64;
 
 struct JwtClaims {
   std::string sub;
   ScopeSet scopes = kNoScopes;
   int64_t exp = 0;
+  std::string customer_id = {};  // claim customer_id: a customer-bound caller; "" = not bound
 };
 
 // Verifies `token` with `secret` at `now_unix_s`. Errors are kUnauthenticated with a short

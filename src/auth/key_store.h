@@ -32,6 +32,8 @@ struct StoredApiKey {
   ScopeSet scopes = kNoScopes;
   std::string created_at;  // ISO-8601
   std::string revoked_at;  // "" while active
+  // A customer-bound key (integration.md "Access") acts for this customer only; "" = not bound.
+  std::string customer_id = {};
 };
 
 class ApiKeyStore {

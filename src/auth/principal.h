@@ -19,8 +19,11 @@ struct Principal {
   std::string id;               // "key:<prefix>" / "jwt:<sub>"; "" for the anonymous caller
   ScopeSet scopes = kNoScopes;
   bool authenticated = false;   // false only for the development-mode anonymous caller
+  // Customer-bound credentials (an API key made with --customer, a JWT with claim customer_id):
+  // the one customer this caller acts for; "" = not bound (integration.md "Access").
+  std::string customer_id = {};
 
-  static Principal Anonymous() { return Principal{"", kAllScopes, false}; }
+  static Principal Anonymous() { return Principal{"", kAllScopes, false, ""}; }
 };
 
 }  // namespace billing

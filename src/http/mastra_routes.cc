@@ -427,6 +427,14 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     co_return NotFound();
   }
   if (seg[0] != "api") co_return NotFound();
+  // The audit log, the event stream and billing runs span every customer: not for a
+  // customer-bound caller (tools/customer_binding.h).
+  if (!scope.principal.customer_id.empty() && n == 2 &&
+      ((seg[1] == "audit" && audit_) || (seg[1] == "events" && events_) ||
+       (seg[1] == "billing-runs" && billing_run_))) {
+    co_return JsonError(bhttp::status::forbidden, "A customer-bound caller cannot use /api/" +
+                                                      std::string(seg[1]) + ": it spans customers");
+  }
   if (n == 2 && seg[1] == "audit" && audit_) {
     // The audit log is for administrators only (in development mode the caller has every scope).
     if (!HasScope(scope.principal.scopes, Scope::kAdmin)) {

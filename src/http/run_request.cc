@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "billing/rules.h"
 #include "http/json_writer.h"
 #include "http/messages.h"
 #include "http/routes_internal.h"
@@ -112,6 +113,7 @@ Status ApplyPrincipal(ToolContext& context, const Principal& principal) {
   context.scopes = principal.scopes;
   context.principal = principal.id;
   context.actor.principal = principal.authenticated ? principal.id : std::string(kDevPrincipal);
+  context.bound_customer = principal.customer_id.empty() ? "" : CanonicalId(principal.customer_id);
   if (!context.actor.on_behalf_of.empty() && !HasScope(principal.scopes, Scope::kActOnBehalf)) {
     spdlog::warn("refused: {} claimed to act for {} without the act_on_behalf scope",
                  context.actor.principal, Truncated(context.actor.on_behalf_of, 64));

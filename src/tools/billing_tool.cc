@@ -1,4 +1,5 @@
 #include "tools/billing_tool.h"
+#include "tools/customer_binding.h"
 
 #include <algorithm>
 #include <cassert>
@@ -58,7 +59,23 @@ json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
         return RateLimitedResult(**retry);
       }
     }
-    Result<json> r = Run(args, ctx);
+    // A customer-bound caller reaches its customer's records only (tools/customer_binding.h).
+    json bound_args;
+    if (!ctx.bound_customer.empty()) {
+      Result<json> bound = BindToolInput(service_, id_, args, ctx.bound_customer);
+      if (!bound.ok()) {
+        if (bound.error().code == ErrorCode::kPermissionDenied) {
+          return json{{"success", false},
+                      {"error", true},
+                      {"code", "PERMISSION_DENIED"},
+                      {"message", bound.error().message}};
+        }
+        if (bound.error().code == ErrorCode::kDatabaseUnavailable) return DatabaseUnavailableResult();
+        return ToolErrorResult(bound.error());
+      }
+      bound_args = std::move(bound.value());
+    }
+    Result<json> r = Run(ctx.bound_customer.empty() ? args : bound_args, ctx);
     if (r.ok()) return std::move(r.value());
     const Error& e = r.error();
     if (e.code == ErrorCode::kDatabaseUnavailable) {

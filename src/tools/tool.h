@@ -51,6 +51,9 @@ struct ToolContext {
   std::string operation_key;
   const MoneyMovementLimiter* limiter = nullptr;  // nullptr = no rate limit
   std::string rate_key;                           // the caller's bucket for `limiter`
+  // A customer-bound caller's customer (canonical id; tools/customer_binding.h): every call
+  // reaches that customer's records only. "" = not bound.
+  std::string bound_customer;
 };
 
 class Tool {

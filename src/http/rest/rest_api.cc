@@ -195,6 +195,39 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
+// What a customer-bound caller may reach through `route`: the one table of it. A resource not in
+// it is denied.
+Binding BindingOf(const RestRoute& route) {
+  using Mode = Binding::Mode;
+  const std::vector<std::string_view> segments = RouteSegments(route.path);
+  const std::string_view resource = segments.empty() ? std::string_view() : segments[0];
+  const bool has_id = segments.size() > 1;
+  struct Owned {
+    std::string_view resource;
+    OwnedKind kind;
+  };
+  static constexpr Owned kOwned[] = {{"customers", OwnedKind::kCustomer},
+                                     {"invoices", OwnedKind::kInvoice},
+                                     {"payments", OwnedKind::kPayment},
+                                     {"subscriptions", OwnedKind::kSubscription},
+                                     {"credit-notes", OwnedKind::kCreditNote}};
+  if (resource == "plans" || resource == "coupons") return {Mode::kAnyone};
+  if (resource == "refunds") {
+    // Creating one names the payment in the body (the tool checks it); the list must name it.
+    if (route.write) return {Mode::kAnyone};
+    return {Mode::kFilterOwned, OwnedKind::kPayment, "payment"};
+  }
+  for (const Owned& o : kOwned) {
+    if (resource != o.resource) continue;
+    if (has_id) return {Mode::kPathOwned, o.kind};
+    if (route.write) return {Mode::kAnyone};  // a create: its tool action binds the body
+    if (o.kind == OwnedKind::kCreditNote)
+      return {Mode::kFilterOwned, OwnedKind::kInvoice, "invoice"};
+    return {Mode::kCustomerFilter};
+  }
+  return {Mode::kDenied};
+}
+
 void Tag(json& object, const std::string& kind) {
   if (object.is_object()) object["object"] = kind;
 }
@@ -249,7 +282,8 @@ RestApi::RestApi(BillingService& service, const ToolRegistry& tools, int default
     : service_(service), tools_(tools), default_tax_rate_bp_(default_tax_rate_bp) {
   AddLedgerRoutes(routes_);
   AddCatalogRoutes(routes_);
-  for (const RestRoute& r : routes_) {
+  for (RestRoute& r : routes_) {
+    r.binding = BindingOf(r);
     // A write names a registered tool, a read has a reader: a broken table fails at start.
     const bool wired = r.write ? tools_.FindById(r.write->tool_id) != nullptr : bool(r.read);
     if (!wired) {
@@ -304,8 +338,52 @@ HttpResponse RestApi::Handle(const HttpRequest& request, const ToolContext& cont
                    "No such route: " + std::string(target.substr(0, target.find('?'))), "");
 }
 
+std::optional<HttpResponse> RestApi::CheckBinding(const RestRoute& route, RestCall& call) const {
+  const std::string& customer = call.context.bound_customer;
+  using Mode = Binding::Mode;
+  const Binding& b = route.binding;
+  switch (b.mode) {
+    case Mode::kAnyone:
+      return std::nullopt;
+    case Mode::kDenied:
+      return RestError(bhttp::status::forbidden, "auth_error", "customer_bound",
+                       "A customer-bound caller cannot use " + route.path + ": it spans customers",
+                       "");
+    case Mode::kPathOwned: {
+      Status owned = RequireOwned(service_, b.kind, call.path_params.at(0), customer);
+      if (!owned.ok()) return RestErrorFor(owned.error());
+      return std::nullopt;
+    }
+    case Mode::kCustomerFilter: {
+      if (route.path == "/api/v1/customers") return std::nullopt;  // its reader narrows it
+      if (call.query.contains("customer")) {
+        Status owned = RequireOwned(service_, OwnedKind::kCustomer,
+                                    call.query["customer"].get<std::string>(), customer);
+        if (!owned.ok()) return RestErrorFor(owned.error());
+      }
+      call.query["customer"] = customer;
+      return std::nullopt;
+    }
+    case Mode::kFilterOwned: {
+      if (!call.query.contains(b.param)) {
+        return RestError(bhttp::status::forbidden, "auth_error", "customer_bound",
+                         "A customer-bound caller must name the " + b.param + " to list these",
+                         b.param);
+      }
+      Status owned =
+          RequireOwned(service_, b.kind, call.query[b.param].get<std::string>(), customer);
+      if (!owned.ok()) return RestErrorFor(owned.error());
+      return std::nullopt;
+    }
+  }
+  return RestError(bhttp::status::forbidden, "auth_error", "customer_bound", "Forbidden", "");
+}
+
 HttpResponse RestApi::Run(const RestRoute& route, RestCall& call,
                           const HttpRequest& request) const {
+  if (!call.context.bound_customer.empty()) {
+    if (auto refused = CheckBinding(route, call)) return std::move(*refused);
+  }
   if (route.write) return RunWrite(route, call, request);
   if (!request.body().empty()) {
     return BadParam("body_not_allowed", "a GET takes no body; filters go in the query", "");

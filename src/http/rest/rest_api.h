@@ -25,6 +25,7 @@
 
 #include "billing/service.h"
 #include "http/server.h"
+#include "tools/customer_binding.h"
 #include "tools/tool.h"
 
 namespace billing::http::rest {
@@ -66,6 +67,21 @@ struct ToolAction {
   std::function<Result<nlohmann::json>(RestCall&, const nlohmann::json& object)> refetch = {};
 };
 
+// What a customer-bound caller (ToolContext::bound_customer; tools/customer_binding.h) may reach
+// through a route, derived from the route's resource by RestApi (BindingOf), never per route.
+struct Binding {
+  enum class Mode {
+    kDenied,          // the route spans customers (events): 403
+    kAnyone,          // the catalog (plans, coupons), or a create its tool action checks
+    kPathOwned,       // the {id} must name a record of the caller's customer, else 404
+    kCustomerFilter,  // a list: its `customer` filter is set to the caller's customer
+    kFilterOwned,     // a list: its `param` filter is required and must name an owned record
+  };
+  Mode mode = Mode::kDenied;
+  OwnedKind kind = OwnedKind::kCustomer;  // what the {id} or the filter names
+  std::string param = {};                 // kFilterOwned
+};
+
 struct RestRoute {
   boost::beast::http::verb method;
   std::string path;          // "/api/v1/invoices/{id}/finalize"
@@ -79,6 +95,7 @@ struct RestRoute {
   // Reads: the object, or for a list an array of up to page.limit objects (page.limit is the
   // caller's limit + 1, so a longer answer means hasMore).
   std::function<Result<nlohmann::json>(RestCall&)> read = {};
+  Binding binding = {};  // set by RestApi from the resource
 };
 
 // {"error":{"type":...,"code":...,"message":...,"param":...}} with `status`; `param` "" = none.
@@ -112,6 +129,8 @@ class RestApi {
  private:
   HttpResponse Run(const RestRoute& route, RestCall& call, const HttpRequest& request) const;
   HttpResponse RunWrite(const RestRoute& route, RestCall& call, const HttpRequest& request) const;
+  // nullopt when a customer-bound caller may use `route` as called; else the 403 or 404.
+  std::optional<HttpResponse> CheckBinding(const RestRoute& route, RestCall& call) const;
 
   BillingService& service_;
   const ToolRegistry& tools_;

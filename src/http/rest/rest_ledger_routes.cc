@@ -92,6 +92,16 @@ void AddCustomerRoutes(std::vector<RestRoute>& routes) {
                      {"currency", "Only customers billed in this currency (ISO 4217)", {}}},
                     std::nullopt,
                     [](RestCall& call) -> Result<json> {
+                      const Date today = call.service.Today();
+                      if (!call.context.bound_customer.empty()) {
+                        // A customer-bound caller's list is its own customer
+                        // (tools/customer_binding.h).
+                        if (!call.page.starting_after.empty()) return json::array();
+                        BILLING_ASSIGN_OR_RETURN(
+                            CustomerView v, call.service.GetCustomer(call.context.bound_customer));
+                        return json::array(
+                            {CustomerJson(v, today, false, call.default_tax_rate_bp)});
+                      }
                       CustomerQuery q;
                       q.status = Param(call, "status");
                       q.billing_cycle = Param(call, "billingCycle");
@@ -99,7 +109,6 @@ void AddCustomerRoutes(std::vector<RestRoute>& routes) {
                       q.currency = CanonicalId(Param(call, "currency"));
                       BILLING_ASSIGN_OR_RETURN(std::vector<CustomerView> rows,
                                                call.service.CustomerPage(q, call.page));
-                      const Date today = call.service.Today();
                       return RenderAll(rows, [&](const CustomerView& v) {
                         return CustomerJson(v, today, false, call.default_tax_rate_bp);
                       });

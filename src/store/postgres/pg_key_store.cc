@@ -31,7 +31,7 @@ Result<PgResult> Sql(PgConnection& conn, std::string_view sql, const Params& par
 }
 
 constexpr const char* kCols =
-    "SELECT prefix, key_hash, name, scopes, created_at, revoked_at FROM api_keys";
+    "SELECT prefix, key_hash, name, scopes, created_at, revoked_at, customer_id FROM api_keys";
 
 StoredApiKey ReadKey(const PgResult& r, int row) {
   StoredApiKey k;
@@ -42,6 +42,7 @@ StoredApiKey ReadKey(const PgResult& r, int row) {
   k.scopes = scopes.ok() ? *scopes : kNoScopes;
   k.created_at = r.Text(row, 4);
   k.revoked_at = r.Text(row, 5);
+  k.customer_id = r.Text(row, 6);
   return k;
 }
 
@@ -74,11 +75,11 @@ class PostgresApiKeyStore final : public ApiKeyStore {
           return Error(ErrorCode::kConflict, "an API key with prefix " + key.prefix + " exists");
         }
       }
-      BILLING_TRY(
-          Sql(conn,
-              "INSERT INTO api_keys (prefix, key_hash, name, scopes, created_at, "
-              "revoked_at) VALUES ($1, $2, $3, $4, $5, '')",
-              {key.prefix, key.key_hash, key.name, FormatScopes(key.scopes), key.created_at}));
+      BILLING_TRY(Sql(conn,
+                      "INSERT INTO api_keys (prefix, key_hash, name, scopes, created_at, "
+                      "revoked_at, customer_id) VALUES ($1, $2, $3, $4, $5, '', $6)",
+                      {key.prefix, key.key_hash, key.name, FormatScopes(key.scopes), key.created_at,
+                       key.customer_id}));
       return OkStatus();
     });
   }

@@ -17,7 +17,7 @@ using sqlite::Stmt;
   if (!var##_r.ok()) return var##_r.error(); \
   Stmt var((conn), var##_r.value())
 
-constexpr const char* kCols = "SELECT prefix, key_hash, name, scopes, created_at, revoked_at FROM api_keys";
+constexpr const char* kCols = "SELECT prefix, key_hash, name, scopes, created_at, revoked_at, customer_id FROM api_keys";
 
 StoredApiKey ReadKey(const Stmt& st) {
   StoredApiKey k;
@@ -28,6 +28,7 @@ StoredApiKey ReadKey(const Stmt& st) {
   k.scopes = scopes.ok() ? *scopes : kNoScopes;
   k.created_at = st.Text(4);
   k.revoked_at = st.Text(5);
+  k.customer_id = st.Text(6);
   return k;
 }
 
@@ -59,11 +60,11 @@ class SqliteApiKeyStore final : public ApiKeyStore {
         if (row.value()) return Error(ErrorCode::kConflict, "an API key with prefix " + key.prefix + " exists");
       }
       static const char* const kInsert =
-          "INSERT INTO api_keys (prefix, key_hash, name, scopes, created_at, revoked_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, '')";
+          "INSERT INTO api_keys (prefix, key_hash, name, scopes, created_at, revoked_at, "
+          "customer_id) VALUES (?1, ?2, ?3, ?4, ?5, '', ?6)";
       KEY_PREPARE(ins, conn, kInsert);
       ins.Bind(1, key.prefix).Bind(2, key.key_hash).Bind(3, key.name).Bind(4, FormatScopes(key.scopes))
-          .Bind(5, key.created_at);
+          .Bind(5, key.created_at).Bind(6, key.customer_id);
       return ins.Run();
     });
   }
