@@ -3,7 +3,7 @@
 # includes a higher one, and only src/store knows the backends. Prints each violation and exits 1;
 # run by ctest as `layers`.
 #
-#   common < money, security < billing, auth < store < tools < agent < http < app, main
+#   common < money, security < billing, auth < store < integration, tools < agent < http < app, main
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -17,13 +17,14 @@ forbid() {  # $1 = directory, $2 = include prefixes it must not use (regex alter
     status=1
   fi
 }
-forbid common "money/|security/|billing/|auth/|store/|tools/|agent/|http/|app/"
-forbid money "security/|billing/|auth/|store/|tools/|agent/|http/|app/"
-forbid security "billing/|auth/|store/|tools/|agent/|http/|app/"
-forbid billing "store/sqlite/|store/postgres/|store/backend|tools/|agent/|http/|app/"
-forbid auth "store/|tools/|agent/|http/|app/"
-forbid store "tools/|agent/|http/|app/"
-forbid tools "store/sqlite/|store/postgres/|agent/|http/|app/"
+forbid common "money/|security/|billing/|auth/|store/|integration/|tools/|agent/|http/|app/"
+forbid money "security/|billing/|auth/|store/|integration/|tools/|agent/|http/|app/"
+forbid security "billing/|auth/|store/|integration/|tools/|agent/|http/|app/"
+forbid billing "store/sqlite/|store/postgres/|store/backend|integration/|tools/|agent/|http/|app/"
+forbid auth "store/|integration/|tools/|agent/|http/|app/"
+forbid store "integration/|tools/|agent/|http/|app/"
+forbid integration "store/sqlite/|store/postgres/|tools/|agent/|http/|app/"
+forbid tools "store/sqlite/|store/postgres/|integration/|agent/|http/|app/"
 forbid agent "store/sqlite/|store/postgres/|http/|app/"
 forbid http "store/sqlite/|store/postgres/|app/"
 forbid app "store/sqlite/|store/postgres/"

@@ -41,6 +41,7 @@
 #include "http/openapi.h"
 #include "http/rest/rest_api.h"
 #include "http/server.h"
+#include "integration/webhook_worker.h"
 #include "security/redacting_sink.h"
 #include "store/backend.h"
 #include "tools/billing_tool.h"
@@ -278,6 +279,14 @@ int Run(const AppConfig& cfg) {
   spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)",
                cfg.host, port.value(), threads);
   server.Start();
+  // Webhook deliveries (docs/webhooks.md): sent by one worker thread, many at once.
+  WebhookWorkerOptions webhook_options;
+  webhook_options.allow_hosts = cfg.billing.webhook_allow_hosts;
+  webhook_options.timeout_ms = cfg.webhook_timeout_ms;
+  // A claimed delivery is claimed again only after its transfer cannot still be running.
+  webhook_options.lease_ms = 2LL * cfg.webhook_timeout_ms + 5000;
+  WebhookWorker webhooks(service, webhook_options);
+  webhooks.Start();
   // Billing runs inside the server (BILLING_RUN_INTERVAL), the first at once: catch-up.
   std::unique_ptr<BillingScheduler> scheduler;
   if (cfg.run_interval_ms > 0) {
@@ -311,6 +320,7 @@ int Run(const AppConfig& cfg) {
   io.run();
   for (auto& t : pool) t.join();
   if (scheduler) scheduler->Stop();  // a run in progress finishes its bounded batches
+  webhooks.Stop();  // transfers in flight finish (each bounded by its timeout)
   // Writes still running on the write pool after a forced stop use the stores declared after it.
   tool_runner.Join();
   // How well group commit did: ledger writes per commit (each commit is one WAL fsync).

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/config.h"
 #include "billing/service.h"
 #include "common/clock.h"
 #include "store/backend.h"
@@ -51,6 +52,10 @@ Result<BillingOptions> BillingOptionsFromEnv() {
       return Error::Invalid("BILLING_PAYMENT_MODE",
                             "BILLING_PAYMENT_MODE must be random, approve or decline");
     }
+  }
+  // Hosts webhook endpoints may reach over http:// and on private addresses (docs/webhooks.md).
+  if (const char* v = std::getenv("BILLING_WEBHOOK_ALLOW_HOSTS"); v != nullptr) {
+    options.webhook_allow_hosts = ParseHostList(v);
   }
   return options;
 }

@@ -8,6 +8,21 @@
 #include "money/money.h"
 
 namespace billing {
+
+std::vector<std::string> ParseHostList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    std::string host(text.substr(0, comma));
+    while (!host.empty() && host.front() == ' ') host.erase(host.begin());
+    while (!host.empty() && host.back() == ' ') host.pop_back();
+    for (char& c : host) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (!host.empty()) out.push_back(std::move(host));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
 namespace {
 
 std::string Env(const char* name) {
@@ -91,6 +106,23 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (auto v = Env("LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("BILLING_TODAY"); !v.empty()) c.today = v;
   c.swagger_ui_dir = Env("BILLING_SWAGGER_UI_DIR");
+  c.billing.webhook_allow_hosts = ParseHostList(Env("BILLING_WEBHOOK_ALLOW_HOSTS"));
+  if (auto v = Env("BILLING_WEBHOOK_RETRY_SECONDS"); !v.empty()) {
+    std::vector<int64_t> waits;
+    for (const std::string& part : ParseHostList(v)) {
+      BILLING_ASSIGN_OR_RETURN(int64_t s, ParseInt(part, "BILLING_WEBHOOK_RETRY_SECONDS", 1, 86400));
+      waits.push_back(s);
+    }
+    if (waits.empty() || waits.size() > size_t(kMaxWebhookAttempts - 1)) {
+      return Error::Invalid("BILLING_WEBHOOK_RETRY_SECONDS",
+                            "BILLING_WEBHOOK_RETRY_SECONDS must list 1 to 15 waits in seconds");
+    }
+    c.billing.webhook_retry_seconds = std::move(waits);
+  }
+  if (auto v = Env("BILLING_WEBHOOK_TIMEOUT_MS"); !v.empty()) {
+    BILLING_ASSIGN_OR_RETURN(int64_t ms, ParseInt(v, "BILLING_WEBHOOK_TIMEOUT_MS", 100, 60000));
+    c.webhook_timeout_ms = int(ms);
+  }
   std::string threads_text = Env("BILLING_THREADS");
   std::string db_pool_text = Env("BILLING_DB_POOL");
   const std::string db_cache_text = Env("BILLING_DB_CACHE");

@@ -6,12 +6,17 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "billing/service.h"
 #include "common/result.h"
 
 namespace billing {
+
+// "a.example, 127.0.0.1" -> {"a.example", "127.0.0.1"}: trimmed, lower case, empty ones dropped
+// (BILLING_WEBHOOK_ALLOW_HOSTS).
+std::vector<std::string> ParseHostList(std::string_view text);
 
 // The release (--version, the OpenAPI document's info.version).
 inline constexpr const char* kVersion = "0.1.0";
@@ -25,6 +30,7 @@ struct AppConfig {
   // BILLING_SWAGGER_UI_DIR: swagger-ui-dist's files for /swagger-ui; "" = look in
   // web/swagger-ui/node_modules/swagger-ui-dist under the working directory and the source tree.
   std::string swagger_ui_dir;
+  int webhook_timeout_ms = 10000;  // BILLING_WEBHOOK_TIMEOUT_MS: per delivery attempt
   int db_cache = 256;        // BILLING_DB_CACHE: PostgreSQL customer views kept (0 = off)
   std::string model = "local";  // "local" or "openai/<model>"
   std::string openai_api_key;

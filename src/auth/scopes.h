@@ -1,5 +1,5 @@
-// Scopes: what a caller may do. Eight scopes (read, invoice, payment, refund, subscriptions,
-// customers, act_on_behalf, admin); admin implies all the others. act_on_behalf lets a caller name the end
+// Scopes: what a caller may do. Nine scopes (read, invoice, payment, refund, subscriptions,
+// customers, webhooks, act_on_behalf, admin); admin implies all the others. act_on_behalf lets a caller name the end
 // user it acts for (a CometChat sender, a requestContext userId): the claim is recorded beside the
 // caller in every change it makes (billing/types.h Actor); without the scope a claim is refused
 // (403). The scope each tool action needs lives in one table, here (RequiredScope), and is enforced
@@ -26,13 +26,14 @@ enum class Scope : uint32_t {
   kActOnBehalf = 1u << 5,
   kSubscriptions = 1u << 6,
   kCustomers = 1u << 7,
+  kWebhooks = 1u << 8,  // manage webhook endpoints and their deliveries
 };
 
 // A set of scopes as a bit mask of Scope values.
 using ScopeSet = uint32_t;
 
 inline constexpr ScopeSet kNoScopes = 0;
-inline constexpr ScopeSet kAllScopes = 0xff;
+inline constexpr ScopeSet kAllScopes = 0x1ff;
 
 constexpr ScopeSet ScopeBit(Scope s) { return static_cast<ScopeSet>(s); }
 

@@ -25,6 +25,16 @@ namespace billing {
 
 enum class ProcessorMode { kRandom, kAlwaysApprove, kAlwaysDecline };
 
+// Webhook deliveries (integration.md "Webhooks"): at most 16 attempts over at most 3 days; the
+// waits before the retries: 1 min, 5 min, 30 min, 2 h, 5 h, then 10 h.
+inline constexpr int kMaxWebhookAttempts = 16;
+inline constexpr int64_t kWebhookGiveUpMs = 3LL * 24 * 3600 * 1000;  // then failed / disabled
+inline std::vector<int64_t> DefaultWebhookRetrySeconds() {
+  std::vector<int64_t> out = {60, 300, 1800, 7200, 18000};
+  while (out.size() < size_t(kMaxWebhookAttempts - 1)) out.push_back(36000);
+  return out;
+}
+
 struct BillingOptions {
   int default_tax_rate_bp = 800;
   int64_t max_amount_cents = 100'000'000;  // per operation: $1,000,000.00
@@ -40,6 +50,34 @@ struct BillingOptions {
   // Subscription period invoices are held as drafts this many hours before the billing run
   // finalizes them (BILLING_DRAFT_HOURS, 0..kMaxDraftHours; 0 = finalized at once).
   int draft_hours = 0;
+  // BILLING_WEBHOOK_ALLOW_HOSTS: hosts a webhook endpoint may reach over http:// and on private,
+  // loopback or link-local addresses (docs/webhooks.md "SSRF"); every other endpoint is https://
+  // to a public address.
+  std::vector<std::string> webhook_allow_hosts = {};
+  // BILLING_WEBHOOK_RETRY_SECONDS: the waits before each retry of a failed delivery (at most
+  // kMaxWebhookAttempts - 1 of them); the default is integration.md's schedule.
+  std::vector<int64_t> webhook_retry_seconds = DefaultWebhookRetrySeconds();
+};
+
+// Webhook endpoints (webhook_service.cc; docs/webhooks.md).
+struct NewWebhookEndpoint {
+  std::string url;
+  std::string description = {};
+  std::vector<std::string> events = {"*"};  // "*" or event types
+  Actor actor = {};
+  std::string request_id = {};
+};
+struct WebhookEndpointUpdate {
+  std::optional<std::string> url, description;
+  std::optional<std::vector<std::string>> events;
+  std::optional<bool> enabled;
+  Actor actor = {};
+  std::string request_id = {};
+};
+// An endpoint and, when just made or rotated, its signing secret (shown once).
+struct WebhookEndpointSecret {
+  WebhookEndpoint endpoint;
+  std::string secret;  // whsec_...; "" when not shown
 };
 
 // Rows of a customer's detail view (GetCustomer); the counts and totals are over every row.
@@ -481,6 +519,44 @@ class BillingService {
   Result<std::vector<Refund>> RefundsOfPayment(const std::string& payment_id);
   Result<CreditNote> GetCreditNote(const std::string& credit_note_id);
   Result<Event> GetEvent(const std::string& event_id);
+
+  // Webhook endpoints (webhook_service.cc): a URL that passes the SSRF rules (https://, or
+  // http:// and private addresses for BILLING_WEBHOOK_ALLOW_HOSTS), enabled events "*" or known
+  // types, at most kMaxWebhookEndpoints; the secret sealed like card data and shown once.
+  Result<WebhookEndpointSecret> CreateWebhookEndpoint(const NewWebhookEndpoint& request);
+  Result<WebhookEndpoint> GetWebhookEndpoint(const std::string& id);
+  Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints();
+  Result<WebhookEndpoint> UpdateWebhookEndpoint(const std::string& id,
+                                                const WebhookEndpointUpdate& update);
+  Result<WebhookEndpoint> DeleteWebhookEndpoint(const std::string& id, const Actor& actor = {},
+                                                const std::string& request_id = "");
+  // A new secret; the old one keeps signing (a second v1=) for 24 hours.
+  Result<WebhookEndpointSecret> RotateWebhookSecret(const std::string& id, const Actor& actor = {},
+                                                    const std::string& request_id = "");
+  // An endpoint's deliveries, newest first, below whd_<before_seq> (0 = from the newest), and one
+  // with its attempts; ResendDelivery makes a delivered or failed one pending again, due now.
+  Result<std::vector<WebhookDelivery>> WebhookDeliveries(const std::string& endpoint_id,
+                                                         int64_t before_seq, int limit);
+  Result<std::vector<WebhookAttempt>> WebhookAttempts(int64_t delivery_seq);
+  Result<WebhookDelivery> GetWebhookDelivery(int64_t delivery_seq);
+  Result<WebhookDelivery> ResendWebhookDelivery(int64_t delivery_seq);
+  // For the delivery worker (integration/webhook_worker.h): whether anything is due (a read),
+  // claim what is due (leased for lease_ms), the secrets that sign for an endpoint now (the
+  // current one first), and the outcome of each attempt (retry schedule, disabling).
+  Result<bool> WebhookDeliveriesDue();
+  Result<std::vector<WebhookDelivery>> ClaimWebhookDeliveries(int limit, int64_t lease_ms);
+  Result<std::vector<std::string>> WebhookSigningSecrets(const WebhookEndpoint& endpoint);
+  struct WebhookOutcome {
+    WebhookDelivery delivery;  // as claimed
+    int status = 0;            // HTTP status; 0 = no answer
+    int64_t latency_ms = 0;
+    std::string error;
+  };
+  Status RecordWebhookOutcomes(const std::vector<WebhookOutcome>& outcomes);
+  // Whether `url` may be a webhook endpoint (scheme, host; the address is checked at connect
+  // time by the sender): kInvalid naming "url" otherwise. `*allowed_host` (if given) says whether
+  // the host is in webhook_allow_hosts.
+  Status CheckWebhookUrl(const std::string& url, bool* allowed_host = nullptr) const;
 
   // Loads the sample data of billing-rules.md into an empty database; no-op otherwise.
   Status SeedIfEmpty();

@@ -200,6 +200,48 @@ struct AuditEntry {
 
 // An event: one change to billing data, appended in the same transaction as the change (an
 // outbox; docs/events.md). Webhooks and email deliver from these rows and need nothing else.
+// A webhook endpoint (docs/webhooks.md). enabled_events: "*" or ",type,type," (stored so that
+// the store can match a type with one string search).
+struct WebhookEndpoint {
+  std::string id;  // we_ + 24 hex digits
+  std::string url;
+  std::string description;
+  std::string enabled_events = "*";
+  std::string secret_sealed;           // "whsec_..." sealed (security/data_cipher.h)
+  std::string previous_secret_sealed;  // during a rotation: the old secret, which signs too
+  std::string previous_secret_until;   // ISO 8601: until then
+  std::string status = "enabled";      // enabled | disabled
+  std::string failing_since;           // ISO 8601 of the first failure in a row; "" = healthy
+  std::string created_at;
+  std::string updated_at;
+};
+inline constexpr int kMaxWebhookEndpoints = 16;
+
+// One event to one endpoint, and its attempts.
+struct WebhookDelivery {
+  int64_t seq = 0;  // shown as whd_<seq>
+  std::string event_id;
+  std::string endpoint_id;
+  std::string status = "pending";  // pending | delivered | failed
+  int attempts = 0;
+  std::string next_attempt_at;  // ISO 8601
+  std::string created_at;
+  std::string delivered_at;
+  int last_status = 0;  // the last HTTP status; 0 = no answer
+  std::string last_error;
+  // Filled by ClaimDeliveries: the event sent.
+  std::string event_type, event_created_at, event_data_json, event_request_id,
+      event_idempotency_key;
+};
+struct WebhookAttempt {
+  int64_t delivery_seq = 0;
+  int attempt = 0;  // 1, 2, ...
+  std::string at;   // ISO 8601
+  int status = 0;   // HTTP status; 0 = no answer (refused, timed out, blocked)
+  int64_t latency_ms = 0;
+  std::string error;
+};
+
 struct Event {
   int64_t seq = 0;              // 1, 2, 3, ... in commit order: the order of the list
   std::string id;               // evt_ + 24 lowercase hex digits (96 random bits)
@@ -222,7 +264,7 @@ inline constexpr std::string_view kEventTypes[] = {
     "invoice.overdue",      "payment.retry_scheduled", "subscription.past_due",
     "customer.suspended",   "customer.reinstated",     "dunning.reminder",
     "dunning.warning",      "dunning.suspend",         "customer.created",
-    "customer.updated"};
+    "customer.updated",     "webhook_endpoint.disabled"};
 
 // A coupon (automated-billing.md "Discounts and coupons"): percent_off_bp or amount_off_cents
 // (exactly one), for `duration`: once (one invoice), repeating (duration_periods invoices of a

@@ -105,6 +105,9 @@ json V1Operation(const rest::RestRoute& route, const ToolRegistry& tools) {
                                                   {"properties", std::move(properties)},
                                                   {"additionalProperties", false}})}};
   }
+  if (route.direct && route.body_schema.is_object()) {
+    op["requestBody"] = {{"required", false}, {"content", JsonContent(route.body_schema)}};
+  }
   json ok_schema = Ref(SchemaName(route.object));
   if (route.list) {
     json page = {{"type", "object"},

@@ -100,7 +100,17 @@ constexpr TableSpec kTables[] = {
     {"operations", "op_key, kind, fingerprint, entity_id, detail_id, created_at", "op_key"},
     {"idempotency_keys", "owner, idem_key, fingerprint, status, content_type, body, created_ms",
      "owner, idem_key"},
-    {"api_keys", "prefix, key_hash, name, scopes, created_at, revoked_at", "prefix"},
+    {"api_keys", "prefix, key_hash, name, scopes, created_at, revoked_at, customer_id", "prefix"},
+    {"webhook_endpoints",
+     "id, url, description, enabled_events, secret_sealed, previous_secret_sealed, "
+     "previous_secret_until, status, failing_since, created_at, updated_at",
+     "id"},
+    {"webhook_deliveries",
+     "seq, event_id, endpoint_id, status, attempts, next_attempt_at, created_at, delivered_at, "
+     "last_status, last_error",
+     "seq"},
+    {"webhook_attempts", "delivery_seq, attempt, at, status, latency_ms, error",
+     "delivery_seq, attempt"},
     {"memory_threads", "id, resource_id, title, metadata, created_at, updated_at", "id"},
     {"memory_messages", "id, thread_id, resource_id, seq, role, content_json, created_at",
      "thread_id, seq"},

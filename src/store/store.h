@@ -257,6 +257,29 @@ class StoreTx {
   virtual Result<std::optional<int64_t>> EventSeq(const std::string& id) = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) = 0;
 
+  // Webhooks (docs/webhooks.md). Endpoints: at most kMaxWebhookEndpoints, listed by creation.
+  // EnqueueDeliveries: one pending delivery of `event` per enabled endpoint whose events match
+  // its type, due at `now` (the outbox: called in the event's transaction; seq the last plus one
+  // per row). ClaimDeliveries: up to `limit` pending deliveries due at `now`, soonest first, each
+  // leased until `lease_until` (its next_attempt_at) so that no other worker takes it meanwhile,
+  // with their events. DeliveriesOf: an endpoint's, newest first, below `before_seq` (0 = from
+  // the newest). AttemptsOf: a delivery's attempts, oldest first.
+  virtual Status PutWebhookEndpoint(const WebhookEndpoint& e) = 0;
+  virtual Result<std::optional<WebhookEndpoint>> FindWebhookEndpoint(const std::string& id) = 0;
+  virtual Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() = 0;
+  virtual Status DeleteWebhookEndpoint(const std::string& id) = 0;
+  virtual Status EnqueueDeliveries(const Event& event, const std::string& now) = 0;
+  virtual Result<std::vector<WebhookDelivery>> ClaimDeliveries(const std::string& now,
+                                                               const std::string& lease_until,
+                                                               int limit) = 0;
+  virtual Result<bool> AnyDeliveryDue(const std::string& now) = 0;
+  virtual Status UpdateDelivery(const WebhookDelivery& d) = 0;
+  virtual Status InsertAttempt(const WebhookAttempt& a) = 0;
+  virtual Result<std::optional<WebhookDelivery>> FindDelivery(int64_t seq) = 0;
+  virtual Result<std::vector<WebhookDelivery>> DeliveriesOf(const std::string& endpoint_id,
+                                                            int64_t before_seq, int limit) = 0;
+  virtual Result<std::vector<WebhookAttempt>> AttemptsOf(int64_t delivery_seq, int limit) = 0;
+
   // Plans. InsertPlan fails on a duplicate id. ListPlans: every plan by id, at most `limit`.
   virtual Status InsertPlan(const Plan& p) = 0;
   virtual Result<std::optional<Plan>> FindPlan(const std::string& id) = 0;

@@ -12,6 +12,7 @@
 #include "http/json_body.h"
 #include "http/json_writer.h"
 #include "http/url.h"
+#include "tools/schema.h"
 
 namespace billing::http::rest {
 namespace {
@@ -282,10 +283,13 @@ RestApi::RestApi(BillingService& service, const ToolRegistry& tools, int default
     : service_(service), tools_(tools), default_tax_rate_bp_(default_tax_rate_bp) {
   AddLedgerRoutes(routes_);
   AddCatalogRoutes(routes_);
+  AddWebhookRoutes(routes_);
   for (RestRoute& r : routes_) {
     r.binding = BindingOf(r);
     // A write names a registered tool, a read has a reader: a broken table fails at start.
-    const bool wired = r.write ? tools_.FindById(r.write->tool_id) != nullptr : bool(r.read);
+    const bool wired = r.write    ? tools_.FindById(r.write->tool_id) != nullptr
+                       : r.direct ? r.scope.has_value() && r.body_schema.is_object()
+                                  : bool(r.read);
     if (!wired) {
       spdlog::critical("REST route {} {} is not wired", std::string(bhttp::to_string(r.method)),
                        r.path);
@@ -384,7 +388,14 @@ HttpResponse RestApi::Run(const RestRoute& route, RestCall& call,
   if (!call.context.bound_customer.empty()) {
     if (auto refused = CheckBinding(route, call)) return std::move(*refused);
   }
+  if (route.scope && !HasScope(call.context.scopes, *route.scope)) {
+    return RestError(bhttp::status::forbidden, "auth_error", "permission_denied",
+                     std::string("This caller lacks the '") + ScopeName(*route.scope) +
+                         "' scope needed for " + route.path,
+                     "");
+  }
   if (route.write) return RunWrite(route, call, request);
+  if (route.direct) return RunDirect(route, call, request);
   if (!request.body().empty()) {
     return BadParam("body_not_allowed", "a GET takes no body; filters go in the query", "");
   }
@@ -413,6 +424,28 @@ HttpResponse RestApi::Run(const RestRoute& route, RestCall& call,
                {"nextCursor", std::move(next)},
                {"url", route.path}};
   return JsonResponse(bhttp::status::ok, Dump(body));
+}
+
+HttpResponse RestApi::RunDirect(const RestRoute& route, RestCall& call,
+                                const HttpRequest& request) const {
+  json body = json::object();
+  if (!request.body().empty()) {
+    auto parsed = ParseJsonBody(request.body());
+    if (!parsed.ok()) return BadParam("invalid_json", parsed.error().message, "");
+    body = StripNulls(*parsed);
+  }
+  if (!body.is_object()) return BadParam("invalid_json", "the body must be a JSON object", "");
+  std::vector<SchemaIssue> issues = ValidateSchema(route.body_schema, body, 1);
+  if (!issues.empty()) {
+    const std::string param = issues[0].path.substr(0, issues[0].path.find_first_of(".["));
+    return BadParam("parameter_invalid",
+                    (issues[0].path.empty() ? "body" : issues[0].path) + ": " + issues[0].message,
+                    param);
+  }
+  Result<json> out = route.direct(call, body);
+  if (!out.ok()) return RestErrorFor(out.error());
+  Tag(*out, route.object);
+  return JsonResponse(bhttp::status::ok, Dump(*out));
 }
 
 HttpResponse RestApi::RunWrite(const RestRoute& route, RestCall& call,

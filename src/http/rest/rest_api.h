@@ -96,6 +96,12 @@ struct RestRoute {
   // caller's limit + 1, so a longer answer means hasMore).
   std::function<Result<nlohmann::json>(RestCall&)> read = {};
   Binding binding = {};  // set by RestApi from the resource
+  // Writes with no tool (webhook endpoints): the body, validated against body_schema (which the
+  // OpenAPI document shows), goes to `direct`, which calls the service; the caller needs `scope`
+  // (reads of such a resource too).
+  std::function<Result<nlohmann::json>(RestCall&, const nlohmann::json& body)> direct = {};
+  nlohmann::json body_schema = nullptr;
+  std::optional<Scope> scope = {};
 };
 
 // {"error":{"type":...,"code":...,"message":...,"param":...}} with `status`; `param` "" = none.
@@ -129,6 +135,7 @@ class RestApi {
  private:
   HttpResponse Run(const RestRoute& route, RestCall& call, const HttpRequest& request) const;
   HttpResponse RunWrite(const RestRoute& route, RestCall& call, const HttpRequest& request) const;
+  HttpResponse RunDirect(const RestRoute& route, RestCall& call, const HttpRequest& request) const;
   // nullopt when a customer-bound caller may use `route` as called; else the 403 or 404.
   std::optional<HttpResponse> CheckBinding(const RestRoute& route, RestCall& call) const;
 
@@ -138,8 +145,10 @@ class RestApi {
   std::vector<RestRoute> routes_;
 };
 
-// The route groups (rest_ledger_routes.cc, rest_catalog_routes.cc), in the order served.
+// The route groups (rest_ledger_routes.cc, rest_catalog_routes.cc, rest_webhook_routes.cc), in
+// the order served.
 void AddLedgerRoutes(std::vector<RestRoute>& routes);
 void AddCatalogRoutes(std::vector<RestRoute>& routes);
+void AddWebhookRoutes(std::vector<RestRoute>& routes);
 
 }  // namespace billing::http::rest

@@ -16,6 +16,7 @@
 #include "store/postgres/pg_store_rows.h"
 #include "store/postgres/pg_stores.h"
 #include "store/postgres/pg_subscriptions.h"
+#include "store/postgres/pg_webhooks.h"
 
 namespace billing {
 namespace {
@@ -940,6 +941,46 @@ class PgTx final : public StoreTx {
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q("SELECT seq FROM events WHERE id = $1", {id}));
     if (r.rows() == 0) return std::optional<int64_t>();
     return std::optional<int64_t>(Row{r, 0}.I(0));
+  }
+
+  Status PutWebhookEndpoint(const WebhookEndpoint& e) override {
+    return pgwebhooks::PutWebhookEndpoint(conn_, e);
+  }
+  Result<std::optional<WebhookEndpoint>> FindWebhookEndpoint(const std::string& id) override {
+    return pgwebhooks::FindWebhookEndpoint(conn_, id);
+  }
+  Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() override {
+    return pgwebhooks::ListWebhookEndpoints(conn_);
+  }
+  Status DeleteWebhookEndpoint(const std::string& id) override {
+    return pgwebhooks::DeleteWebhookEndpoint(conn_, id);
+  }
+  Status EnqueueDeliveries(const Event& event, const std::string& now) override {
+    return pgwebhooks::EnqueueDeliveries(conn_, event, now);
+  }
+  Result<std::vector<WebhookDelivery>> ClaimDeliveries(const std::string& now,
+                                                       const std::string& lease_until,
+                                                       int limit) override {
+    return pgwebhooks::ClaimDeliveries(conn_, now, lease_until, limit);
+  }
+  Result<bool> AnyDeliveryDue(const std::string& now) override {
+    return pgwebhooks::AnyDeliveryDue(conn_, now);
+  }
+  Status UpdateDelivery(const WebhookDelivery& d) override {
+    return pgwebhooks::UpdateDelivery(conn_, d);
+  }
+  Status InsertAttempt(const WebhookAttempt& a) override {
+    return pgwebhooks::InsertAttempt(conn_, a);
+  }
+  Result<std::optional<WebhookDelivery>> FindDelivery(int64_t seq) override {
+    return pgwebhooks::FindDelivery(conn_, seq);
+  }
+  Result<std::vector<WebhookDelivery>> DeliveriesOf(const std::string& endpoint_id,
+                                                    int64_t before_seq, int limit) override {
+    return pgwebhooks::DeliveriesOf(conn_, endpoint_id, before_seq, limit);
+  }
+  Result<std::vector<WebhookAttempt>> AttemptsOf(int64_t delivery_seq, int limit) override {
+    return pgwebhooks::AttemptsOf(conn_, delivery_seq, limit);
   }
 
   Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) override {

@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_credit_notes.h"
 #include "store/sqlite/sqlite_logs.h"
 #include "store/sqlite/sqlite_subscriptions.h"
+#include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
@@ -777,6 +778,44 @@ class SqliteTx final : public StoreTx {
   }
   Result<std::optional<AuditEntry>> LastAudit() override {
     return sqlite::LastAudit(conn_);
+  }
+
+  Status PutWebhookEndpoint(const WebhookEndpoint& e) override {
+    return sqlite::PutWebhookEndpoint(conn_, e);
+  }
+  Result<std::optional<WebhookEndpoint>> FindWebhookEndpoint(const std::string& id) override {
+    return sqlite::FindWebhookEndpoint(conn_, id);
+  }
+  Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() override {
+    return sqlite::ListWebhookEndpoints(conn_);
+  }
+  Status DeleteWebhookEndpoint(const std::string& id) override {
+    return sqlite::DeleteWebhookEndpoint(conn_, id);
+  }
+  Status EnqueueDeliveries(const Event& event, const std::string& now) override {
+    return sqlite::EnqueueDeliveries(conn_, event, now);
+  }
+  Result<std::vector<WebhookDelivery>> ClaimDeliveries(const std::string& now,
+                                                       const std::string& lease_until,
+                                                       int limit) override {
+    return sqlite::ClaimDeliveries(conn_, now, lease_until, limit);
+  }
+  Result<bool> AnyDeliveryDue(const std::string& now) override {
+    return sqlite::AnyDeliveryDue(conn_, now);
+  }
+  Status UpdateDelivery(const WebhookDelivery& d) override {
+    return sqlite::UpdateDelivery(conn_, d);
+  }
+  Status InsertAttempt(const WebhookAttempt& a) override { return sqlite::InsertAttempt(conn_, a); }
+  Result<std::optional<WebhookDelivery>> FindDelivery(int64_t seq) override {
+    return sqlite::FindDelivery(conn_, seq);
+  }
+  Result<std::vector<WebhookDelivery>> DeliveriesOf(const std::string& endpoint_id,
+                                                    int64_t before_seq, int limit) override {
+    return sqlite::DeliveriesOf(conn_, endpoint_id, before_seq, limit);
+  }
+  Result<std::vector<WebhookAttempt>> AttemptsOf(int64_t delivery_seq, int limit) override {
+    return sqlite::AttemptsOf(conn_, delivery_seq, limit);
   }
 
   Status AppendEvent(const Event& e) override {
