@@ -25,6 +25,7 @@
 #include "app/audit_command.h"
 #include "app/bill_command.h"
 #include "app/customers_command.h"
+#include "app/webhooks_command.h"
 #include "app/billing_scheduler.h"
 #include "app/config.h"
 #include "app/data_keys.h"
@@ -347,6 +348,7 @@ int main(int argc, char** argv) {
   if (billing::IsAuditCommand(argc, argv)) return billing::RunAuditCommand(argc, argv);
   if (billing::IsBillCommand(argc, argv)) return billing::RunBillCommand(argc, argv);
   if (billing::IsCustomersCommand(argc, argv)) return billing::RunCustomersCommand(argc, argv);
+  if (billing::IsWebhooksCommand(argc, argv)) return billing::RunWebhooksCommand(argc, argv);
   if (billing::IsDataKeyCommand(argc, argv)) return billing::RunDataKeyCommand(argc, argv);
   if (billing::IsDbCommand(argc, argv)) return billing::RunDbCommand(argc, argv);
   int exit_code = -1;

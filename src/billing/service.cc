@@ -55,9 +55,8 @@ Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view
   e.data_json = AuditDump(data);
   e.request_id = request_id;
   e.idempotency_key = idempotency_key;
-  BILLING_TRY(tx.AppendEvent(e));
-  // The outbox: the event's webhook deliveries commit with it, or nothing does.
-  return tx.EnqueueDeliveries(e, e.created_at);
+  // With its webhook deliveries (the outbox): they commit with it, or nothing does.
+  return tx.AppendEvent(e);
 }
 
 Result<std::vector<Event>> BillingService::ListEvents(const std::string& after_id,

@@ -2,6 +2,7 @@
 // docs/webhooks.md). The deliveries themselves are written by Emit (service.cc), in the event's
 // transaction; the worker that sends them is integration/webhook_worker.h.
 #include <algorithm>
+#include <map>
 
 #include "billing/rules.h"
 #include "billing/service.h"
@@ -339,6 +340,8 @@ Status BillingService::RecordWebhookOutcomes(const std::vector<WebhookOutcome>& 
   std::vector<int64_t> jitter_bp;
   for (size_t i = 0; i < outcomes.size(); ++i) jitter_bp.push_back(ids_.UniformBasisPoints());
   return store_.Write([&](StoreTx& tx) -> Status {
+    // The batch's endpoints, read once each (reset: the body may run again).
+    std::map<std::string, std::optional<WebhookEndpoint>> endpoints;
     for (size_t i = 0; i < outcomes.size(); ++i) {
       const WebhookOutcome& o = outcomes[i];
       WebhookDelivery d = o.delivery;
@@ -346,8 +349,13 @@ Status BillingService::RecordWebhookOutcomes(const std::vector<WebhookOutcome>& 
       d.last_status = o.status;
       d.last_error = o.error;
       BILLING_TRY(tx.InsertAttempt({d.seq, d.attempts, now, o.status, o.latency_ms, o.error}));
-      BILLING_ASSIGN_OR_RETURN(std::optional<WebhookEndpoint> e,
-                               tx.FindWebhookEndpoint(d.endpoint_id));
+      auto cached = endpoints.find(d.endpoint_id);
+      if (cached == endpoints.end()) {
+        BILLING_ASSIGN_OR_RETURN(std::optional<WebhookEndpoint> found,
+                                 tx.FindWebhookEndpoint(d.endpoint_id));
+        cached = endpoints.emplace(d.endpoint_id, std::move(found)).first;
+      }
+      std::optional<WebhookEndpoint>& e = cached->second;
       const bool ok = o.status >= 200 && o.status < 300;
       if (ok) {
         d.status = "delivered";

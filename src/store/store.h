@@ -252,23 +252,23 @@ class StoreTx {
 
   // Events (the outbox). AppendEvent stores the row as given but for seq, which it sets to the
   // last one plus one in the same statement (inside the write transaction, so seq order is
-  // commit order; one statement, so one round trip); a duplicate id is an error.
+  // commit order; one statement, so one round trip); a duplicate id is an error. With the event it
+  // writes its webhook deliveries: one pending delivery per enabled endpoint whose events match
+  // its type, due at its created_at (seq the last plus one per row), in the same statement on
+  // PostgreSQL, so a committed event is never without them and costs no extra round trip.
   virtual Status AppendEvent(const Event& e) = 0;
   virtual Result<std::optional<int64_t>> EventSeq(const std::string& id) = 0;
   virtual Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) = 0;
 
   // Webhooks (docs/webhooks.md). Endpoints: at most kMaxWebhookEndpoints, listed by creation.
-  // EnqueueDeliveries: one pending delivery of `event` per enabled endpoint whose events match
-  // its type, due at `now` (the outbox: called in the event's transaction; seq the last plus one
-  // per row). ClaimDeliveries: up to `limit` pending deliveries due at `now`, soonest first, each
-  // leased until `lease_until` (its next_attempt_at) so that no other worker takes it meanwhile,
-  // with their events. DeliveriesOf: an endpoint's, newest first, below `before_seq` (0 = from
-  // the newest). AttemptsOf: a delivery's attempts, oldest first.
+  // Deliveries are written by AppendEvent. ClaimDeliveries: up to `limit` pending deliveries due at
+  // `now`, soonest first, each leased until `lease_until` (its next_attempt_at) so that no other
+  // worker takes it meanwhile, with their events. DeliveriesOf: an endpoint's, newest first, below
+  // `before_seq` (0 = from the newest). AttemptsOf: a delivery's attempts, oldest first.
   virtual Status PutWebhookEndpoint(const WebhookEndpoint& e) = 0;
   virtual Result<std::optional<WebhookEndpoint>> FindWebhookEndpoint(const std::string& id) = 0;
   virtual Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() = 0;
   virtual Status DeleteWebhookEndpoint(const std::string& id) = 0;
-  virtual Status EnqueueDeliveries(const Event& event, const std::string& now) = 0;
   virtual Result<std::vector<WebhookDelivery>> ClaimDeliveries(const std::string& now,
                                                                const std::string& lease_until,
                                                                int limit) = 0;

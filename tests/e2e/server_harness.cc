@@ -191,6 +191,10 @@ CommandResult RunAgentCommand(const std::vector<std::string>& args,
     ::unsetenv("BILLING_MODEL");
     ::unsetenv("PORT");
     ::unsetenv("HOST");
+    // A command on a test's PostgreSQL database uses the data keys its servers use.
+    for (const std::string& a : args) {
+      if (test_support::IsPostgresDb(a)) ::setenv("BILLING_DATA_KEYS", TestDataKeys().c_str(), 1);
+    }
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<std::string> argv_s = {BILLING_AGENT_BINARY};
     argv_s.insert(argv_s.end(), args.begin(), args.end());

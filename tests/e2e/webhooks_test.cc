@@ -248,7 +248,9 @@ TEST(webhooks_e2e, AKilledServerDeliversEveryCommittedEventAfterRestart) {
     EXPECT_EQ(body["id"], w.headers.at("billing-event-id"));
     body.erase("created");
     auto [it, fresh] = bodies.emplace(w.headers.at("billing-event-id"), body.dump());
-    if (!fresh) EXPECT_EQ(it->second, body.dump());
+    if (!fresh) {
+      EXPECT_EQ(it->second, body.dump());
+    }
   }
 }
 
@@ -277,6 +279,42 @@ TEST(webhooks_e2e, PrivateAddressesAndRedirectsAreRefused) {
     EXPECT_NE(w.target, "/blocked");    // never connected
     EXPECT_NE(w.target, "/elsewhere");  // never followed
   }
+}
+
+TEST(webhooks_e2e, TheCliManagesEndpointsOnTheServersDatabase) {
+  WebhookReceiver receiver;
+  ASSERT_NE(receiver.Start(), 0);
+  ServerProcess server(Env(), kArgs);
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::string url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/cli";
+  CommandResult made = RunAgentCommand(
+      {"webhooks", "create", "--db", server.db_path(), "--url", url, "--events", "invoice.created"},
+      Env());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const json endpoint = json::parse(made.out);
+  const std::string id = endpoint["id"], secret = endpoint["secret"];
+  EXPECT_EQ(endpoint["enabledEvents"], ",invoice.created,");
+  // The running server delivers to it, signed with the secret the CLI printed.
+  MakeInvoices(server, 1);
+  ASSERT_TRUE(WaitFor(5000, [&] { return receiver.Count() == 1; }));
+  const ReceivedWebhook got = receiver.Received()[0];
+  EXPECT_TRUE(SignatureValid(got.headers.at("billing-signature"), got.body, secret));
+  CommandResult log =
+      RunAgentCommand({"webhooks", "deliveries", id, "--db", server.db_path()}, Env());
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  ASSERT_TRUE(WaitFor(5000, [&] {
+    log = RunAgentCommand({"webhooks", "deliveries", id, "--db", server.db_path()}, Env());
+    return json::parse(log.out)[0]["status"] == "delivered";
+  })) << log.out;
+  CommandResult bad = RunAgentCommand(
+      {"webhooks", "create", "--db", server.db_path(), "--url", "http://10.0.0.7/x"}, Env());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("https://"), std::string::npos) << bad.err;
+  EXPECT_EQ(RunAgentCommand({"webhooks", "nope"}).exit_code, 2);
+  CommandResult gone = RunAgentCommand({"webhooks", "delete", id, "--db", server.db_path()}, Env());
+  EXPECT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_EQ(json::parse(RunAgentCommand({"webhooks", "list", "--db", server.db_path()}, Env()).out),
+            json::array());
 }
 
 }  // namespace

@@ -142,8 +142,9 @@ std::optional<HttpResponse> ReadQuery(const RestRoute& route, std::string_view t
       call.query[key] = value;
       continue;
     }
+    const std::string& name = key;  // a structured binding cannot be captured (C++20, Clang 14)
     auto param = std::find_if(route.query.begin(), route.query.end(),
-                              [&](const QueryParam& p) { return p.name == key; });
+                              [&](const QueryParam& p) { return p.name == name; });
     if (param == route.query.end()) {
       std::vector<std::string> known;
       if (route.list) known = {"limit", "startingAfter"};

@@ -929,10 +929,17 @@ class PgTx final : public StoreTx {
   }
 
   Status AppendEvent(const Event& e) override {
+    // The event and its webhook deliveries in one statement (a data-modifying CTE runs whether or
+    // not the outer insert selects any endpoint): one round trip.
     return Exec(
-        "INSERT INTO events (seq, id, type, created_at, object_type, object_id, data_json, "
-        "request_id, idempotency_key) SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3, $4, $5, $6, "
-        "$7, $8 FROM events",
+        "WITH ev AS (INSERT INTO events (seq, id, type, created_at, object_type, object_id, "
+        "data_json, request_id, idempotency_key) SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3, "
+        "$4, $5, $6, $7, $8 FROM events RETURNING id, type, created_at) INSERT INTO "
+        "webhook_deliveries (seq, event_id, endpoint_id, status, next_attempt_at, created_at) "
+        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries) + ROW_NUMBER() OVER "
+        "(ORDER BY w.id), ev.id, w.id, 'pending', ev.created_at, ev.created_at FROM ev, "
+        "webhook_endpoints w WHERE w.status = 'enabled' AND (w.enabled_events = '*' OR "
+        "position(',' || ev.type || ',' in w.enabled_events) > 0)",
         {e.id, e.type, e.created_at, e.object_type, e.object_id, e.data_json, e.request_id,
          e.idempotency_key});
   }
@@ -954,9 +961,6 @@ class PgTx final : public StoreTx {
   }
   Status DeleteWebhookEndpoint(const std::string& id) override {
     return pgwebhooks::DeleteWebhookEndpoint(conn_, id);
-  }
-  Status EnqueueDeliveries(const Event& event, const std::string& now) override {
-    return pgwebhooks::EnqueueDeliveries(conn_, event, now);
   }
   Result<std::vector<WebhookDelivery>> ClaimDeliveries(const std::string& now,
                                                        const std::string& lease_until,

@@ -126,17 +126,6 @@ Status DeleteWebhookEndpoint(pg::PgConnection& conn, const std::string& id) {
   return OkStatus();
 }
 
-Status EnqueueDeliveries(pg::PgConnection& conn, const Event& event, const std::string& now) {
-  BILLING_TRY(Q(conn,
-                "INSERT INTO webhook_deliveries (seq, event_id, endpoint_id, status, "
-                "next_attempt_at, created_at) SELECT (SELECT COALESCE(MAX(seq), 0) FROM "
-                "webhook_deliveries) + ROW_NUMBER() OVER (ORDER BY id), $1, id, 'pending', $3, "
-                "$3 FROM webhook_endpoints WHERE status = 'enabled' AND (enabled_events = '*' OR "
-                "position(',' || $2 || ',' in enabled_events) > 0)",
-                {event.id, event.type, now}));
-  return OkStatus();
-}
-
 Result<std::vector<WebhookDelivery>> ClaimDeliveries(pg::PgConnection& conn, const std::string& now,
                                                      const std::string& lease_until, int limit) {
   BILLING_TRY(CheckLimit(limit));

@@ -18,7 +18,6 @@ Result<std::optional<WebhookEndpoint>> FindWebhookEndpoint(pg::PgConnection& con
                                                            const std::string& id);
 Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints(pg::PgConnection& conn);
 Status DeleteWebhookEndpoint(pg::PgConnection& conn, const std::string& id);
-Status EnqueueDeliveries(pg::PgConnection& conn, const Event& event, const std::string& now);
 Result<std::vector<WebhookDelivery>> ClaimDeliveries(pg::PgConnection& conn, const std::string& now,
                                                      const std::string& lease_until, int limit);
 Result<bool> AnyDeliveryDue(pg::PgConnection& conn, const std::string& now);

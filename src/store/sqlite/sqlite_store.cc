@@ -792,9 +792,6 @@ class SqliteTx final : public StoreTx {
   Status DeleteWebhookEndpoint(const std::string& id) override {
     return sqlite::DeleteWebhookEndpoint(conn_, id);
   }
-  Status EnqueueDeliveries(const Event& event, const std::string& now) override {
-    return sqlite::EnqueueDeliveries(conn_, event, now);
-  }
   Result<std::vector<WebhookDelivery>> ClaimDeliveries(const std::string& now,
                                                        const std::string& lease_until,
                                                        int limit) override {
@@ -819,7 +816,8 @@ class SqliteTx final : public StoreTx {
   }
 
   Status AppendEvent(const Event& e) override {
-    return sqlite::AppendEvent(conn_, e);
+    BILLING_TRY(sqlite::AppendEvent(conn_, e));
+    return sqlite::EnqueueDeliveries(conn_, e, e.created_at);
   }
   Result<std::optional<int64_t>> EventSeq(const std::string& id) override {
     return sqlite::EventSeq(conn_, id);

@@ -17,6 +17,7 @@ Status PutWebhookEndpoint(Connection& conn, const WebhookEndpoint& e);
 Result<std::optional<WebhookEndpoint>> FindWebhookEndpoint(Connection& conn, const std::string& id);
 Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints(Connection& conn);
 Status DeleteWebhookEndpoint(Connection& conn, const std::string& id);
+// The deliveries of a just appended event (SqliteTx::AppendEvent).
 Status EnqueueDeliveries(Connection& conn, const Event& event, const std::string& now);
 Result<std::vector<WebhookDelivery>> ClaimDeliveries(Connection& conn, const std::string& now,
                                                      const std::string& lease_until, int limit);
