@@ -46,8 +46,11 @@ std::string Money(int64_t cents, std::string_view currency = "USD") {
   return FormatMoney(cents, currency);
 }
 
+// The customer's balance after the change, in its currency, which the result names beside it
+// (a EUR customer's balance is not dollars; the payment object carries its own currency too).
 void PutBalance(nlohmann::json& j, int64_t balance_cents, std::string_view currency) {
   PutAmount(j, "newBalance", balance_cents, CurrencyOrUsd(currency));
+  j["currency"] = std::string(CurrencyOrUsd(currency).code);
 }
 
 std::string BalanceText(int64_t balance_cents, std::string_view currency) {
