@@ -334,6 +334,7 @@ class ManageInvoicesTool final : public BillingTool {
       for (const Refund& r : out.refunds) refunds.push_back(RefundJson(r));
       j["refunds"] = std::move(refunds);
       PutAmount(j, "newBalance", out.new_balance_cents, CurrencyOrUsd(out.invoice.currency));
+      j["currency"] = out.invoice.currency;  // of newBalance, as process-payment says it
       MarkReplayed(j, out.replayed);
       return j;
     }
