@@ -7,6 +7,7 @@
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
+#include "billing/webhook_url.h"
 
 namespace billing {
 namespace {
@@ -70,18 +71,12 @@ Status BillingService::CheckWebhookUrl(const std::string& url, bool* allowed_hos
     return Error::Invalid("url", "url must be http(s)://host/...");
   const std::string scheme = Lower(url.substr(0, scheme_end));
   const size_t host_start = scheme_end + 3;
-  const size_t host_end = url.find_first_of("/?#", host_start);
-  std::string authority = url.substr(host_start, host_end - host_start);
+  const std::string authority =
+      url.substr(host_start, url.find_first_of("/?#", host_start) - host_start);
   if (authority.find('@') != std::string::npos) {
     return Error::Invalid("url", "url must not carry a user or password");
   }
-  std::string host = authority;
-  if (!host.empty() && host.front() == '[') {
-    host = host.substr(0, host.find(']') + 1);
-  } else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
-  }
-  host = Lower(host);
+  const std::string host = WebhookUrlHost(url);
   if (host.empty()) return Error::Invalid("url", "url has no host");
   const bool listed =
       std::find(options_.webhook_allow_hosts.begin(), options_.webhook_allow_hosts.end(), host) !=

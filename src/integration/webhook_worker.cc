@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "billing/audit.h"
+#include "billing/webhook_url.h"
 
 namespace billing {
 namespace {
@@ -98,20 +99,6 @@ curl_socket_t OpenSocket(void* clientp, curlsocktype, curl_sockaddr* address) {
 
 size_t Discard(char*, size_t size, size_t n, void*) {
   return size * n;
-}
-
-std::string HostOf(const std::string& url) {
-  const size_t start = url.find("://");
-  if (start == std::string::npos) return "";
-  const size_t host_start = start + 3;
-  std::string host = url.substr(host_start, url.find_first_of("/?#", host_start) - host_start);
-  if (!host.empty() && host.front() == '[') {
-    host = host.substr(0, host.find(']') + 1);
-  } else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
-  }
-  for (char& c : host) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return host;
 }
 
 struct CurlGlobal {
@@ -268,7 +255,7 @@ Result<int> WebhookWorker::RunOnce() {
         ("Billing-Signature: " + WebhookSignature(now_s, t->body, target.secrets)).c_str());
     t->headers = curl_slist_append(t->headers, "User-Agent: billing-agent-webhooks/1");
     t->headers = curl_slist_append(t->headers, "Expect:");
-    const std::string host = HostOf(target.endpoint.url);
+    const std::string host = WebhookUrlHost(target.endpoint.url);
     t->allow_private = std::find(options_.allow_hosts.begin(), options_.allow_hosts.end(), host) !=
                        options_.allow_hosts.end();
     t->easy = curl_easy_init();

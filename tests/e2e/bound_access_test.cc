@@ -335,6 +335,8 @@ TEST_F(bound_access_e2e, EveryToolActionAndTheAgentKeepABoundCallerToItsCustomer
   CommandResult none = RunAgentCommand(
       {"keys", "create", "--db", server_.db_path(), "--scopes", "read", "--customer", "CUST-404"});
   EXPECT_EQ(none.exit_code, 2) << none.err;
+  CommandResult keys = RunAgentCommand({"keys", "list", "--db", server_.db_path()});
+  EXPECT_EQ(keys.out.find("CUST-404"), std::string::npos) << keys.out;  // no key was made
 }
 
 }  // namespace

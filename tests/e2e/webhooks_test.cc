@@ -161,6 +161,13 @@ TEST(webhooks_e2e, EveryEventArrivesSignedAndIsLogged) {
   HttpResult bad = server.PostJson("/api/v1/webhook-endpoints", {{"url", "http://10.1.2.3/x"}});
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_EQ(bad.Json()["error"]["param"], "url");
+  HttpResult bad_events =
+      server.PostJson("/api/v1/webhook-endpoints",
+                      {{"url", url}, {"enabledEvents", json::array({"nope.happened"})}});
+  EXPECT_EQ(bad_events.status, 400) << bad_events.body;
+  EXPECT_EQ(bad_events.Json()["error"]["param"], "enabledEvents");
+  // Neither made an endpoint.
+  EXPECT_EQ(server.Get("/api/v1/webhook-endpoints").Json()["data"].size(), 2u);
 }
 
 TEST(webhooks_e2e, AReceiverDownForAWhileLosesNothing) {
