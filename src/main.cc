@@ -42,6 +42,7 @@
 #include "http/openapi.h"
 #include "http/rest/rest_api.h"
 #include "http/server.h"
+#include "integration/email_worker.h"
 #include "integration/webhook_worker.h"
 #include "security/redacting_sink.h"
 #include "store/backend.h"
@@ -276,6 +277,12 @@ int Run(const AppConfig& cfg) {
         "development mode: no authentication (every caller has every scope; loopback only)");
   }
   if (!cfg.today.empty()) spdlog::warn("clock pinned: today is {}", cfg.today);
+  if (!cfg.smtp.host.empty()) {
+    spdlog::info("email: on, SMTP {}:{} ({}), from {}", cfg.smtp.host, cfg.smtp.port,
+                 cfg.smtp.tls, cfg.smtp.from_address);
+  } else {
+    spdlog::info("email: off (set BILLING_SMTP_HOST and BILLING_EMAIL_FROM to send)");
+  }
   // Last of the start-up lines: whoever waits for it (scripts, the e2e harness) sees them all.
   spdlog::info("billing-agent listening on http://{}:{} (agent billingApiAgent, {} threads)",
                cfg.host, port.value(), threads);
@@ -288,6 +295,12 @@ int Run(const AppConfig& cfg) {
   webhook_options.lease_ms = 2LL * cfg.webhook_timeout_ms + 5000;
   WebhookWorker webhooks(service, webhook_options);
   webhooks.Start();
+  // Email (docs/email.md): off unless BILLING_SMTP_HOST is set.
+  std::unique_ptr<EmailWorker> email;
+  if (!cfg.smtp.host.empty()) {
+    email = std::make_unique<EmailWorker>(service, cfg.smtp);
+    email->Start();
+  }
   // Billing runs inside the server (BILLING_RUN_INTERVAL), the first at once: catch-up.
   std::unique_ptr<BillingScheduler> scheduler;
   if (cfg.run_interval_ms > 0) {
@@ -322,6 +335,7 @@ int Run(const AppConfig& cfg) {
   for (auto& t : pool) t.join();
   if (scheduler) scheduler->Stop();  // a run in progress finishes its bounded batches
   webhooks.Stop();  // transfers in flight finish (each bounded by its timeout)
+  if (email) email->Stop();  // the message in flight finishes (bounded by its timeout)
   // Writes still running on the write pool after a forced stop use the stores declared after it.
   tool_runner.Join();
   // How well group commit did: ledger writes per commit (each commit is one WAL fsync).

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app/config.h"
+#include "app/email_config.h"
 #include "billing/service.h"
 #include "common/clock.h"
 #include "store/backend.h"
@@ -57,6 +58,9 @@ Result<BillingOptions> BillingOptionsFromEnv() {
   if (const char* v = std::getenv("BILLING_WEBHOOK_ALLOW_HOSTS"); v != nullptr) {
     options.webhook_allow_hosts = ParseHostList(v);
   }
+  // Email: a command's changes write their messages too, which a server's worker sends.
+  BILLING_ASSIGN_OR_RETURN(SmtpSettings smtp, SmtpSettingsFromEnv());
+  BILLING_TRY(ApplyEmailOptions(smtp, &options));
   return options;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "app/email_config.h"
 #include "auth/jwt.h"
 #include "money/money.h"
 
@@ -23,12 +24,6 @@ std::vector<std::string> ParseHostList(std::string_view text) {
   }
   return out;
 }
-namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
 
 Result<int64_t> ParseInt(const std::string& text, const std::string& name, int64_t lo, int64_t hi) {
   try {
@@ -40,6 +35,25 @@ Result<int64_t> ParseInt(const std::string& text, const std::string& name, int64
     return Error::Invalid(name, name + " must be an integer between " + std::to_string(lo) +
                                     " and " + std::to_string(hi) + ", got '" + text + "'");
   }
+}
+
+Result<std::vector<int64_t>> ParseRetrySeconds(const std::string& text, const std::string& name) {
+  std::vector<int64_t> waits;
+  for (const std::string& part : ParseHostList(text)) {
+    BILLING_ASSIGN_OR_RETURN(int64_t s, ParseInt(part, name, 1, 86400));
+    waits.push_back(s);
+  }
+  if (waits.empty() || waits.size() > size_t(kMaxWebhookAttempts - 1)) {
+    return Error::Invalid(name, name + " must list 1 to 15 waits in seconds");
+  }
+  return waits;
+}
+
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
 }
 
 // "BURST/PER_MINUTE" (both 1..1,000,000) or "off" (burst 0: no limit).
@@ -108,17 +122,12 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   c.swagger_ui_dir = Env("BILLING_SWAGGER_UI_DIR");
   c.billing.webhook_allow_hosts = ParseHostList(Env("BILLING_WEBHOOK_ALLOW_HOSTS"));
   if (auto v = Env("BILLING_WEBHOOK_RETRY_SECONDS"); !v.empty()) {
-    std::vector<int64_t> waits;
-    for (const std::string& part : ParseHostList(v)) {
-      BILLING_ASSIGN_OR_RETURN(int64_t s, ParseInt(part, "BILLING_WEBHOOK_RETRY_SECONDS", 1, 86400));
-      waits.push_back(s);
-    }
-    if (waits.empty() || waits.size() > size_t(kMaxWebhookAttempts - 1)) {
-      return Error::Invalid("BILLING_WEBHOOK_RETRY_SECONDS",
-                            "BILLING_WEBHOOK_RETRY_SECONDS must list 1 to 15 waits in seconds");
-    }
-    c.billing.webhook_retry_seconds = std::move(waits);
+    BILLING_ASSIGN_OR_RETURN(c.billing.webhook_retry_seconds,
+                             ParseRetrySeconds(v, "BILLING_WEBHOOK_RETRY_SECONDS"));
   }
+  // Email (docs/email.md): off unless BILLING_SMTP_HOST is set.
+  BILLING_ASSIGN_OR_RETURN(c.smtp, SmtpSettingsFromEnv());
+  BILLING_TRY(ApplyEmailOptions(c.smtp, &c.billing));
   if (auto v = Env("BILLING_WEBHOOK_TIMEOUT_MS"); !v.empty()) {
     BILLING_ASSIGN_OR_RETURN(int64_t ms, ParseInt(v, "BILLING_WEBHOOK_TIMEOUT_MS", 100, 60000));
     c.webhook_timeout_ms = int(ms);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "billing/service.h"
+#include "integration/email_worker.h"
 #include "common/result.h"
 
 namespace billing {
@@ -17,6 +18,11 @@ namespace billing {
 // "a.example, 127.0.0.1" -> {"a.example", "127.0.0.1"}: trimmed, lower case, empty ones dropped
 // (BILLING_WEBHOOK_ALLOW_HOSTS).
 std::vector<std::string> ParseHostList(std::string_view text);
+
+// `text` as an integer in [lo, hi], or kInvalid naming `name` (the setting) and the rule.
+Result<int64_t> ParseInt(const std::string& text, const std::string& name, int64_t lo, int64_t hi);
+// "60, 300, 1800" -> waits in seconds (1..86400 each, 1 to kMaxWebhookAttempts - 1 of them).
+Result<std::vector<int64_t>> ParseRetrySeconds(const std::string& text, const std::string& name);
 
 // The release (--version, the OpenAPI document's info.version).
 inline constexpr const char* kVersion = "0.1.0";
@@ -46,6 +52,7 @@ struct AppConfig {
   bool seed = true;   // load the sample data into an empty database
   uint64_t payment_seed = 0;  // non-zero: seeded (reproducible) processor decisions
   BillingOptions billing;
+  SmtpSettings smtp;  // BILLING_SMTP_*, BILLING_EMAIL_FROM (app/email_config.h); host "" = off
   // Browser origins allowed by CORS (BILLING_CORS_ORIGINS, comma-separated). Empty: "*" in
   // development mode (no authentication), no CORS headers otherwise.
   std::vector<std::string> cors_origins;

@@ -112,6 +112,7 @@ nlohmann::json InvoiceAuditJson(const Invoice& inv) {
   }
   nlohmann::json j = {{"id", inv.id},
           {"customerId", inv.customer_id},
+          {"currency", inv.currency},
           {"items", std::move(items)},
           {"subtotalCents", inv.subtotal_cents},
           {"taxRateBp", inv.tax_rate_bp},
@@ -172,6 +173,7 @@ nlohmann::json PaymentAuditJson(const Payment& p) {
   }
   nlohmann::json j = {{"id", p.id},
           {"customerId", p.customer_id},
+          {"currency", p.currency},
           {"invoiceId", p.invoice_id},
           {"amountCents", p.amount_cents},
           {"refundedCents", p.refunded_cents},

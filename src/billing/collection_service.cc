@@ -144,6 +144,7 @@ Status BillingService::EvaluateDunning(StoreTx& tx, const std::string& customer_
                                    {"dueDate", inv->due_date.ToString()},
                                    {"daysPastDue", days_past_due},
                                    {"amountDueCents", AmountDueCents(*inv)},
+                                   {"currency", inv->currency},
                                    {"step", {{"day", step.day}, {"action", step.action}}}};
       BILLING_TRY(
           Emit(tx, "dunning." + step.action, "customer", customer.id, data, request_id, ""));

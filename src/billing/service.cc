@@ -55,8 +55,10 @@ Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view
   e.data_json = AuditDump(data);
   e.request_id = request_id;
   e.idempotency_key = idempotency_key;
-  // With its webhook deliveries (the outbox): they commit with it, or nothing does.
-  return tx.AppendEvent(e);
+  // With its webhook deliveries and its email (the outbox): they commit with it, or nothing does.
+  BILLING_TRY(tx.AppendEvent(e));
+  if (!options_.email_enabled) return OkStatus();
+  return EnqueueEmail(tx, e, data);
 }
 
 Result<std::vector<Event>> BillingService::ListEvents(const std::string& after_id,

@@ -57,6 +57,11 @@ struct BillingOptions {
   // BILLING_WEBHOOK_RETRY_SECONDS: the waits before each retry of a failed delivery (at most
   // kMaxWebhookAttempts - 1 of them); the default is integration.md's schedule.
   std::vector<int64_t> webhook_retry_seconds = DefaultWebhookRetrySeconds();
+  // Email (docs/email.md): on when SMTP is configured (BILLING_SMTP_HOST); messages are signed by
+  // email_sender (the From name); BILLING_EMAIL_RETRY_SECONDS as the webhooks' waits.
+  bool email_enabled = false;
+  std::string email_sender = "Billing";
+  std::vector<int64_t> email_retry_seconds = DefaultWebhookRetrySeconds();
 };
 
 // Webhook endpoints (webhook_service.cc; docs/webhooks.md).
@@ -553,6 +558,26 @@ class BillingService {
     std::string error;
   };
   Status RecordWebhookOutcomes(const std::vector<WebhookOutcome>& outcomes);
+  // Email (email_service.cc; docs/email.md). With options.email_enabled, Emit writes one message
+  // per emailable event (billing/email_messages.h) to its customer's billing email, rendered in
+  // the customer's locale, in the event's transaction. ListEmails: newest first below
+  // eml_<before_seq> (0 = from the newest), one customer's ("" = all); ResendEmail makes a sent or
+  // failed one pending again, due now.
+  Result<std::vector<OutboxEmail>> ListEmails(const std::string& customer_id, int64_t before_seq,
+                                              int limit);
+  Result<OutboxEmail> GetEmail(int64_t seq);
+  Result<OutboxEmail> ResendEmail(int64_t seq);
+  // For the email worker (integration/email_worker.h), as the webhook worker's: whether anything
+  // is due (a read), claim (leased for lease_ms), and each send's outcome ("" = sent; else retried
+  // on email_retry_seconds, up to kMaxWebhookAttempts and 3 days, then failed).
+  Result<bool> EmailsDue();
+  Result<std::vector<OutboxEmail>> ClaimEmails(int limit, int64_t lease_ms);
+  struct EmailOutcome {
+    OutboxEmail email;  // as claimed
+    std::string error;  // "" = accepted by the SMTP server
+  };
+  Status RecordEmailOutcomes(const std::vector<EmailOutcome>& outcomes);
+
   // Whether `url` may be a webhook endpoint (scheme, host; the address is checked at connect
   // time by the sender): kInvalid naming "url" otherwise. `*allowed_host` (if given) says whether
   // the host is in webhook_allow_hosts.
@@ -592,6 +617,9 @@ class BillingService {
   Status Emit(StoreTx& tx, std::string_view type, std::string_view object_type,
               const std::string& object_id, const nlohmann::json& data,
               const std::string& request_id, const std::string& idempotency_key);
+  // The email of event `e` (with its `data`), if its type makes one and its customer has an
+  // email address; inside `tx` (email_service.cc).
+  Status EnqueueEmail(StoreTx& tx, const Event& e, const nlohmann::json& data);
   // Appends `e` (actor, action, entity, before/after and request id filled in by the caller) as
   // the next row of the chain, timestamped now, inside `tx`.
   Status Audit(StoreTx& tx, AuditEntry e);

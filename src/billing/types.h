@@ -242,6 +242,24 @@ struct WebhookAttempt {
   std::string error;
 };
 
+// An email in the outbox (store migration 026; docs/email.md): rendered from its event in the
+// customer's locale when the event is written, in the same transaction; sent by the email worker.
+struct OutboxEmail {
+  int64_t seq = 0;  // shown as eml_<seq>
+  std::string event_id;
+  std::string kind;  // billing/email_messages.h: invoice_issued, payment_receipt, ...
+  std::string customer_id;
+  std::string to_address;
+  std::string locale;
+  std::string subject, text_body, html_body;
+  std::string status = "pending";  // pending | sent | failed
+  int attempts = 0;
+  std::string next_attempt_at;  // ISO 8601; a claimed message's lease end
+  std::string created_at;
+  std::string sent_at;
+  std::string last_error;
+};
+
 struct Event {
   int64_t seq = 0;              // 1, 2, 3, ... in commit order: the order of the list
   std::string id;               // evt_ + 24 lowercase hex digits (96 random bits)

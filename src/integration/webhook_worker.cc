@@ -161,42 +161,10 @@ std::string WebhookBody(const WebhookDelivery& d) {
 }
 
 WebhookWorker::WebhookWorker(BillingService& service, WebhookWorkerOptions options)
-    : service_(service), options_(std::move(options)) {
+    : service_(service),
+      options_(std::move(options)),
+      loop_("webhooks", options_.poll_ms, options_.batch, [this] { return RunOnce(); }) {
   static CurlGlobal global;
-}
-
-WebhookWorker::~WebhookWorker() {
-  Stop();
-}
-
-void WebhookWorker::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void WebhookWorker::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void WebhookWorker::Loop() {
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
-    }
-    Result<int> sent = RunOnce();
-    if (!sent.ok()) spdlog::warn("webhooks: {}", sent.error().message);
-    if (sent.ok() && *sent >= options_.batch) continue;  // more may be due at once
-    std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [&] { return stopping_; });
-  }
 }
 
 Result<int> WebhookWorker::RunOnce() {

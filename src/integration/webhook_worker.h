@@ -26,16 +26,14 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "billing/service.h"
 #include "common/result.h"
+#include "integration/polling_worker.h"
 
 namespace billing {
 
@@ -61,12 +59,11 @@ bool IsPublicAddress(const sockaddr* address);
 class WebhookWorker {
  public:
   WebhookWorker(BillingService& service, WebhookWorkerOptions options);
-  ~WebhookWorker();
   WebhookWorker(const WebhookWorker&) = delete;
   WebhookWorker& operator=(const WebhookWorker&) = delete;
 
-  void Start();
-  void Stop();  // waits for the transfers in flight (at most timeout_ms)
+  void Start() { loop_.Start(); }
+  void Stop() { loop_.Stop(); }  // waits for the transfers in flight (at most timeout_ms)
 
   // One pass: claims what is due and sends it. Returns the number of attempts made.
   Result<int> RunOnce();
@@ -77,15 +74,10 @@ class WebhookWorker {
   const Stats& stats() const { return stats_; }
 
  private:
-  void Loop();
-
   BillingService& service_;
   const WebhookWorkerOptions options_;
   Stats stats_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  PollingWorker loop_;  // last: stopped first, before what its passes use
 };
 
 }  // namespace billing

@@ -111,6 +111,10 @@ constexpr TableSpec kTables[] = {
      "seq"},
     {"webhook_attempts", "delivery_seq, attempt, at, status, latency_ms, error",
      "delivery_seq, attempt"},
+    {"email_outbox",
+     "seq, event_id, kind, customer_id, to_address, locale, subject, text_body, html_body, "
+     "status, attempts, next_attempt_at, created_at, sent_at, last_error",
+     "seq"},
     {"memory_threads", "id, resource_id, title, metadata, created_at, updated_at", "id"},
     {"memory_messages", "id, thread_id, resource_id, seq, role, content_json, created_at",
      "thread_id, seq"},

@@ -280,6 +280,19 @@ class StoreTx {
                                                             int64_t before_seq, int limit) = 0;
   virtual Result<std::vector<WebhookAttempt>> AttemptsOf(int64_t delivery_seq, int limit) = 0;
 
+  // Email (docs/email.md). InsertEmail stores the message as given but for seq (the last plus
+  // one); one per event. ClaimEmails, AnyEmailDue, UpdateEmail: as the webhook deliveries'.
+  // EmailsOf: newest first below `before_seq` (0 = from the newest), one customer's or ("") all.
+  virtual Status InsertEmail(const OutboxEmail& e) = 0;
+  virtual Result<std::vector<OutboxEmail>> ClaimEmails(const std::string& now,
+                                                       const std::string& lease_until,
+                                                       int limit) = 0;
+  virtual Result<bool> AnyEmailDue(const std::string& now) = 0;
+  virtual Status UpdateEmail(const OutboxEmail& e) = 0;
+  virtual Result<std::optional<OutboxEmail>> FindEmail(int64_t seq) = 0;
+  virtual Result<std::vector<OutboxEmail>> EmailsOf(const std::string& customer_id,
+                                                    int64_t before_seq, int limit) = 0;
+
   // Plans. InsertPlan fails on a duplicate id. ListPlans: every plan by id, at most `limit`.
   virtual Status InsertPlan(const Plan& p) = 0;
   virtual Result<std::optional<Plan>> FindPlan(const std::string& id) = 0;

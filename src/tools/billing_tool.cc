@@ -338,9 +338,10 @@ json PaymentJson(const Payment& p) {
   return j;
 }
 
-json RefundJson(const Refund& r) {
-  json j = {{"id", r.id}, {"paymentId", r.payment_id}};
-  PutAmount(j, "amount", r.amount_cents);
+json RefundJson(const Refund& r, std::string_view currency) {
+  const Currency cur = CurrencyOrUsd(currency);
+  json j = {{"id", r.id}, {"paymentId", r.payment_id}, {"currency", std::string(cur.code)}};
+  PutAmount(j, "amount", r.amount_cents, cur);
   j["reason"] = r.reason;
   j["transactionId"] = r.transaction_id;
   j["createdAt"] = r.created_at;

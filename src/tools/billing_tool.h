@@ -67,7 +67,8 @@ nlohmann::json InvoiceSummaryJson(const Invoice& inv, const Date& today);
 nlohmann::json PaymentJson(const Payment& p);
 nlohmann::json CreditNoteJson(const CreditNote& cn);
 nlohmann::json CouponJson(const Coupon& c);
-nlohmann::json RefundJson(const Refund& r);
+// In its payment's currency, which it names.
+nlohmann::json RefundJson(const Refund& r, std::string_view currency);
 // Plans, subscriptions and billing runs (subscription_views.cc).
 nlohmann::json PlanJson(const Plan& p);
 nlohmann::json SubscriptionJson(const SubscriptionView& v);

@@ -331,7 +331,7 @@ class ManageInvoicesTool final : public BillingTool {
                           {"creditNote", CreditNoteJson(cn)},
                           {"invoice", InvoiceJson(out.invoice, today)}};
       nlohmann::json refunds = nlohmann::json::array();
-      for (const Refund& r : out.refunds) refunds.push_back(RefundJson(r));
+      for (const Refund& r : out.refunds) refunds.push_back(RefundJson(r, out.invoice.currency));
       j["refunds"] = std::move(refunds);
       PutAmount(j, "newBalance", out.new_balance_cents, CurrencyOrUsd(out.invoice.currency));
       j["currency"] = out.invoice.currency;  // of newBalance, as process-payment says it

@@ -144,7 +144,7 @@ class ProcessPaymentTool final : public BillingTool {
                           " (refund " + out.refund.id + ", transaction " + out.refund.transaction_id +
                           "). Payment is now " + out.payment.status + ". New balance: " +
                           BalanceText(out.new_balance_cents, out.payment.currency)},
-          {"refund", RefundJson(out.refund)},
+          {"refund", RefundJson(out.refund, out.payment.currency)},
           {"payment", PaymentJson(out.payment)}};
       PutBalance(j, out.new_balance_cents, out.payment.currency);
       MarkReplayed(j, out.replayed);
@@ -167,6 +167,7 @@ class ProcessPaymentTool final : public BillingTool {
       const Currency currency = CurrencyOrUsd(h.totals.currency);
       PutAmount(j, "totalPaid", h.totals.settled_cents, currency);
       PutAmount(j, "totalRefunded", h.totals.refunded_cents, currency);
+      j["currency"] = std::string(currency.code);  // the totals are in the customer's currency
       return j;
     }
     if (action == "list_failed") {

@@ -399,6 +399,15 @@ TEST_F(ToolsTest, PaymentsInAPeriodWithTheirTotals) {
   json yen = Run("process-payment", {{"action", "list"}, {"customerId", "cust-006"}, {"from", "2025-01-01"}});
   EXPECT_EQ(yen["totalsCurrency"], "JPY");
   EXPECT_EQ(yen["totalPaid"], "JPY 5,000");
+  // The customer's history names the currency of its totals too (the fuzzer found it missing).
+  json history = Run("process-payment", {{"action", "history"}, {"customerId", "cust-006"}});
+  EXPECT_EQ(history["currency"], "JPY") << history.dump();
+  EXPECT_EQ(history["totalPaid"], "JPY 5,000");
+  // A refund of a yen payment is in yen, and says so (the fuzzer found it shown as dollars).
+  json refund = Run("process-payment", {{"action", "refund"}, {"paymentId", "PAY-006"}, {"reason", "test"}});
+  ASSERT_EQ(refund["success"], true) << refund.dump();
+  EXPECT_EQ(refund["refund"]["currency"], "JPY") << refund.dump();
+  EXPECT_EQ(refund["refund"]["amount"], "JPY 5,000") << refund.dump();
   // An unknown currency filter is refused naming the field.
   json unknown = Run("get-customer", {{"currency", "xyz"}});
   EXPECT_EQ(unknown["error"], true) << unknown.dump();

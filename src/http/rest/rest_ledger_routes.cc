@@ -391,11 +391,12 @@ void AddPaymentRoutes(std::vector<RestRoute>& routes) {
                                  "which payment (PAY-001)");
          }
          BILLING_ASSIGN_OR_RETURN(std::vector<Refund> rows, call.service.RefundsOfPayment(payment));
+         BILLING_ASSIGN_OR_RETURN(Payment paid, call.service.GetPayment(payment));
          // A payment's refunds are few (each takes back part of it): paged here.
          json out = json::array();
          bool after = call.page.starting_after.empty();
          for (const Refund& r : rows) {
-           if (after && int(out.size()) < call.page.limit) out.push_back(RefundJson(r));
+           if (after && int(out.size()) < call.page.limit) out.push_back(RefundJson(r, paid.currency));
            if (r.id == call.page.starting_after) after = true;
          }
          if (!after) {

@@ -1,5 +1,6 @@
 // REST v1 routes of webhooks (docs/webhooks.md): endpoints (create, retrieve, update, delete,
-// list, rotate-secret), their deliveries and attempts, and re-sending one. No tool runs these:
+// list, rotate-secret), their deliveries and attempts, and re-sending one; and the email outbox
+// (docs/email.md): list, retrieve, re-send. No tool runs these:
 // they call BillingService directly, with their body schema and the `webhooks` scope in the
 // route (rest_api.h).
 #include "http/rest/rest_api.h"
@@ -52,15 +53,20 @@ json DeliveryJson(const WebhookDelivery& d) {
           {"lastError", OrNull(d.last_error)}};
 }
 
-// whd_12 -> 12; 0 when it is not a delivery id.
-int64_t DeliverySeq(const std::string& id) {
-  if (id.rfind("whd_", 0) != 0 || id.size() < 5 || id.size() > 24) return 0;
+// ("whd_12", "whd_") -> 12; 0 when `id` is not `prefix` and a number below 10^18.
+int64_t SeqOf(const std::string& id, std::string_view prefix) {
+  if (id.rfind(prefix, 0) != 0 || id.size() <= prefix.size() || id.size() > prefix.size() + 18)
+    return 0;
   int64_t n = 0;
-  for (size_t i = 4; i < id.size(); ++i) {
+  for (size_t i = prefix.size(); i < id.size(); ++i) {
     if (id[i] < '0' || id[i] > '9') return 0;
     n = n * 10 + (id[i] - '0');
   }
   return n;
+}
+
+int64_t DeliverySeq(const std::string& id) {
+  return SeqOf(id, "whd_");
 }
 
 Result<int64_t> RequireDeliverySeq(const std::string& id) {
@@ -282,11 +288,89 @@ void AddDeliveryRoutes(std::vector<RestRoute>& routes) {
   routes.push_back(std::move(resend));
 }
 
+json EmailJson(const OutboxEmail& m, bool with_bodies) {
+  json out = {{"id", "eml_" + std::to_string(m.seq)},
+              {"eventId", m.event_id},
+              {"kind", m.kind},
+              {"customerId", m.customer_id},
+              {"to", m.to_address},
+              {"locale", m.locale},
+              {"subject", m.subject},
+              {"status", m.status},
+              {"attempts", m.attempts},
+              {"nextAttemptAt", m.status == "pending" ? json(m.next_attempt_at) : json()},
+              {"createdAt", m.created_at},
+              {"sentAt", OrNull(m.sent_at)},
+              {"lastError", OrNull(m.last_error)}};
+  if (with_bodies) {
+    out["text"] = m.text_body;
+    out["html"] = m.html_body;
+  }
+  return out;
+}
+
+int64_t EmailSeq(const std::string& id) {
+  return SeqOf(id, "eml_");
+}
+
+Result<int64_t> RequireEmailSeq(const std::string& id) {
+  const int64_t seq = EmailSeq(id);
+  if (seq <= 0) return Error::NotFound("Email " + id + " not found", "emailId");
+  return seq;
+}
+
+// The email outbox (docs/email.md): what was written to whom, and its sending.
+void AddEmailRoutes(std::vector<RestRoute>& routes) {
+  RestRoute list{
+      bhttp::verb::get, "/api/v1/emails", "listEmails", "Emails of the outbox, newest first",
+      "Email",          "email",          true};
+  list.query = {{"customer", "Only this customer's (CUST-001)", {}}};
+  list.read = [](RestCall& call) -> Result<json> {
+    int64_t before = 0;
+    if (!call.page.starting_after.empty()) {
+      before = EmailSeq(call.page.starting_after);
+      if (before <= 0) return Error::Invalid("startingAfter", "startingAfter must be an eml_ id");
+    }
+    BILLING_ASSIGN_OR_RETURN(std::vector<OutboxEmail> rows,
+                             call.service.ListEmails(call.query.value("customer", std::string()),
+                                                     before, call.page.limit));
+    json out = json::array();
+    for (const OutboxEmail& m : rows) out.push_back(EmailJson(m, false));
+    return out;
+  };
+  list.scope = Scope::kWebhooks;
+  routes.push_back(std::move(list));
+
+  RestRoute retrieve{bhttp::verb::get, "/api/v1/emails/{id}",
+                     "retrieveEmail",  "An email with its text and HTML bodies",
+                     "Email",          "email"};
+  retrieve.read = [](RestCall& call) -> Result<json> {
+    BILLING_ASSIGN_OR_RETURN(int64_t seq, RequireEmailSeq(call.path_params[0]));
+    BILLING_ASSIGN_OR_RETURN(OutboxEmail m, call.service.GetEmail(seq));
+    return EmailJson(m, true);
+  };
+  retrieve.scope = Scope::kWebhooks;
+  routes.push_back(std::move(retrieve));
+
+  RestRoute resend{bhttp::verb::post, "/api/v1/emails/{id}/resend",
+                   "resendEmail",     "Send an email again now (same Message-ID)",
+                   "Email",           "email"};
+  resend.direct = [](RestCall& call, const json&) -> Result<json> {
+    BILLING_ASSIGN_OR_RETURN(int64_t seq, RequireEmailSeq(call.path_params[0]));
+    BILLING_ASSIGN_OR_RETURN(OutboxEmail m, call.service.ResendEmail(seq));
+    return EmailJson(m, false);
+  };
+  resend.body_schema = json::parse(kEmptyBody);
+  resend.scope = Scope::kWebhooks;
+  routes.push_back(std::move(resend));
+}
+
 }  // namespace
 
 void AddWebhookRoutes(std::vector<RestRoute>& routes) {
   AddEndpointRoutes(routes);
   AddDeliveryRoutes(routes);
+  AddEmailRoutes(routes);
 }
 
 }  // namespace billing::http::rest

@@ -16,6 +16,7 @@
 #include "store/postgres/pg_store_rows.h"
 #include "store/postgres/pg_stores.h"
 #include "store/postgres/pg_subscriptions.h"
+#include "store/postgres/pg_email.h"
 #include "store/postgres/pg_webhooks.h"
 
 namespace billing {
@@ -985,6 +986,23 @@ class PgTx final : public StoreTx {
   }
   Result<std::vector<WebhookAttempt>> AttemptsOf(int64_t delivery_seq, int limit) override {
     return pgwebhooks::AttemptsOf(conn_, delivery_seq, limit);
+  }
+  Status InsertEmail(const OutboxEmail& e) override { return pgemail::InsertEmail(conn_, e); }
+  Result<std::vector<OutboxEmail>> ClaimEmails(const std::string& now,
+                                               const std::string& lease_until,
+                                               int limit) override {
+    return pgemail::ClaimEmails(conn_, now, lease_until, limit);
+  }
+  Result<bool> AnyEmailDue(const std::string& now) override {
+    return pgemail::AnyEmailDue(conn_, now);
+  }
+  Status UpdateEmail(const OutboxEmail& e) override { return pgemail::UpdateEmail(conn_, e); }
+  Result<std::optional<OutboxEmail>> FindEmail(int64_t seq) override {
+    return pgemail::FindEmail(conn_, seq);
+  }
+  Result<std::vector<OutboxEmail>> EmailsOf(const std::string& customer_id, int64_t before_seq,
+                                            int limit) override {
+    return pgemail::EmailsOf(conn_, customer_id, before_seq, limit);
   }
 
   Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) override {

@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_credit_notes.h"
 #include "store/sqlite/sqlite_logs.h"
 #include "store/sqlite/sqlite_subscriptions.h"
+#include "store/sqlite/sqlite_email.h"
 #include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
@@ -813,6 +814,23 @@ class SqliteTx final : public StoreTx {
   }
   Result<std::vector<WebhookAttempt>> AttemptsOf(int64_t delivery_seq, int limit) override {
     return sqlite::AttemptsOf(conn_, delivery_seq, limit);
+  }
+  Status InsertEmail(const OutboxEmail& e) override { return sqlite::InsertEmail(conn_, e); }
+  Result<std::vector<OutboxEmail>> ClaimEmails(const std::string& now,
+                                               const std::string& lease_until,
+                                               int limit) override {
+    return sqlite::ClaimEmails(conn_, now, lease_until, limit);
+  }
+  Result<bool> AnyEmailDue(const std::string& now) override {
+    return sqlite::AnyEmailDue(conn_, now);
+  }
+  Status UpdateEmail(const OutboxEmail& e) override { return sqlite::UpdateEmail(conn_, e); }
+  Result<std::optional<OutboxEmail>> FindEmail(int64_t seq) override {
+    return sqlite::FindEmail(conn_, seq);
+  }
+  Result<std::vector<OutboxEmail>> EmailsOf(const std::string& customer_id, int64_t before_seq,
+                                            int limit) override {
+    return sqlite::EmailsOf(conn_, customer_id, before_seq, limit);
   }
 
   Status AppendEvent(const Event& e) override {
