@@ -25,7 +25,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 30> kActions = {{
+constexpr std::array<ActionEntry, 31> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -50,6 +50,7 @@ constexpr std::array<ActionEntry, 30> kActions = {{
     {"manage-subscriptions", "list", {Scope::kRead, "list subscriptions"}},
     {"manage-subscriptions", "renewals", {Scope::kRead, "list renewals"}},
     {"manage-subscriptions", "dunning", {Scope::kRead, "list customers in dunning"}},
+    {"manage-subscriptions", "create_plan", {Scope::kSubscriptions, "create plans"}},
     {"manage-subscriptions", "create", {Scope::kSubscriptions, "create subscriptions"}},
     {"manage-subscriptions", "change", {Scope::kSubscriptions, "change subscriptions"}},
     {"manage-subscriptions", "cancel", {Scope::kSubscriptions, "cancel subscriptions"}},

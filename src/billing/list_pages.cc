@@ -224,6 +224,17 @@ Result<std::vector<Refund>> BillingService::RefundsOfPayment(const std::string& 
   return out;
 }
 
+Result<Refund> BillingService::GetRefund(const std::string& refund_id) {
+  std::optional<Refund> out;
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    BILLING_ASSIGN_OR_RETURN(out, tx.FindRefund(CanonicalId(refund_id)));
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  if (!out) return Error::NotFound("Refund " + refund_id + " not found", "refundId");
+  return *out;
+}
+
 Result<CreditNote> BillingService::GetCreditNote(const std::string& credit_note_id) {
   CreditNote out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {

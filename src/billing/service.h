@@ -289,6 +289,17 @@ struct PaymentHistory {
   PaymentTotals totals;           // every payment of the customer (in its currency)
 };
 
+// A plan for the catalog (plan_service.cc): id "" = PLAN- and the name's letters and digits.
+struct NewPlan {
+  std::string id = {};
+  std::string name = {};
+  int64_t price_cents = 0;  // per period, in `currency`'s minor units
+  std::string currency = "USD";
+  std::string interval = "monthly";  // kBillingCycles
+  Actor actor = {};
+  std::string request_id = {};
+};
+
 // Subscriptions (automated-billing.md "Plans and subscriptions"; docs/subscriptions.md).
 struct NewSubscription {
   std::string customer_id;
@@ -473,6 +484,10 @@ class BillingService {
 
   // Plans and subscriptions (subscription_service.cc). Plans are listed by id.
   Result<std::vector<Plan>> ListPlans();
+  // A new plan (plan_service.cc): a name of 1..100 characters no other plan has (plans are also
+  // named by name), a price above 0 and at most max_amount_cents, a known currency, an interval
+  // of kBillingCycles; kConflict for an id or name taken. Audited; plans are never deleted.
+  Result<Plan> CreatePlan(const NewPlan& request);
   Result<SubscriptionOutcome> CreateSubscription(const NewSubscription& request);
   Result<SubscriptionView> GetSubscription(const std::string& subscription_id);
   // status: "" or kSubscriptionStatuses.
@@ -522,6 +537,7 @@ class BillingService {
   // One payment with its allocations; its refunds; one credit note. kNotFound naming the id.
   Result<Payment> GetPayment(const std::string& payment_id);
   Result<std::vector<Refund>> RefundsOfPayment(const std::string& payment_id);
+  Result<Refund> GetRefund(const std::string& refund_id);
   Result<CreditNote> GetCreditNote(const std::string& credit_note_id);
   Result<Event> GetEvent(const std::string& event_id);
 

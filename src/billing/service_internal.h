@@ -25,6 +25,17 @@ namespace billing::internal {
 inline constexpr size_t kMaxNotesBytes = 2000;
 // A customer keeps at most this many stored cards, so a customer's view lists every one of them.
 inline constexpr int kMaxStoredCardsPerCustomer = 100;
+// Plans: every one fits the one page ListPlans reads (CreatePlan refuses more).
+inline constexpr int kMaxPlans = 1000;
+
+// ASCII lower case: how plan names compare (any case names the same plan).
+inline std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  }
+  return out;
+}
 
 inline std::string Money(int64_t cents, std::string_view currency = "USD") {
   return FormatMoney(cents, currency);

@@ -20,17 +20,12 @@ namespace {
 
 using internal::Change;
 using internal::CheckPage;
+using internal::kMaxPlans;
+using internal::Lower;
 
-constexpr int kMaxPlans = 1000;
 constexpr int64_t kMaxQuantity = 10'000;
 constexpr int kMaxStartDaysAhead = 365;
 constexpr int kMaxRenewalWindowDays = 366;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The words of a plan phrase or name, lowercase, without "plan", "tier" and articles.
 std::vector<std::string> PlanWords(const std::string& lower) {

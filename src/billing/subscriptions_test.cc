@@ -149,6 +149,49 @@ TEST_F(SubscriptionsTest, PlansAreNamedByIdNameOrUnambiguousWords) {
   ExpectInvariants();
 }
 
+TEST_F(SubscriptionsTest, CreatedPlansJoinTheCatalogUnderTheirRules) {
+  NewPlan team{"", "Team Plan", 7900, "eur", "monthly", Actor("dev")};
+  auto made = service_->CreatePlan(team);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_EQ(made->id, "PLAN-TEAM-PLAN");  // from its name
+  EXPECT_EQ(made->currency, "EUR");
+  EXPECT_EQ(service_->ListPlans()->size(), 4u);
+  // Named by its name, any case; for a customer of its currency only.
+  SubscriptionOutcome sub = Subscribe("CUST-005", "team plan");
+  EXPECT_EQ(sub.view.plan.id, "PLAN-TEAM-PLAN");
+  auto usd = service_->CreateSubscription({"CUST-001", "PLAN-TEAM-PLAN"});
+  ASSERT_FALSE(usd.ok());
+  EXPECT_EQ(usd.error().field, "planId");
+
+  // Each rule names its field, and a refused plan changes nothing.
+  struct Bad {
+    NewPlan plan;
+    ErrorCode code;
+    const char* field;
+  };
+  const Bad bad[] = {
+      {{"PLAN-OTHER", "team PLAN", 100, "EUR", "monthly"}, ErrorCode::kConflict, "name"},
+      {{"plan-team-plan", "Another", 100, "EUR", "monthly"}, ErrorCode::kConflict, "planId"},
+      {{"", "", 100, "USD", "monthly"}, ErrorCode::kInvalidArgument, "name"},
+      {{"", std::string(101, 'x'), 100, "USD", "monthly"}, ErrorCode::kInvalidArgument, "name"},
+      {{"", "Line\nbreak", 100, "USD", "monthly"}, ErrorCode::kInvalidArgument, "name"},
+      {{"P", "Short id", 100, "USD", "monthly"}, ErrorCode::kInvalidArgument, "planId"},
+      {{"PLAN/ONE", "Slashed id", 100, "USD", "monthly"}, ErrorCode::kInvalidArgument, "planId"},
+      {{"", "Free", 0, "USD", "monthly"}, ErrorCode::kInvalidArgument, "price"},
+      {{"", "Huge", 100'000'001, "USD", "monthly"}, ErrorCode::kInvalidArgument, "price"},
+      {{"", "Odd money", 100, "XYZ", "monthly"}, ErrorCode::kInvalidArgument, "currency"},
+      {{"", "Weekly", 100, "USD", "weekly"}, ErrorCode::kInvalidArgument, "interval"},
+  };
+  for (const Bad& b : bad) {
+    auto out = service_->CreatePlan(b.plan);
+    ASSERT_FALSE(out.ok()) << b.plan.name;
+    EXPECT_EQ(out.error().code, b.code) << b.plan.name << ": " << out.error().message;
+    EXPECT_EQ(out.error().field, b.field) << b.plan.name << ": " << out.error().message;
+  }
+  EXPECT_EQ(service_->ListPlans()->size(), 4u);
+  ExpectInvariants();
+}
+
 TEST_F(SubscriptionsTest, StartingTodayBillsTheFirstPeriodInAdvanceAtOnce) {
   SubscriptionOutcome out = Subscribe("cust-002", "premium plan");
   const Subscription& sub = out.view.subscription;

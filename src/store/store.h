@@ -228,6 +228,7 @@ class StoreTx {
   virtual Status UpdateAllocationRefunded(int64_t allocation_id, int64_t refunded_cents) = 0;
   virtual Status InsertRefund(const Refund& r) = 0;
   virtual Result<std::vector<Refund>> RefundsOf(const std::string& payment_id) = 0;
+  virtual Result<std::optional<Refund>> FindRefund(const std::string& id) = 0;
 
   // Stored cards. ListStoredCards: ids greater than after_id (by number), of one customer
   // ("" = all), at most `limit`.

@@ -26,6 +26,8 @@ Error Absent(OwnedKind kind, const std::string& raw_id) {
       return Error::NotFound("Subscription " + id + " not found", "subscriptionId");
     case OwnedKind::kCreditNote:
       return Error::NotFound("Credit note " + id + " not found", "creditNoteId");
+    case OwnedKind::kRefund:
+      return Error::NotFound("Refund " + id + " not found", "refundId");
   }
   return Error::Internal("unknown record kind");
 }
@@ -49,6 +51,11 @@ Result<std::string> OwnerOf(BillingService& service, OwnedKind kind, const std::
     case OwnedKind::kCreditNote: {
       BILLING_ASSIGN_OR_RETURN(CreditNote cn, service.GetCreditNote(id));
       return cn.customer_id;
+    }
+    case OwnedKind::kRefund: {
+      BILLING_ASSIGN_OR_RETURN(Refund r, service.GetRefund(id));
+      BILLING_ASSIGN_OR_RETURN(Payment p, service.GetPayment(r.payment_id));
+      return p.customer_id;
     }
   }
   return Error::Internal("unknown record kind");
@@ -128,6 +135,7 @@ Result<json> BindToolInput(BillingService& service, std::string_view tool_id, js
   }
   if (tool_id == "manage-subscriptions") {
     if (action == "list_plans") return args;
+    if (action == "create_plan") return SpansCustomers("create plans, which every customer uses");
     if (action == "renewals" || action == "dunning") {
       return SpansCustomers("list " + action + " across customers");
     }

@@ -24,7 +24,7 @@
 namespace billing {
 
 // The kinds of record an id can name, for RequireOwned.
-enum class OwnedKind { kCustomer, kInvoice, kPayment, kSubscription, kCreditNote };
+enum class OwnedKind { kCustomer, kInvoice, kPayment, kSubscription, kCreditNote, kRefund };
 
 // OK when the record `id` of `kind` belongs to `customer` (canonical id); kNotFound, as if it did
 // not exist, when it belongs to another; the lookup's own error when there is none.

@@ -3,6 +3,7 @@
 // period start), cancel (now or at the period end), and dunning (the customers in dunning).
 // Rules: automated-billing.md; the decisions where it is silent: docs/subscriptions.md and
 // docs/collection.md.
+#include "billing/rules.h"
 #include "money/money.h"
 #include "tools/billing_tool.h"
 
@@ -12,10 +13,14 @@ namespace {
 constexpr const char* kInputSchema = R"json({
   "type": "object",
   "properties": {
-    "action": {"type": "string", "enum": ["list_plans", "create", "get", "list", "renewals", "change", "cancel", "dunning"], "description": "Operation to perform"},
+    "action": {"type": "string", "enum": ["list_plans", "create_plan", "create", "get", "list", "renewals", "change", "cancel", "dunning"], "description": "Operation to perform"},
     "subscriptionId": {"type": "string", "maxLength": 64, "description": "Subscription id, e.g. SUB-001 (get, change, cancel)"},
     "customerId": {"type": "string", "maxLength": 64, "description": "Customer id (required for create; optional filter for list)"},
-    "planId": {"type": "string", "maxLength": 100, "description": "Plan id or name, e.g. PLAN-PREMIUM or \"Premium Plan\" (create, change)"},
+    "planId": {"type": "string", "maxLength": 100, "description": "Plan id or name, e.g. PLAN-PREMIUM or \"Premium Plan\" (create, change); create_plan: the new plan's id (default PLAN- and its name's words)"},
+    "name": {"type": "string", "maxLength": 100, "description": "create_plan: the plan's name, e.g. \"Team Plan\" (required; no other plan may have it)"},
+    "price": {"type": ["string", "number"], "description": "create_plan: the price of one period in the plan's currency, e.g. \"79.00\" (required)"},
+    "currency": {"type": "string", "maxLength": 3, "description": "create_plan: ISO 4217 code of the price (default USD); only customers of that currency can subscribe"},
+    "interval": {"type": "string", "enum": ["monthly", "quarterly", "annual"], "description": "create_plan: the billing period (default monthly)"},
     "quantity": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Seats or units billed each period (create, change; default 1)"},
     "startDate": {"type": "string", "description": "First day YYYY-MM-DD, today or later (create; default today). Periods renew on this day of the month"},
     "paymentTermsDays": {"type": "integer", "minimum": 1, "maximum": 365, "description": "Days from an invoice's issue to its due date (create; default the customer's payment terms, 30 unless changed)"},
@@ -35,7 +40,7 @@ constexpr const char* kInputSchema = R"json({
 constexpr const char* kOutputSchema = R"json({
   "type": "object",
   "properties": {
-    "success": {"type": "boolean"}, "message": {"type": "string"}, "subscription": {},
+    "success": {"type": "boolean"}, "message": {"type": "string"}, "subscription": {}, "plan": {},
     "subscriptions": {"type": "array"}, "plans": {"type": "array"}, "invoices": {"type": "array"},
     "customers": {"type": "array"},
     "count": {"type": "number"}
@@ -65,7 +70,8 @@ class ManageSubscriptionsTool final : public BillingTool {
       : BillingTool(
             "manage-subscriptions", "manageSubscriptionsTool",
             "Plans and subscriptions. list_plans shows the plans (Basic $49/month, Premium Plan "
-            "$199/month, Premium Annual $1,990/year). create subscribes a customer to a plan "
+            "$199/month, Premium Annual $1,990/year); create_plan adds one (name, price, currency, "
+            "interval). create subscribes a customer to a plan "
             "(billed in advance: a subscription starting today is invoiced at once, later periods "
             "by the billing run on their start day). get, list (customerId, status) and renewals "
             "(renewing within `days`). change moves to another plan or quantity: an upgrade takes "
@@ -104,6 +110,26 @@ class ManageSubscriptionsTool final : public BillingTool {
                             {"message", std::to_string(plans.size()) + " plan(s): " + names},
                             {"plans", std::move(list)},
                             {"count", plans.size()}};
+    }
+    if (action == "create_plan") {
+      NewPlan req;
+      req.id = StringArg(args, "planId");
+      req.name = StringArg(args, "name");
+      if (req.name.empty()) return Error::Invalid("name", "name is required to create a plan");
+      if (args.contains("currency")) req.currency = StringArg(args, "currency");
+      if (args.contains("interval")) req.interval = StringArg(args, "interval");
+      const std::optional<Currency> currency = FindCurrency(CanonicalId(req.currency));
+      if (!currency) return Error::Invalid("currency", "currency must be a known ISO 4217 code");
+      auto price = args.find("price");
+      if (price == args.end()) return Error::Invalid("price", "price is required to create a plan");
+      BILLING_ASSIGN_OR_RETURN(req.price_cents, AmountArg(*price, "price", service_, *currency));
+      req.actor = ctx.actor;
+      req.request_id = ctx.request_id;
+      BILLING_ASSIGN_OR_RETURN(Plan p, service_.CreatePlan(req));
+      return nlohmann::json{{"success", true},
+                            {"message", "Plan " + p.name + " (" + p.id + ") created: " +
+                                            FormatMoney(p.price_cents, *currency) + " " + p.interval},
+                            {"plan", PlanJson(p)}};
     }
     if (action == "create") {
       NewSubscription req;

@@ -35,7 +35,7 @@ std::string BearerForBoundKey(const ServerProcess& server, const std::string& cu
 }
 
 struct Records {
-  std::string invoice, draft, payment, credit_note, subscription;
+  std::string invoice, draft, payment, credit_note, subscription, refund;
 };
 
 // Each customer's invoice, draft, payment, credit note and subscription, made by an admin.
@@ -58,6 +58,7 @@ Records MakeRecords(ServerProcess& server, const std::string& admin, const std::
            {{"invoiceId", out.invoice}, {"amount", "1.08"}, {"refundTo", "credit"}})["id"];
   out.subscription =
       post("/subscriptions", {{"customerId", customer}, {"planId", "PLAN-BASIC"}})["id"];
+  out.refund = post("/refunds", {{"paymentId", out.payment}, {"amount", "1"}})["id"];
   return out;
 }
 
@@ -99,7 +100,7 @@ class bound_access_e2e : public ::testing::Test {
          {"/api/v1/customers/" + std::string(kOther), "/api/v1/invoices/" + other_.invoice,
           "/api/v1/invoices/" + other_.draft, "/api/v1/payments/" + other_.payment,
           "/api/v1/subscriptions/" + other_.subscription,
-          "/api/v1/credit-notes/" + other_.credit_note}) {
+          "/api/v1/credit-notes/" + other_.credit_note, "/api/v1/refunds/" + other_.refund}) {
       out[path] = Call(admin_, "GET", path).Json();
     }
     return out;
@@ -119,7 +120,8 @@ TEST_F(bound_access_e2e, EveryRestRouteKeepsABoundKeyToItsCustomer) {
       {"invoices", {other_.invoice, "INV-2026-404"}},
       {"payments", {other_.payment, "PAY-404"}},
       {"subscriptions", {other_.subscription, "SUB-404"}},
-      {"credit-notes", {other_.credit_note, "CN-2026-404"}}};
+      {"credit-notes", {other_.credit_note, "CN-2026-404"}},
+      {"refunds", {other_.refund, "RFD-404"}}};
 
   json doc = server_.Get("/api/openapi.json").Json();
   int walked = 0;
@@ -191,6 +193,8 @@ TEST_F(bound_access_e2e, EveryRestRouteKeepsABoundKeyToItsCustomer) {
   EXPECT_EQ(
       Call(bound, "POST", "/api/v1/customers", {{"company", "X"}, {"email", "x@x.example"}}).status,
       403);
+  EXPECT_EQ(
+      Call(bound, "POST", "/api/v1/plans", {{"name", "Mine only"}, {"price", "5"}}).status, 403);
   EXPECT_EQ(Call(bound, "POST", "/api/v1/coupons",
                  {{"couponCode", "MINE"}, {"percentOff", 5}, {"duration", "once"}})
                 .status,
@@ -283,6 +287,9 @@ TEST_F(bound_access_e2e, EveryToolActionAndTheAgentKeepABoundCallerToItsCustomer
       {"manage-subscriptions", {{"action", "list"}}, "MINE"},
       {"manage-subscriptions", {{"action", "renewals"}, {"days", 30}}, "PERMISSION_DENIED"},
       {"manage-subscriptions", {{"action", "dunning"}}, "PERMISSION_DENIED"},
+      {"manage-subscriptions",
+       {{"action", "create_plan"}, {"name", "Mine only"}, {"price", "5"}},
+       "PERMISSION_DENIED"},
   };
   // Every action of every tool is walked.
   std::map<std::string, std::set<std::string>> covered;

@@ -210,6 +210,12 @@ TEST(rest_e2e, InvoicesCreditNotesPaymentsAndRefunds) {
   json refunds = api.Ok("GET", "/refunds?payment=" + pay_id);
   ASSERT_EQ(refunds["data"].size(), 1u);
   EXPECT_EQ(refunds["data"][0]["id"], refund["id"]);
+  json one_refund = api.Ok("GET", "/refunds/" + refund["id"].get<std::string>());
+  EXPECT_EQ(one_refund["object"], "refund");
+  EXPECT_EQ(one_refund["amountCents"], 2400);
+  EXPECT_EQ(one_refund["currency"], "USD");
+  EXPECT_EQ(one_refund["paymentId"], pay_id);
+  ExpectError(api.Call("GET", "/refunds/RFD-404"), 404, "not_found");
   ExpectError(api.Call("GET", "/refunds"), 400, "invalid_request_error", "payment");
 
   // A credit note on a paid invoice, kept as credit; retrieve and list it by invoice.
@@ -259,6 +265,20 @@ TEST(rest_e2e, SubscriptionsPlansCouponsAndEvents) {
   std::vector<std::string> plan_ids;
   for (const json& p : plans["data"]) plan_ids.push_back(p["id"]);
   EXPECT_EQ(api.Walk("/plans", 1), plan_ids);
+  // A new plan joins the catalog; the same name again is a conflict; bad input names its field.
+  json team = api.Ok("POST", "/plans",
+                     {{"name", "Team Plan"}, {"price", "79.00"}, {"currency", "EUR"},
+                      {"interval", "quarterly"}});
+  EXPECT_EQ(team["object"], "plan");
+  EXPECT_EQ(team["id"], "PLAN-TEAM-PLAN");
+  EXPECT_EQ(api.Ok("GET", "/plans/PLAN-TEAM-PLAN")["name"], "Team Plan");
+  ExpectError(api.Call("POST", "/plans", {{"name", "team plan"}, {"price", "1"}}), 409, "conflict");
+  ExpectError(api.Call("POST", "/plans", {{"name", "Free"}, {"price", "0"}}), 400,
+              "invalid_request_error", "price");
+  // (The tool's schema refuses it; its message names the field, without a param.)
+  ExpectError(api.Call("POST", "/plans", {{"name", "Weekly"}, {"price", "5"}, {"interval", "weekly"}}),
+              400, "invalid_request_error");
+  EXPECT_EQ(api.Ok("GET", "/plans?limit=100")["data"].size(), plan_ids.size() + 1);
 
   json coupon = api.Ok("POST", "/coupons",
                        {{"couponCode", "SPRING25"}, {"percentOff", 25}, {"duration", "once"}});

@@ -217,6 +217,7 @@ Binding BindingOf(const RestRoute& route) {
   if (resource == "refunds") {
     // Creating one names the payment in the body (the tool checks it); the list must name it.
     if (route.write) return {Mode::kAnyone};
+    if (has_id) return {Mode::kPathOwned, OwnedKind::kRefund};
     return {Mode::kFilterOwned, OwnedKind::kPayment, "payment"};
   }
   for (const Owned& o : kOwned) {

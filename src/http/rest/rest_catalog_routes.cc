@@ -56,6 +56,19 @@ Result<json> OneOf(const json& all, const std::string& key, const std::string& i
 }
 
 void AddPlanAndCouponRoutes(std::vector<RestRoute>& routes) {
+  routes.push_back({bhttp::verb::post,
+                    "/api/v1/plans",
+                    "createPlan",
+                    "Create a plan (name, price, currency, interval)",
+                    "Plans",
+                    "plan",
+                    false,
+                    {},
+                    ToolAction{"manage-subscriptions",
+                               "create_plan",
+                               "",
+                               {"planId", "name", "price", "currency", "interval"},
+                               "plan"}});
   routes.push_back({bhttp::verb::get,
                     "/api/v1/plans",
                     "listPlans",

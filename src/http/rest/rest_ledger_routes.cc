@@ -404,6 +404,21 @@ void AddPaymentRoutes(std::vector<RestRoute>& routes) {
          }
          return out;
        }});
+  routes.push_back({bhttp::verb::get,
+                    "/api/v1/refunds/{id}",
+                    "retrieveRefund",
+                    "Retrieve a refund, in its payment's currency",
+                    "Refunds",
+                    "refund",
+                    false,
+                    {},
+                    std::nullopt,
+                    [](RestCall& call) -> Result<json> {
+                      BILLING_ASSIGN_OR_RETURN(Refund r,
+                                               call.service.GetRefund(call.path_params[0]));
+                      BILLING_ASSIGN_OR_RETURN(Payment p, call.service.GetPayment(r.payment_id));
+                      return RefundJson(r, p.currency);
+                    }});
 }
 
 }  // namespace

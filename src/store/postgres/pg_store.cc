@@ -671,6 +671,17 @@ class PgTx final : public StoreTx {
     }
     return out;
   }
+  Result<std::optional<Refund>> FindRefund(const std::string& id) override {
+    BILLING_ASSIGN_OR_RETURN(
+        PgResult r,
+        Q("SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, "
+          "actor, on_behalf_of FROM refunds WHERE id = $1",
+          {id}));
+    if (r.rows() == 0) return std::optional<Refund>();
+    const Row w{r, 0};
+    return std::optional<Refund>(
+        Refund{w.T(0), w.I(1), w.T(2), w.I(3), w.T(4), w.T(5), w.T(6), w.T(7), w.T(8)});
+  }
 
   Result<int64_t> NextStoredCardNumber() override {
     // Race-free: writers take turns under the writers' lock (pg_pool.h).

@@ -732,6 +732,16 @@ class SqliteTx final : public StoreTx {
     }));
     return out;
   }
+  Result<std::optional<Refund>> FindRefund(const std::string& id) override {
+    PREPARE(st,
+            "SELECT id, number, payment_id, amount_cents, reason, transaction_id, created_at, "
+            "actor, on_behalf_of FROM refunds WHERE id = ?1");
+    st.Bind(1, id);
+    BILLING_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<Refund>();
+    return std::optional<Refund>(Refund{st.Text(0), st.Int(1), st.Text(2), st.Int(3), st.Text(4),
+                                        st.Text(5), st.Text(6), st.Text(7), st.Text(8)});
+  }
 
   Result<int64_t> NextStoredCardNumber() override {
     return sqlite::NextStoredCardNumber(conn_);
