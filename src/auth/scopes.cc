@@ -9,13 +9,14 @@ struct ScopeEntry {
   Scope scope;
   const char* name;
 };
-constexpr std::array<ScopeEntry, 9> kScopes = {{{Scope::kRead, "read"},
+constexpr std::array<ScopeEntry, 10> kScopes = {{{Scope::kRead, "read"},
                                                 {Scope::kInvoice, "invoice"},
                                                 {Scope::kPayment, "payment"},
                                                 {Scope::kRefund, "refund"},
                                                 {Scope::kSubscriptions, "subscriptions"},
                                                 {Scope::kCustomers, "customers"},
                                                 {Scope::kWebhooks, "webhooks"},
+                                                {Scope::kEvents, "events"},
                                                 {Scope::kActOnBehalf, "act_on_behalf"},
                                                 {Scope::kAdmin, "admin"}}};
 

@@ -27,13 +27,14 @@ enum class Scope : uint32_t {
   kSubscriptions = 1u << 6,
   kCustomers = 1u << 7,
   kWebhooks = 1u << 8,  // manage webhook endpoints and their deliveries
+  kEvents = 1u << 9,    // read the event stream (/api/events, /api/v1/events), with `read`
 };
 
 // A set of scopes as a bit mask of Scope values.
 using ScopeSet = uint32_t;
 
 inline constexpr ScopeSet kNoScopes = 0;
-inline constexpr ScopeSet kAllScopes = 0x1ff;
+inline constexpr ScopeSet kAllScopes = 0x3ff;
 
 constexpr ScopeSet ScopeBit(Scope s) { return static_cast<ScopeSet>(s); }
 

@@ -444,7 +444,11 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     co_return co_await RunReadOn(agent_.tool_runner(), [&] { return audit_(request); });
   }
   if (n == 2 && seg[1] == "events" && events_) {
-    // The read scope, as every GET /api route (checked in Handle).
+    // The read scope, as every GET /api route (checked in Handle), and the events scope.
+    if (!HasScope(scope.principal.scopes, Scope::kEvents)) {
+      co_return JsonError(bhttp::status::forbidden,
+                          PermissionDeniedMessage({Scope::kEvents, "read events"}));
+    }
     co_return co_await RunReadOn(agent_.tool_runner(), [&] { return events_(request); });
   }
   if (n == 2 && seg[1] == "billing-runs" && billing_run_) {

@@ -17,7 +17,7 @@ TEST(coupons_e2e, CouponsAreCreatedRedeemedAndUsedUp) {
   ServerProcess server({{"BILLING_AUTH", "on"}},
                        {"--today", "2026-12-06", "--run-interval", "off"});
   ASSERT_TRUE(server.started()) << server.Log();
-  const std::string reader = BearerForNewKey(server, "read");
+  const std::string reader = BearerForNewKey(server, "read,events");
   const std::string admin = BearerForNewKey(server, "read,invoice,subscriptions");
   int status = 0;
   json denied = Tool(server, "manage-invoices",

@@ -109,7 +109,7 @@ TEST(credit_notes_e2e, TheAgentIssuesACreditNoteAndRefundsNeedTheRefundScope) {
   ASSERT_TRUE(server.started()) << server.Log();
   auto create_key = [&](const std::string& scopes) { return BearerForNewKey(server, scopes); };
   const std::string invoicer = create_key("read,invoice");
-  const std::string full = create_key("read,invoice,refund");
+  const std::string full = create_key("read,invoice,refund,events");
 
   // INV-2025-002 was paid by PAY-001 ($750): a refund needs the refund scope.
   int status = 0;

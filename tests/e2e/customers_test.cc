@@ -17,7 +17,7 @@ TEST(customers_e2e, CustomersAreAddedChangedSuspendedAndReinstated) {
   ServerProcess server({{"BILLING_AUTH", "on"}},
                        {"--today", "2026-12-06", "--run-interval", "off"});
   ASSERT_TRUE(server.started()) << server.Log();
-  const std::string reader = BearerForNewKey(server, "read");
+  const std::string reader = BearerForNewKey(server, "read,events");
   const std::string manager = BearerForNewKey(server, "read,customers,invoice");
   int status = 0;
   json denied = Tool(server, "manage-customers",

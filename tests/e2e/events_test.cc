@@ -63,7 +63,7 @@ TEST(events_e2e, ChangesOverHttpAreListedWithTheirRequestIdsInCommitOrder) {
   EXPECT_EQ(bad.Json()["field"], "type");
 }
 
-TEST(events_e2e, TheListNeedsTheReadScope) {
+TEST(events_e2e, TheListNeedsTheReadAndEventsScopes) {
   ServerProcess server(std::map<std::string, std::string>{{"BILLING_AUTH", "on"}});
   ASSERT_TRUE(server.started()) << server.Log();
   auto create_key = [&](const std::string& scopes) {
@@ -74,11 +74,24 @@ TEST(events_e2e, TheListNeedsTheReadScope) {
   };
   const std::string payer = create_key("payment");
   const std::string reader = create_key("read");
+  const std::string events_only = create_key("events");
+  const std::string consumer = create_key("read,events");
   EXPECT_EQ(server.Get("/api/events").status, 401);
-  EXPECT_EQ(server.Get("/api/events", {{"Authorization", "Bearer " + payer}}).status, 403);
-  HttpResult ok = server.Get("/api/events", {{"Authorization", "Bearer " + reader}});
+  for (const char* path : {"/api/events", "/api/v1/events"}) {
+    SCOPED_TRACE(path);
+    EXPECT_EQ(server.Get(path, {{"Authorization", "Bearer " + payer}}).status, 403);
+    // The ledger's reads are not the event stream: `read` alone is refused, naming the scope.
+    HttpResult ledger_reader = server.Get(path, {{"Authorization", "Bearer " + reader}});
+    EXPECT_EQ(ledger_reader.status, 403) << ledger_reader.body;
+    EXPECT_NE(ledger_reader.body.find("events"), std::string::npos) << ledger_reader.body;
+    EXPECT_EQ(server.Get(path, {{"Authorization", "Bearer " + events_only}}).status, 403);
+  }
+  HttpResult ok = server.Get("/api/events", {{"Authorization", "Bearer " + consumer}});
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_TRUE(ok.Json()["events"].is_array());
+  HttpResult v1 = server.Get("/api/v1/events", {{"Authorization", "Bearer " + consumer}});
+  EXPECT_EQ(v1.status, 200) << v1.body;
+  EXPECT_TRUE(v1.Json()["data"].is_array());
 }
 
 }  // namespace

@@ -260,6 +260,10 @@ void AddEventRoutes(std::vector<RestRoute>& routes) {
                       BILLING_ASSIGN_OR_RETURN(Event e, call.service.GetEvent(call.path_params[0]));
                       return EventJson(e);
                     }});
+  // The event stream needs the events scope (integration.md "Access").
+  for (RestRoute& r : routes) {
+    if (r.tag == "Events") r.scope = Scope::kEvents;
+  }
 }
 
 }  // namespace
