@@ -79,6 +79,51 @@ TEST_F(ConfigTest, BadValuesNameTheSetting) {
   ::unsetenv("BILLING_MAX_AMOUNT");
 }
 
+// Email settings (docs/email.md): off without a host; each bad value refused naming its variable.
+TEST_F(ConfigTest, EmailSettingsAreCheckedAtStart) {
+  const char* vars[] = {"BILLING_SMTP_HOST", "BILLING_SMTP_PORT", "BILLING_SMTP_TLS",
+                        "BILLING_SMTP_USER", "BILLING_SMTP_PASSWORD", "BILLING_EMAIL_FROM",
+                        "BILLING_SMTP_TIMEOUT_MS", "BILLING_EMAIL_RETRY_SECONDS"};
+  for (const char* v : vars) ::unsetenv(v);
+  auto off = Load({});
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->billing.email_enabled);
+  ::setenv("BILLING_SMTP_HOST", "smtp.example.com", 1);
+  ::setenv("BILLING_EMAIL_FROM", "\"Acme Billing\" <billing@acme.example>", 1);
+  auto on = Load({});
+  ASSERT_TRUE(on.ok()) << on.error().message;
+  EXPECT_TRUE(on->billing.email_enabled);
+  EXPECT_EQ(on->smtp.from_address, "billing@acme.example");
+  EXPECT_EQ(on->smtp.from_name, "Acme Billing");
+  EXPECT_EQ(on->billing.email_sender, "Acme Billing");
+  EXPECT_EQ(on->smtp.port, 587);
+  EXPECT_EQ(on->smtp.tls, "starttls");
+  const std::pair<const char*, const char*> bad[] = {
+      {"BILLING_SMTP_HOST", "smtp://smtp.example.com"},
+      {"BILLING_SMTP_TLS", "maybe"},
+      {"BILLING_SMTP_PORT", "0"},
+      {"BILLING_SMTP_TIMEOUT_MS", "5"},
+      {"BILLING_EMAIL_FROM", "not an address"},
+      {"BILLING_EMAIL_FROM", "Billing <a@b.example> trailing"},
+      {"BILLING_EMAIL_FROM", "a@b@c.example"},
+      {"BILLING_EMAIL_RETRY_SECONDS", "60,0"},
+  };
+  for (const auto& [name, value] : bad) {
+    const char* before = std::getenv(name);
+    const std::string kept = before ? before : "";
+    ::setenv(name, value, 1);
+    auto r = Load({});
+    ASSERT_FALSE(r.ok()) << name << "=" << value;
+    EXPECT_EQ(r.error().field, name) << value << ": " << r.error().message;
+    if (before) {
+      ::setenv(name, kept.c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  for (const char* v : vars) ::unsetenv(v);
+}
+
 // The billing-run settings: environment first, a flag over it, and a bad value refused at start
 // naming the setting (the parsers' rules are in collection_rules_test.cc).
 TEST_F(ConfigTest, BillingRunSettings) {

@@ -136,14 +136,12 @@ Status BillingService::RecordEmailOutcomes(const std::vector<EmailOutcome>& outc
         BILLING_TRY(tx.UpdateEmail(m));
         continue;
       }
-      const bool too_old = m.created_at < Iso8601FromUnixMs(now_ms - kWebhookGiveUpMs);
-      const auto& waits = options_.email_retry_seconds;
-      if (m.attempts > int(waits.size()) || too_old) {
+      const std::optional<std::string> next = internal::NextAttemptAt(
+          m.attempts, options_.email_retry_seconds, m.created_at, now_ms, jitter_bp[i]);
+      if (!next) {
         m.status = "failed";  // the worker logs it
       } else {
-        const int64_t delay_ms = waits[size_t(m.attempts - 1)] * 1000;
-        const int64_t jitter_ms = delay_ms / 10 * (jitter_bp[i] - 5000) / 5000;
-        m.next_attempt_at = Iso8601FromUnixMs(now_ms + delay_ms + jitter_ms);
+        m.next_attempt_at = *next;
       }
       BILLING_TRY(tx.UpdateEmail(m));
     }

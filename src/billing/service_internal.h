@@ -9,8 +9,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +37,20 @@ inline std::string Lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
   }
   return out;
+}
+
+// The outboxes' retry rule (integration.md "Webhooks"; email uses it too): after the failed
+// attempt number `attempts` (1, 2, ...), the next one waits waits[attempts - 1] ± 10% (jitter_bp,
+// 0..10000, draws where in that band); none (give up) when the waits are used up or the item was
+// made more than kWebhookGiveUpMs ago.
+inline std::optional<std::string> NextAttemptAt(int attempts, const std::vector<int64_t>& waits,
+                                                const std::string& created_at, int64_t now_ms,
+                                                int64_t jitter_bp) {
+  if (attempts < 1 || attempts > int(waits.size())) return std::nullopt;
+  if (created_at < Iso8601FromUnixMs(now_ms - kWebhookGiveUpMs)) return std::nullopt;
+  const int64_t delay_ms = waits[size_t(attempts - 1)] * 1000;
+  const int64_t jitter_ms = delay_ms / 10 * (jitter_bp - 5000) / 5000;
+  return Iso8601FromUnixMs(now_ms + delay_ms + jitter_ms);
 }
 
 inline std::string Money(int64_t cents, std::string_view currency = "USD") {

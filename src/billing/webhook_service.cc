@@ -363,14 +363,12 @@ Status BillingService::RecordWebhookOutcomes(const std::vector<WebhookOutcome>& 
         BILLING_TRY(tx.UpdateDelivery(d));
         continue;
       }
-      const bool too_old = d.created_at < Iso8601FromUnixMs(now_ms - kWebhookGiveUpMs);
-      const auto& waits = options_.webhook_retry_seconds;
-      if (d.attempts > int(waits.size()) || too_old || !e) {
+      const std::optional<std::string> next = internal::NextAttemptAt(
+          d.attempts, options_.webhook_retry_seconds, d.created_at, now_ms, jitter_bp[i]);
+      if (!next || !e) {
         d.status = "failed";
       } else {
-        const int64_t delay_ms = waits[size_t(d.attempts - 1)] * 1000;
-        const int64_t jitter_ms = delay_ms / 10 * (jitter_bp[i] - 5000) / 5000;
-        d.next_attempt_at = Iso8601FromUnixMs(now_ms + delay_ms + jitter_ms);
+        d.next_attempt_at = *next;
       }
       BILLING_TRY(tx.UpdateDelivery(d));
       if (!e) continue;
