@@ -383,7 +383,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   const Target target = SplitTarget(request.target());
   if (memory_api_ != nullptr) {
     // Memory routes that change threads or messages wait for a commit: on the write pool.
-    auto handle = [&] { return memory_api_->Handle(request); };
+    auto handle = [&] { return memory_api_->Handle(request, scope.principal.customer_id); };
     std::optional<HttpResponse> memory_response;
     if (MemoryApi::MayWrite(request)) {
       memory_response = co_await RunWriteOn(agent_.tool_runner(), handle);
@@ -564,6 +564,16 @@ Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
   if (!ref.ok()) return ref.error();  // 400 with Mastra's message (e.g. no resource)
   run->memory = std::move(ref.value());
   if (run->memory) {
+    // A customer-bound caller's threads live in its own namespace (memory_routes.h).
+    const size_t prefix_bytes = BoundMemoryResource(scope.principal.customer_id, "").size();
+    if (run->memory->resource_id.size() + prefix_bytes > kMaxMemoryIdBytes) {
+      return Error::Invalid("memory.resource",
+                            "memory.resource must be at most " +
+                                std::to_string(kMaxMemoryIdBytes - prefix_bytes) +
+                                " bytes for a customer-bound caller");
+    }
+    run->memory->resource_id =
+        BoundMemoryResource(scope.principal.customer_id, run->memory->resource_id);
     // A tool call id is unique within its thread: the same call in the same thread (a retried
     // turn) never changes the ledger twice.
     run->options.operation_scope =

@@ -16,6 +16,7 @@
 #include "http/json_writer.h"
 #include "http/routes_internal.h"
 #include "http/url.h"
+#include "billing/rules.h"
 
 namespace billing::http {
 namespace {
@@ -372,7 +373,17 @@ bool MemoryApi::MayWrite(const HttpRequest& request) {
          std::string_view(request.target()).substr(0, kMemoryPrefix.size()) == kMemoryPrefix;
 }
 
-std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const {
+std::string BoundMemoryResource(std::string_view bound_customer, std::string_view given) {
+  if (bound_customer.empty()) return std::string(given);
+  std::string stored = "customer/";
+  stored += CanonicalId(bound_customer);
+  stored += '/';
+  stored += given;
+  return stored;
+}
+
+std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request,
+                                              std::string_view bound_customer) const {
   std::string_view target = request.target();
   std::string_view query_text;
   if (const size_t q = target.find('?'); q != std::string_view::npos) {
@@ -428,6 +439,23 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
                      "Agent with name " + Truncated(*agent, kMaxIdInMessageBytes) + " not found");
   }
   const std::string thread_id = n >= 2 ? Decode(seg[1], false) : std::string();
+  // A customer-bound caller sees only the resources under its prefix, shown without it.
+  const std::string prefix = BoundMemoryResource(bound_customer, "");
+  auto owned = [&](const MemoryThread& t) {
+    return std::string_view(t.resource_id).substr(0, prefix.size()) == prefix;
+  };
+  auto shown = [&](std::string& resource_id) {
+    if (std::string_view(resource_id).substr(0, prefix.size()) == prefix) {
+      resource_id.erase(0, prefix.size());
+    }
+  };
+  // The thread of a route naming one, if this caller may see it.
+  auto own_thread = [&]() -> Result<std::optional<MemoryThread>> {
+    auto thread = store_.GetThread(thread_id);
+    if (!thread.ok()) return thread.error();
+    if (thread->has_value() && !owned(**thread)) return std::optional<MemoryThread>();
+    return thread;
+  };
 
   switch (route) {
     case Route::kStatus:
@@ -438,13 +466,15 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
       const std::string* resource = query.Find("resourceId");
       const bool paged = query.Has("page") || query.Has("perPage");
       if ((resource == nullptr || resource->empty()) &&
-          (legacy_resource == nullptr || legacy_resource->empty()) && !paged) {
+          (legacy_resource == nullptr || legacy_resource->empty()) &&
+          (!paged || !prefix.empty())) {  // only unbound callers may list every resource
         return Error400("Argument \"resourceId\" is required");
       }
       ThreadListQuery q;
-      q.resource_id = resource != nullptr && !resource->empty()
-                          ? *resource
-                          : (legacy_resource != nullptr ? *legacy_resource : std::string());
+      q.resource_id = BoundMemoryResource(
+          bound_customer, resource != nullptr && !resource->empty()
+                              ? *resource
+                              : (legacy_resource != nullptr ? *legacy_resource : std::string()));
       auto page = IntParam(query, "page", 0, kMaxPageIndex, kMaxPageIndex);
       if (!page.ok()) return StoreErrorResponse(page.error());
       auto per_page =
@@ -475,7 +505,10 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
           q.page = p;
           auto result = store_.ListThreads(q);
           if (!result.ok()) return StoreErrorResponse(result.error());
-          for (const MemoryThread& t : result->threads) WriteThread(w, t);
+          for (MemoryThread& t : result->threads) {
+            shown(t.resource_id);
+            WriteThread(w, t);
+          }
           if (int64_t(p + 1) * q.per_page >= result->total) break;
         }
         w.EndArray();
@@ -486,7 +519,10 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
       w.BeginObject();
       w.Key("threads");
       w.BeginArray();
-      for (const MemoryThread& t : result->threads) WriteThread(w, t);
+      for (MemoryThread& t : result->threads) {
+        shown(t.resource_id);
+        WriteThread(w, t);
+      }
       w.EndArray();
       w.Key("total");
       w.Int(result->total);
@@ -515,23 +551,30 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
       auto metadata = OptionalMetadata(*body);
       if (!metadata.ok()) return StoreErrorResponse(metadata.error());
       NewThread t;
-      t.resource_id = **resource;
+      t.resource_id = BoundMemoryResource(bound_customer, **resource);
       t.title = title->value_or("");
       t.id = id->value_or("");
       t.metadata = metadata->value_or(json());
       auto created = store_.CreateThread(t);
       if (!created.ok()) return StoreErrorResponse(created.error());
+      shown(created->resource_id);
       return ThreadResponse(*created);
     }
 
     case Route::kGetThread: {
-      auto thread = store_.GetThread(thread_id);
+      auto thread = own_thread();
       if (!thread.ok()) return StoreErrorResponse(thread.error());
       if (!thread->has_value()) return ThreadNotFound();
+      shown((*thread)->resource_id);
       return ThreadResponse(**thread);
     }
 
     case Route::kPatchThread: {
+      if (!prefix.empty()) {
+        auto thread = own_thread();
+        if (!thread.ok()) return StoreErrorResponse(thread.error());
+        if (!thread->has_value()) return ThreadNotFound();
+      }
       auto body = ObjectBody(request);
       if (!body.ok()) return StoreErrorResponse(body.error());
       ThreadUpdate update;
@@ -540,23 +583,31 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
       update.title = *title;
       auto resource = OptionalString(*body, "resourceId");
       if (!resource.ok()) return StoreErrorResponse(resource.error());
-      update.resource_id = *resource;
+      if (resource->has_value()) {
+        update.resource_id = BoundMemoryResource(bound_customer, **resource);
+      }
       auto metadata = OptionalMetadata(*body);
       if (!metadata.ok()) return StoreErrorResponse(metadata.error());
       update.metadata = *metadata;
       auto updated = store_.UpdateThread(thread_id, update);
       if (!updated.ok()) return StoreErrorResponse(updated.error());
+      shown(updated->resource_id);
       return ThreadResponse(*updated);
     }
 
     case Route::kDeleteThread: {
+      if (!prefix.empty()) {
+        auto thread = own_thread();
+        if (!thread.ok()) return StoreErrorResponse(thread.error());
+        if (!thread->has_value()) return ThreadNotFound();
+      }
       Status s = store_.DeleteThread(thread_id);
       if (!s.ok()) return StoreErrorResponse(s.error());
       return JsonResponse(bhttp::status::ok, R"({"result":"Thread deleted"})");
     }
 
     case Route::kMessages: {
-      auto thread = store_.GetThread(thread_id);
+      auto thread = own_thread();
       if (!thread.ok()) return StoreErrorResponse(thread.error());
       if (!thread->has_value()) return ThreadNotFound();
       const bool v1_shape = query.Has("page") || query.Has("perPage");
@@ -577,6 +628,7 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request) const 
       }
       auto page = store_.LoadMessages(thread_id, q);
       if (!page.ok()) return StoreErrorResponse(page.error());
+      for (StoredMessage& row : page->messages) shown(row.resource_id);
       const std::vector<UiMessage> groups = GroupUiMessages(page->messages);
       std::string body;
       JsonWriter w(body);

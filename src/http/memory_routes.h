@@ -14,16 +14,27 @@
 // `?agentId=` may name the one agent with memory (agent_id); another name is 404
 // {"error":"Agent with name X not found"}.
 //
+// Customer-bound callers (a key made with --customer, a JWT with claim customer_id) have a
+// resource namespace of their own: the resourceIds they send are stored under
+// "customer/<CUST-ID>/" (BoundMemoryResource) and shown without that prefix, a thread outside it
+// answers 404 exactly as an absent one, and a list must name its resourceId. Unbound callers see
+// every thread, the stored resource ids included.
+//
 // Thread-safety: immutable after construction; Handle() may run concurrently on any thread.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "http/server.h"
 #include "store/memory_store.h"
 
 namespace billing::http {
+
+// The stored resource id of the resource `given` by a caller bound to `bound_customer` ("" for
+// an unbound caller: `given` itself). The agent's runs store their threads under the same id.
+std::string BoundMemoryResource(std::string_view bound_customer, std::string_view given);
 
 class MemoryApi {
  public:
@@ -31,7 +42,9 @@ class MemoryApi {
 
   // The response for a memory route, or nullopt when the method and path are not one of the
   // routes above (the caller then routes the request itself). Never throws for bad input.
-  std::optional<HttpResponse> Handle(const HttpRequest& request) const;
+  // `bound_customer`: the caller's customer when it is customer-bound, else "".
+  std::optional<HttpResponse> Handle(const HttpRequest& request,
+                                     std::string_view bound_customer = {}) const;
   // Whether `request` is for a memory route that may change the store (not a GET): such calls
   // wait for a commit, so the caller runs them off the I/O threads.
   static bool MayWrite(const HttpRequest& request);

@@ -56,19 +56,19 @@ class MemoryRoutesTest : public ::testing::Test {
   }
 
   std::optional<HttpResponse> Call(bhttp::verb method, const std::string& target,
-                                   const std::string& body = "") {
+                                   const std::string& body = "", const std::string& bound = "") {
     HttpRequest request{method, target, 11};
     if (!body.empty()) {
       request.set(bhttp::field::content_type, "application/json");
       request.body() = body;
       request.prepare_payload();
     }
-    return api_->Handle(request);
+    return api_->Handle(request, bound);
   }
   // Calls and expects a JSON answer with `status`.
   json Expect(bhttp::verb method, const std::string& target, bhttp::status status,
-              const std::string& body = "") {
-    auto response = Call(method, target, body);
+              const std::string& body = "", const std::string& bound = "") {
+    auto response = Call(method, target, body, bound);
     EXPECT_TRUE(response.has_value()) << target;
     if (!response) return json();
     EXPECT_EQ(response->result(), status) << target << " → " << response->body();
@@ -366,6 +366,81 @@ TEST_F(MemoryRoutesTest, MessagesErrors) {
   // Percent-encoded thread ids.
   ASSERT_TRUE(store_->AppendMessages("a b/c", "u", {Msg("user", "x")}).ok());
   EXPECT_EQ(Get("/api/memory/threads/a%20b%2Fc")["id"], "a b/c");
+}
+
+}  // namespace
+}  // namespace billing::http
+
+namespace billing::http {
+namespace {
+
+// A customer-bound caller works in its own resource namespace: it sees its threads under the
+// resource ids it gave, never another caller's (404 as if absent), and cannot list everything.
+TEST_F(MemoryRoutesTest, ACustomerBoundCallerSeesOnlyItsOwnThreads) {
+  SeedWeatherThread();  // thread-2 of user-1, an unbound caller's
+  const std::string mine = "cust-001";  // canonicalised to CUST-001
+  json created = Expect(bhttp::verb::post, "/api/memory/threads", bhttp::status::ok,
+                        R"({"resourceId":"user-1","threadId":"t-mine","title":"Portal"})", mine);
+  EXPECT_EQ(created["resourceId"], "user-1");  // shown as given
+  // Stored under the customer's prefix: an unbound caller sees where it lives.
+  EXPECT_EQ(Get("/api/memory/threads/t-mine")["resourceId"], "customer/CUST-001/user-1");
+  EXPECT_EQ(BoundMemoryResource(mine, "user-1"), "customer/CUST-001/user-1");
+  EXPECT_EQ(BoundMemoryResource("", "user-1"), "user-1");
+
+  // The same resource id lists only the caller's own thread; the unbound one lists its own.
+  json list = Expect(bhttp::verb::get, "/api/memory/threads?resourceId=user-1&page=0&perPage=10",
+                     bhttp::status::ok, "", mine);
+  ASSERT_EQ(list["threads"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["threads"][0]["id"], "t-mine");
+  EXPECT_EQ(list["threads"][0]["resourceId"], "user-1");
+  json legacy = Expect(bhttp::verb::get, "/api/memory/threads?resourceid=user-1",
+                       bhttp::status::ok, "", mine);
+  ASSERT_EQ(legacy.size(), 1u) << legacy.dump();
+  json theirs = Get("/api/memory/threads?resourceId=user-1&page=0&perPage=10");
+  ASSERT_EQ(theirs["threads"].size(), 1u) << theirs.dump();
+  EXPECT_EQ(theirs["threads"][0]["id"], "thread-2");
+  // Listing every resource is for unbound callers only.
+  EXPECT_EQ(Get("/api/memory/threads?page=0&perPage=10")["total"], 2);
+  EXPECT_EQ(Expect(bhttp::verb::get, "/api/memory/threads?page=0&perPage=10",
+                   bhttp::status::bad_request, "", mine),
+            json::parse(R"({"error":"Argument \"resourceId\" is required"})"));
+
+  // Another caller's thread answers exactly as an absent one, on every route, and is unchanged.
+  const json absent = json::parse(R"({"error":"Thread not found"})");
+  for (const std::string& id : {std::string("thread-2"), std::string("no-such-thread")}) {
+    SCOPED_TRACE(id);
+    const std::string path = "/api/memory/threads/" + id;
+    EXPECT_EQ(Expect(bhttp::verb::get, path, bhttp::status::not_found, "", mine), absent);
+    EXPECT_EQ(Expect(bhttp::verb::get, path + "/messages", bhttp::status::not_found, "", mine),
+              absent);
+    EXPECT_EQ(Expect(bhttp::verb::get, path + "/messages?page=0&perPage=5",
+                     bhttp::status::not_found, "", mine),
+              absent);
+    EXPECT_EQ(Expect(bhttp::verb::patch, path, bhttp::status::not_found,
+                     R"({"title":"mine now","resourceId":"user-1"})", mine),
+              absent);
+    EXPECT_EQ(Expect(bhttp::verb::delete_, path, bhttp::status::not_found, "", mine), absent);
+  }
+  json still = Get("/api/memory/threads/thread-2");
+  EXPECT_EQ(still["resourceId"], "user-1");
+  EXPECT_EQ(still["title"], "");
+  EXPECT_EQ(Get("/api/memory/threads/thread-2/messages?page=0&perPage=10")["total"], 4);
+
+  // Its own thread: patch keeps it in the namespace, messages show the given resource id.
+  ASSERT_TRUE(
+      store_->AppendMessages("t-mine", "customer/CUST-001/user-1", {Msg("user", "hi")}).ok());
+  json patched = Expect(bhttp::verb::patch, "/api/memory/threads/t-mine", bhttp::status::ok,
+                        R"({"title":"Renamed","resourceId":"user-2"})", mine);
+  EXPECT_EQ(patched["resourceId"], "user-2");
+  EXPECT_EQ(Get("/api/memory/threads/t-mine")["resourceId"], "customer/CUST-001/user-2");
+  json messages = Expect(bhttp::verb::get, "/api/memory/threads/t-mine/messages?page=0&perPage=5",
+                         bhttp::status::ok, "", mine);
+  ASSERT_EQ(messages["messages"].size(), 1u) << messages.dump();
+  EXPECT_EQ(messages["messages"][0]["resourceId"], "user-2");  // moved with its thread
+  // Another customer's key does not see it either.
+  Expect(bhttp::verb::get, "/api/memory/threads/t-mine", bhttp::status::not_found, "", "CUST-002");
+  Expect(bhttp::verb::delete_, "/api/memory/threads/t-mine", bhttp::status::ok, "", mine);
+  Get("/api/memory/threads/t-mine", bhttp::status::not_found);
 }
 
 }  // namespace

@@ -346,5 +346,72 @@ TEST_F(bound_access_e2e, EveryToolActionAndTheAgentKeepABoundCallerToItsCustomer
   EXPECT_EQ(keys.out.find("CUST-404"), std::string::npos) << keys.out;  // no key was made
 }
 
+// Conversation memory: a bound caller's threads live in its own namespace. Another caller's
+// thread (which may quote other customers) answers 404 as if absent on every memory route, the
+// agent cannot continue it, and the caller's own threads read back under the ids it gave.
+TEST_F(bound_access_e2e, MemoryThreadsAreTheBoundCallersOwn) {
+  const std::string bound = BearerForBoundKey(server_, kMine);
+  auto ask = [&](const std::string& auth, const std::string& thread, const std::string& resource,
+                 const std::string& prompt) {
+    return server_.PostJson(
+        "/api/agents/billingApiAgent/generate",
+        {{"messages", json::array({{{"role", "user"}, {"content", prompt}}})},
+         {"memory", {{"thread", thread}, {"resource", resource}}}},
+        {{"Authorization", auth}});
+  };
+  HttpResult staff =
+      ask(admin_, "t-staff", "staff-1", "Show me billing details for customer CUST-002");
+  ASSERT_EQ(staff.status, 200) << staff.body;
+  ASSERT_NE(staff.body.find("StartupHub"), std::string::npos) << staff.body;
+  const json staff_thread = Call(admin_, "GET", "/api/memory/threads/t-staff").Json();
+  ASSERT_EQ(staff_thread["resourceId"], "staff-1") << staff_thread.dump();
+
+  // Every memory route, against the staff thread and against one that does not exist.
+  for (const std::string& id : {std::string("t-staff"), std::string("t-absent")}) {
+    SCOPED_TRACE(id);
+    const std::string path = "/api/memory/threads/" + id;
+    std::vector<HttpResult> answers = {
+        Call(bound, "GET", path),
+        Call(bound, "GET", path + "/messages"),
+        Call(bound, "GET", path + "/messages?page=0&perPage=10"),
+        Call(bound, "PATCH", path, {{"title", "mine"}}),
+        Call(bound, "DELETE", path),
+    };
+    for (const HttpResult& r : answers) {
+      EXPECT_EQ(r.status, 404) << r.body;
+      EXPECT_EQ(r.Json(), json({{"error", "Thread not found"}})) << r.body;
+    }
+  }
+  HttpResult list = Call(bound, "GET", "/api/memory/threads?resourceId=staff-1&page=0&perPage=10");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.Json()["total"], 0) << list.body;
+  EXPECT_EQ(Call(bound, "GET", "/api/memory/threads?resourceid=staff-1").Json(), json::array());
+  EXPECT_EQ(Call(bound, "GET", "/api/memory/threads?page=0&perPage=10").status, 400);
+  // The agent does not continue another caller's thread, nor show what it holds.
+  HttpResult hijack = ask(bound, "t-staff", "staff-1", "What did we just talk about?");
+  EXPECT_NE(hijack.status, 200) << hijack.body;
+  EXPECT_EQ(hijack.body.find("StartupHub"), std::string::npos) << hijack.body;
+  EXPECT_EQ(Call(admin_, "GET", "/api/memory/threads/t-staff").Json(), staff_thread);
+
+  // Its own thread: made by the agent, read back under the resource id it gave.
+  HttpResult own =
+      ask(bound, "t-portal", "staff-1", "Show me billing details for customer CUST-001");
+  ASSERT_EQ(own.status, 200) << own.body;
+  json mine = Call(bound, "GET", "/api/memory/threads?resourceId=staff-1&page=0&perPage=10").Json();
+  ASSERT_EQ(mine["total"], 1) << mine.dump();
+  EXPECT_EQ(mine["threads"][0]["id"], "t-portal");
+  EXPECT_EQ(mine["threads"][0]["resourceId"], "staff-1");
+  json messages =
+      Call(bound, "GET", "/api/memory/threads/t-portal/messages?page=0&perPage=10").Json();
+  EXPECT_GE(messages["total"].get<int>(), 2) << messages.dump();
+  EXPECT_EQ(messages.dump().find(kOther), std::string::npos) << messages.dump();
+  // Staff see where it lives.
+  EXPECT_EQ(Call(admin_, "GET", "/api/memory/threads/t-portal").Json()["resourceId"],
+            "customer/CUST-001/staff-1");
+  // A key bound to the other customer does not see it.
+  const std::string other = BearerForBoundKey(server_, kOther);
+  EXPECT_EQ(Call(other, "GET", "/api/memory/threads/t-portal").status, 404);
+}
+
 }  // namespace
 }  // namespace billing::e2e
