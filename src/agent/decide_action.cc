@@ -74,7 +74,8 @@ std::string HelpText() {
          "use coupons (\"... with coupon WELCOME10\", \"What coupons do we have?\");\n"
          "- process payments (\"Process a $750 credit card payment for customer CUST-003\"), "
          "refunds (\"Refund payment PAY-001\"), payment history and failed payments;\n"
-         "- list plans and manage subscriptions (\"Subscribe CUST-002 to the Premium Plan\", "
+         "- list and create plans (\"Create a plan called Team at $79 per quarter\") and manage "
+         "subscriptions (\"Subscribe CUST-002 to the Premium Plan\", "
          "\"Cancel SUB-001 at the end of the period\", \"Which subscriptions renew this "
          "week?\").\n"
          "What would you like to do?";
@@ -481,6 +482,27 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
     case Intent::kListPlans:
       call("manageSubscriptionsTool", {{"action", "list_plans"}});
       return a;
+
+    case Intent::kCreatePlan: {
+      std::vector<std::string> missing;
+      if (p.plan.empty()) missing.push_back("the plan's name");
+      if (p.plan_price.empty()) missing.push_back("its price per period");
+      if (!p.bad_amount.empty()) {
+        a.reply = p.bad_amount + ". Nothing was created.";
+        return a;
+      }
+      if (!missing.empty()) {
+        a.reply = "To create a plan I need " + JoinMissing(missing) +
+                  " (for example: Create a plan called Team at $79 per quarter). Nothing was "
+                  "created.";
+        return a;
+      }
+      nlohmann::json args = {{"action", "create_plan"}, {"name", p.plan}, {"price", p.plan_price}};
+      if (!p.currency.empty()) args["currency"] = p.currency;
+      if (!p.billing_cycle.empty()) args["interval"] = p.billing_cycle;
+      call("manageSubscriptionsTool", std::move(args));
+      return a;
+    }
 
     case Intent::kCreateSubscription: {
       if (p.customer_id.empty() && p.names_company && !p.customer_checked) {

@@ -323,6 +323,8 @@ const char* IntentName(Intent intent) {
       return "payments_in_period";
     case Intent::kListPlans:
       return "list_plans";
+    case Intent::kCreatePlan:
+      return "create_plan";
     case Intent::kFinalizeInvoice:
       return "finalize_invoice";
     case Intent::kCreditNote:

@@ -64,6 +64,7 @@ enum class Intent {
   kPaymentsInPeriod,  // "how much did we collect this month", "payments received last week"
   // Plans and subscriptions (parse/subscriptions.h).
   kListPlans,             // "what plans do we have"
+  kCreatePlan,            // "Create a plan called Team at $79 per quarter"
   kCreateSubscription,    // "Subscribe StartupHub to the Premium Plan starting today"
   kGetSubscription,       // "show SUB-001"
   kListSubscriptions,     // "list CUST-002's subscriptions", "active subscriptions"
@@ -155,6 +156,9 @@ struct ParsedRequest {
   // Subscriptions: the plan as written ("Premium Plan", "annual plan"; the tool resolves it),
   // cancel at the period end rather than now, and the renewal window in days.
   std::string plan;
+  // kCreatePlan: the price of one period as written ("79", "79.50"); its interval is
+  // billing_cycle and its currency `currency`.
+  std::string plan_price;
   bool at_period_end = false;
   bool automatic_collection = false;  // "charged automatically", "with autopay"
   int renew_days = 7;

@@ -5,6 +5,7 @@
 
 #include "agent/parse/text.h"
 #include "agent/parse/vocabulary.h"
+#include "money/money.h"
 
 namespace billing::parse {
 namespace {
@@ -101,6 +102,93 @@ int RenewalDays(const std::vector<Tok>& toks, const Date& today, const ParsedReq
   return 7;
 }
 
+bool StopsPlanName(const Tok& t) {
+  if (t.kind != Kind::kWord || (t.bits & (kMonthlyW | kQuarterlyW | kAnnualW)) != 0) return true;
+  for (std::string_view w : {"at",   "for",    "with",  "priced", "costing", "costs", "in",
+                             "per",  "billed", "every", "each",   "charged", "and",   "which",
+                             "that", "of",     "a",     "an",     "to",      "price", "eur",
+                             "euro", "euros",  "usd",   "gbp",    "jpy",     "yen",   "dollars"}) {
+    if (t.low == w) return true;
+  }
+  return false;
+}
+
+// The name of a plan to create: quoted ("Pro Annual"), else the words after "called" or
+// "named", else the capitalised words before "plan" ("a Gold plan" -> "Gold plan").
+std::string NewPlanName(const std::vector<Tok>& toks, std::string_view text) {
+  if (const size_t a = text.find('"'); a != std::string_view::npos) {
+    if (const size_t b = text.find('"', a + 1); b != std::string_view::npos && b > a + 1) {
+      return Clip(TrimView(text.substr(a + 1, b - a - 1)), 100);
+    }
+  }
+  for (size_t k = 0; k + 1 < toks.size(); ++k) {
+    if (!IsWord(toks[k], "called") && !IsWord(toks[k], "named")) continue;
+    size_t last = k + 1;
+    while (last < toks.size() && last - k <= kMaxPlanWords + 2 && !StopsPlanName(toks[last])) {
+      ++last;
+    }
+    if (last == k + 1) return {};
+    return Clip(TrimView(text.substr(toks[k + 1].begin, toks[last - 1].end - toks[k + 1].begin)),
+                100);
+  }
+  for (size_t k = 1; k < toks.size(); ++k) {
+    if (!IsWord(toks[k], "plan")) continue;
+    size_t first = k;
+    while (first > 0 && k - first < kMaxPlanWords && toks[first - 1].kind == Kind::kWord &&
+           !IsArticle(toks[first - 1].low) && text[toks[first - 1].begin] >= 'A' &&
+           text[toks[first - 1].begin] <= 'Z') {
+      --first;
+    }
+    // Only after "a", "an" or "new": "the Premium plan" is an existing one.
+    const bool indefinite =
+        first > 0 && (IsWord(toks[first - 1], "a") || IsWord(toks[first - 1], "an") ||
+                      IsWord(toks[first - 1], "new"));
+    if (first < k && indefinite) {
+      return std::string(text.substr(toks[first].begin, toks[k].end - toks[first].begin));
+    }
+  }
+  return {};
+}
+
+bool IsCurrencyWord(const Tok& t) {
+  for (std::string_view w : {"eur", "euro", "euros", "usd", "gbp", "jpy", "yen"}) {
+    if (IsWord(t, w)) return true;
+  }
+  return false;
+}
+
+// The price of a plan to create as decimal text: the first amount ("$79" -> "79", "$79.50" ->
+// "79.50"), or a number next to a currency word ("EUR 79", "990 euros"); "" when none.
+std::string NewPlanPrice(const std::vector<Tok>& toks) {
+  for (const Tok& t : toks) {
+    if (t.kind != Kind::kAmount || t.bad) continue;
+    return t.minor % 100 == 0 ? std::to_string(t.minor / 100) : FormatDecimal(t.minor, 2);
+  }
+  for (size_t k = 0; k < toks.size(); ++k) {
+    if (toks[k].kind != Kind::kNumber || toks[k].negative || toks[k].hash) continue;
+    if ((k > 0 && IsCurrencyWord(toks[k - 1])) ||
+        (k + 1 < toks.size() && IsCurrencyWord(toks[k + 1]))) {
+      return toks[k].id;
+    }
+  }
+  return {};
+}
+
+// "per quarter", "a year", "every month", "each quarter": the interval; "" when none.
+std::string IntervalAfterPer(const std::vector<Tok>& toks) {
+  for (size_t k = 0; k + 1 < toks.size(); ++k) {
+    if (!IsWord(toks[k], "per") && !IsWord(toks[k], "a") && !IsWord(toks[k], "every") &&
+        !IsWord(toks[k], "each") && !IsWord(toks[k], "an")) {
+      continue;
+    }
+    const Tok& unit = toks[k + 1];
+    if (IsWord(unit, "month")) return "monthly";
+    if (IsWord(unit, "quarter")) return "quarterly";
+    if (IsWord(unit, "year")) return "annual";
+  }
+  return {};
+}
+
 }  // namespace
 
 bool AsksForDunning(const std::vector<Tok>& toks) {
@@ -134,7 +222,20 @@ bool ParseSubscriptionRequest(const std::vector<Tok>& toks, std::string_view tex
                            Has(toks, "autopay") || Has(toks, "autocharge");
   const bool has_customer = !p.customer_id.empty() || p.names_company;
   const bool listy = (bits & (kListW | kAllW | kWhoW)) != 0;
-  if ((bits & kCancelW) && (!sub_id.empty() || sub_word)) {
+  // A plan to create: its capitalised name is not a company ("Create a plan called Team"), and
+  // "every month" is its interval, not a list.
+  const std::string new_plan =
+      plan_word && (bits & kCreateW) ? NewPlanName(toks, text) : std::string();
+  if (plan_word && sub_id.empty() && !sub_word && p.customer_id.empty() &&
+      (!p.names_company || !new_plan.empty()) && !(bits & (kListW | kWhoW)) && !renew &&
+      (bits & kCreateW) && !(bits & kCancelW)) {
+    // "Create a plan called Team at $79 per quarter", "Add a new plan \"Pro\" for 990 euros a
+    // year".
+    p.intent = Intent::kCreatePlan;
+    p.plan = new_plan;
+    p.plan_price = NewPlanPrice(toks);
+    if (p.billing_cycle.empty()) p.billing_cycle = IntervalAfterPer(toks);
+  } else if ((bits & kCancelW) && (!sub_id.empty() || sub_word)) {
     p.intent = Intent::kCancelSubscription;
     p.at_period_end = AtPeriodEnd(toks);
   } else if (renew && sub_id.empty() && !(bits & kCancelW)) {
