@@ -42,7 +42,7 @@ json EndpointJson(const WebhookEndpoint& e) {
   return {{"id", e.id},
           {"url", e.url},
           {"description", e.description},
-          {"enabledEvents", e.enabled_events},
+          {"enabledEvents", EnabledEventTypes(e)},
           {"status", e.status},
           {"failingSince", e.failing_since},
           {"createdAt", e.created_at}};

@@ -259,5 +259,39 @@ TEST_F(EventsTest, TheRouteListsPagesAndNamesTheBadParameter) {
   EXPECT_EQ(http::EventListResponse(*service_, post).result(), bhttp::status::method_not_allowed);
 }
 
+// An outbox email that could not be rendered (a bug: the row says why) is refused by a re-send
+// (kFailedPrecondition, a 422 through REST) and stays as it was; an unknown one is not found.
+TEST_F(EventsTest, AnEmailThatCouldNotBeRenderedIsNotResent) {
+  OutboxEmail broken;
+  broken.event_id = "evt_000000000000000000000001";
+  broken.kind = "invoice_issued";
+  broken.customer_id = "CUST-001";
+  broken.to_address = "billing@techcorp.example";
+  broken.locale = "en";
+  broken.status = "failed";
+  broken.created_at = broken.next_attempt_at = clock_.NowIso8601();
+  broken.last_error = "cannot render the message: invoice data has no total";
+  ASSERT_TRUE(store_->Write([&](StoreTx& tx) { return tx.InsertEmail(broken); }).ok());
+  auto listed = service_->ListEmails("CUST-001", 0, 10);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  const int64_t seq = listed->front().seq;
+  clock_.Set(clock_.NowUnixMs() + 60'000);
+  auto resent = service_->ResendEmail(seq);
+  ASSERT_FALSE(resent.ok());
+  EXPECT_EQ(resent.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(resent.error().message.find("has no message to send"), std::string::npos)
+      << resent.error().message;
+  auto after = service_->GetEmail(seq);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, "failed");
+  EXPECT_EQ(after->attempts, 0);
+  EXPECT_EQ(after->created_at, broken.created_at);
+  EXPECT_EQ(after->last_error, broken.last_error);
+  auto unknown = service_->ResendEmail(seq + 1000);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace billing

@@ -215,6 +215,20 @@ struct WebhookEndpoint {
   std::string created_at;
   std::string updated_at;
 };
+
+// The endpoint's event types as a list: ["*"], or the stored ",a,b," split.
+inline std::vector<std::string> EnabledEventTypes(const WebhookEndpoint& e) {
+  if (e.enabled_events == "*") return {"*"};
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < e.enabled_events.size()) {
+    size_t comma = e.enabled_events.find(',', start);
+    if (comma == std::string::npos) comma = e.enabled_events.size();
+    if (comma > start) out.push_back(e.enabled_events.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 inline constexpr int kMaxWebhookEndpoints = 16;
 
 // One event to one endpoint, and its attempts.

@@ -300,7 +300,7 @@ TEST(webhooks_e2e, TheCliManagesEndpointsOnTheServersDatabase) {
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const json endpoint = json::parse(made.out);
   const std::string id = endpoint["id"], secret = endpoint["secret"];
-  EXPECT_EQ(endpoint["enabledEvents"], ",invoice.created,");
+  EXPECT_EQ(endpoint["enabledEvents"], json::array({"invoice.created"}));  // as REST shows it
   // The running server delivers to it, signed with the secret the CLI printed.
   MakeInvoices(server, 1);
   ASSERT_TRUE(WaitFor(5000, [&] { return receiver.Count() == 1; }));
@@ -318,6 +318,10 @@ TEST(webhooks_e2e, TheCliManagesEndpointsOnTheServersDatabase) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("https://"), std::string::npos) << bad.err;
   EXPECT_EQ(RunAgentCommand({"webhooks", "nope"}).exit_code, 2);
+  const json listed =
+      json::parse(RunAgentCommand({"webhooks", "list", "--db", server.db_path()}, Env()).out);
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0]["enabledEvents"], json::array({"invoice.created"}));
   CommandResult gone = RunAgentCommand({"webhooks", "delete", id, "--db", server.db_path()}, Env());
   EXPECT_EQ(gone.exit_code, 0) << gone.err;
   EXPECT_EQ(json::parse(RunAgentCommand({"webhooks", "list", "--db", server.db_path()}, Env()).out),

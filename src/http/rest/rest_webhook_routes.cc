@@ -16,22 +16,10 @@ json OrNull(const std::string& s) {
 }
 
 json EndpointJson(const WebhookEndpoint& e) {
-  json events = json::array();
-  if (e.enabled_events == "*") {
-    events.push_back("*");
-  } else {
-    std::string_view rest = e.enabled_events;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      if (comma > 0 && comma != std::string_view::npos) events.push_back(rest.substr(0, comma));
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-  }
   return {{"id", e.id},
           {"url", e.url},
           {"description", e.description},
-          {"enabledEvents", std::move(events)},
+          {"enabledEvents", EnabledEventTypes(e)},
           {"status", e.status},
           {"failingSince", OrNull(e.failing_since)},
           {"previousSecretUntil", OrNull(e.previous_secret_until)},
