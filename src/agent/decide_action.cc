@@ -483,6 +483,29 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       call("manageSubscriptionsTool", {{"action", "list_plans"}});
       return a;
 
+    case Intent::kAgingReport:
+    case Intent::kRevenueReport:
+    case Intent::kMrrReport:
+    case Intent::kPaymentSuccessReport: {
+      const char* action = p.intent == Intent::kAgingReport     ? "aging"
+                           : p.intent == Intent::kRevenueReport ? "revenue"
+                           : p.intent == Intent::kMrrReport     ? "mrr"
+                                                                : "payment_success";
+      nlohmann::json args = {{"action", action}};
+      if (!p.currency.empty()) args["currency"] = p.currency;
+      if (p.intent == Intent::kAgingReport) {
+        if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+      } else if (p.period_from && p.period_to) {
+        args["from"] = p.period_from->ToString().substr(0, 7);
+        args["to"] = p.period_to->ToString().substr(0, 7);
+      }
+      if (p.intent == Intent::kPaymentSuccessReport && !p.payment_method.empty()) {
+        args["method"] = p.payment_method;
+      }
+      call("billingReportsTool", std::move(args));
+      return a;
+    }
+
     case Intent::kCreatePlan: {
       std::vector<std::string> missing;
       if (p.plan.empty()) missing.push_back("the plan's name");

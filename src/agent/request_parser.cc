@@ -6,6 +6,7 @@
 #include "agent/parse/invoice_lifecycle.h"
 #include "agent/parse/lexer.h"
 #include "agent/parse/line_items.h"
+#include "agent/parse/reports.h"
 #include "agent/parse/subscriptions.h"
 #include "agent/parse/text.h"
 #include "agent/parse/vocabulary.h"
@@ -119,7 +120,8 @@ bool CollectWord(const std::vector<Tok>& toks) {
   return false;
 }
 
-// "this month", "last month", "this week", "last week", "this year", "last year": the period's
+// "this month", "last month", "this week", "last week", "this quarter", "last quarter", "this
+// year", "last year": the period's
 // first and last day (a period that has not ended ends today). "today"/"yesterday" with a
 // collect word are one-day periods.
 void DetectPeriod(const std::vector<Tok>& toks, const Date& today, ParsedRequest& p) {
@@ -147,6 +149,15 @@ void DetectPeriod(const std::vector<Tok>& toks, const Date& today, ParsedRequest
     } else if (unit == "year") {
       from = Date{this_ ? today.year : today.year - 1, 1, 1};
       to = this_ ? today : Date{today.year - 1, 12, 31};
+    } else if (unit == "quarter") {
+      const Date first{today.year, (today.month - 1) / 3 * 3 + 1, 1};
+      if (this_) {
+        from = first;
+        to = today;
+      } else {
+        to = Date::FromDaysSinceEpoch(first.DaysSinceEpoch() - 1);
+        from = Date{to.year, (to.month - 1) / 3 * 3 + 1, 1};
+      }
     } else {
       continue;
     }
@@ -325,6 +336,14 @@ const char* IntentName(Intent intent) {
       return "list_plans";
     case Intent::kCreatePlan:
       return "create_plan";
+    case Intent::kAgingReport:
+      return "aging_report";
+    case Intent::kRevenueReport:
+      return "revenue_report";
+    case Intent::kMrrReport:
+      return "mrr_report";
+    case Intent::kPaymentSuccessReport:
+      return "payment_success_report";
     case Intent::kFinalizeInvoice:
       return "finalize_invoice";
     case Intent::kCreditNote:
@@ -599,6 +618,11 @@ ParsedRequest ParseRequest(std::string_view text, const Date& today) {
   // A coupon named: its keyword and code are not line items, ids or words of the request.
   const auto [coupon_code, coupon_at] = parse::CouponCode(toks, text);
   p.coupon_code = coupon_code;
+  // The reports ("aging report", "revenue last quarter"), with the period they name.
+  if (parse::ParseReportRequest(toks, p)) {
+    DetectPeriod(toks, today, p);
+    return p;
+  }
   // Drafts and credit notes: before refunds ("a credit note ... and refund it") and notes.
   if (parse::ParseInvoiceLifecycle(toks, bits, (bits & (kListW | kAllW | kWhoW)) != 0, p)) {
     DetectQuestion(toks, p);

@@ -83,6 +83,11 @@ enum class Intent {
   kUpdateCustomer,     // "Change CUST-001's email to ap@techcorp.example"
   kSuspendCustomer,    // "Suspend CUST-002"
   kReinstateCustomer,  // "Reinstate CUST-004"
+  // Reports (parse/reports.h).
+  kAgingReport,           // "aging report"
+  kRevenueReport,         // "revenue last quarter"
+  kMrrReport,             // "what's our MRR"
+  kPaymentSuccessReport,  // "payment success rate for cards"
 };
 
 const char* IntentName(Intent intent);

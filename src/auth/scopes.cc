@@ -26,7 +26,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 31> kActions = {{
+constexpr std::array<ActionEntry, 35> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -55,6 +55,10 @@ constexpr std::array<ActionEntry, 31> kActions = {{
     {"manage-subscriptions", "create", {Scope::kSubscriptions, "create subscriptions"}},
     {"manage-subscriptions", "change", {Scope::kSubscriptions, "change subscriptions"}},
     {"manage-subscriptions", "cancel", {Scope::kSubscriptions, "cancel subscriptions"}},
+    {"billing-reports", "aging", {Scope::kRead, "read the aging report"}},
+    {"billing-reports", "revenue", {Scope::kRead, "read the revenue report"}},
+    {"billing-reports", "mrr", {Scope::kRead, "read the recurring revenue report"}},
+    {"billing-reports", "payment_success", {Scope::kRead, "read the payment success report"}},
     {"manage-customers", "create", {Scope::kCustomers, "create customers"}},
     {"manage-customers", "update", {Scope::kCustomers, "update customers"}},
     {"manage-customers", "suspend", {Scope::kCustomers, "suspend customers"}},

@@ -260,6 +260,7 @@ Status BillingService::CollectDue(const Date& as_of, const Actor& actor,
         p.actor = actor.principal;
         ++counts.charges;
         ++c.attempts;
+        p.attempt = c.attempts;  // the payment success report tells first attempts from retries
         nlohmann::json paid_invoice;
         if (decision.approved) {
           p.status = "completed";

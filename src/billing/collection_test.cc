@@ -170,6 +170,23 @@ TEST_F(CollectionTest, ADeclinedChargeIsRetriedOnItsDaysAndThePaidInvoiceEndsPas
   EXPECT_EQ(EventDays("payment.retry_scheduled"),
             (std::vector<std::string>{"2026-12-06", "2026-12-07"}));
   EXPECT_EQ(EventDays("subscription.past_due"), (std::vector<std::string>{"2026-12-06"}));
+
+  // The payment success report tells the first attempt from the retries.
+  EXPECT_EQ(attempts[0].attempt, 1);
+  EXPECT_EQ(attempts[1].attempt, 2);
+  EXPECT_EQ(attempts[2].attempt, 3);
+  auto success = service_->PaymentSuccess("2026-12", "2026-12", "", "USD");
+  ASSERT_TRUE(success.ok()) << success.error().message;
+  int64_t first_failed = 0, first_succeeded = 0, retry_failed = 0, retry_succeeded = 0;
+  for (const PaymentSuccessRow& row : success->rows) {
+    (row.retry ? retry_failed : first_failed) += row.failed;
+    (row.retry ? retry_succeeded : first_succeeded) += row.succeeded;
+  }
+  EXPECT_EQ(first_failed, 1);
+  EXPECT_EQ(first_succeeded, 0);
+  EXPECT_EQ(retry_failed, 1);
+  EXPECT_EQ(retry_succeeded, 1);
+  EXPECT_EQ(success->overall.RateBasisPoints(), 3333);  // 1 of 3
 }
 
 TEST_F(CollectionTest, RetriesStopAfterTheScheduleAndAHardDeclineIsNeverRetried) {

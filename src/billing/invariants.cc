@@ -238,7 +238,8 @@ Status BillingService::CheckInvariants() {
         return Error::Internal("invariant: balance of " + id + " does not match the ledger");
       }
     }
-    return CheckSubscriptionInvariants(tx);
+    BILLING_TRY(CheckSubscriptionInvariants(tx));
+    return CheckReportCounters(tx);
   });
 }
 

@@ -15,6 +15,7 @@
 
 #include "billing/collection_rules.h"
 #include "billing/processor.h"
+#include "billing/reports.h"
 #include "billing/types.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -602,6 +603,20 @@ class BillingService {
   // Loads the sample data of billing-rules.md into an empty database; no-op otherwise.
   Status SeedIfEmpty();
 
+  // Reports (billing/reports.h; docs/reports.md), read from the counters the database keeps.
+  // Aging: as of `as_of`, one customer's ("" = every customer's; kNotFound for an unknown one),
+  // one currency's ("" = each). The month ranges: "YYYY-MM" each ("" = the 12 months up to
+  // today's), from <= to, at most kMaxReportMonths (kInvalid naming "from" or "to").
+  Result<AgingReport> Aging(const Date& as_of, const std::string& customer_id,
+                            const std::string& currency);
+  Result<RevenueReport> Revenue(const std::string& from, const std::string& to,
+                                const std::string& currency);
+  Result<MrrReport> Mrr(const std::string& from, const std::string& to,
+                        const std::string& currency);
+  Result<PaymentSuccessReport> PaymentSuccess(const std::string& from, const std::string& to,
+                                              const std::string& method,
+                                              const std::string& currency);
+
   // Checks every invariant of billing-rules.md over the whole ledger; the first violation is
   // returned as an Error. Used by tests after every operation.
   Status CheckInvariants();
@@ -694,6 +709,7 @@ class BillingService {
                                     const PageSpec& page);
   Result<Date> RequireFutureDate(const Date& due);
   Status CheckSubscriptionInvariants(StoreTx& tx);
+  Status CheckReportCounters(StoreTx& tx);  // report_invariants.cc
   // The sample customers, invoices and payments (seed.cc), into an empty ledger; what it loaded
   // is added to *loaded (for the seed's audit row).
   Status SeedLedger(StoreTx& tx, nlohmann::json* loaded);

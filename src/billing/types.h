@@ -135,6 +135,7 @@ struct Payment {
   // amount - refunded - applied, is the customer's credit balance held in this payment.
   int64_t applied_cents = 0;
   std::string currency = "USD";  // its customer's (ISO 4217); never another than its invoices'
+  int attempt = 1;  // which attempt of an automatic collection (1 = first; manual payments 1)
 };
 
 // A stored card (store migration 007). details_sealed holds the number and expiry, encrypted
@@ -272,6 +273,28 @@ struct OutboxEmail {
   std::string created_at;
   std::string sent_at;
   std::string last_error;
+};
+
+// The counters behind the reports (docs/reports.md; store migrations 027 / PostgreSQL 016), kept
+// by the database in the transaction of every change. Months are "YYYY-MM", dates "YYYY-MM-DD".
+struct ReceivableRow {  // the open invoices of one customer, in one currency, due on one day
+  std::string customer_id, currency, due_date;
+  int64_t outstanding_cents = 0;  // total - paid - credited
+  int64_t invoices = 0;
+};
+struct RevenueMonthRow {
+  std::string month, currency;
+  int64_t invoiced_cents = 0, collected_cents = 0, refunded_cents = 0, credited_cents = 0;
+};
+struct PaymentAttemptRow {
+  std::string month, method, currency;
+  bool retry = false;  // an automatic collection's second or later attempt
+  int64_t succeeded = 0, failed = 0, succeeded_cents = 0, failed_cents = 0;
+};
+struct MrrMonthRow {  // movements of annual recurring revenue (ARR) in one month
+  std::string month, currency;
+  int64_t new_arr_cents = 0, expansion_arr_cents = 0, contraction_arr_cents = 0,
+          churned_arr_cents = 0;
 };
 
 struct Event {

@@ -47,7 +47,7 @@ constexpr TableSpec kTables[] = {
     {"payments",
      "id, number, customer_id, invoice_id, amount_cents, refunded_cents, method, status, "
      "transaction_id, failure_reason, actor, created_at, payment_method_id, on_behalf_of, "
-     "currency",
+     "currency, attempt",
      "number"},
     {"payment_allocations", "id, payment_id, invoice_id, amount_cents, refunded_cents", "id"},
     {"refunds",
@@ -115,12 +115,28 @@ constexpr TableSpec kTables[] = {
      "seq, event_id, kind, customer_id, to_address, locale, subject, text_body, html_body, "
      "status, attempts, next_attempt_at, created_at, sent_at, last_error",
      "seq"},
+    // The report counters as they are: recurring revenue's movements cannot be recomputed from
+    // the rows (a change leaves none), so all four are copied rather than rebuilt, with their
+    // triggers off meanwhile (kRowTriggers); CheckInvariants compares them with the rows.
+    {"receivables", "customer_id, currency, due_date, outstanding_cents, invoices",
+     "customer_id, currency, due_date"},
+    {"revenue_months",
+     "month, currency, invoiced_cents, collected_cents, refunded_cents, credited_cents",
+     "month, currency"},
+    {"payment_attempts",
+     "month, method, currency, retry, succeeded, failed, succeeded_cents, failed_cents",
+     "month, method, currency, retry"},
+    {"mrr_months",
+     "month, currency, new_arr_cents, expansion_arr_cents, contraction_arr_cents, "
+     "churned_arr_cents",
+     "month, currency"},
     {"memory_threads", "id, resource_id, title, metadata, created_at, updated_at", "id"},
     {"memory_messages", "id, thread_id, resource_id, seq, role, content_json, created_at",
      "thread_id, seq"},
 };
 // Tables that must be empty in the target (customer_totals too: rows there mean a ledger).
-constexpr const char* kMustBeEmpty[] = {"customer_totals"};
+constexpr const char* kMustBeEmpty[] = {"customer_totals", "receivables", "revenue_months",
+                                        "payment_attempts", "mrr_months"};
 
 // The triggers that keep the derived columns row by row, off while the rows are copied: in one
 // transaction, every row of a customer updating that customer's one totals row makes a chain of
@@ -132,6 +148,20 @@ constexpr const char* kRowTriggers[][2] = {
     {"payments", "customer_totals_on_payment_insert"},
     {"payment_allocations", "invoice_paid_on_allocation_insert"},
     {"payment_allocations", "payment_applied_on_allocation_insert"},
+    // The report counters' triggers (migration 016), off while the counters are copied as they
+    // are (and while kRebuild sets invoices.paid_cents).
+    {"invoices", "receivables_on_invoice_insert"},
+    {"invoices", "receivables_on_invoice_update"},
+    {"invoices", "receivables_on_invoice_delete"},
+    {"invoices", "revenue_on_invoice_insert"},
+    {"invoices", "revenue_on_invoice_update"},
+    {"invoices", "revenue_on_invoice_delete"},
+    {"payments", "revenue_on_payment_insert"},
+    {"payments", "revenue_on_payment_update"},
+    {"refunds", "revenue_on_refund_insert"},
+    {"credit_notes", "revenue_on_credit_note_insert"},
+    {"subscriptions", "mrr_on_subscription_insert"},
+    {"subscriptions", "mrr_on_subscription_update"},
 };
 constexpr const char* kRebuild[] = {
     // customer_totals rows exist: customers' own insert trigger stays on and creates them.

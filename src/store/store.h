@@ -32,6 +32,8 @@ namespace billing {
 // list's order. A page is always fetched with its own bounded query; counts and totals of the same
 // list come from the matching Sum* method over every row, never from a page.
 inline constexpr int kMaxPageRows = 1000;
+// Bound of the rows one report reads (StoreTx::Receivables and the month ranges).
+inline constexpr int64_t kMaxReportRows = 100'000;
 struct PageSpec {
   int64_t offset = 0;
   int limit = 100;
@@ -293,6 +295,19 @@ class StoreTx {
   virtual Result<std::optional<OutboxEmail>> FindEmail(int64_t seq) = 0;
   virtual Result<std::vector<OutboxEmail>> EmailsOf(const std::string& customer_id,
                                                     int64_t before_seq, int limit) = 0;
+
+  // Report counters (docs/reports.md), each read by an index range, never a scan of the ledger.
+  // Receivables: one customer's ("" = every customer's), by customer, currency and due date;
+  // at most `limit` rows (kInvalidArgument past kMaxReportRows). RevenueMonths and
+  // PaymentAttemptMonths: the months from `from_month` to `to_month` inclusive, by month.
+  // MrrMonths: every month up to `to_month` inclusive (their sum is today's ARR), by month.
+  virtual Result<std::vector<ReceivableRow>> Receivables(const std::string& customer_id,
+                                                         int64_t limit) = 0;
+  virtual Result<std::vector<RevenueMonthRow>> RevenueMonths(const std::string& from_month,
+                                                             const std::string& to_month) = 0;
+  virtual Result<std::vector<PaymentAttemptRow>> PaymentAttemptMonths(
+      const std::string& from_month, const std::string& to_month) = 0;
+  virtual Result<std::vector<MrrMonthRow>> MrrMonths(const std::string& to_month) = 0;
 
   // Plans. InsertPlan fails on a duplicate id. ListPlans: every plan by id, at most `limit`.
   virtual Status InsertPlan(const Plan& p) = 0;

@@ -401,6 +401,7 @@ void RegisterBillingTools(ToolRegistry& registry, BillingService& service) {
   registry.Add(MakeProcessPaymentTool(service));
   registry.Add(MakeManageSubscriptionsTool(service));
   registry.Add(MakeManageCustomersTool(service));
+  registry.Add(MakeBillingReportsTool(service));
 }
 
 }  // namespace billing

@@ -117,6 +117,7 @@ std::unique_ptr<Tool> MakeManageInvoicesTool(BillingService& service);
 std::unique_ptr<Tool> MakeProcessPaymentTool(BillingService& service);
 std::unique_ptr<Tool> MakeManageSubscriptionsTool(BillingService& service);
 std::unique_ptr<Tool> MakeManageCustomersTool(BillingService& service);
+std::unique_ptr<Tool> MakeBillingReportsTool(BillingService& service);
 // The registry of the billing agent: the tools in a fixed order.
 void RegisterBillingTools(ToolRegistry& registry, BillingService& service);
 

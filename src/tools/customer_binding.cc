@@ -146,6 +146,14 @@ Result<json> BindToolInput(BillingService& service, std::string_view tool_id, js
     BILLING_TRY(CheckField(service, args, "subscriptionId", OwnedKind::kSubscription, customer));
     return args;
   }
+  if (tool_id == "billing-reports") {
+    // The aging of its own customer; the other reports are the company's.
+    if (action == "aging") {
+      BILLING_TRY(BindCustomerField(args, customer));
+      return args;
+    }
+    return SpansCustomers("read the company's " + action + " report");
+  }
   // A tool this file does not know reaches nothing for a bound caller.
   return SpansCustomers("use " + std::string(tool_id));
 }

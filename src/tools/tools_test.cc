@@ -50,8 +50,9 @@ class ToolsTest : public ::testing::Test {
 };
 
 TEST_F(ToolsTest, RegistryHasKeysAndIds) {
-  ASSERT_EQ(registry_.all().size(), 5u);
+  ASSERT_EQ(registry_.all().size(), 6u);
   EXPECT_EQ(registry_.FindById("manage-subscriptions")->key(), "manageSubscriptionsTool");
+  EXPECT_EQ(registry_.FindById("billing-reports")->key(), "billingReportsTool");
   EXPECT_EQ(registry_.FindById("manage-customers")->key(), "manageCustomersTool");
   EXPECT_EQ(registry_.FindByKey("getCustomerTool")->id(), "get-customer");
   EXPECT_EQ(registry_.FindByName("manage-invoices")->key(), "manageInvoicesTool");

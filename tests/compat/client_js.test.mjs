@@ -23,7 +23,7 @@ test('getAgents lists billingApiAgent with its tools', async () => {
   assert.ok(agents.billingApiAgent, JSON.stringify(agents));
   assert.equal(agents.billingApiAgent.name, 'Billing API Agent');
   assert.deepEqual(Object.keys(agents.billingApiAgent.tools).sort(),
-                   ['getCustomerTool', 'manageCustomersTool', 'manageInvoicesTool', 'manageSubscriptionsTool',
+                   ['billingReportsTool', 'getCustomerTool', 'manageCustomersTool', 'manageInvoicesTool', 'manageSubscriptionsTool',
                     'processPaymentTool']);
 });
 

@@ -48,7 +48,7 @@ test('every route the server serves is in the document', async () => {
     assert.ok(doc.paths[path]?.[method], `${method} ${path} is missing`);
   }
   const tools = await (await fetch(`${server.baseUrl}/api/tools`)).json();
-  assert.equal(Object.keys(tools).length, 5);
+  assert.equal(Object.keys(tools).length, 6);
   for (const tool of Object.values(tools)) {
     const op = doc.paths[`/api/tools/${tool.id}/execute`]?.post;
     assert.ok(op, `the tool ${tool.id} is missing`);
@@ -58,7 +58,8 @@ test('every route the server serves is in the document', async () => {
   }
   const v1 = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/'));
   for (const resource of ['customers', 'invoices', 'credit-notes', 'payments', 'refunds', 'plans',
-                          'subscriptions', 'coupons', 'events']) {
+                          'subscriptions', 'coupons', 'events', 'reports/aging', 'reports/revenue',
+                          'reports/mrr', 'reports/payment-success']) {
     assert.ok(v1.includes(`/api/v1/${resource}`), resource);
   }
 });

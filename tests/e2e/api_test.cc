@@ -65,7 +65,8 @@ TEST_F(Api, AgentsAndTools) {
   EXPECT_EQ(schema["json"]["required"], json({"action"}));
   EXPECT_EQ(server_.Get("/api/agents/billingApiAgent").Json()["name"], "Billing API Agent");
   json tools = server_.Get("/api/tools").Json();
-  EXPECT_EQ(tools.size(), 5u);
+  EXPECT_EQ(tools.size(), 6u);
+  EXPECT_EQ(tools["billingReportsTool"]["id"], "billing-reports");
   EXPECT_EQ(tools["manageCustomersTool"]["id"], "manage-customers");
   EXPECT_EQ(tools["manageSubscriptionsTool"]["id"], "manage-subscriptions");
   EXPECT_EQ(tools["processPaymentTool"]["id"], "process-payment");

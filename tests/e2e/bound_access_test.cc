@@ -147,6 +147,23 @@ TEST_F(bound_access_e2e, EveryRestRouteKeepsABoundKeyToItsCustomer) {
         EXPECT_EQ(ErrorShape(a, theirs), ErrorShape(b, none));
         continue;
       }
+      if (method == "GET" && resource == "reports") {
+        // Its own customer's aging; the company's reports are not its.
+        HttpResult r = Call(bound, "GET", path);
+        if (path == "/api/v1/reports/aging") {
+          ASSERT_EQ(r.status, 200) << r.body;
+          const json rows = r.Json()["rows"];
+          ASSERT_FALSE(rows.empty()) << r.body;
+          for (const json& row : rows) EXPECT_EQ(row["customerId"], kMine) << row.dump();
+          HttpResult theirs = Call(bound, "GET", path + "?customer=" + kOther);
+          HttpResult none = Call(bound, "GET", path + "?customer=CUST-404");
+          EXPECT_EQ(theirs.status, 404) << theirs.body;
+          EXPECT_EQ(ErrorShape(theirs, kOther), ErrorShape(none, "CUST-404"));
+        } else {
+          EXPECT_EQ(r.status, 403) << r.body;
+        }
+        continue;
+      }
       if (method == "GET" && !has_id) {
         HttpResult list = Call(bound, "GET", path + "?limit=100");
         if (resource == "plans" || resource == "coupons") {
@@ -290,6 +307,11 @@ TEST_F(bound_access_e2e, EveryToolActionAndTheAgentKeepABoundCallerToItsCustomer
       {"manage-subscriptions",
        {{"action", "create_plan"}, {"name", "Mine only"}, {"price", "5"}},
        "PERMISSION_DENIED"},
+      {"billing-reports", {{"action", "aging"}}, "MINE"},
+      {"billing-reports", {{"action", "aging"}, {"customerId", kOther}}, "NOT_FOUND"},
+      {"billing-reports", {{"action", "revenue"}}, "PERMISSION_DENIED"},
+      {"billing-reports", {{"action", "mrr"}}, "PERMISSION_DENIED"},
+      {"billing-reports", {{"action", "payment_success"}}, "PERMISSION_DENIED"},
   };
   // Every action of every tool is walked.
   std::map<std::string, std::set<std::string>> covered;

@@ -50,10 +50,10 @@ TEST_F(OpenAiPath, TwoStepToolCallWithNullOptionalArguments) {
   EXPECT_EQ(r["toolResults"][0]["result"]["customer"]["outstandingBalance"], "$2,450.00");
   auto chats = ChatRequests();
   ASSERT_EQ(chats.size(), 2u);
-  // First request: system instructions, the user's message, the five tools.
+  // First request: system instructions, the user's message, the six tools.
   EXPECT_EQ(chats[0]["model"], "gpt-4o-mini");
   EXPECT_EQ(chats[0]["messages"][0]["role"], "system");
-  EXPECT_EQ(chats[0]["tools"].size(), 5u);
+  EXPECT_EQ(chats[0]["tools"].size(), 6u);
   // Second request: the assistant's tool call and the tool result.
   const json& msgs = chats[1]["messages"];
   const json& call_msg = msgs[msgs.size() - 2];
@@ -145,7 +145,7 @@ TEST_F(OpenAiPath, ClientToolCallEndsTheRunForTheCaller) {
   // The model was offered the client tool next to the billing tools.
   auto chats = ChatRequests();
   ASSERT_EQ(chats.size(), 1u);
-  EXPECT_EQ(chats[0]["tools"].size(), 6u);
+  EXPECT_EQ(chats[0]["tools"].size(), 7u);  // six billing tools and the client tool
 }
 
 }  // namespace

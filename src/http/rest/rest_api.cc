@@ -214,6 +214,8 @@ Binding BindingOf(const RestRoute& route) {
                                      {"subscriptions", OwnedKind::kSubscription},
                                      {"credit-notes", OwnedKind::kCreditNote}};
   if (resource == "plans" || resource == "coupons") return {Mode::kAnyone};
+  // The tool billing-reports binds them: a bound caller's own aging; the rest is 403.
+  if (resource == "reports") return {Mode::kAnyone};
   if (resource == "refunds") {
     // Creating one names the payment in the body (the tool checks it); the list must name it.
     if (route.write) return {Mode::kAnyone};
@@ -286,6 +288,7 @@ RestApi::RestApi(BillingService& service, const ToolRegistry& tools, int default
   AddLedgerRoutes(routes_);
   AddCatalogRoutes(routes_);
   AddWebhookRoutes(routes_);
+  AddReportRoutes(routes_);
   for (RestRoute& r : routes_) {
     r.binding = BindingOf(r);
     // A write names a registered tool, a read has a reader: a broken table fails at start.
@@ -403,6 +406,15 @@ HttpResponse RestApi::Run(const RestRoute& route, RestCall& call,
   }
   Result<json> read = route.read(call);
   if (!read.ok()) return RestErrorFor(read.error());
+  if (!route.csv_columns.empty() && call.query.value("format", std::string()) == "csv") {
+    HttpResponse csv{bhttp::status::ok, 11};
+    csv.set(bhttp::field::content_type, "text/csv; charset=utf-8");
+    csv.set(bhttp::field::content_disposition,
+            "attachment; filename=\"" + route.operation_id + ".csv\"");
+    csv.body() = CsvOfRows((*read)["rows"], route.csv_columns);
+    csv.prepare_payload();
+    return csv;
+  }
   if (!route.list) {
     Tag(*read, route.object);
     return JsonResponse(bhttp::status::ok, Dump(*read));

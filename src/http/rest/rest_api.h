@@ -102,7 +102,13 @@ struct RestRoute {
   std::function<Result<nlohmann::json>(RestCall&, const nlohmann::json& body)> direct = {};
   nlohmann::json body_schema = nullptr;
   std::optional<Scope> scope = {};
+  // Reports: with `format=csv`, the answer's `rows` as CSV with these columns, in this order.
+  std::vector<std::string> csv_columns = {};
 };
+
+// RFC 4180 CSV of `rows` (JSON objects): a header of `columns`, then one line per row; a text
+// cell a spreadsheet would run as a formula is prefixed with "'" (rest_report_routes.cc).
+std::string CsvOfRows(const nlohmann::json& rows, const std::vector<std::string>& columns);
 
 // {"error":{"type":...,"code":...,"message":...,"param":...}} with `status`; `param` "" = none.
 HttpResponse RestError(boost::beast::http::status status, std::string_view type,
@@ -145,10 +151,12 @@ class RestApi {
   std::vector<RestRoute> routes_;
 };
 
-// The route groups (rest_ledger_routes.cc, rest_catalog_routes.cc, rest_webhook_routes.cc), in
+// The route groups (rest_ledger_routes.cc, rest_catalog_routes.cc, rest_webhook_routes.cc,
+// rest_report_routes.cc), in
 // the order served.
 void AddLedgerRoutes(std::vector<RestRoute>& routes);
 void AddCatalogRoutes(std::vector<RestRoute>& routes);
 void AddWebhookRoutes(std::vector<RestRoute>& routes);
+void AddReportRoutes(std::vector<RestRoute>& routes);
 
 }  // namespace billing::http::rest

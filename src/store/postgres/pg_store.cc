@@ -13,6 +13,7 @@
 #include "store/postgres/pg_credit_notes.h"
 #include "store/postgres/pg_overview_cache.h"
 #include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_reports.h"
 #include "store/postgres/pg_store_rows.h"
 #include "store/postgres/pg_stores.h"
 #include "store/postgres/pg_subscriptions.h"
@@ -558,10 +559,11 @@ class PgTx final : public StoreTx {
     return Exec(
         "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, refunded_cents, "
         "method, status, transaction_id, failure_reason, actor, created_at, payment_method_id, "
-        "on_behalf_of, currency) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+        "on_behalf_of, currency, attempt) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,"
+        "$15,$16)",
         {p.id, S(p.number), p.customer_id, p.invoice_id, S(p.amount_cents), S(p.refunded_cents),
          p.method, p.status, p.transaction_id, p.failure_reason, p.actor, p.created_at,
-         p.payment_method_id, p.on_behalf_of, p.currency});
+         p.payment_method_id, p.on_behalf_of, p.currency, S(p.attempt)});
   }
 
   Status UpdatePaymentRefund(const std::string& id, int64_t refunded_cents,
@@ -1014,6 +1016,22 @@ class PgTx final : public StoreTx {
   Result<std::vector<OutboxEmail>> EmailsOf(const std::string& customer_id, int64_t before_seq,
                                             int limit) override {
     return pgemail::EmailsOf(conn_, customer_id, before_seq, limit);
+  }
+
+  Result<std::vector<ReceivableRow>> Receivables(const std::string& customer_id,
+                                                 int64_t limit) override {
+    return pgreports::Receivables(conn_, customer_id, limit);
+  }
+  Result<std::vector<RevenueMonthRow>> RevenueMonths(const std::string& from_month,
+                                                     const std::string& to_month) override {
+    return pgreports::RevenueMonths(conn_, from_month, to_month);
+  }
+  Result<std::vector<PaymentAttemptRow>> PaymentAttemptMonths(
+      const std::string& from_month, const std::string& to_month) override {
+    return pgreports::PaymentAttemptMonths(conn_, from_month, to_month);
+  }
+  Result<std::vector<MrrMonthRow>> MrrMonths(const std::string& to_month) override {
+    return pgreports::MrrMonths(conn_, to_month);
   }
 
   Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) override {

@@ -30,7 +30,7 @@
   "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "on_behalf_of, applied_cents, currency FROM payments"
+  "on_behalf_of, applied_cents, currency, attempt FROM payments"
 
 #define CARD_COLS                                                                             \
   "SELECT id, number, customer_id, type, brand, last4, exp_month, exp_year, details_sealed, " \
@@ -206,6 +206,7 @@ inline Payment ReadPayment(const Row& r) {
   p.on_behalf_of = r.T(15);
   p.applied_cents = r.I(16);
   p.currency = r.T(17);
+  p.attempt = int(r.I(18));
   return p;
 }
 

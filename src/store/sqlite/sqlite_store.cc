@@ -13,6 +13,7 @@
 #include "store/sqlite/sqlite_logs.h"
 #include "store/sqlite/sqlite_subscriptions.h"
 #include "store/sqlite/sqlite_email.h"
+#include "store/sqlite/sqlite_reports.h"
 #include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
@@ -88,6 +89,7 @@ Payment ReadPayment(const Stmt& st) {
   p.on_behalf_of = st.Text(15);
   p.applied_cents = st.Int(16);
   p.currency = st.Text(17);
+  p.attempt = int(st.Int(18));
   return p;
 }
 
@@ -96,7 +98,7 @@ Payment ReadPayment(const Stmt& st) {
   "transaction_id, failure_reason, actor, created_at, payment_method_id, "                        \
   "COALESCE((SELECT brand FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
   "COALESCE((SELECT last4 FROM payment_methods m WHERE m.id = payments.payment_method_id), ''), " \
-  "on_behalf_of, applied_cents, currency FROM payments"
+  "on_behalf_of, applied_cents, currency, attempt FROM payments"
 
 #define INVOICE_COLS                                                                        \
   "SELECT i.id, i.year, i.seq, i.customer_id, c.company, i.subtotal_cents, i.tax_rate_bp, " \
@@ -639,8 +641,8 @@ class SqliteTx final : public StoreTx {
         st,
         "INSERT INTO payments (id, number, customer_id, invoice_id, amount_cents, "
         "refunded_cents, method, status, transaction_id, failure_reason, actor, created_at, "
-        "payment_method_id, on_behalf_of, currency) "
-        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+        "payment_method_id, on_behalf_of, currency, attempt) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
     st.Bind(1, p.id).Bind(2, p.number).Bind(3, p.customer_id).Bind(4, p.invoice_id);
     st.Bind(5, p.amount_cents).Bind(6, p.refunded_cents).Bind(7, p.method).Bind(8, p.status);
     st.Bind(9, p.transaction_id)
@@ -648,6 +650,7 @@ class SqliteTx final : public StoreTx {
         .Bind(11, p.actor)
         .Bind(12, p.created_at);
     st.Bind(13, p.payment_method_id).Bind(14, p.on_behalf_of).Bind(15, p.currency);
+    st.Bind(16, int64_t(p.attempt));
     return st.Run();
   }
 
@@ -825,6 +828,22 @@ class SqliteTx final : public StoreTx {
   Result<std::vector<WebhookAttempt>> AttemptsOf(int64_t delivery_seq, int limit) override {
     return sqlite::AttemptsOf(conn_, delivery_seq, limit);
   }
+  Result<std::vector<ReceivableRow>> Receivables(const std::string& customer_id,
+                                                 int64_t limit) override {
+    return sqlite::Receivables(conn_, customer_id, limit);
+  }
+  Result<std::vector<RevenueMonthRow>> RevenueMonths(const std::string& from_month,
+                                                     const std::string& to_month) override {
+    return sqlite::RevenueMonths(conn_, from_month, to_month);
+  }
+  Result<std::vector<PaymentAttemptRow>> PaymentAttemptMonths(
+      const std::string& from_month, const std::string& to_month) override {
+    return sqlite::PaymentAttemptMonths(conn_, from_month, to_month);
+  }
+  Result<std::vector<MrrMonthRow>> MrrMonths(const std::string& to_month) override {
+    return sqlite::MrrMonths(conn_, to_month);
+  }
+
   Status InsertEmail(const OutboxEmail& e) override { return sqlite::InsertEmail(conn_, e); }
   Result<std::vector<OutboxEmail>> ClaimEmails(const std::string& now,
                                                const std::string& lease_until,
