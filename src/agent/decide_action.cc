@@ -483,6 +483,21 @@ PlannedAction DecideAction(const ParsedRequest& p, const Date& today) {
       call("manageSubscriptionsTool", {{"action", "list_plans"}});
       return a;
 
+    case Intent::kLtvReport: {
+      nlohmann::json args = {{"action", "ltv"}};
+      if (!p.customer_id.empty()) args["customerId"] = p.customer_id;
+      if (!p.currency.empty()) args["currency"] = p.currency;
+      call("billingReportsTool", std::move(args));
+      return a;
+    }
+
+    case Intent::kForecastReport: {
+      nlohmann::json args = {{"action", "forecast"}};
+      if (!p.currency.empty()) args["currency"] = p.currency;
+      call("billingReportsTool", std::move(args));
+      return a;
+    }
+
     case Intent::kAgingReport:
     case Intent::kRevenueReport:
     case Intent::kMrrReport:

@@ -344,6 +344,10 @@ const char* IntentName(Intent intent) {
       return "mrr_report";
     case Intent::kPaymentSuccessReport:
       return "payment_success_report";
+    case Intent::kLtvReport:
+      return "ltv_report";
+    case Intent::kForecastReport:
+      return "forecast_report";
     case Intent::kFinalizeInvoice:
       return "finalize_invoice";
     case Intent::kCreditNote:

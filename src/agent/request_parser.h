@@ -88,6 +88,8 @@ enum class Intent {
   kRevenueReport,         // "revenue last quarter"
   kMrrReport,             // "what's our MRR"
   kPaymentSuccessReport,  // "payment success rate for cards"
+  kLtvReport,             // "lifetime value of CUST-001"
+  kForecastReport,        // "what will we collect next month"
 };
 
 const char* IntentName(Intent intent);

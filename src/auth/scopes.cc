@@ -26,7 +26,7 @@ struct ActionEntry {
   ScopeRequirement requirement;
 };
 // The scope table (see scopes.h). Keep it the only place that maps actions to scopes.
-constexpr std::array<ActionEntry, 35> kActions = {{
+constexpr std::array<ActionEntry, 37> kActions = {{
     {"get-customer", "", {Scope::kRead, "read customers"}},
     {"manage-invoices", "get", {Scope::kRead, "read invoices"}},
     {"manage-invoices", "list", {Scope::kRead, "list invoices"}},
@@ -59,6 +59,8 @@ constexpr std::array<ActionEntry, 35> kActions = {{
     {"billing-reports", "revenue", {Scope::kRead, "read the revenue report"}},
     {"billing-reports", "mrr", {Scope::kRead, "read the recurring revenue report"}},
     {"billing-reports", "payment_success", {Scope::kRead, "read the payment success report"}},
+    {"billing-reports", "ltv", {Scope::kRead, "read customer lifetime values"}},
+    {"billing-reports", "forecast", {Scope::kRead, "read the forecast"}},
     {"manage-customers", "create", {Scope::kCustomers, "create customers"}},
     {"manage-customers", "update", {Scope::kCustomers, "update customers"}},
     {"manage-customers", "suspend", {Scope::kCustomers, "suspend customers"}},

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "testing/ledger_fill.h"
+#include "testing/report_fill.h"
 #include "testing/seeded_ledger.h"
 
 namespace billing {
@@ -280,6 +281,43 @@ TEST_F(LedgerScaleTest, APaymentSettlesEveryOpenInvoicePastAnyPageSize) {
   auto pending = service_->ListInvoices("CUST-9020", "pending");
   ASSERT_TRUE(pending.ok());
   EXPECT_EQ(pending->totals.count, 0);
+  ExpectInvariants();
+}
+
+// The reports (docs/reports.md) read their counters, never the ledger: each scans and sorts
+// nothing, and after 50,000 more paid invoices (with their payments and retries) of the same
+// months the same reports cost exactly the same virtual-machine steps. Their figures stay exact:
+// CheckInvariants recomputes every counter from the rows.
+TEST_F(LedgerScaleTest, ReportsReadTheirCountersNotTheLedger) {
+  ASSERT_TRUE(test_support::AddSpreadLedger(*store_, 2'000, 50, 5000, true).ok());
+  const Date as_of = Date::FromDaysSinceEpoch(Date{2026, 12, 31}.DaysSinceEpoch());
+  auto reports = [&] {
+    return std::vector<Store::Stats>{
+        WorkOf([&] { ASSERT_TRUE(service_->Aging(as_of, "", "").ok()); }),
+        WorkOf([&] { ASSERT_TRUE(service_->Aging(as_of, "CUST-5001", "").ok()); }),
+        WorkOf([&] { ASSERT_TRUE(service_->Revenue("2024-01", "2026-12", "").ok()); }),
+        WorkOf([&] { ASSERT_TRUE(service_->Mrr("2024-01", "2026-12", "").ok()); }),
+        WorkOf([&] { ASSERT_TRUE(service_->PaymentSuccess("2024-01", "2026-12", "", "").ok()); }),
+        WorkOf([&] { ASSERT_TRUE(service_->Ltv(as_of, "", "", "CUST-5000", 20).ok()); }),
+        WorkOf([&] { ASSERT_TRUE(service_->Forecast(as_of, "").ok()); }),
+    };
+  };
+  const std::vector<Store::Stats> small = reports();
+  ASSERT_TRUE(test_support::AddSpreadLedger(*store_, 50'000, 50, 6000, false).ok());
+  const std::vector<Store::Stats> large = reports();
+  ASSERT_EQ(small.size(), large.size());
+  for (size_t k = 0; k < small.size(); ++k) {
+    SCOPED_TRACE("report " + std::to_string(k));
+    EXPECT_EQ(small[k].full_scan_steps, 0u);
+    EXPECT_EQ(large[k].full_scan_steps, 0u);
+    EXPECT_EQ(small[k].sorts, 0u);
+    EXPECT_EQ(large[k].sorts, 0u);
+    EXPECT_GT(small[k].vm_steps, 0u);
+    EXPECT_EQ(large[k].vm_steps, small[k].vm_steps);
+  }
+  auto revenue = service_->Revenue("2024-01", "2026-12", "USD");
+  ASSERT_TRUE(revenue.ok());
+  EXPECT_GT(revenue->totals["USD"].collected_cents, 0);
   ExpectInvariants();
 }
 

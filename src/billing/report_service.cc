@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "billing/periods.h"
 #include "billing/reports.h"
 #include "billing/rules.h"
 #include "billing/service.h"
@@ -258,6 +259,140 @@ Result<PaymentSuccessReport> BillingService::PaymentSuccess(const std::string& f
       sum->failed += row.failed;
     }
     out.rows.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<LtvReport> BillingService::Ltv(const Date& as_of, const std::string& customer_id,
+                                      const std::string& currency, const std::string& after_id,
+                                      int limit) {
+  BILLING_TRY(CheckCurrency(currency));
+  if (limit < 1 || limit > kMaxPageRows) {
+    return Error::Invalid("limit", "limit must be 1 to " + std::to_string(kMaxPageRows));
+  }
+  LtvReport out;
+  out.as_of = as_of.ToString();
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    out.customers.clear();
+    std::vector<Customer> customers;
+    if (!customer_id.empty()) {
+      BILLING_ASSIGN_OR_RETURN(std::optional<Customer> c, tx.FindCustomer(customer_id));
+      if (!c) return Error::NotFound("Customer " + customer_id + " not found", "customerId");
+      if (currency.empty() || c->currency == currency) customers.push_back(*c);
+    } else {
+      CustomerQuery q;
+      q.currency = currency;
+      q.after_id = after_id;
+      BILLING_ASSIGN_OR_RETURN(std::vector<CustomerRow> rows,
+                               tx.ListCustomers(q, PageSpec{0, limit + 1}));
+      out.has_more = rows.size() > size_t(limit);
+      for (size_t k = 0; k < rows.size() && k < size_t(limit); ++k) {
+        customers.push_back(std::move(rows[k].customer));
+      }
+    }
+    for (const Customer& c : customers) {
+      BILLING_ASSIGN_OR_RETURN(auto ledger, tx.Ledger(c.id));
+      const LedgerTotals& t = ledger[c.id];
+      LifetimeValue v;
+      v.customer_id = c.id;
+      v.company = c.company;
+      v.currency = c.currency;
+      v.since = c.created_at.substr(0, 10);
+      v.collected_cents = t.paid_cents - t.refunded_cents;
+      Date since;
+      if (!Date::Parse(v.since, &since)) since = as_of;
+      // Started months: the month it joined counts as the first.
+      const int64_t months = (int64_t(as_of.year) - since.year) * 12 + (as_of.month - since.month) +
+                             (as_of.day >= since.day ? 1 : 0);
+      v.tenure_months = std::max<int64_t>(1, months);
+      v.average_monthly_cents =
+          MulDivRoundHalfUp(std::max<int64_t>(0, v.collected_cents), 1, v.tenure_months);
+      out.customers.push_back(std::move(v));
+    }
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<ForecastReport> BillingService::Forecast(const Date& as_of, const std::string& currency) {
+  BILLING_TRY(CheckCurrency(currency));
+  const int64_t first = int64_t(as_of.year) * 12 + as_of.month - 1;
+  const int64_t last = first + 2;
+  const Date window_end = Date::FromDaysSinceEpoch(
+      Date{int((last + 1) / 12), int((last + 1) % 12 + 1), 1}.DaysSinceEpoch() - 1);
+  ForecastReport out;
+  out.as_of = as_of.ToString();
+  std::map<std::pair<std::string, int64_t>, ForecastMonth> months;
+  std::set<std::string> currencies;
+  auto month_of = [&](const std::string& code, int64_t index) -> ForecastMonth& {
+    currencies.insert(code);
+    return months[{code, index}];
+  };
+  Status s = store_.Read([&](StoreTx& tx) -> Status {
+    months.clear();
+    currencies.clear();
+    out.overdue_cents.clear();
+    BILLING_ASSIGN_OR_RETURN(std::vector<ReceivableRow> rows, tx.Receivables("", kMaxReportRows));
+    for (const ReceivableRow& row : rows) {
+      if (!currency.empty() && row.currency != currency) continue;
+      if (row.due_date < out.as_of) {
+        out.overdue_cents[row.currency] += row.outstanding_cents;
+        currencies.insert(row.currency);
+        continue;
+      }
+      const int64_t index = MonthIndex(row.due_date.substr(0, 7));
+      if (index > last) continue;
+      ForecastMonth& m = month_of(row.currency, index);
+      m.open_invoices_cents += row.outstanding_cents;
+      m.invoices += row.invoices;
+    }
+    SubscriptionQuery q;
+    q.renew_from = as_of;
+    q.renew_to = window_end;
+    std::map<std::string, Plan> plans;
+    for (int64_t page = 0;; ++page) {
+      if (page * kMaxPageRows >= kMaxReportRows) {
+        return Error::Internal("forecast: more than " + std::to_string(kMaxReportRows) +
+                               " subscriptions renew in three months");
+      }
+      BILLING_ASSIGN_OR_RETURN(
+          std::vector<Subscription> subs,
+          tx.ListSubscriptions(q, PageSpec{page * kMaxPageRows, kMaxPageRows}));
+      for (const Subscription& sub : subs) {
+        const std::string plan_id = sub.pending_plan_id.empty() ? sub.plan_id : sub.pending_plan_id;
+        const int64_t quantity = sub.pending_quantity > 0 ? sub.pending_quantity : sub.quantity;
+        auto it = plans.find(plan_id);
+        if (it == plans.end()) {
+          BILLING_ASSIGN_OR_RETURN(std::optional<Plan> plan, tx.FindPlan(plan_id));
+          if (!plan) return Error::Internal("forecast: the plan of " + sub.id + " is gone");
+          it = plans.emplace(plan_id, *plan).first;
+        }
+        const Plan& plan = it->second;
+        if (!currency.empty() && plan.currency != currency) continue;
+        const int period_months = MonthsPerPeriod(plan.interval).value_or(1);
+        Date renewal;
+        if (!Date::Parse(sub.next_bill_date, &renewal)) continue;
+        for (int n = 0; n < 4 && !(window_end < renewal); ++n) {  // at most 3 in three months
+          const int64_t index = int64_t(renewal.year) * 12 + renewal.month - 1;
+          ForecastMonth& m = month_of(plan.currency, index);
+          m.renewals_cents += plan.price_cents * quantity;
+          ++m.renewals;
+          renewal = PeriodEnd(renewal, sub.start_date.day, period_months);
+        }
+      }
+      if (subs.size() < size_t(kMaxPageRows)) break;
+    }
+    return OkStatus();
+  });
+  if (!s.ok()) return s.error();
+  for (const std::string& code : currencies) {
+    for (int64_t index = first; index <= last; ++index) {
+      ForecastMonth m = months[{code, index}];
+      m.month = MonthText(index);
+      m.currency = code;
+      out.months.push_back(std::move(m));
+    }
   }
   return out;
 }

@@ -87,6 +87,37 @@ struct PaymentSuccessReport {
   PaymentSuccessRow overall;                           // whole range, every method and currency
 };
 
+// Customer lifetime value: what a customer has paid (net of refunds) since it became a customer,
+// its tenure in months (started months: a customer of ten days has 1) and the average per month
+// (collected / tenure, rounded half up), in its currency.
+struct LifetimeValue {
+  std::string customer_id, company, currency, since;  // since: YYYY-MM-DD
+  int64_t collected_cents = 0, tenure_months = 0, average_monthly_cents = 0;
+};
+
+struct LtvReport {
+  std::string as_of;
+  std::vector<LifetimeValue> customers;  // by customer id, a page
+  bool has_more = false;                 // more customers after the last one (keyset: its id)
+};
+
+// What the next months should bring in, per currency: the amounts still due on open invoices by
+// the month of their due date (those already past due apart), and the renewals of subscriptions
+// (active, not set to cancel) whose periods start in the month, at the list price of the plan
+// they will renew on (a scheduled change included; coupons not taken off).
+struct ForecastMonth {
+  std::string month, currency;
+  int64_t open_invoices_cents = 0, renewals_cents = 0;
+  int64_t invoices = 0, renewals = 0;
+  int64_t TotalCents() const { return open_invoices_cents + renewals_cents; }
+};
+
+struct ForecastReport {
+  std::string as_of;
+  std::vector<ForecastMonth> months;             // as_of's month and the two after, per currency
+  std::map<std::string, int64_t> overdue_cents;  // per currency: due before as_of, still open
+};
+
 // MRR from ARR: ARR / 12 rounded half away from zero.
 int64_t MrrFromArr(int64_t arr_cents);
 // "93.3%" from basis points (one decimal, rounded half up); "n/a" for -1.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "billing/periods.h"
 #include "billing/reports.h"
 #include "billing/rules.h"
 #include "testing/dates.h"
@@ -206,6 +207,88 @@ TEST_F(ReportsTest, MrrFollowsSubscriptionsThroughChangesAndChurn) {
   EXPECT_EQ(MrrFromArr(199'000), 16'583);  // $1,990.00 a year: $165.83 a month
   EXPECT_EQ(MrrFromArr(6), 1);             // half a cent rounds away from zero
   EXPECT_EQ(MrrFromArr(-6), -1);
+}
+
+// Lifetime value: what the customer paid net of refunds, over its started months.
+TEST_F(ReportsTest, LifetimeValueIsWhatACustomerPaidOverItsMonths) {
+  Today("2026-12-07");
+  auto before = service_->Ltv(D("2026-12-07"), "CUST-003", "", "", 10);
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  ASSERT_EQ(before->customers.size(), 1u);
+  PaymentRequest pay;
+  pay.customer_id = "CUST-003";
+  pay.amount_cents = 10'000;
+  auto paid = service_->ProcessPayment(pay);
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  ASSERT_TRUE(service_->RefundPayment(paid->payment.id, 2'000, "partial").ok());
+  ExpectInvariants();
+  const Date later = D("2027-01-25");
+  auto after = service_->Ltv(later, "CUST-003", "", "", 10);
+  ASSERT_TRUE(after.ok());
+  const LifetimeValue& v = after->customers[0];
+  EXPECT_EQ(v.collected_cents - before->customers[0].collected_cents, 8'000);
+  Date since;
+  ASSERT_TRUE(Date::Parse(v.since, &since));
+  // Started months from its first day to 2027-01-25, the first one counted.
+  int64_t months = 0;
+  for (Date d = since; !(later < d); d = AddMonthsAnchored(since, ++months)) {
+  }
+  EXPECT_EQ(v.tenure_months, std::max<int64_t>(1, months));
+  EXPECT_EQ(v.average_monthly_cents,
+            (v.collected_cents * 2 + v.tenure_months) / (2 * v.tenure_months));
+  // A page of customers by id, and the next one after it.
+  auto page = service_->Ltv(later, "", "", "", 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->customers.size(), 2u);
+  EXPECT_TRUE(page->has_more);
+  auto next = service_->Ltv(later, "", "", page->customers[1].customer_id, 2);
+  ASSERT_TRUE(next.ok());
+  ASSERT_FALSE(next->customers.empty());
+  EXPECT_LT(page->customers[1].customer_id, next->customers[0].customer_id);
+  EXPECT_EQ(service_->Ltv(later, "", "", "", 0).error().field, "limit");
+}
+
+// The forecast: a new monthly subscription adds its first period's open invoice to the month it
+// is due and a renewal to each month one of its periods starts in; one set to cancel adds none.
+TEST_F(ReportsTest, TheForecastHoldsOpenInvoicesAndScheduledRenewals) {
+  Today("2026-12-07");
+  auto month = [&](const ForecastReport& r, const std::string& m) {
+    for (const ForecastMonth& f : r.months) {
+      if (f.month == m && f.currency == "USD") return f;
+    }
+    return ForecastMonth{m, "USD"};
+  };
+  auto before = service_->Forecast(D("2026-12-07"), "USD");
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  NewSubscription req;
+  req.customer_id = "CUST-002";
+  req.plan = "Basic";
+  req.quantity = 3;
+  auto sub = service_->CreateSubscription(req);
+  ASSERT_TRUE(sub.ok()) << sub.error().message;
+  ASSERT_EQ(sub->invoices.size(), 1u);
+  const Invoice& first = sub->invoices[0];
+  ExpectInvariants();
+  auto after = service_->Forecast(D("2026-12-07"), "USD");
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->months.size(), 3u);
+  EXPECT_EQ(after->months[0].month, "2026-12");
+  EXPECT_EQ(after->months[2].month, "2027-02");
+  const std::string due_month = first.due_date.ToString().substr(0, 7);
+  EXPECT_EQ(
+      month(*after, due_month).open_invoices_cents - month(*before, due_month).open_invoices_cents,
+      first.total_cents);
+  EXPECT_EQ(month(*after, "2027-01").renewals_cents - month(*before, "2027-01").renewals_cents,
+            3 * 4'900);
+  EXPECT_EQ(month(*after, "2027-02").renewals_cents - month(*before, "2027-02").renewals_cents,
+            3 * 4'900);
+  EXPECT_EQ(month(*after, "2026-12").renewals_cents, month(*before, "2026-12").renewals_cents);
+  // Set to cancel at the period end: it renews no more.
+  ASSERT_TRUE(service_->CancelSubscription(sub->view.subscription.id, true).ok());
+  auto canceled = service_->Forecast(D("2026-12-07"), "USD");
+  ASSERT_TRUE(canceled.ok());
+  EXPECT_EQ(month(*canceled, "2027-01").renewals_cents, month(*before, "2027-01").renewals_cents);
+  ExpectInvariants();
 }
 
 TEST_F(ReportsTest, BadArgumentsNameTheirField) {

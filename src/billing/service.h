@@ -616,6 +616,12 @@ class BillingService {
   Result<PaymentSuccessReport> PaymentSuccess(const std::string& from, const std::string& to,
                                               const std::string& method,
                                               const std::string& currency);
+  // Lifetime value of one customer ("" = a page of customers by id after `after_id`, `limit`
+  // 1..kMaxPageRows; kInvalid naming "limit"), one currency's ("" = any), as of `as_of`.
+  Result<LtvReport> Ltv(const Date& as_of, const std::string& customer_id,
+                        const std::string& currency, const std::string& after_id, int limit);
+  // The forecast of `as_of`'s month and the two after (billing/reports.h ForecastMonth).
+  Result<ForecastReport> Forecast(const Date& as_of, const std::string& currency);
 
   // Checks every invariant of billing-rules.md over the whole ledger; the first violation is
   // returned as an Error. Used by tests after every operation.

@@ -2,6 +2,7 @@
 // (billing/reports.h; docs/reports.md). Each answer has `rows` (flat objects, one per line of
 // the report: what REST serves as CSV) and per-currency `totals`; amounts in each row's
 // currency, never summed across currencies.
+#include <map>
 #include <string>
 
 #include "billing/reports.h"
@@ -17,10 +18,12 @@ using nlohmann::json;
 constexpr const char* kInputSchema = R"json({
   "type": "object",
   "properties": {
-    "action": {"type": "string", "enum": ["aging", "revenue", "mrr", "payment_success"], "description": "aging: open receivables by days past due (current, 1-30, 31-60, 61-90, over 90) per customer and in total; revenue: invoiced, collected, refunded, credited and net (collected - refunded) per month; mrr: MRR and ARR from subscriptions with new, expansion, contraction and churned MRR per month; payment_success: payment success rate per month and method, first attempts and automatic retries apart"},
-    "customerId": {"type": "string", "maxLength": 64, "description": "aging: one customer's receivables (default: every customer's)"},
+    "action": {"type": "string", "enum": ["aging", "revenue", "mrr", "payment_success", "ltv", "forecast"], "description": "aging: open receivables by days past due (current, 1-30, 31-60, 61-90, over 90) per customer and in total; revenue: invoiced, collected, refunded, credited and net (collected - refunded) per month; mrr: MRR and ARR from subscriptions with new, expansion, contraction and churned MRR per month; payment_success: payment success rate per month and method, first attempts and automatic retries apart; ltv: customer lifetime value (collected so far, tenure in months, average per month); forecast: what this month and the next two should bring in (open invoices by due date plus scheduled subscription renewals)"},
+    "customerId": {"type": "string", "maxLength": 64, "description": "aging, ltv: one customer's (default: every customer's; ltv lists a page)"},
+    "startingAfter": {"type": "string", "maxLength": 64, "description": "ltv: the customer id the previous page ended with"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "description": "ltv: customers per page (default 100)"},
     "currency": {"type": "string", "maxLength": 3, "description": "Only this ISO 4217 currency, e.g. EUR (default: each currency apart)"},
-    "asOf": {"type": "string", "description": "aging: the day the ages count to, YYYY-MM-DD (default today)"},
+    "asOf": {"type": "string", "description": "aging, ltv, forecast: the day to count to, YYYY-MM-DD (default today)"},
     "from": {"type": "string", "description": "revenue, mrr, payment_success: first month YYYY-MM (default: 11 months before 'to')"},
     "to": {"type": "string", "description": "revenue, mrr, payment_success: last month YYYY-MM (default: this month)"},
     "method": {"type": "string", "enum": ["credit_card", "bank_transfer", "paypal", "crypto"], "description": "payment_success: one payment method only"}
@@ -191,6 +194,69 @@ json PaymentSuccessJson(const PaymentSuccessReport& r) {
           {"overall", std::move(overall)}};
 }
 
+json LtvJson(const LtvReport& r) {
+  json rows = json::array();
+  std::string names;
+  for (const LifetimeValue& v : r.customers) {
+    const Currency cur = CurrencyOrUsd(v.currency);
+    json row = {{"customerId", v.customer_id},
+                {"company", v.company},
+                {"currency", v.currency},
+                {"since", v.since},
+                {"tenureMonths", v.tenure_months}};
+    PutAmount(row, "collected", v.collected_cents, cur);
+    PutAmount(row, "averageMonthly", v.average_monthly_cents, cur);
+    rows.push_back(std::move(row));
+    if (r.customers.size() <= 5) {
+      names += (names.empty() ? "" : "; ") + v.customer_id + " (" + v.company + ") " +
+               FormatMoney(v.collected_cents, cur) + " over " + std::to_string(v.tenure_months) +
+               " month(s), " + FormatMoney(v.average_monthly_cents, cur) + " a month";
+    }
+  }
+  std::string message = "Lifetime value as of " + r.as_of + ": ";
+  message += names.empty() ? FormatCount(int64_t(r.customers.size())) + " customer(s)" : names;
+  if (r.has_more) message += " (more after " + r.customers.back().customer_id + ")";
+  message += ".";
+  json out = {{"success", true}, {"message", message},      {"report", "ltv"},
+              {"asOf", r.as_of}, {"rows", std::move(rows)}, {"hasMore", r.has_more}};
+  if (r.has_more) out["nextCursor"] = r.customers.back().customer_id;
+  return out;
+}
+
+json ForecastJson(const ForecastReport& r) {
+  json rows = json::array(), overdue = json::array();
+  std::map<std::string, std::string> per_currency;
+  for (const ForecastMonth& m : r.months) {
+    const Currency cur = CurrencyOrUsd(m.currency);
+    json row = {{"month", m.month},
+                {"currency", m.currency},
+                {"invoices", m.invoices},
+                {"renewals", m.renewals}};
+    PutAmount(row, "openInvoices", m.open_invoices_cents, cur);
+    PutAmount(row, "scheduledRenewals", m.renewals_cents, cur);
+    PutAmount(row, "total", m.TotalCents(), cur);
+    rows.push_back(std::move(row));
+    std::string& text = per_currency[m.currency];
+    text += (text.empty() ? "" : ", ") + m.month + " " + FormatMoney(m.TotalCents(), cur);
+  }
+  for (const auto& [code, cents] : r.overdue_cents) {
+    json o = {{"currency", code}};
+    PutAmount(o, "overdue", cents, CurrencyOrUsd(code));
+    overdue.push_back(std::move(o));
+  }
+  std::string message = "Forecast as of " + r.as_of +
+                        " (open invoices by due date plus "
+                        "scheduled renewals):";
+  for (const auto& [code, text] : per_currency) message += " " + code + " " + text + ";";
+  for (const auto& [code, cents] : r.overdue_cents) {
+    message += " " + code + " " + FormatMoney(cents, CurrencyOrUsd(code)) + " already overdue;";
+  }
+  if (per_currency.empty() && r.overdue_cents.empty()) message += " nothing is due or renewing.";
+  if (message.back() == ';') message.back() = '.';
+  return {{"success", true}, {"message", message},      {"report", "forecast"},
+          {"asOf", r.as_of}, {"rows", std::move(rows)}, {"overdue", std::move(overdue)}};
+}
+
 class BillingReportsTool final : public BillingTool {
  public:
   explicit BillingReportsTool(BillingService& s)
@@ -200,8 +266,10 @@ class BillingReportsTool final : public BillingTool {
                     "(invoiced, collected, refunded, credited and net per month), mrr (MRR and "
                     "ARR from subscriptions; new, expansion, contraction and churned MRR per "
                     "month) and payment_success (success rate per month and payment method, "
-                    "first attempts and automatic retries apart). Months are YYYY-MM; the "
-                    "default range is the last 12 months.",
+                    "first attempts and automatic retries apart), ltv (customer lifetime value: "
+                    "collected so far, tenure, average per month) and forecast (this month and "
+                    "the next two: open invoices by due date plus scheduled renewals). Months are "
+                    "YYYY-MM; the default range is the last 12 months.",
                     kInputSchema, kOutputSchema, s) {}
 
  protected:
@@ -233,7 +301,23 @@ class BillingReportsTool final : public BillingTool {
           service_.PaymentSuccess(from, to, StringArg(args, "method"), currency));
       return PaymentSuccessJson(r);
     }
-    return Error::Invalid("action", "action must be aging, revenue, mrr or payment_success");
+    if (action == "ltv" || action == "forecast") {
+      Date as_of = service_.Today();
+      if (auto it = args.find("asOf"); it != args.end()) {
+        BILLING_ASSIGN_OR_RETURN(as_of, DateArg(*it, "asOf"));
+      }
+      if (action == "forecast") {
+        BILLING_ASSIGN_OR_RETURN(ForecastReport r, service_.Forecast(as_of, currency));
+        return ForecastJson(r);
+      }
+      const int limit = int(args.value("limit", int64_t(100)));
+      BILLING_ASSIGN_OR_RETURN(
+          LtvReport r, service_.Ltv(as_of, CanonicalId(StringArg(args, "customerId")), currency,
+                                    CanonicalId(StringArg(args, "startingAfter")), limit));
+      return LtvJson(r);
+    }
+    return Error::Invalid("action",
+                          "action must be aging, revenue, mrr, payment_success, ltv or forecast");
   }
 };
 

@@ -147,8 +147,8 @@ Result<json> BindToolInput(BillingService& service, std::string_view tool_id, js
     return args;
   }
   if (tool_id == "billing-reports") {
-    // The aging of its own customer; the other reports are the company's.
-    if (action == "aging") {
+    // The aging and lifetime value of its own customer; the other reports are the company's.
+    if (action == "aging" || action == "ltv") {
       BILLING_TRY(BindCustomerField(args, customer));
       return args;
     }

@@ -59,7 +59,8 @@ test('every route the server serves is in the document', async () => {
   const v1 = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/'));
   for (const resource of ['customers', 'invoices', 'credit-notes', 'payments', 'refunds', 'plans',
                           'subscriptions', 'coupons', 'events', 'reports/aging', 'reports/revenue',
-                          'reports/mrr', 'reports/payment-success']) {
+                          'reports/mrr', 'reports/payment-success', 'reports/ltv',
+                          'reports/forecast']) {
     assert.ok(v1.includes(`/api/v1/${resource}`), resource);
   }
 });

@@ -150,7 +150,7 @@ TEST_F(bound_access_e2e, EveryRestRouteKeepsABoundKeyToItsCustomer) {
       if (method == "GET" && resource == "reports") {
         // Its own customer's aging; the company's reports are not its.
         HttpResult r = Call(bound, "GET", path);
-        if (path == "/api/v1/reports/aging") {
+        if (path == "/api/v1/reports/aging" || path == "/api/v1/reports/ltv") {
           ASSERT_EQ(r.status, 200) << r.body;
           const json rows = r.Json()["rows"];
           ASSERT_FALSE(rows.empty()) << r.body;
@@ -312,6 +312,9 @@ TEST_F(bound_access_e2e, EveryToolActionAndTheAgentKeepABoundCallerToItsCustomer
       {"billing-reports", {{"action", "revenue"}}, "PERMISSION_DENIED"},
       {"billing-reports", {{"action", "mrr"}}, "PERMISSION_DENIED"},
       {"billing-reports", {{"action", "payment_success"}}, "PERMISSION_DENIED"},
+      {"billing-reports", {{"action", "ltv"}}, "MINE"},
+      {"billing-reports", {{"action", "ltv"}, {"customerId", kOther}}, "NOT_FOUND"},
+      {"billing-reports", {{"action", "forecast"}}, "PERMISSION_DENIED"},
   };
   // Every action of every tool is walked.
   std::map<std::string, std::set<std::string>> covered;

@@ -115,6 +115,23 @@ TEST(reports_e2e, JsonCsvAndTheToolShowTheSameFiguresToWhoMaySeeThem) {
   HttpResult success = server.Get("/api/v1/reports/payment-success?method=credit_card", as_admin);
   EXPECT_EQ(success.status, 200) << success.body;
 
+  // Lifetime value pages by customer id; the forecast holds this month and the next two.
+  HttpResult ltv = server.Get("/api/v1/reports/ltv?limit=2", as_admin);
+  ASSERT_EQ(ltv.status, 200) << ltv.body;
+  ASSERT_EQ(ltv.Json()["rows"].size(), 2u) << ltv.body;
+  EXPECT_EQ(ltv.Json()["hasMore"], true);
+  HttpResult next = server.Get(
+      "/api/v1/reports/ltv?limit=2&startingAfter=" + ltv.Json()["nextCursor"].get<std::string>(),
+      as_admin);
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_GT(next.Json()["rows"][0]["customerId"].get<std::string>(),
+            ltv.Json()["rows"][1]["customerId"].get<std::string>());
+  EXPECT_EQ(server.Get("/api/v1/reports/ltv?limit=0", as_admin).status, 400);
+  HttpResult forecast = server.Get("/api/v1/reports/forecast?format=csv", as_admin);
+  ASSERT_EQ(forecast.status, 200) << forecast.body;
+  EXPECT_EQ(Lines(forecast.body)[0].rfind("month,currency,openInvoices,", 0), 0u) << forecast.body;
+  EXPECT_NE(forecast.body.find("2027-01"), std::string::npos) << forecast.body;
+
   // Errors name the parameter.
   HttpResult bad = server.Get("/api/v1/reports/revenue?from=2026-13", as_admin);
   EXPECT_EQ(bad.status, 400) << bad.body;
@@ -136,6 +153,11 @@ TEST(reports_e2e, JsonCsvAndTheToolShowTheSameFiguresToWhoMaySeeThem) {
   EXPECT_EQ(server.Get("/api/v1/reports/aging?customer=CUST-001", bound).status, 404);
   EXPECT_EQ(server.Get("/api/v1/reports/revenue", bound).status, 403);
   EXPECT_EQ(server.Get("/api/v1/reports/mrr?format=csv", bound).status, 403);
+  EXPECT_EQ(server.Get("/api/v1/reports/forecast", bound).status, 403);
+  HttpResult own_ltv = server.Get("/api/v1/reports/ltv", bound);
+  ASSERT_EQ(own_ltv.status, 200) << own_ltv.body;
+  ASSERT_EQ(own_ltv.Json()["rows"].size(), 1u) << own_ltv.body;
+  EXPECT_EQ(own_ltv.Json()["rows"][0]["customerId"], "CUST-002");
 }
 
 }  // namespace

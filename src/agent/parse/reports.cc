@@ -23,7 +23,18 @@ bool ParseReportRequest(const std::vector<Tok>& toks, ParsedRequest& p) {
   const bool success = (Has(toks, "success") || Has(toks, "successful") || Has(toks, "fail") ||
                         Has(toks, "failure") || Has(toks, "decline") || Has(toks, "declined")) &&
                        rate;
-  if (aging) {
+  const bool lifetime = Has(toks, "ltv") || Has(toks, "clv") || Has(toks, "lifetime");
+  const bool future =
+      Has(toks, "will") || Has(toks, "expect") || Has(toks, "expected") || Has(toks, "going");
+  const bool bring_in = Has(toks, "collect") || Has(toks, "receive") || Has(toks, "bring") ||
+                        Has(toks, "come") || Has(toks, "coming");
+  const bool forecast = Has(toks, "forecast") || Has(toks, "projection") ||
+                        Has(toks, "projected") || (future && bring_in);
+  if (lifetime) {
+    p.intent = Intent::kLtvReport;
+  } else if (forecast) {
+    p.intent = Intent::kForecastReport;
+  } else if (aging) {
     p.intent = Intent::kAgingReport;
   } else if (recurring) {
     p.intent = Intent::kMrrReport;

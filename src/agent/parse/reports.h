@@ -1,6 +1,7 @@
 // Requests for the billing reports (issue #14; docs/reports.md): "aging report", "show AR aging
 // for CUST-002", "what's our MRR", "ARR in EUR", "revenue last quarter", "revenue this year",
-// "payment success rate for cards", "what share of card payments fail". The general parser has
+// "payment success rate for cards", "what share of card payments fail", "lifetime value of
+// CUST-001", "what will we collect next month", "revenue forecast". The general parser has
 // already read the customer, the currency, the payment method and the period ("last quarter");
 // this names the report.
 //

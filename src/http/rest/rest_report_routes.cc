@@ -2,6 +2,8 @@
 // /mrr and /payment-success. Each runs the tool billing-reports with the caller's context (its
 // scope, and for a customer-bound caller the tool's binding: its own aging only), so the report
 // is the one the agent sees. `format=csv` answers the report's rows as CSV (RFC 4180).
+#include <charconv>
+
 #include "http/rest/rest_api.h"
 
 namespace billing::http::rest {
@@ -27,14 +29,25 @@ Error ToolError(const json& result) {
 // Runs the tool's `action` with the route's query parameters (renamed to the tool's fields).
 Result<json> RunReport(RestCall& call, const std::string& action) {
   json input = {{"action", action}};
-  static constexpr std::pair<const char*, const char*> kFields[] = {{"customer", "customerId"},
-                                                                    {"currency", "currency"},
-                                                                    {"asOf", "asOf"},
-                                                                    {"from", "from"},
-                                                                    {"to", "to"},
-                                                                    {"method", "method"}};
+  static constexpr std::pair<const char*, const char*> kFields[] = {
+      {"customer", "customerId"},
+      {"currency", "currency"},
+      {"asOf", "asOf"},
+      {"from", "from"},
+      {"to", "to"},
+      {"method", "method"},
+      {"startingAfter", "startingAfter"}};
   for (const auto& [param, field] : kFields) {
     if (call.query.contains(param)) input[field] = call.query[param];
+  }
+  if (call.query.contains("limit")) {  // a number in the tool's input
+    const std::string text = call.query["limit"].get<std::string>();
+    int limit = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > 100) {
+      return Error::Invalid("limit", "limit must be an integer from 1 to 100");
+    }
+    input["limit"] = limit;
   }
   const Tool* tool = call.tools.FindById("billing-reports");
   if (tool == nullptr) return Error::Internal("the billing-reports tool is not registered");
@@ -126,6 +139,19 @@ void AddReportRoutes(std::vector<RestRoute>& routes) {
             {"month", "currency", "startMrr", "newMrr", "expansionMrr", "contractionMrr",
              "churnedMrr", "endMrr", "endArr", "startMrrCents", "newMrrCents", "expansionMrrCents",
              "contractionMrrCents", "churnedMrrCents", "endMrrCents", "endArrCents"});
+  AddReport(routes, "ltv", "ltvReport",
+            "Customer lifetime value: collected so far, tenure and average per month", "ltv",
+            {{"customer", "One customer (a customer-bound caller: its own)", {}},
+             {"asOf", "The day to count to, YYYY-MM-DD (default today)", {}},
+             {"startingAfter", "The customer id the previous page ended with", {}},
+             {"limit", "Customers per page, 1-100 (default 100)", {}}},
+            {"customerId", "company", "currency", "since", "tenureMonths", "collected",
+             "averageMonthly", "collectedCents", "averageMonthlyCents"});
+  AddReport(routes, "forecast", "forecastReport",
+            "This month and the next two: open invoices by due date plus scheduled renewals",
+            "forecast", {{"asOf", "The day to count from, YYYY-MM-DD (default today)", {}}},
+            {"month", "currency", "openInvoices", "scheduledRenewals", "total", "invoices",
+             "renewals", "openInvoicesCents", "scheduledRenewalsCents", "totalCents"});
   std::vector<QueryParam> success = range;
   success.push_back({"method", "One payment method only", Methods()});
   AddReport(routes, "payment-success", "paymentSuccessReport",
