@@ -105,7 +105,10 @@ std::string CsvOfRows(const json& rows, const std::vector<std::string>& columns)
     }
     return quoted + "\"";
   };
-  for (size_t k = 0; k < columns.size(); ++k) out += (k ? "," : "") + cell(json(columns[k]));
+  for (size_t k = 0; k < columns.size(); ++k) {
+    if (k) out += ',';
+    out += cell(json(columns[k]));
+  }
   out += "\r\n";
   if (!rows.is_array()) return out;
   for (const json& row : rows) {
