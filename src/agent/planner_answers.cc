@@ -632,6 +632,40 @@ std::string SubscriptionAnswer(const json& r) {
   return out;
 }
 
+// billing-reports: the report's own summary, then its lines (aging: a customer each, revenue:
+// the months with activity, ltv: a customer each); every figure is the tool's.
+std::string ReportAnswer(const json& r) {
+  std::string out = Sentence(Str(r, "message"));
+  const std::string report = Str(r, "report");
+  const json& rows = Array(r, "rows");
+  std::vector<std::string> lines;
+  for (const json& row : rows) {
+    if (report == "aging") {
+      std::string line = Str(row, "customerId") + " " + Str(row, "company") + ": " +
+                         Str(row, "total") + " due";
+      if (Int(row, "overdueCents") > 0) line += ", " + Str(row, "overdue") + " overdue";
+      if (Int(row, "over90Cents") > 0) line += " (" + Str(row, "over90") + " over 90 days)";
+      lines.push_back(line);
+    } else if (report == "revenue") {
+      if (Int(row, "invoicedCents") == 0 && Int(row, "collectedCents") == 0 &&
+          Int(row, "refundedCents") == 0 && Int(row, "creditedCents") == 0) {
+        continue;
+      }
+      lines.push_back(Str(row, "month") + " " + Str(row, "currency") + ": invoiced " +
+                      Str(row, "invoiced") + ", collected " + Str(row, "collected") +
+                      ", refunded " + Str(row, "refunded") + ", credited " +
+                      Str(row, "credited") + ", net " + Str(row, "net"));
+    } else if (report == "ltv" && rows.size() > 5) {
+      lines.push_back(Str(row, "customerId") + " " + Str(row, "company") + ": " +
+                      Str(row, "collected") + " over " + Plural(Int(row, "tenureMonths"), "month") +
+                      ", " + Str(row, "averageMonthly") + " a month");
+    }
+  }
+  for (size_t k = 0; k < lines.size() && k < kMaxListed; ++k) out += "\n- " + lines[k];
+  MoreRows(out, lines.size());
+  return out;
+}
+
 }  // namespace
 
 std::string DescribeToolResult(const std::string& tool, const json& args, const json& result) {
@@ -642,6 +676,8 @@ std::string DescribeToolResult(const std::string& tool, const json& args, const 
     out = ErrorAnswer(tool, args, result);
   } else if (tool == "manageSubscriptionsTool" || tool == "manage-subscriptions") {
     out = SubscriptionAnswer(result);
+  } else if (tool == "billingReportsTool" || tool == "billing-reports") {
+    out = ReportAnswer(result);
   } else if (tool == "manageCustomersTool" || tool == "manage-customers") {
     out = Sentence(Str(result, "message"));
   } else if (Field(result, "customer")) {

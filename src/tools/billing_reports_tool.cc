@@ -169,9 +169,11 @@ json PaymentSuccessJson(const PaymentSuccessReport& r) {
     PutAmount(j, "failedAmount", row.failed_cents, cur);
     rows.push_back(std::move(j));
   }
-  std::string message = "Payment success " + r.from + " to " + r.to + ": " +
-                        PercentText(r.overall.RateBasisPoints()) + " of " +
-                        FormatCount(r.overall.succeeded + r.overall.failed) + " attempt(s)";
+  const int64_t attempts = r.overall.succeeded + r.overall.failed;
+  std::string message = "Payment success " + r.from + " to " + r.to + ": ";
+  message += attempts == 0 ? "no payment attempts"
+                           : PercentText(r.overall.RateBasisPoints()) + " of " +
+                                 FormatCount(attempts) + " attempt(s) succeeded";
   std::string per_method;
   for (const auto& [method, m] : r.by_method) {
     json j = {{"method", method}};
