@@ -58,6 +58,14 @@ Result<MonthRange> RangeOf(const std::string& from, const std::string& to, const
   return r;
 }
 
+// A report never shows part of its rows as if they were all: past the bound it is refused.
+Status CheckNotTruncated(size_t receivable_rows) {
+  if (receivable_rows < size_t(kMaxReportRows)) return OkStatus();
+  return Error::Precondition("More than " + std::to_string(kMaxReportRows - 1) +
+                                 " customer due dates hold open invoices: ask for one customer",
+                             "customerId");
+}
+
 Status CheckCurrency(const std::string& currency) {
   if (currency.empty() || FindCurrency(currency)) return OkStatus();
   return Error::Invalid("currency", "currency must be a known ISO 4217 code");
@@ -98,6 +106,7 @@ Result<AgingReport> BillingService::Aging(const Date& as_of, const std::string& 
     }
     BILLING_ASSIGN_OR_RETURN(std::vector<ReceivableRow> rows,
                              tx.Receivables(customer_id, kMaxReportRows));
+    BILLING_TRY(CheckNotTruncated(rows.size()));
     for (const ReceivableRow& row : rows) {
       if (!currency.empty() && row.currency != currency) continue;
       if (out.customers.empty() || out.customers.back().customer_id != row.customer_id ||
@@ -334,6 +343,7 @@ Result<ForecastReport> BillingService::Forecast(const Date& as_of, const std::st
     currencies.clear();
     out.overdue_cents.clear();
     BILLING_ASSIGN_OR_RETURN(std::vector<ReceivableRow> rows, tx.Receivables("", kMaxReportRows));
+    BILLING_TRY(CheckNotTruncated(rows.size()));
     for (const ReceivableRow& row : rows) {
       if (!currency.empty() && row.currency != currency) continue;
       if (row.due_date < out.as_of) {
