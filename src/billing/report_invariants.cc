@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "billing/periods.h"
 #include "billing/service.h"
 #include "store/walk.h"
 
@@ -19,10 +20,9 @@ std::string MonthOf(const std::string& iso) {
   return iso.substr(0, 7);
 }
 
+// Periods a year: monthly 12, quarterly 4, annual 1.
 int64_t AnnualFactor(const std::string& interval) {
-  if (interval == "monthly") return 12;
-  if (interval == "quarterly") return 4;
-  return 1;
+  return 12 / MonthsPerPeriod(interval).value_or(12);
 }
 
 }  // namespace

@@ -18,4 +18,14 @@ const char* ErrorCodeName(ErrorCode code) {
   return "INTERNAL";
 }
 
+ErrorCode ErrorCodeFromName(std::string_view name) {
+  for (ErrorCode c : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound,
+                      ErrorCode::kFailedPrecondition, ErrorCode::kAmbiguous, ErrorCode::kConflict,
+                      ErrorCode::kUnavailable, ErrorCode::kDatabaseUnavailable,
+                      ErrorCode::kUnauthenticated, ErrorCode::kPermissionDenied}) {
+    if (name == ErrorCodeName(c)) return c;
+  }
+  return ErrorCode::kInternal;
+}
+
 }  // namespace billing

@@ -8,6 +8,7 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -28,6 +29,8 @@ enum class ErrorCode {
 };
 
 const char* ErrorCodeName(ErrorCode code);
+// The code ErrorCodeName gives `name` ("NOT_FOUND"); kInternal for any other name.
+ErrorCode ErrorCodeFromName(std::string_view name);
 
 struct Error {
   Error() = default;

@@ -433,6 +433,15 @@ TEST_F(bound_access_e2e, MemoryThreadsAreTheBoundCallersOwn) {
   // Staff see where it lives.
   EXPECT_EQ(Call(admin_, "GET", "/api/memory/threads/t-portal").Json()["resourceId"],
             "customer/CUST-001/staff-1");
+  // A resource id that leaves no room for the namespace is refused, naming the field, and
+  // nothing is saved.
+  const int64_t threads_before =
+      Call(admin_, "GET", "/api/memory/threads?page=0&perPage=1").Json()["total"];
+  HttpResult long_id = ask(bound, "t-long", std::string(250, 'r'), "Show me CUST-001");
+  EXPECT_EQ(long_id.status, 400) << long_id.body;
+  EXPECT_NE(long_id.body.find("memory.resource"), std::string::npos) << long_id.body;
+  EXPECT_EQ(Call(admin_, "GET", "/api/memory/threads?page=0&perPage=1").Json()["total"],
+            threads_before);
   // A key bound to the other customer does not see it.
   const std::string other = BearerForBoundKey(server_, kOther);
   EXPECT_EQ(Call(other, "GET", "/api/memory/threads/t-portal").status, 404);

@@ -16,13 +16,6 @@ bool AddressChar(char c) {
          c == '%' || c == '+' || c == '-';
 }
 
-bool Has(const std::vector<Tok>& toks, std::string_view w) {
-  for (const Tok& t : toks) {
-    if (IsWord(t, w)) return true;
-  }
-  return false;
-}
-
 size_t Find(const std::vector<Tok>& toks, std::string_view w, size_t from = 0) {
   for (size_t k = from; k < toks.size(); ++k) {
     if (IsWord(toks[k], w)) return k;
@@ -78,7 +71,7 @@ std::string LocaleIn(const std::vector<Tok>& toks) {
 
 // "19%" or "8.25 %" after "tax" or "vat" (or before them): the percentage as written.
 std::string TaxRateIn(const std::vector<Tok>& toks, std::string_view text) {
-  if (!Has(toks, "tax") && !Has(toks, "vat")) return {};
+  if (!HasWord(toks, "tax") && !HasWord(toks, "vat")) return {};
   for (size_t pct = text.find('%'); pct != std::string_view::npos; pct = text.find('%', pct + 1)) {
     size_t b = pct;
     while (b > 0 && IsSpace(text[b - 1])) --b;
@@ -158,13 +151,14 @@ bool ParseCustomerManagement(const std::vector<Tok>& toks, std::string_view text
   f.locale = LocaleIn(toks);
   f.tax_rate = TaxRateIn(toks, text);
   f.payment_terms_days = TermsIn(toks, text);
-  if (Has(toks, "suspend")) {
+  if (HasWord(toks, "suspend")) {
     p.intent = Intent::kSuspendCustomer;
-  } else if (Has(toks, "reinstate") || Has(toks, "reactivate") || Has(toks, "unsuspend")) {
+  } else if (HasWord(toks, "reinstate") || HasWord(toks, "reactivate") ||
+             HasWord(toks, "unsuspend")) {
     p.intent = Intent::kReinstateCustomer;
   } else if (p.customer_id.empty() && !listy &&
-             ((bits & kCreateW) || Has(toks, "add") || Has(toks, "onboard") ||
-              Has(toks, "register")) &&
+             ((bits & kCreateW) || HasWord(toks, "add") || HasWord(toks, "onboard") ||
+              HasWord(toks, "register")) &&
              (Find(toks, "customer") < toks.size() || Find(toks, "client") < toks.size())) {
     p.intent = Intent::kCreateCustomer;
     // The company: quoted, or after "customer" ("called", "named"), or before "as a customer".
@@ -190,17 +184,17 @@ bool ParseCustomerManagement(const std::vector<Tok>& toks, std::string_view text
       }
     }
   } else if (!p.customer_id.empty() &&
-             ((bits & kUpdateW) || Has(toks, "change") || Has(toks, "set") || Has(toks, "rename") ||
-              Has(toks, "switch") || Has(toks, "move"))) {
+             ((bits & kUpdateW) || HasWord(toks, "change") || HasWord(toks, "set") ||
+              HasWord(toks, "rename") || HasWord(toks, "switch") || HasWord(toks, "move"))) {
     p.intent = Intent::kUpdateCustomer;
     const std::string value = ValueAfterTo(toks, text);
-    if (Has(toks, "rename") || (Has(toks, "company") && Has(toks, "name"))) {
+    if (HasWord(toks, "rename") || (HasWord(toks, "company") && HasWord(toks, "name"))) {
       f.company = value;
-    } else if (Has(toks, "contact")) {
+    } else if (HasWord(toks, "contact")) {
       f.contact_name = value;
     }
     // Only what the request names changes: a currency word elsewhere ("euros") is not one.
-    if (!Has(toks, "currency")) p.currency.clear();
+    if (!HasWord(toks, "currency")) p.currency.clear();
   } else {
     return false;
   }

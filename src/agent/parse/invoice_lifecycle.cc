@@ -6,13 +6,6 @@
 namespace billing::parse {
 namespace {
 
-bool Has(const std::vector<Tok>& toks, std::string_view w) {
-  for (const Tok& t : toks) {
-    if (IsWord(t, w)) return true;
-  }
-  return false;
-}
-
 // "credit note", "credit memo", "credit-note", "creditnote".
 bool CreditNote(const std::vector<Tok>& toks) {
   for (size_t k = 0; k < toks.size(); ++k) {
@@ -99,7 +92,7 @@ std::pair<std::string, size_t> CouponCode(const std::vector<Tok>& toks, std::str
 }
 
 bool AsksForDraft(const std::vector<Tok>& toks) {
-  return Has(toks, "draft") || Has(toks, "drafts");
+  return HasWord(toks, "draft") || HasWord(toks, "drafts");
 }
 
 bool ParseInvoiceLifecycle(const std::vector<Tok>& toks, uint64_t bits, bool listy,
@@ -111,23 +104,24 @@ bool ParseInvoiceLifecycle(const std::vector<Tok>& toks, uint64_t bits, bool lis
   }
   // "Apply coupon WELCOME10 to the invoice", "add promo code SAVE20 to draft_2".
   // ("draft" counts as a create word; "create ... with coupon X" is a new invoice instead.)
-  if (!p.coupon_code.empty() && (Has(toks, "apply") || Has(toks, "add") || Has(toks, "use")) &&
-      !Has(toks, "create") && !Has(toks, "new") && !Has(toks, "make")) {
+  if (!p.coupon_code.empty() &&
+      (HasWord(toks, "apply") || HasWord(toks, "add") || HasWord(toks, "use")) &&
+      !HasWord(toks, "create") && !HasWord(toks, "new") && !HasWord(toks, "make")) {
     p.intent = Intent::kApplyCoupon;
     return true;
   }
-  if (Has(toks, "coupons") && p.coupon_code.empty()) {  // "what coupons do we have?"
+  if (HasWord(toks, "coupons") && p.coupon_code.empty()) {  // "what coupons do we have?"
     p.intent = Intent::kListCoupons;
     return true;
   }
-  if (Has(toks, "finalize") || Has(toks, "finalise") || Has(toks, "finalized") ||
-      Has(toks, "finalised")) {
+  if (HasWord(toks, "finalize") || HasWord(toks, "finalise") || HasWord(toks, "finalized") ||
+      HasWord(toks, "finalised")) {
     p.intent = Intent::kFinalizeInvoice;
     return true;
   }
   // "show the drafts", "list draft invoices", "which invoices are drafts?"
   const bool about_drafts =
-      Has(toks, "drafts") || (Has(toks, "draft") && (listy || (bits & kWhoW) != 0));
+      HasWord(toks, "drafts") || (HasWord(toks, "draft") && (listy || (bits & kWhoW) != 0));
   if (about_drafts && p.invoice_id.empty() && p.amounts.empty()) {
     p.intent = Intent::kListInvoices;
     p.invoice_status = "draft";

@@ -52,6 +52,14 @@ struct Lexed {
 inline bool IsWord(const Tok& t, std::string_view w) {
   return t.kind == Kind::kWord && t.low == w;
 }
+
+// Whether any token of `toks` is the word `w` (lowercase).
+inline bool HasWord(const std::vector<Tok>& toks, std::string_view w) {
+  for (const Tok& t : toks) {
+    if (IsWord(t, w)) return true;
+  }
+  return false;
+}
 inline bool IsPunct(const Tok& t, char c) {
   return t.kind == Kind::kPunct && t.low.size() == 1 && t.low[0] == c;
 }

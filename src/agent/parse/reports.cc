@@ -2,34 +2,24 @@
 #include "agent/parse/reports.h"
 
 namespace billing::parse {
-namespace {
-
-bool Has(const std::vector<Tok>& toks, std::string_view w) {
-  for (const Tok& t : toks) {
-    if (IsWord(t, w)) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 bool ParseReportRequest(const std::vector<Tok>& toks, ParsedRequest& p) {
-  const bool aging = Has(toks, "aging") || Has(toks, "ageing") || Has(toks, "aged") ||
-                     Has(toks, "receivable") || Has(toks, "receivables");
-  const bool recurring = Has(toks, "mrr") || Has(toks, "arr") || Has(toks, "recurring");
-  const bool revenue = Has(toks, "revenue") || Has(toks, "revenues");
-  const bool rate = Has(toks, "rate") || Has(toks, "rates") || Has(toks, "share") ||
-                    Has(toks, "percentage") || Has(toks, "percent");
-  const bool success = (Has(toks, "success") || Has(toks, "successful") || Has(toks, "fail") ||
-                        Has(toks, "failure") || Has(toks, "decline") || Has(toks, "declined")) &&
-                       rate;
-  const bool lifetime = Has(toks, "ltv") || Has(toks, "clv") || Has(toks, "lifetime");
-  const bool future =
-      Has(toks, "will") || Has(toks, "expect") || Has(toks, "expected") || Has(toks, "going");
-  const bool bring_in = Has(toks, "collect") || Has(toks, "receive") || Has(toks, "bring") ||
-                        Has(toks, "come") || Has(toks, "coming");
-  const bool forecast = Has(toks, "forecast") || Has(toks, "projection") ||
-                        Has(toks, "projected") || (future && bring_in);
+  const bool aging = HasWord(toks, "aging") || HasWord(toks, "ageing") || HasWord(toks, "aged") ||
+                     HasWord(toks, "receivable") || HasWord(toks, "receivables");
+  const bool recurring = HasWord(toks, "mrr") || HasWord(toks, "arr") || HasWord(toks, "recurring");
+  const bool revenue = HasWord(toks, "revenue") || HasWord(toks, "revenues");
+  const bool rate = HasWord(toks, "rate") || HasWord(toks, "rates") || HasWord(toks, "share") ||
+                    HasWord(toks, "percentage") || HasWord(toks, "percent");
+  const bool success =
+      (HasWord(toks, "success") || HasWord(toks, "successful") || HasWord(toks, "fail") ||
+       HasWord(toks, "failure") || HasWord(toks, "decline") || HasWord(toks, "declined")) &&
+      rate;
+  const bool lifetime = HasWord(toks, "ltv") || HasWord(toks, "clv") || HasWord(toks, "lifetime");
+  const bool future = HasWord(toks, "will") || HasWord(toks, "expect") ||
+                      HasWord(toks, "expected") || HasWord(toks, "going");
+  const bool bring_in = HasWord(toks, "collect") || HasWord(toks, "receive") ||
+                        HasWord(toks, "bring") || HasWord(toks, "come") || HasWord(toks, "coming");
+  const bool forecast = HasWord(toks, "forecast") || HasWord(toks, "projection") ||
+                        HasWord(toks, "projected") || (future && bring_in);
   if (lifetime) {
     p.intent = Intent::kLtvReport;
   } else if (forecast) {
@@ -40,7 +30,7 @@ bool ParseReportRequest(const std::vector<Tok>& toks, ParsedRequest& p) {
     p.intent = Intent::kMrrReport;
   } else if (success) {
     p.intent = Intent::kPaymentSuccessReport;
-    if (p.payment_method.empty() && (Has(toks, "card") || Has(toks, "cards"))) {
+    if (p.payment_method.empty() && (HasWord(toks, "card") || HasWord(toks, "cards"))) {
       p.payment_method = "credit_card";
     }
   } else if (revenue) {

@@ -49,13 +49,6 @@ std::string PlanPhrase(const std::vector<Tok>& toks, std::string_view text) {
   return {};
 }
 
-bool Has(const std::vector<Tok>& toks, std::string_view w) {
-  for (const Tok& t : toks) {
-    if (IsWord(t, w)) return true;
-  }
-  return false;
-}
-
 // "at the end of the period", "at period end", "when it ends", "stop renewing", "not renew".
 bool AtPeriodEnd(const std::vector<Tok>& toks) {
   for (size_t k = 0; k < toks.size(); ++k) {
@@ -98,7 +91,7 @@ int RenewalDays(const std::vector<Tok>& toks, const Date& today, const ParsedReq
   if (p.date && *p.date >= today && p.date->DaysSinceEpoch() - day <= 366) {
     return int(p.date->DaysSinceEpoch() - day);
   }
-  if (Has(toks, "today")) return 0;
+  if (HasWord(toks, "today")) return 0;
   return 7;
 }
 
@@ -192,7 +185,7 @@ std::string IntervalAfterPer(const std::vector<Tok>& toks) {
 }  // namespace
 
 bool AsksForDunning(const std::vector<Tok>& toks) {
-  return Has(toks, "dunning") || Has(toks, "dunned");
+  return HasWord(toks, "dunning") || HasWord(toks, "dunned");
 }
 
 bool ParseSubscriptionRequest(const std::vector<Tok>& toks, std::string_view text,
@@ -212,14 +205,14 @@ bool ParseSubscriptionRequest(const std::vector<Tok>& toks, std::string_view tex
   const bool change = (bits & kChangePlanW) != 0;
   const std::string plan = PlanPhrase(toks, text);
   // "Put CUST-003 on the annual plan", "sign StartupHub up for Basic", "move ... to premium".
-  const bool put_on = !plan.empty() && (Has(toks, "put") || Has(toks, "sign") ||
-                                        Has(toks, "enroll") || Has(toks, "add"));
+  const bool put_on = !plan.empty() && (HasWord(toks, "put") || HasWord(toks, "sign") ||
+                                        HasWord(toks, "enroll") || HasWord(toks, "add"));
   if (sub_id.empty() && !sub_word && !renew && !plan_word) return false;
 
   p.subscription_id = sub_id;
   p.plan = plan;
-  p.automatic_collection = Has(toks, "automatic") || Has(toks, "automatically") ||
-                           Has(toks, "autopay") || Has(toks, "autocharge");
+  p.automatic_collection = HasWord(toks, "automatic") || HasWord(toks, "automatically") ||
+                           HasWord(toks, "autopay") || HasWord(toks, "autocharge");
   const bool has_customer = !p.customer_id.empty() || p.names_company;
   const bool listy = (bits & (kListW | kAllW | kWhoW)) != 0;
   // A plan to create: its capitalised name is not a company ("Create a plan called Team"), and
@@ -250,7 +243,7 @@ bool ParseSubscriptionRequest(const std::vector<Tok>& toks, std::string_view tex
   } else if (has_customer && !plan.empty() &&
              ((bits & kSubscriptionW) || put_on || (bits & kCreateW)) && !listy) {
     p.intent = Intent::kCreateSubscription;
-  } else if (sub_word && has_customer && !listy && Has(toks, "subscribe")) {
+  } else if (sub_word && has_customer && !listy && HasWord(toks, "subscribe")) {
     p.intent = Intent::kCreateSubscription;  // asks for the plan
   } else if (sub_word) {
     p.intent = Intent::kListSubscriptions;

@@ -14,16 +14,9 @@ using nlohmann::json;
 
 // The error a tool result holds, as an Error value (its code by name).
 Error ToolError(const json& result) {
-  const std::string code = result.value("code", std::string("INTERNAL"));
-  for (ErrorCode c : {ErrorCode::kInvalidArgument, ErrorCode::kNotFound,
-                      ErrorCode::kFailedPrecondition, ErrorCode::kAmbiguous, ErrorCode::kConflict,
-                      ErrorCode::kUnavailable, ErrorCode::kDatabaseUnavailable,
-                      ErrorCode::kUnauthenticated, ErrorCode::kPermissionDenied}) {
-    if (code == ErrorCodeName(c)) {
-      return Error(c, result.value("message", std::string()), result.value("field", std::string()));
-    }
-  }
-  return Error::Internal("billing-reports: " + result.dump());
+  const ErrorCode code = ErrorCodeFromName(result.value("code", std::string("INTERNAL")));
+  if (code == ErrorCode::kInternal) return Error::Internal("billing-reports: " + result.dump());
+  return Error(code, result.value("message", std::string()), result.value("field", std::string()));
 }
 
 // Runs the tool's `action` with the route's query parameters (renamed to the tool's fields).
