@@ -3,7 +3,7 @@
 # includes a higher one, and only src/store knows the backends. Prints each violation and exits 1;
 # run by ctest as `layers`.
 #
-#   common < money, security < billing, auth < store < integration, tools < agent < http < app, main
+#   common < money, security, observability < billing, auth < store < integration, tools < agent < http < app, main
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -18,6 +18,7 @@ forbid() {  # $1 = directory, $2 = include prefixes it must not use (regex alter
   fi
 }
 forbid common "money/|security/|billing/|auth/|store/|integration/|tools/|agent/|http/|app/"
+forbid observability "money/|billing/|auth/|store/|integration/|tools/|agent/|http/|app/"
 forbid money "security/|billing/|auth/|store/|integration/|tools/|agent/|http/|app/"
 forbid security "billing/|auth/|store/|integration/|tools/|agent/|http/|app/"
 forbid billing "store/sqlite/|store/postgres/|store/backend|integration/|tools/|agent/|http/|app/"

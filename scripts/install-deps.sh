@@ -8,8 +8,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # the libFuzzer targets (preset fuzz, docs/fuzzing.md)
   libpq-dev postgresql-15  # the PostgreSQL backend (#11) and the server its tests start
+  zlib1g-dev  # gzip of the web console's files (src/http/console.h)
   libcurl4-openssl-dev  # webhook deliveries and email over SMTP (src/integration)
   python3 python3-aiosmtpd  # the SMTP sink of the email tests (tests/e2e/smtp_sink.py)
+  python3-prometheus-client  # the Prometheus text parser that checks /metrics (tests/e2e/parse_metrics.py)
 )
 if [[ ${BILLING_WITH_BENCH:-0} == 1 ]]; then PACKAGES+=(wrk procps bc linux-perf); fi
 if [[ ${BILLING_WITH_NODE:-1} == 1 ]] && ! command -v node >/dev/null; then PACKAGES+=(nodejs npm); fi

@@ -31,6 +31,7 @@
 #include "app/data_keys.h"
 #include "app/db_command.h"
 #include "app/keys_command.h"
+#include "app/metrics_collectors.h"
 #include "auth/authenticator.h"
 #include "auth/key_store.h"
 #include "billing/service.h"
@@ -39,11 +40,14 @@
 #include "http/events_routes.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
+#include "http/console.h"
 #include "http/openapi.h"
 #include "http/rest/rest_api.h"
 #include "http/server.h"
 #include "integration/email_worker.h"
 #include "integration/webhook_worker.h"
+#include "observability/otlp_exporter.h"
+#include "observability/trace_store.h"
 #include "security/redacting_sink.h"
 #include "store/backend.h"
 #include "tools/billing_tool.h"
@@ -142,6 +146,30 @@ int Run(const AppConfig& cfg) {
   // ever waits on the database.
   ToolRunner tool_runner(size_t(cfg.write_threads), store.value()->ReadsWaitOnNetwork());
   agent.set_tool_runner(&tool_runner);
+  // Traces of agent runs (docs/observability.md): kept in memory for
+  // /api/observability/traces, and sent over OTLP/HTTP when an endpoint is set.
+  observability::TraceStore traces(
+      *clock, observability::TraceStoreOptions{size_t(cfg.trace_max),
+                                               cfg.trace_retention_hours * 3'600'000});
+  std::unique_ptr<observability::OtlpExporter> otlp;
+  if (cfg.trace_retention_hours > 0) agent.set_trace_sink(&traces);
+  if (!cfg.otlp_traces_endpoint.empty()) {
+    auto headers = observability::ParseOtlpHeaders(cfg.otlp_headers);
+    if (!headers.ok()) {
+      spdlog::critical("{}", headers.error().message);
+      return 1;
+    }
+    observability::OtlpOptions otlp_options;
+    otlp_options.endpoint = cfg.otlp_traces_endpoint;
+    otlp_options.headers = std::move(headers.value());
+    otlp_options.service_name = cfg.otel_service_name;
+    otlp_options.service_version = kVersion;
+    otlp = std::make_unique<observability::OtlpExporter>(std::move(otlp_options));
+    otlp->Start();
+    traces.set_exporter(otlp.get());
+    agent.set_trace_sink(&traces);
+    spdlog::info("traces: exported over OTLP/HTTP to {}", cfg.otlp_traces_endpoint);
+  }
   auto memory_store = OpenMemoryStore(backend, *clock, ids);
   if (!memory_store.ok()) {
     spdlog::critical("cannot open conversation memory in {}: {}", db_name,
@@ -200,9 +228,18 @@ int Run(const AppConfig& cfg) {
   http::MastraApi api(
       agent, *clock, ids, &memory, &memory_api, decision->enabled ? &authenticator : nullptr,
       [&service](const http::HttpRequest& request) {
+        // GET /api/audit and /api/audit/verify (http/audit_routes.h).
+        const std::string_view path = request.target().substr(0, request.target().find('?'));
+        if (path.ends_with("/verify")) return http::AuditVerifyResponse(service, request);
         return http::AuditListResponse(service, request);
       },
       protections);
+  if (cfg.trace_retention_hours > 0) api.set_trace_store(&traces);
+  // Prometheus metrics at /metrics (docs/observability.md "Metrics").
+  observability::Metrics metrics;
+  agent.set_metrics(&metrics);
+  api.set_metrics(&metrics);
+  AddStoreCollectors(metrics, *store.value(), *clock, otlp.get());
   api.set_events_handler([&service](const http::HttpRequest& request) {
     return http::EventListResponse(service, request);
   });
@@ -236,6 +273,33 @@ int Run(const AppConfig& cfg) {
       api.set_swagger_ui(&*swagger_ui);
     } else {
       spdlog::error("Swagger UI: {}", loaded.error().message);
+      return 1;
+    }
+  }
+  // The web console from web/console/dist (`npm run build` there), when it is built.
+  std::optional<http::Console> web_console;
+  {
+    std::vector<std::string> candidates = {cfg.console_dir};
+    if (cfg.console_dir.empty()) {
+      const std::string kDist = "web/console/dist";
+      std::error_code ec;
+      const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+      candidates = {kDist, ec ? std::string() : (exe.parent_path() / "../.." / kDist).string()};
+    }
+    const std::string dir = http::Console::FindDir(candidates);
+    if (!cfg.console_dir.empty() && dir.empty()) {
+      spdlog::error("BILLING_CONSOLE_DIR={}: no index.html there", cfg.console_dir);
+      return 1;
+    }
+    if (dir.empty()) {
+      spdlog::info("The console is not built (npm run build in web/console): / is off");
+    } else if (auto loaded = http::Console::Load(dir); loaded.ok()) {
+      web_console = std::move(loaded.value());
+      api.set_console(&*web_console);
+      spdlog::info("console: {} bytes, {} gzipped, from {}", web_console->total_bytes(),
+                   web_console->total_gzip_bytes(), dir);
+    } else {
+      spdlog::error("console: {}", loaded.error().message);
       return 1;
     }
   }

@@ -3,6 +3,8 @@
 #include "security/card_data.h"
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 
 // GCC 12 with optimisation reports a false -Wmismatched-new-delete on Boost 1.74's coroutine
 // frames (awaitable_frame_base's own operator new/delete pair); there is no real mismatch.
@@ -40,6 +42,62 @@ json BadArgumentsResult(const ToolCall& call) {
                           ": the arguments must be a JSON object, got: " + raw}};
 }
 
+namespace obs = observability;
+
+// The model call's GenAI attributes (and Mastra's), or its error, on the span at `index`.
+void RecordModelCall(obs::RunTrace* trace, size_t index, const Model& model,
+                     const Result<ModelResponse>& response) {
+  if (trace == nullptr || index == obs::RunTrace::npos) return;
+  obs::Span& span = trace->span(index);
+  span.attributes = {{"gen_ai.operation.name", "chat"},
+                     {"gen_ai.provider.name", model.provider()},
+                     {"gen_ai.request.model", model.model_id()},
+                     {"model", model.model_id()},
+                     {"provider", model.provider()}};
+  if (!response.ok()) {
+    span.error = {{"message", obs::ScrubForSpan(response.error().message)},
+                  {"type", ErrorCodeName(response.error().code)}};
+  } else {
+    const ModelResponse& r = *response;
+    const std::string model_id = r.model_id.empty() ? model.model_id() : r.model_id;
+    span.attributes["gen_ai.response.model"] = model_id;
+    if (!r.id.empty()) span.attributes["gen_ai.response.id"] = r.id;
+    span.attributes["gen_ai.usage.input_tokens"] = r.usage.input_tokens;
+    span.attributes["gen_ai.usage.output_tokens"] = r.usage.output_tokens;
+    span.attributes["gen_ai.response.finish_reasons"] = json::array({r.finish_reason});
+    span.attributes["usage"] = {{"promptTokens", r.usage.input_tokens},
+                                {"completionTokens", r.usage.output_tokens},
+                                {"totalTokens", r.usage.input_tokens + r.usage.output_tokens}};
+    span.attributes["finishReason"] = r.finish_reason;
+    json calls = json::array();
+    for (const ToolCall& call : r.tool_calls) calls.push_back({{"id", call.id}, {"name", call.name}});
+    span.output = obs::ScrubForSpan({{"text", r.text}, {"toolCalls", std::move(calls)}});
+  }
+  trace->End(index);
+}
+
+// The tool call's GenAI attributes, its arguments and result (scrubbed), on the span at `index`.
+void RecordToolCall(obs::RunTrace* trace, size_t index, const ToolCall& call, const json& result) {
+  if (trace == nullptr || index == obs::RunTrace::npos) return;
+  obs::Span& span = trace->span(index);
+  span.attributes = {{"gen_ai.operation.name", "execute_tool"},
+                     {"gen_ai.tool.name", call.name},
+                     {"gen_ai.tool.call.id", call.id},
+                     {"gen_ai.tool.type", "function"},
+                     {"toolId", call.name}};
+  span.input = obs::ScrubForSpan(call.args.is_null() ? json(call.raw_args) : call.args);
+  span.output = obs::ScrubForSpan(result);
+  const bool failed = result.is_object() && (result.value("error", false) == true ||
+                                             result.value("success", true) == false);
+  if (failed) {
+    const std::string type = result.value("code", std::string("TOOL_ERROR"));
+    span.attributes["error.type"] = type;
+    span.error = {{"message", obs::ScrubForSpan(result.value("message", std::string()))},
+                  {"type", type}};
+  }
+  trace->End(index);
+}
+
 Error ClientGone() { return Error{ErrorCode::kUnavailable, "the client went away", {}}; }
 
 // Hands one text delta to the sink; remembers when the sink's consumer is gone.
@@ -75,6 +133,55 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Stream(std::vector<ChatMessag
 boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> input,
                                                        GenerateOptions options,
                                                        AgentEventSink* sink) const {
+  if (trace_sink_ == nullptr) {
+    co_return co_await RunSteps(std::move(input), std::move(options), sink, nullptr);
+  }
+  if (options.run_id.empty()) options.run_id = NewUuid(random_);
+  obs::RunTrace trace(clock_, random_, "invoke_agent " + config_.id, obs::kSpanTypeAgentRun);
+  {
+    obs::Span& root = trace.root();
+    root.attributes = {{"gen_ai.operation.name", "invoke_agent"},
+                       {"gen_ai.agent.id", config_.id},
+                       {"gen_ai.agent.name", config_.name},
+                       {"gen_ai.provider.name", model_.provider()},
+                       {"gen_ai.request.model", model_.model_id()},
+                       {"agentId", config_.id},
+                       {"streaming", sink != nullptr}};
+    root.metadata = options.trace_metadata.is_object() ? options.trace_metadata : json::object();
+    root.metadata["runId"] = options.run_id;
+    if (auto thread = root.metadata.find("threadId"); thread != root.metadata.end()) {
+      root.attributes["gen_ai.conversation.id"] = *thread;
+    }
+    // The conversation as the run received it: its last messages (history included).
+    constexpr size_t kInputMessages = 20;
+    json messages = json::array();
+    const size_t first = input.size() > kInputMessages ? input.size() - kInputMessages : 0;
+    for (size_t i = first; i < input.size(); ++i) {
+      messages.push_back({{"role", input[i].role}, {"content", input[i].content}});
+    }
+    root.input = obs::ScrubForSpan(messages);
+  }
+  Result<AgentOutput> result = co_await RunSteps(std::move(input), std::move(options), sink, &trace);
+  obs::Span& root = trace.root();
+  if (result.ok()) {
+    root.attributes["gen_ai.response.model"] = result->model_id;
+    root.attributes["gen_ai.usage.input_tokens"] = result->usage.input_tokens;
+    root.attributes["gen_ai.usage.output_tokens"] = result->usage.output_tokens;
+    root.attributes["gen_ai.response.finish_reasons"] = json::array({result->finish_reason});
+    root.output = obs::ScrubForSpan({{"text", result->text}});
+  } else {
+    root.error = {{"message", obs::ScrubForSpan(result.error().message)},
+                  {"type", ErrorCodeName(result.error().code)}};
+    root.attributes["error.type"] = ErrorCodeName(result.error().code);
+  }
+  trace_sink_->Record(trace.Finish());
+  co_return result;
+}
+
+boost::asio::awaitable<Result<AgentOutput>> Agent::RunSteps(std::vector<ChatMessage> input,
+                                                            GenerateOptions options,
+                                                            AgentEventSink* sink,
+                                                            obs::RunTrace* trace) const {
   AgentOutput out;
   out.run_id = options.run_id.empty() ? NewUuid(random_) : options.run_id;
   out.provider = model_.provider();
@@ -106,6 +213,10 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
       options.max_steps > 0 ? options.max_steps : config_.default_max_steps, 1, kMaxStepsLimit);
   for (int step = 0; step < max_steps; ++step) {
     Result<ModelResponse> r = Error::Internal("no model call");
+    const auto model_started = std::chrono::steady_clock::now();
+    const size_t model_span =
+        trace == nullptr ? obs::RunTrace::npos
+                         : trace->StartChild("chat " + model_.model_id(), obs::kSpanTypeModelGeneration);
     if (sink == nullptr) {
       r = co_await model_.Complete(request);
     } else {
@@ -117,6 +228,15 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
       };
       r = co_await model_.CompleteStreaming(request, on_text);
       if (gone) co_return ClientGone();
+    }
+    RecordModelCall(trace, model_span, model_, r);
+    if (metrics_ != nullptr) {
+      std::string outcome = r.ok() ? "ok" : ErrorCodeName(r.error().code);
+      for (char& c : outcome) c = char(std::tolower(static_cast<unsigned char>(c)));
+      metrics_->ObserveModelCall(model_.model_id(), outcome,
+                                 std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - model_started)
+                                     .count());
     }
     if (!r.ok()) co_return r.error();
     // A card number the model writes never reaches the answer or the memory.
@@ -158,6 +278,9 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
         continue;
       }
       json tool_result;
+      const size_t tool_span = trace == nullptr ? obs::RunTrace::npos
+                                                : trace->StartChild("execute_tool " + call.name,
+                                                                    obs::kSpanTypeToolCall);
       if (const Tool* tool = tools_.FindByName(call.name); tool == nullptr) {
         tool_result = UnknownToolResult(call.name, tools_);
       } else if (!call.args.is_object() && !call.args.is_null()) {
@@ -178,6 +301,7 @@ boost::asio::awaitable<Result<AgentOutput>> Agent::Run(std::vector<ChatMessage> 
           tool_result = tool->Execute(call.args, *context);
         }
       }
+      RecordToolCall(trace, tool_span, call, tool_result);
       // The database is down: the run stops with 503 instead of asking the model to explain it.
       if (IsDatabaseUnavailable(tool_result)) {
         co_return Error{ErrorCode::kDatabaseUnavailable, "database unavailable", {}};

@@ -27,6 +27,8 @@
 #include "common/clock.h"
 #include "common/uuid.h"
 #include "common/result.h"
+#include "observability/metrics.h"
+#include "observability/span.h"
 #include "tools/tool.h"
 
 namespace billing {
@@ -51,6 +53,8 @@ struct GenerateOptions {
   // (BillingService "Operation keys"): the same tool call id in the same scope (a memory thread,
   // or an Idempotency-Key) never changes the ledger twice.
   std::string operation_scope;
+  // Kept in the run's trace as its metadata (request id, memory thread and resource, principal).
+  nlohmann::json trace_metadata = nlohmann::json::object();
 };
 
 struct ToolResultRecord {
@@ -112,6 +116,10 @@ class Agent {
   // Runs the tool calls (agent/tool_runner.h); null: inline on the run's thread. Set before use.
   void set_tool_runner(const ToolRunner* runner) { runner_ = runner; }
   const ToolRunner* tool_runner() const { return runner_; }
+  // Receives each run's trace (observability/span.h); null: runs are not traced. Set before use.
+  void set_trace_sink(observability::TraceSink* sink) { trace_sink_ = sink; }
+  // Counts each model call and its time (/metrics); null: not counted. Set before use.
+  void set_metrics(observability::Metrics* metrics) { metrics_ = metrics; }
   const ToolRegistry& tools() const { return tools_; }
   Model& model() const { return model_; }
 
@@ -125,9 +133,13 @@ class Agent {
                                                      AgentEventSink& sink) const;
 
  private:
-  // The loop behind Generate (sink null) and Stream.
+  // The loop behind Generate (sink null) and Stream, traced when a trace sink is set.
   boost::asio::awaitable<Result<AgentOutput>> Run(std::vector<ChatMessage> input, GenerateOptions options,
                                                   AgentEventSink* sink) const;
+  // The steps of one run; spans of its model and tool calls go to `trace` (null: none).
+  boost::asio::awaitable<Result<AgentOutput>> RunSteps(std::vector<ChatMessage> input,
+                                                       GenerateOptions options, AgentEventSink* sink,
+                                                       observability::RunTrace* trace) const;
 
   AgentConfig config_;
   const ToolRegistry& tools_;
@@ -136,6 +148,8 @@ class Agent {
   RandomSource& random_;
   ToolSpecList tool_specs_;  // the registry's tools as the model sees them, built once
   const ToolRunner* runner_ = nullptr;
+  observability::TraceSink* trace_sink_ = nullptr;
+  observability::Metrics* metrics_ = nullptr;
 };
 
 }  // namespace billing

@@ -120,6 +120,27 @@ Result<AppConfig> LoadConfig(int argc, char** argv, int* exit_code) {
   if (auto v = Env("LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("BILLING_TODAY"); !v.empty()) c.today = v;
   c.swagger_ui_dir = Env("BILLING_SWAGGER_UI_DIR");
+  c.console_dir = Env("BILLING_CONSOLE_DIR");
+  if (auto v = Env("BILLING_TRACE_RETENTION_HOURS"); !v.empty()) {
+    BILLING_ASSIGN_OR_RETURN(c.trace_retention_hours,
+                             ParseInt(v, "BILLING_TRACE_RETENTION_HOURS", 0, 24 * 30));
+  }
+  if (auto v = Env("BILLING_TRACE_MAX"); !v.empty()) {
+    BILLING_ASSIGN_OR_RETURN(c.trace_max, ParseInt(v, "BILLING_TRACE_MAX", 1, 100'000));
+  }
+  if (auto v = Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); !v.empty()) {
+    c.otlp_traces_endpoint = v;
+  } else if (auto base = Env("OTEL_EXPORTER_OTLP_ENDPOINT"); !base.empty()) {
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    c.otlp_traces_endpoint = base + "/v1/traces";
+  }
+  if (!c.otlp_traces_endpoint.empty() && !c.otlp_traces_endpoint.starts_with("http://") &&
+      !c.otlp_traces_endpoint.starts_with("https://")) {
+    return Error::Invalid("OTEL_EXPORTER_OTLP_ENDPOINT",
+                          "the OTLP endpoint must be an http:// or https:// URL");
+  }
+  c.otlp_headers = Env("OTEL_EXPORTER_OTLP_HEADERS");
+  if (auto v = Env("OTEL_SERVICE_NAME"); !v.empty()) c.otel_service_name = v;
   c.billing.webhook_allow_hosts = ParseHostList(Env("BILLING_WEBHOOK_ALLOW_HOSTS"));
   if (auto v = Env("BILLING_WEBHOOK_RETRY_SECONDS"); !v.empty()) {
     BILLING_ASSIGN_OR_RETURN(c.billing.webhook_retry_seconds,

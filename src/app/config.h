@@ -36,6 +36,19 @@ struct AppConfig {
   // BILLING_SWAGGER_UI_DIR: swagger-ui-dist's files for /swagger-ui; "" = look in
   // web/swagger-ui/node_modules/swagger-ui-dist under the working directory and the source tree.
   std::string swagger_ui_dir;
+  // BILLING_CONSOLE_DIR: the web console's built files (index.html, assets/) for /; "" = look in
+  // web/console/dist under the working directory and the source tree.
+  std::string console_dir;
+  // Traces of agent runs (docs/observability.md): BILLING_TRACE_RETENTION_HOURS (default 24; 0
+  // turns tracing off) and BILLING_TRACE_MAX (default 2000 traces kept in memory).
+  int64_t trace_retention_hours = 24;
+  int64_t trace_max = 2000;
+  // OTLP/HTTP export of the traces: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as it is), else
+  // OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"; "" = no export. OTEL_EXPORTER_OTLP_HEADERS
+  // ("k=v,k2=v2") and OTEL_SERVICE_NAME (default "billing-agent").
+  std::string otlp_traces_endpoint;
+  std::string otlp_headers;
+  std::string otel_service_name = "billing-agent";
   int webhook_timeout_ms = 10000;  // BILLING_WEBHOOK_TIMEOUT_MS: per delivery attempt
   int db_cache = 256;        // BILLING_DB_CACHE: PostgreSQL customer views kept (0 = off)
   std::string model = "local";  // "local" or "openai/<model>"

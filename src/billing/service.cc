@@ -62,7 +62,8 @@ Status BillingService::Emit(StoreTx& tx, std::string_view type, std::string_view
 }
 
 Result<std::vector<Event>> BillingService::ListEvents(const std::string& after_id,
-                                                      const std::string& type, int limit) {
+                                                      const std::string& type, int limit,
+                                                      bool newest_first) {
   limit = std::clamp(limit, 1, kMaxPageRows);
   if (!type.empty() && !IsOneOf(type, kEventTypes)) {
     std::string known;
@@ -71,7 +72,7 @@ Result<std::vector<Event>> BillingService::ListEvents(const std::string& after_i
   }
   std::vector<Event> out;
   Status s = store_.Read([&](StoreTx& tx) -> Status {
-    EventQuery q{0, type};
+    EventQuery q{0, type, newest_first};
     if (!after_id.empty()) {
       BILLING_ASSIGN_OR_RETURN(std::optional<int64_t> seq, tx.EventSeq(after_id));
       if (!seq) return Error::NotFound("No event " + after_id, "after");

@@ -644,9 +644,10 @@ class BillingService {
   // own transaction; a failed operation appends none. ListEvents returns the events after the one
   // named `after_id` ("" = from the first), of one type ("" = any), oldest first; limit is
   // clamped to [1, 1000]. kNotFound (field "after") when `after_id` names no event; kInvalid
-  // (field "type") for a type that is not in kEventTypes.
+  // (field "type") for a type that is not in kEventTypes. With `newest_first` (and no
+  // `after_id`): the newest `limit` events, newest first (where a poller starts from).
   Result<std::vector<Event>> ListEvents(const std::string& after_id, const std::string& type,
-                                        int limit);
+                                        int limit, bool newest_first = false);
 
  private:
   // Appends an event of `type` about `object_type` `object_id`, whose state after the change is

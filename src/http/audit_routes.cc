@@ -30,6 +30,29 @@ bool ParseInt(std::string_view s, int64_t min, int64_t max, int64_t* out) {
 
 }  // namespace
 
+HttpResponse AuditVerifyResponse(BillingService& service, const HttpRequest& request) {
+  if (request.method() != bhttp::verb::get) {
+    HttpResponse r = JsonError(bhttp::status::method_not_allowed, "Method not allowed");
+    r.set(bhttp::field::allow, "GET");
+    return r;
+  }
+  int64_t rows = 0, broken = 0;
+  std::string why;
+  const Status s = service.VerifyAudit(&rows, &broken, &why);
+  if (!s.ok()) {
+    if (s.error().code == ErrorCode::kDatabaseUnavailable) {
+      return JsonError(bhttp::status::service_unavailable, "database unavailable");
+    }
+    spdlog::error("GET /api/audit/verify: {}", s.error().message);
+    return JsonError(bhttp::status::internal_server_error, "Internal Server Error");
+  }
+  return JsonResponse(bhttp::status::ok,
+                      AuditDump({{"ok", broken == 0},
+                                 {"rowsChecked", rows},
+                                 {"firstBrokenSeq", broken == 0 ? nlohmann::json() : nlohmann::json(broken)},
+                                 {"reason", broken == 0 ? nlohmann::json() : nlohmann::json(why)}}));
+}
+
 HttpResponse AuditListResponse(BillingService& service, const HttpRequest& request) {
   if (request.method() != bhttp::verb::get) {
     HttpResponse r = JsonError(bhttp::status::method_not_allowed, "Method not allowed");

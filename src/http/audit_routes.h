@@ -24,4 +24,10 @@ inline constexpr int kAuditPageMax = 100;
 
 HttpResponse AuditListResponse(BillingService& service, const HttpRequest& request);
 
+// GET /api/audit/verify — the whole chain checked as `billing-agent audit verify` checks it
+// (BillingService::VerifyAudit: every row's hash and link, in batches of 500):
+//   200 {"ok": true|false, "rowsChecked": N, "firstBrokenSeq": N|null, "reason": "..."|null}
+// Its cost grows with the log (an administrator's check, not a hot path).
+HttpResponse AuditVerifyResponse(BillingService& service, const HttpRequest& request);
+
 }  // namespace billing::http

@@ -70,7 +70,18 @@ HttpResponse EventListResponse(BillingService& service, const HttpRequest& reque
           "limit", "limit must be an integer between 1 and " + std::to_string(kEventPageMax));
     }
   }
-  auto rows = service.ListEvents(after, type, int(limit));
+  // order=newest: the newest events first, where a poller starts (then `after` its nextAfter).
+  bool newest_first = false;
+  if (const std::string* order = query.Find("order")) {
+    if (*order != "newest" && *order != "oldest") {
+      return BadParameter("order", "order must be oldest (the default) or newest");
+    }
+    newest_first = *order == "newest";
+    if (newest_first && !after.empty()) {
+      return BadParameter("order", "order=newest cannot be combined with after");
+    }
+  }
+  auto rows = service.ListEvents(after, type, int(limit), newest_first);
   if (!rows.ok()) {
     const Error& e = rows.error();
     if (e.code == ErrorCode::kInvalidArgument) return BadParameter(e.field, e.message);
@@ -88,7 +99,8 @@ HttpResponse EventListResponse(BillingService& service, const HttpRequest& reque
   nlohmann::json next = after.empty() ? nlohmann::json() : nlohmann::json(after);
   for (const Event& e : *rows) {
     events.push_back(EventJson(e));
-    next = e.id;
+    // Newest first: the cursor to poll from is the newest event's, the first.
+    if (!newest_first || next.is_null()) next = e.id;
   }
   const bool more = int64_t(rows->size()) == limit;
   return JsonResponse(

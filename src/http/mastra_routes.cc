@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cctype>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,8 @@
 #include "http/generate_json.h"
 #include "http/json_body.h"
 #include "http/json_writer.h"
+#include "http/observability_routes.h"
+#include "http/route_label.h"
 #include "http/rest/rest_api.h"
 #include "http/routes_internal.h"
 #include "http/stream_events.h"
@@ -35,6 +38,21 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 using internal::RunRequestError;
+
+// GET /api/v1/me: the caller, and every scope it holds (admin's implied ones listed too).
+nlohmann::json PrincipalJson(const Principal& principal) {
+  nlohmann::json scopes = nlohmann::json::array();
+  for (uint32_t bit = 1; bit != 0 && bit <= kAllScopes; bit <<= 1) {
+    const auto scope = static_cast<Scope>(bit);
+    if (HasScope(principal.scopes, scope)) scopes.push_back(ScopeName(scope));
+  }
+  return {{"object", "principal"},
+          {"id", principal.authenticated ? principal.id : std::string(kDevPrincipal)},
+          {"authenticated", principal.authenticated},
+          {"scopes", std::move(scopes)},
+          {"customerId", principal.customer_id.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(principal.customer_id)}};
+}
 using internal::Truncated;
 using nlohmann::json;
 
@@ -231,6 +249,7 @@ const Tool* MastraApi::FindToolById(const std::string& id) const {
 
 boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
                                                        ResponseStream& stream) const {
+  const auto started = std::chrono::steady_clock::now();
   RequestScope scope;
   scope.request_id = RequestIdFor(request, random_);
   scope.client_address = std::string(stream.client_address());
@@ -248,6 +267,20 @@ boost::asio::awaitable<HttpResponse> MastraApi::Handle(HttpRequest& request,
     response.set("x-request-id", scope.request_id);
     if (decision.limit > 0) SetRateLimitHeaders(response, decision);
   }
+  if (metrics_ != nullptr) {
+    const int64_t elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count();
+    const int status = stream.started() ? 200 : static_cast<int>(response.result_int());
+    const bhttp::verb method = request.method();
+    const bool known = method == bhttp::verb::get || method == bhttp::verb::post ||
+                       method == bhttp::verb::put || method == bhttp::verb::patch ||
+                       method == bhttp::verb::delete_ || method == bhttp::verb::options ||
+                       method == bhttp::verb::head;
+    metrics_->ObserveHttpRequest(RouteLabel(request.target()),
+                                 known ? std::string_view(bhttp::to_string(method)) : "OTHER",
+                                 status, elapsed_us);
+  }
   co_return response;
 }
 
@@ -262,12 +295,16 @@ boost::asio::awaitable<HttpResponse> MastraApi::Admit(HttpRequest& request, Resp
   const bool is_health = !target.too_long && target.size == 1 &&
                          (target.segments[0] == "health" || target.segments[0] == "ready");
   // The API's description (no data) is public too, but rate limited.
+  const bool is_console =
+      console_ != nullptr && !target.too_long && method == bhttp::verb::get &&
+      (target.size == 0 || (target.size == 2 && target.segments[0] == "assets"));
   const bool is_doc =
-      !target.too_long && target.size >= 1 &&
-      ((target.segments[0] == "swagger-ui" && swagger_ui_ != nullptr) ||
-       (!openapi_body_.empty() && ((target.size == 1 && target.segments[0] == "openapi.json") ||
-                                   (target.size == 2 && target.segments[0] == "api" &&
-                                    target.segments[1] == "openapi.json"))));
+      is_console ||
+      (!target.too_long && target.size >= 1 &&
+       ((target.segments[0] == "swagger-ui" && swagger_ui_ != nullptr) ||
+        (!openapi_body_.empty() && ((target.size == 1 && target.segments[0] == "openapi.json") ||
+                                    (target.size == 2 && target.segments[0] == "api" &&
+                                     target.segments[1] == "openapi.json")))));
   RateLimiter* limiter = is_health ? nullptr : protections_.rate_limiter;
   const int64_t now_ms = limiter != nullptr ? clock_.NowUnixMs() : 0;
   // The client address's bucket first, so that guessing credentials is limited too.
@@ -392,11 +429,19 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     }
     if (memory_response) co_return std::move(*memory_response);
   }
-  if (target.too_long || target.size == 0) co_return NotFound();
+  if (target.too_long) co_return NotFound();
   const auto& seg = target.segments;
   const size_t n = target.size;
   const bool get = method == bhttp::verb::get;
   const bool post = method == bhttp::verb::post;
+  if (console_ != nullptr && get && (n == 0 || (n == 2 && seg[0] == "assets"))) {
+    std::vector<std::string_view> path(seg.begin(), seg.begin() + n);
+    if (auto served = console_->Serve(path, AcceptsGzip(request[bhttp::field::accept_encoding]))) {
+      co_return std::move(*served);
+    }
+    co_return NotFound();
+  }
+  if (n == 0) co_return NotFound();
 
   if (n == 1 && seg[0] == "health") {
     if (get) co_return JsonResponse(bhttp::status::ok, "{\"success\":true}");
@@ -420,6 +465,20 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     if (get) co_return JsonResponse(bhttp::status::ok, openapi_body_);
     co_return NotFound();
   }
+  if (n == 1 && seg[0] == "metrics" && metrics_ != nullptr) {
+    // Operational figures, no customer data; but they span customers, so not for a bound caller.
+    if (!get) co_return NotFound();
+    if (!scope.principal.customer_id.empty()) {
+      co_return JsonError(bhttp::status::forbidden,
+                          "A customer-bound caller cannot read /metrics: it spans customers");
+    }
+    // The collectors read the database: on the read pool.
+    std::string text = co_await RunReadOn(agent_.tool_runner(), [&] { return metrics_->Render(); });
+    HttpResponse metrics{bhttp::status::ok, 11};
+    metrics.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    metrics.body() = std::move(text);
+    co_return metrics;
+  }
   if (seg[0] == "swagger-ui" && swagger_ui_ != nullptr) {
     if (!get) co_return NotFound();
     std::vector<std::string_view> rest(seg.begin() + 1, seg.begin() + n);
@@ -429,13 +488,27 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   if (seg[0] != "api") co_return NotFound();
   // The audit log, the event stream and billing runs span every customer: not for a
   // customer-bound caller (tools/customer_binding.h).
-  if (!scope.principal.customer_id.empty() && n == 2 &&
+  if (!scope.principal.customer_id.empty() && (n == 2 || (n == 3 && seg[1] == "audit")) &&
       ((seg[1] == "audit" && audit_) || (seg[1] == "events" && events_) ||
        (seg[1] == "billing-runs" && billing_run_))) {
     co_return JsonError(bhttp::status::forbidden, "A customer-bound caller cannot use /api/" +
                                                       std::string(seg[1]) + ": it spans customers");
   }
-  if (n == 2 && seg[1] == "audit" && audit_) {
+  if (n >= 3 && n <= 4 && seg[1] == "observability" && seg[2] == "traces" && traces_ != nullptr) {
+    // Traces hold every caller's conversations: administrators only, never a bound caller.
+    if (!scope.principal.customer_id.empty()) {
+      co_return JsonError(bhttp::status::forbidden,
+                          "A customer-bound caller cannot read traces: they span customers");
+    }
+    if (!HasScope(scope.principal.scopes, Scope::kAdmin)) {
+      co_return JsonError(bhttp::status::forbidden,
+                          PermissionDeniedMessage({Scope::kAdmin, "read traces"}));
+    }
+    if (!get) co_return NotFound();
+    if (n == 3) co_return TraceListResponse(*traces_, request);
+    co_return TraceResponse(*traces_, seg[3]);
+  }
+  if ((n == 2 || (n == 3 && seg[2] == "verify")) && seg[1] == "audit" && audit_) {
     // The audit log is for administrators only (in development mode the caller has every scope).
     if (!HasScope(scope.principal.scopes, Scope::kAdmin)) {
       co_return JsonError(bhttp::status::forbidden,
@@ -461,6 +534,12 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     // A run waits on the database and writes: on the write pool, never on an I/O thread.
     co_return co_await RunWriteOn(agent_.tool_runner(),
                                   [&] { return billing_run_(request, actor, scope.request_id); });
+  }
+  if (n == 3 && seg[1] == "v1" && seg[2] == "me" && rest_) {
+    // Who the caller is and what it may do: the console shows only the actions its scopes allow
+    // (the routes still check them).
+    if (!get) co_return NotFound();
+    co_return JsonResponse(bhttp::status::ok, PrincipalJson(scope.principal).dump());
   }
   if (seg[1] == "v1" && rest_) {
     ToolContext context;
@@ -541,6 +620,7 @@ Status MastraApi::ApplyScope(ToolContext& context, const RequestScope& scope) co
   context.idempotency_key = scope.idempotency_key;
   context.limiter = payments_limiter_;
   context.rate_key = scope.rate_key;
+  context.metrics = metrics_;
   return OkStatus();
 }
 
@@ -559,6 +639,8 @@ Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
   }
   BILLING_TRY(ApplyScope(run->options.tool_context, scope));
   run->options.operation_scope = scope.operation_scope;
+  run->options.trace_metadata = {{"requestId", scope.request_id}};
+  if (scope.principal.authenticated) run->options.trace_metadata["principal"] = scope.principal.id;
   if (memory_ == nullptr) return run;
   Result<std::optional<MemoryRef>> ref = ParseMemoryRef(*body);
   if (!ref.ok()) return ref.error();  // 400 with Mastra's message (e.g. no resource)
@@ -578,6 +660,8 @@ Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
     // turn) never changes the ledger twice.
     run->options.operation_scope =
         "thread:" + run->memory->resource_id + ":" + run->memory->thread_id;
+    run->options.trace_metadata["threadId"] = run->memory->thread_id;
+    run->options.trace_metadata["resourceId"] = run->memory->resource_id;
   }
   return run;
 }

@@ -27,6 +27,9 @@
 #include "http/memory_routes.h"
 #include "http/rate_limiter.h"
 #include "http/server.h"
+#include "http/console.h"
+#include "observability/metrics.h"
+#include "observability/trace_store.h"
 #include "http/swagger_ui.h"
 
 namespace billing::http {
@@ -141,6 +144,14 @@ class MastraApi {
   // Serves /swagger-ui (http/swagger_ui.h); null: 404. Like /api/openapi.json it needs no
   // credentials: both describe the routes and hold no data (every route they describe does).
   void set_swagger_ui(const SwaggerUi* ui) { swagger_ui_ = ui; }
+  // Serves the web console at / and /assets/ (http/console.h); null: 404. Its files hold no
+  // data, so they need no credentials either.
+  void set_console(const Console* console) { console_ = console; }
+  // Serves /api/observability/traces (http/observability_routes.h) to administrators; null: 404.
+  void set_trace_store(const observability::TraceStore* traces) { traces_ = traces; }
+  // Counts every request and tool call, and serves GET /metrics (Prometheus text; scope read,
+  // not for a customer-bound caller); null: neither.
+  void set_metrics(observability::Metrics* metrics) { metrics_ = metrics; }
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -199,6 +210,9 @@ class MastraApi {
   RestHandler rest_;               // /api/v1/; null: 404
   std::string openapi_body_;       // GET /api/openapi.json; empty: 404
   const SwaggerUi* swagger_ui_ = nullptr;
+  const Console* console_ = nullptr;
+  const observability::TraceStore* traces_ = nullptr;
+  observability::Metrics* metrics_ = nullptr;
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter

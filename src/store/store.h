@@ -16,6 +16,7 @@
 // call that received it and must not escape it.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -98,10 +99,11 @@ struct AuditQuery {
   std::string actor = {};         // the principal exactly; "" = any
   std::string on_behalf_of = {};  // the claimed end user exactly; "" = any
 };
-// Events as the list selects them: seq order, oldest first.
+// Events as the list selects them: seq order, oldest first (newest first with newest_first).
 struct EventQuery {
   int64_t after_seq = 0;  // rows with seq > after_seq
   std::string type = {};  // one event type exactly; "" = any
+  bool newest_first = false;
 };
 struct CustomerQuery {
   std::string status, billing_cycle, payment_method;  // empty = any
@@ -143,6 +145,13 @@ struct DueSubscriptionsQuery {
   Date due_by;
   std::string after_date = {};  // "" = from the start
   int64_t after_number = 0;
+};
+
+// StoreTx::CountBacklog's answer.
+struct Backlog {
+  int64_t subscriptions_due = 0;
+  int64_t webhook_deliveries_pending = 0;
+  int64_t emails_pending = 0;
 };
 
 // What the customer view shows, read together (StoreTx::ReadCustomerOverview).
@@ -308,6 +317,10 @@ class StoreTx {
   virtual Result<std::vector<PaymentAttemptRow>> PaymentAttemptMonths(
       const std::string& from_month, const std::string& to_month) = 0;
   virtual Result<std::vector<MrrMonthRow>> MrrMonths(const std::string& to_month) = 0;
+  // The work waiting for the background loops (/metrics): subscriptions due for a billing run by
+  // `today`, pending webhook deliveries and pending emails, each counted along its index up to
+  // `cap` (a count of `cap` means "at least").
+  virtual Result<Backlog> CountBacklog(const Date& today, int64_t cap) = 0;
 
   // Plans. InsertPlan fails on a duplicate id. ListPlans: every plan by id, at most `limit`.
   virtual Status InsertPlan(const Plan& p) = 0;
@@ -424,6 +437,14 @@ class StoreTx {
   virtual Result<CustomerOverview> ReadCustomerOverview(const CustomerOverviewQuery& q);
 };
 
+// The bucket of Store::Stats::group_sizes for a group of `writes` (1 to 64) writes.
+inline constexpr size_t kGroupSizeBuckets = 7;
+inline size_t GroupSizeBucket(uint64_t writes) {
+  size_t bucket = 0;
+  while (bucket + 1 < kGroupSizeBuckets && (uint64_t{1} << bucket) < writes) ++bucket;
+  return bucket;
+}
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -455,6 +476,9 @@ class Store {
     uint64_t retries = 0;
     uint64_t cache_hits = 0;    // PostgreSQL: customer views served by the read cache
     uint64_t cache_misses = 0;  // and read in full while it was on
+    // Committed groups by their writes: [i] counts groups of (2^(i-1), 2^i] writes, so 1, 2,
+    // 3-4, ..., 33-64 (GroupSizeBucket; /metrics billing_group_commit_writes).
+    std::array<uint64_t, kGroupSizeBuckets> group_sizes{};
   };
   virtual Stats stats() const { return {}; }
 };

@@ -1,6 +1,7 @@
 #include "tools/billing_tool.h"
 #include "tools/customer_binding.h"
 
+#include <cctype>
 #include <algorithm>
 #include <cassert>
 
@@ -31,6 +32,22 @@ bool BillingTool::Writes(const json& input) const {
 }
 
 json BillingTool::Execute(const json& input, const ToolContext& ctx) const {
+  json result = ExecuteUncounted(input, ctx);
+  if (ctx.metrics != nullptr) {
+    const bool failed = result.is_object() && (result.value("error", false) == true ||
+                                               result.value("success", true) == false);
+    std::string outcome = "ok";
+    if (failed) {
+      const auto code = result.find("code");
+      outcome = code != result.end() && code->is_string() ? code->get<std::string>() : "error";
+      for (char& c : outcome) c = char(std::tolower(static_cast<unsigned char>(c)));
+    }
+    ctx.metrics->CountToolCall(id_, outcome);
+  }
+  return result;
+}
+
+json BillingTool::ExecuteUncounted(const json& input, const ToolContext& ctx) const {
   try {
     const json args = StripNulls(input.is_null() ? json::object() : input);
     if (!args.is_object()) {

@@ -42,6 +42,9 @@ class BillingTool : public Tool {
   BillingService& service_;
 
  private:
+  // Execute() before the call is counted.
+  nlohmann::json ExecuteUncounted(const nlohmann::json& input, const ToolContext& ctx) const;
+
   std::string id_, key_, description_;
   nlohmann::json input_schema_, output_schema_;
 };

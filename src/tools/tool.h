@@ -21,6 +21,7 @@
 #include "auth/scopes.h"
 #include "billing/types.h"
 #include "common/result.h"
+#include "observability/metrics.h"
 
 namespace billing {
 
@@ -54,6 +55,8 @@ struct ToolContext {
   // A customer-bound caller's customer (canonical id; tools/customer_binding.h): every call
   // reaches that customer's records only. "" = not bound.
   std::string bound_customer;
+  // Counts each call by tool and outcome (/metrics); nullptr = not counted.
+  observability::Metrics* metrics = nullptr;
 };
 
 class Tool {

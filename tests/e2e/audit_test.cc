@@ -74,6 +74,19 @@ TEST(audit_e2e, CommandVerifiesAndTheRouteIsForAdminsOnly) {
   ASSERT_EQ(entries.size(), 2u) << audit.body;
   EXPECT_EQ(entries[1]["action"], "payment.process");
   EXPECT_EQ(entries[1]["actor"], "key:" + payment.substr(0, 11));
+
+  // The same check over HTTP (the console's "Verify chain"), for administrators only.
+  HttpResult verified = server.Get("/api/audit/verify", {{"Authorization", "Bearer " + admin}});
+  ASSERT_EQ(verified.status, 200) << verified.body;
+  EXPECT_EQ(verified.Json()["ok"], true);
+  EXPECT_EQ(verified.Json()["rowsChecked"], 2);
+  EXPECT_TRUE(verified.Json()["firstBrokenSeq"].is_null());
+  EXPECT_EQ(server.Get("/api/audit/verify", {{"Authorization", "Bearer " + payment}}).status, 403);
+  EXPECT_EQ(server
+                .Request("POST", "/api/audit/verify", "{}",
+                         {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}})
+                .status,
+            405);
 }
 
 // Issue #17: the audit log names the credential that acted, and the end user it claims apart.

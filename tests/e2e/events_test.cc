@@ -61,6 +61,22 @@ TEST(events_e2e, ChangesOverHttpAreListedWithTheirRequestIdsInCommitOrder) {
   HttpResult bad = server.Get("/api/events?type=invoice.exploded");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Json()["field"], "type");
+
+  // A poller starts at the newest event, whatever the log's length, and reads on from there.
+  HttpResult newest = server.Get("/api/events?order=newest&limit=1");
+  ASSERT_EQ(newest.status, 200) << newest.body;
+  ASSERT_EQ(newest.Json()["events"].size(), 1u);
+  EXPECT_EQ(newest.Json()["events"][0]["data"]["amountCents"], 500);
+  const std::string start = newest.Json()["nextAfter"];
+  EXPECT_EQ(start, newest.Json()["events"][0]["id"]);
+  HttpResult two = server.Get("/api/events?order=newest&limit=2");
+  ASSERT_EQ(two.Json()["events"].size(), 2u);
+  EXPECT_EQ(two.Json()["events"][0]["id"], start);
+  EXPECT_EQ(two.Json()["events"][1]["id"], last);
+  EXPECT_EQ(two.Json()["nextAfter"], start);
+  EXPECT_EQ(server.Get("/api/events?after=" + start).Json()["events"].size(), 0u);
+  EXPECT_EQ(server.Get("/api/events?order=newest&after=" + last).Json()["field"], "order");
+  EXPECT_EQ(server.Get("/api/events?order=sideways").status, 400);
 }
 
 TEST(events_e2e, TheListNeedsTheReadAndEventsScopes) {

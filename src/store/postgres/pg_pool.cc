@@ -361,7 +361,10 @@ bool Pool::TryGroup(PgConnection& conn, const std::vector<PendingWrite*>& group)
     return true;
   }
   counters_.commits.fetch_add(1);
-  for (PendingWrite* w : group) counters_.writes.fetch_add(w->result.ok() ? 1 : 0);
+  uint64_t committed_writes = 0;
+  for (PendingWrite* w : group) committed_writes += w->result.ok() ? 1 : 0;
+  counters_.writes.fetch_add(committed_writes);
+  counters_.group_sizes[GroupSizeBucket(committed_writes)].fetch_add(1);
   return true;
 }
 

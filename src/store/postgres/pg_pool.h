@@ -31,6 +31,7 @@
 // transaction but what it resets on entry.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -46,6 +47,7 @@
 #include "common/result.h"
 #include "store/migrations.h"
 #include "store/postgres/pg_connection.h"
+#include "store/store.h"
 
 namespace billing::pg {
 
@@ -112,6 +114,7 @@ class Pool {
     std::atomic<uint64_t> statements{0};   // statements sent
     std::atomic<uint64_t> round_trips{0};  // waits for the server (pipelined statements share one)
     std::atomic<uint64_t> reconnects{0};   // connections opened after the first max_connections
+    std::array<std::atomic<uint64_t>, kGroupSizeBuckets> group_sizes{};  // store.h GroupSizeBucket
   };
   const Counters& counters() const { return counters_; }
   const PoolOptions& options() const { return options_; }

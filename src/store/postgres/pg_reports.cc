@@ -111,4 +111,20 @@ Result<std::vector<MrrMonthRow>> MrrMonths(pg::PgConnection& conn, const std::st
   return out;
 }
 
+Result<Backlog> CountBacklog(pg::PgConnection& conn, const Date& today, int64_t cap) {
+  // Each count walks its index and stops at `cap` (as SQLite's).
+  BILLING_ASSIGN_OR_RETURN(
+      pg::PgResult r,
+      Q(conn,
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM subscriptions WHERE next_bill_date IS NOT "
+        "NULL AND next_bill_date <= $1 LIMIT $2) s), "
+        "(SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' "
+        "LIMIT $2) w), "
+        "(SELECT COUNT(*) FROM (SELECT 1 FROM email_outbox WHERE status = 'pending' LIMIT $2) e)",
+        {today.ToString(), std::to_string(cap)}));
+  if (r.rows() != 1) return Error::Internal("postgres: backlog count returned no row");
+  const Row row{r, 0};
+  return Backlog{row.I(0), row.I(1), row.I(2)};
+}
+
 }  // namespace billing::pgreports

@@ -23,5 +23,6 @@ Result<std::vector<PaymentAttemptRow>> PaymentAttemptMonths(pg::PgConnection& co
                                                             const std::string& from_month,
                                                             const std::string& to_month);
 Result<std::vector<MrrMonthRow>> MrrMonths(pg::PgConnection& conn, const std::string& to_month);
+Result<Backlog> CountBacklog(pg::PgConnection& conn, const Date& today, int64_t cap);
 
 }  // namespace billing::pgreports

@@ -1033,6 +1033,9 @@ class PgTx final : public StoreTx {
   Result<std::vector<MrrMonthRow>> MrrMonths(const std::string& to_month) override {
     return pgreports::MrrMonths(conn_, to_month);
   }
+  Result<Backlog> CountBacklog(const Date& today, int64_t cap) override {
+    return pgreports::CountBacklog(conn_, today, cap);
+  }
 
   Result<std::vector<Event>> ListEvents(const EventQuery& q, int limit) override {
     if (limit < 1 || limit > kMaxPageRows)
@@ -1043,7 +1046,8 @@ class PgTx final : public StoreTx {
         "idempotency_key FROM events";
     if (!q.type.empty()) s.Where("type = " + s.P(q.type));
     s.Where("seq > " + s.P(q.after_seq));
-    s.text += s.WhereClause() + " ORDER BY seq LIMIT " + s.P(int64_t(limit));
+    s.text += s.WhereClause() + (q.newest_first ? " ORDER BY seq DESC LIMIT " : " ORDER BY seq LIMIT ") +
+              s.P(int64_t(limit));
     BILLING_ASSIGN_OR_RETURN(PgResult r, Q(s));
     BILLING_TRY(CheckRows(r, limit, "an event page"));
     std::vector<Event> out;
@@ -1101,6 +1105,7 @@ class PgStore final : public Store {
     s.round_trips = c.round_trips.load();
     s.cache_hits = cache_.hits();
     s.cache_misses = cache_.misses();
+    for (size_t i = 0; i < s.group_sizes.size(); ++i) s.group_sizes[i] = c.group_sizes[i].load();
     return s;
   }
   Status Ping() override { return pool_->Ping(); }

@@ -118,9 +118,12 @@ Result<std::optional<int64_t>> EventSeq(Connection& conn, const std::string& id)
 Result<std::vector<Event>> ListEvents(Connection& conn, const EventQuery& q, int limit) {
   if (limit < 1 || limit > kMaxPageRows) return Error::Internal("sqlite: event page out of range");
   // One statement text per filter, each served by an index (the primary key; events_type_seq).
-  const char* sql = q.type.empty() ? EVENT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-                                   : EVENT_COLS
-                        " WHERE type = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2";
+  const char* sql =
+      q.type.empty()
+          ? (q.newest_first ? EVENT_COLS " WHERE seq > ?1 ORDER BY seq DESC LIMIT ?2"
+                            : EVENT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+          : (q.newest_first ? EVENT_COLS " WHERE type = ?3 AND seq > ?1 ORDER BY seq DESC LIMIT ?2"
+                            : EVENT_COLS " WHERE type = ?3 AND seq > ?1 ORDER BY seq LIMIT ?2");
   BILLING_ASSIGN_OR_RETURN(sqlite3_stmt * raw, conn.Prepare(sql));
   Stmt st(conn, raw);
   st.Bind(1, q.after_seq).Bind(2, int64_t(limit));

@@ -82,4 +82,22 @@ Result<std::vector<MrrMonthRow>> MrrMonths(Connection& conn, const std::string& 
   return out;
 }
 
+Result<Backlog> CountBacklog(Connection& conn, const Date& today, int64_t cap) {
+  // Each count walks its index (subscriptions_next_bill, webhook_deliveries_due,
+  // email_outbox_due) and stops at `cap`.
+  BILLING_ASSIGN_OR_RETURN(
+      sqlite3_stmt * raw,
+      conn.Prepare("SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM subscriptions WHERE next_bill_date "
+                   "IS NOT NULL AND next_bill_date <= ?1 LIMIT ?2)), "
+                   "(SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries WHERE status = "
+                   "'pending' LIMIT ?2)), "
+                   "(SELECT COUNT(*) FROM (SELECT 1 FROM email_outbox WHERE status = 'pending' "
+                   "LIMIT ?2))"));
+  Stmt st(conn, raw);
+  st.Bind(1, today.ToString()).Bind(2, cap);
+  BILLING_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Error::Internal("sqlite: backlog count returned no row");
+  return Backlog{st.Int(0), st.Int(1), st.Int(2)};
+}
+
 }  // namespace billing::sqlite

@@ -20,5 +20,6 @@ Result<std::vector<PaymentAttemptRow>> PaymentAttemptMonths(Connection& conn,
                                                             const std::string& from_month,
                                                             const std::string& to_month);
 Result<std::vector<MrrMonthRow>> MrrMonths(Connection& conn, const std::string& to_month);
+Result<Backlog> CountBacklog(Connection& conn, const Date& today, int64_t cap);
 
 }  // namespace billing::sqlite

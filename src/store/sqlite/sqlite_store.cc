@@ -843,6 +843,9 @@ class SqliteTx final : public StoreTx {
   Result<std::vector<MrrMonthRow>> MrrMonths(const std::string& to_month) override {
     return sqlite::MrrMonths(conn_, to_month);
   }
+  Result<Backlog> CountBacklog(const Date& today, int64_t cap) override {
+    return sqlite::CountBacklog(conn_, today, cap);
+  }
 
   Status InsertEmail(const OutboxEmail& e) override { return sqlite::InsertEmail(conn_, e); }
   Result<std::vector<OutboxEmail>> ClaimEmails(const std::string& now,
@@ -1079,8 +1082,10 @@ class SqliteStore final : public Store {
   explicit SqliteStore(std::shared_ptr<sqlite::ConnectionPool> pool) : pool_(std::move(pool)) {}
   Stats stats() const override {
     const sqlite::WorkCounters& work = pool_->work();
-    return Stats{pool_->writes_committed(), pool_->groups_committed(), work.full_scan_steps.load(),
-                 work.sorts.load(), work.vm_steps.load()};
+    Stats s{pool_->writes_committed(), pool_->groups_committed(), work.full_scan_steps.load(),
+            work.sorts.load(), work.vm_steps.load()};
+    s.group_sizes = pool_->group_sizes();
+    return s;
   }
 
   Status Read(const std::function<Status(StoreTx&)>& fn) override {

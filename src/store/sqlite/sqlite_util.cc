@@ -301,7 +301,10 @@ void ConnectionPool::RunGroup(const std::vector<PendingWrite*>& group) {
       for (size_t k = first; k < next; ++k) group[k]->result = committed;
     } else {
       groups_committed_.fetch_add(1);
-      for (size_t k = first; k < next; ++k) writes_committed_.fetch_add(group[k]->result.ok() ? 1 : 0);
+      uint64_t committed_writes = 0;
+      for (size_t k = first; k < next; ++k) committed_writes += group[k]->result.ok() ? 1 : 0;
+      writes_committed_.fetch_add(committed_writes);
+      group_sizes_[GroupSizeBucket(committed_writes)].fetch_add(1);
     }
   }
   Release(std::move(conn));

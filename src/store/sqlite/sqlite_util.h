@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -190,6 +191,12 @@ class ConnectionPool {
   // Counters since Open: committed write transactions (groups) and the writers in them.
   uint64_t groups_committed() const { return groups_committed_.load(); }
   uint64_t writes_committed() const { return writes_committed_.load(); }
+  // Committed groups by size (store.h GroupSizeBucket).
+  std::array<uint64_t, kGroupSizeBuckets> group_sizes() const {
+    std::array<uint64_t, kGroupSizeBuckets> out{};
+    for (size_t i = 0; i < out.size(); ++i) out[i] = group_sizes_[i].load();
+    return out;
+  }
   const WorkCounters& work() const { return work_; }
 
   const SqliteOptions& options() const { return options_; }
@@ -220,6 +227,7 @@ class ConnectionPool {
   std::thread committer_;                 // started by the first Write
   std::atomic<uint64_t> groups_committed_{0};
   std::atomic<uint64_t> writes_committed_{0};
+  std::array<std::atomic<uint64_t>, kGroupSizeBuckets> group_sizes_{};
   WorkCounters work_;
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
