@@ -13,6 +13,8 @@ PACKAGES=(
   python3 python3-aiosmtpd  # the SMTP sink of the email tests (tests/e2e/smtp_sink.py)
   python3-prometheus-client  # the Prometheus text parser that checks /metrics (tests/e2e/parse_metrics.py)
 )
+# Debian's Chromium drives the console's browser test (web/console/test); the tests ask for it.
+if [[ ${BILLING_WITH_BROWSER:-0} == 1 ]]; then PACKAGES+=(chromium); fi
 if [[ ${BILLING_WITH_BENCH:-0} == 1 ]]; then PACKAGES+=(wrk procps bc linux-perf); fi
 if [[ ${BILLING_WITH_NODE:-1} == 1 ]] && ! command -v node >/dev/null; then PACKAGES+=(nodejs npm); fi
 missing=()

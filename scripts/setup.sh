@@ -8,6 +8,9 @@ scripts/install-deps.sh
 # Swagger UI's files for /swagger-ui, from npm (no CDN at run time); the server runs without them.
 (cd web/swagger-ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
   echo "setup: npm ci in web/swagger-ui failed; /swagger-ui stays off" >&2
+# The web console at /, built from web/console with esbuild from npm; the server runs without it.
+(cd web/console && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build) ||
+  echo "setup: the console in web/console did not build; / stays off" >&2
 cmake --preset release >/dev/null
 cmake --build build/release --target billing-agent -j"$(nproc)"
 exec build/release/billing-agent "$@"

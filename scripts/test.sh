@@ -7,11 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET=${BILLING_PRESET:-release}
-scripts/install-deps.sh
+BILLING_WITH_BROWSER=1 scripts/install-deps.sh
 # The client-js compatibility and OpenAPI tests need the npm packages pinned in tests/compat;
-# /swagger-ui serves the files of web/swagger-ui's package (no CDN).
+# /swagger-ui serves the files of web/swagger-ui's package (no CDN); the console at / is built
+# from web/console (esbuild), whose browser test drives Debian's Chromium with playwright-core.
 (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 (cd web/swagger-ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+(cd web/console && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build)
 cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" -j"$(nproc)"
 # A throwaway PostgreSQL 15 for the PostgreSQL tests (scripts/pg-test-server.sh); they fail, not

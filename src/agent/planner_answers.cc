@@ -404,12 +404,15 @@ std::string CustomerAnswer(const json& r) {
     if (!Str(c, "email").empty()) out += " <" + Str(c, "email") + ">";
   }
   out += "\nOutstanding balance: " + Str(c, "outstandingBalance");
-  if (Field(c, "openInvoiceCount")) {
+  if (Int(c, "openInvoiceCount") > 0) {
     out += " across " + Plural(Int(c, "openInvoiceCount"), "open invoice");
     if (Int(c, "overdueInvoiceCount") > 0)
       out += " (" + FormatCount(Int(c, "overdueInvoiceCount")) + " overdue)";
   }
   out += ".";
+  if (Int(c, "openingBalanceCents") > 0) {
+    out += "\nOf which an opening balance (on no invoice): " + Str(c, "openingBalance") + ".";
+  }
   if (Int(c, "creditCents") > 0) out += "\nCredit on account: " + Str(c, "credit") + ".";
   if (Int(c, "creditHeldCents") > 0 && Int(c, "creditHeldCents") != Int(c, "creditCents")) {
     out += "\nPaid and not yet applied: " + Str(c, "creditHeld") +

@@ -26,7 +26,8 @@ HttpResponse AuditListResponse(BillingService& service, const HttpRequest& reque
 
 // GET /api/audit/verify — the whole chain checked as `billing-agent audit verify` checks it
 // (BillingService::VerifyAudit: every row's hash and link, in batches of 500):
-//   200 {"ok": true|false, "rowsChecked": N, "firstBrokenSeq": N|null, "reason": "..."|null}
+//   200 {"ok": true|false, "rowsChecked": N, "firstBrokenSeq": N|null, "reason": "..."|null};
+//   rowsChecked counts the rows that verified (before the broken one, when one is).
 // Its cost grows with the log (an administrator's check, not a hot path).
 HttpResponse AuditVerifyResponse(BillingService& service, const HttpRequest& request);
 

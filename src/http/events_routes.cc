@@ -102,7 +102,8 @@ HttpResponse EventListResponse(BillingService& service, const HttpRequest& reque
     // Newest first: the cursor to poll from is the newest event's, the first.
     if (!newest_first || next.is_null()) next = e.id;
   }
-  const bool more = int64_t(rows->size()) == limit;
+  // order=newest is where a poller starts, not a page: nothing to page on from it.
+  const bool more = !newest_first && int64_t(rows->size()) == limit;
   return JsonResponse(
       bhttp::status::ok,
       AuditDump({{"events", std::move(events)}, {"nextAfter", next}, {"hasMore", more}}));

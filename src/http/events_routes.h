@@ -7,8 +7,8 @@
 //        "nextAfter": <id of the last event, or `after`, or null>, "hasMore": <the page is full>}
 //   400 {"error": "...", "field": ...} for a bad parameter; 404 when `after` names no event;
 //   405 for a method other than GET; 500 if the store fails (detail logged only).
-//   order=newest (without `after`): the newest `limit` events, newest first, and nextAfter the
-//   newest one's id: where a poller that only wants what comes next starts.
+//   order=newest (without `after`): the newest `limit` events, newest first, nextAfter the
+//   newest one's id and hasMore false: where a poller that only wants what comes next starts.
 // Page by passing nextAfter as the next `after` while hasMore is true; a consumer that keeps
 // its last id and asks again later gets exactly the events committed since, in commit order.
 // Access: the `read` scope (every GET /api route needs it).

@@ -383,6 +383,8 @@ json CustomerJson(const CustomerView& v, const Date& today, bool detail, int def
             {"paymentTermsDays", c.payment_terms_days}};
   PutAmount(j, "outstandingBalance", v.balance_cents > 0 ? v.balance_cents : 0, cur);
   if (v.balance_cents < 0) PutAmount(j, "credit", -v.balance_cents, cur);
+  // Part of the balance carried from before the ledger, on no invoice: aging does not show it.
+  if (c.opening_balance_cents != 0) PutAmount(j, "openingBalance", c.opening_balance_cents, cur);
   j["createdAt"] = c.created_at;
   if (detail) {
     // Counts and the amount due are over every open invoice; the list shows the oldest due.

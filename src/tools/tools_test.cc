@@ -75,6 +75,17 @@ TEST_F(ToolsTest, GetCustomerWithNullsForUnusedFields) {
   EXPECT_EQ(out["customer"]["overdueInvoiceCount"], 1);
 }
 
+TEST_F(ToolsTest, AnOpeningBalanceIsNamedApartFromTheInvoices) {
+  // CUST-004 owes $1,200.00 carried from before the ledger, on no invoice.
+  json out = Run("get-customer", {{"customerId", "CUST-004"}});
+  ASSERT_EQ(out["success"], true) << out.dump();
+  EXPECT_EQ(out["customer"]["outstandingBalanceCents"], 120000);
+  EXPECT_EQ(out["customer"]["openingBalanceCents"], 120000);
+  EXPECT_EQ(out["customer"]["openingBalance"], "$1,200.00");
+  EXPECT_EQ(out["customer"]["openInvoiceCount"], 0);
+  EXPECT_FALSE(Run("get-customer", {{"customerId", "CUST-001"}})["customer"].contains("openingBalance"));
+}
+
 TEST_F(ToolsTest, ListCustomersWithOutstandingBalance) {
   json out = Run("get-customer", {{"hasOutstandingBalance", true}});
   EXPECT_EQ(out["count"], 3);

@@ -130,6 +130,24 @@ test('tools: list, details, execute (both routes)', async () => {
   assert.equal(viaAgent.count, 3);
 });
 
+test('observability: getAITraces and getAITrace read the runs as Mastra stores them', async () => {
+  const c = client();
+  await c.getAgent('billingApiAgent').generate('Show me billing details for customer CUST-003');
+  const page = await c.getAITraces({ pagination: { page: 0, perPage: 5 },
+                                     filters: { entityId: 'billingApiAgent', entityType: 'agent' } });
+  assert.ok(page.pagination.total >= 1, JSON.stringify(page.pagination));
+  const root = page.spans[0];
+  assert.equal(root.name, 'invoke_agent billingApiAgent');
+  assert.equal(root.spanType, 'agent_run');
+  const trace = await c.getAITrace(root.traceId);
+  assert.equal(trace.traceId, root.traceId);
+  const names = trace.spans.map((s) => s.name);
+  assert.ok(names.includes('execute_tool getCustomerTool'), names.join(', '));
+  const tool = trace.spans.find((s) => s.spanType === 'tool_call');
+  assert.equal(tool.parentSpanId, root.spanId);
+  assert.equal(tool.attributes['gen_ai.tool.name'], 'getCustomerTool');
+});
+
 test('unknown agent is a 404 error', async () => {
   await assert.rejects(() => client().getAgent('noSuchAgent').details(), /404/);
 });

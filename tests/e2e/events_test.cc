@@ -74,6 +74,7 @@ TEST(events_e2e, ChangesOverHttpAreListedWithTheirRequestIdsInCommitOrder) {
   EXPECT_EQ(two.Json()["events"][0]["id"], start);
   EXPECT_EQ(two.Json()["events"][1]["id"], last);
   EXPECT_EQ(two.Json()["nextAfter"], start);
+  EXPECT_EQ(two.Json()["hasMore"], false);
   EXPECT_EQ(server.Get("/api/events?after=" + start).Json()["events"].size(), 0u);
   EXPECT_EQ(server.Get("/api/events?order=newest&after=" + last).Json()["field"], "order");
   EXPECT_EQ(server.Get("/api/events?order=sideways").status, 400);
