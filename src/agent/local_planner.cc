@@ -1,5 +1,7 @@
 #include "agent/local_planner.h"
 
+#include "agent/markdown.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -248,7 +250,8 @@ ModelResponse LocalPlanner::Plan(const ModelRequest& request) const {
       text += "\n\nI did not do the second part of your message (\"" + second_request +
               "\"): please send it on its own.";
     }
-    resp.text = std::move(text);
+    // Clients render answers as Markdown: it must render as it reads (agent/markdown.h).
+    resp.text = PlannerMarkdown(text);
     resp.finish_reason = "stop";
     resp.usage.output_tokens = int64_t(resp.text.size() / 4 + 1);
     return resp;

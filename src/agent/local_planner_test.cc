@@ -505,7 +505,7 @@ TEST_F(PlannerTest, AnswerCustomerDetails) {
   EXPECT_HAS(text, "INV-2025-001");
   EXPECT_HAS(text, "406 days overdue");
   EXPECT_HAS(text, "PAY-001");
-  EXPECT_HAS(text, "John Smith <billing@techcorp.com>");
+  EXPECT_HAS(text, "John Smith, billing@techcorp.com");
 }
 
 TEST_F(PlannerTest, AnswerCustomerList) {

@@ -1,5 +1,7 @@
 #include "agent/planner_answers.h"
 
+#include "agent/markdown.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -400,8 +402,8 @@ std::string CustomerAnswer(const json& r) {
   for (size_t k = 0; k < facts.size(); ++k) out += (k ? ", " : ": ") + facts[k];
   out += ".";
   if (!Str(c, "contactName").empty() || !Str(c, "email").empty()) {
-    out += "\nContact: " + Str(c, "contactName");
-    if (!Str(c, "email").empty()) out += " <" + Str(c, "email") + ">";
+    const std::string name = Str(c, "contactName"), email = Str(c, "email");
+    out += "\nContact: " + name + (!name.empty() && !email.empty() ? ", " : "") + email;
   }
   out += "\nOutstanding balance: " + Str(c, "outstandingBalance");
   if (Int(c, "openInvoiceCount") > 0) {
@@ -442,12 +444,27 @@ std::string CustomerAnswer(const json& r) {
   return out;
 }
 
-std::string CustomerListAnswer(const json& r) {
+std::string CustomerListAnswer(const json& args, const json& r) {
   const json& list = Array(r, "customers");
   const size_t listed = std::min(list.size(), kMaxListed);
+  const bool ranking = Str(args, "orderBy") == "balance";
   std::string out = Headline(r);
-  out += Field(r, "count") ? ShownLine(r, listed, {"customers", "first", "by id"}) : std::string();
-  for (size_t k = 0; k < listed; ++k) {
+  out += Field(r, "count") ? ShownLine(r, listed, {"customers", "first",
+                                                   ranking ? "highest balance first" : "by id"})
+                           : std::string();
+  if (ranking && listed > 0) {
+    // A ranking reads best as a table, the rank first.
+    out += "\n" + MarkdownTableRow({"#", "Customer", "Outstanding", "Status"}) + "\n" +
+           MarkdownTableRule({true, false, true, false});
+    for (size_t k = 0; k < listed; ++k) {
+      const json& c = list[k];
+      out += "\n" + MarkdownTableRow({std::to_string(Int(r, "offset") + int64_t(k) + 1),
+                                      MarkdownCell(Str(c, "id") + " " + Str(c, "company")),
+                                      MarkdownCell(Str(c, "outstandingBalance")),
+                                      MarkdownCell(Str(c, "status"))});
+    }
+  }
+  for (size_t k = 0; k < listed && !ranking; ++k) {
     const json& c = list[k];
     out += "\n- " + Str(c, "id") + " " + Str(c, "company") + ": outstanding " +
            Str(c, "outstandingBalance") + " · " + Str(c, "billingCycle") + " · " +
@@ -637,6 +654,8 @@ std::string SubscriptionAnswer(const json& r) {
 
 // billing-reports: the report's own summary, then its lines (aging: a customer each, revenue:
 // the months with activity, ltv: a customer each); every figure is the tool's.
+// A report's rows as a table (aging buckets, revenue months, lifetime values): figures in
+// columns read better than in sentences. Empty rows of the revenue report are left out.
 std::string ReportAnswer(const json& r) {
   std::string out = Sentence(Str(r, "message"));
   const std::string report = Str(r, "report");
@@ -644,28 +663,44 @@ std::string ReportAnswer(const json& r) {
   std::vector<std::string> lines;
   for (const json& row : rows) {
     if (report == "aging") {
-      std::string line = Str(row, "customerId") + " " + Str(row, "company") + ": " +
-                         Str(row, "total") + " due";
-      if (Int(row, "overdueCents") > 0) line += ", " + Str(row, "overdue") + " overdue";
-      if (Int(row, "over90Cents") > 0) line += " (" + Str(row, "over90") + " over 90 days)";
-      lines.push_back(line);
+      lines.push_back(MarkdownTableRow(
+          {MarkdownCell(Str(row, "customerId") + " " + Str(row, "company")),
+           MarkdownCell(Str(row, "total")), MarkdownCell(Str(row, "overdue")),
+           MarkdownCell(Str(row, "over90"))}));
     } else if (report == "revenue") {
       if (Int(row, "invoicedCents") == 0 && Int(row, "collectedCents") == 0 &&
           Int(row, "refundedCents") == 0 && Int(row, "creditedCents") == 0) {
         continue;
       }
-      lines.push_back(Str(row, "month") + " " + Str(row, "currency") + ": invoiced " +
-                      Str(row, "invoiced") + ", collected " + Str(row, "collected") +
-                      ", refunded " + Str(row, "refunded") + ", credited " +
-                      Str(row, "credited") + ", net " + Str(row, "net"));
+      lines.push_back(MarkdownTableRow(
+          {MarkdownCell(Str(row, "month") + " " + Str(row, "currency")),
+           MarkdownCell(Str(row, "invoiced")), MarkdownCell(Str(row, "collected")),
+           MarkdownCell(Str(row, "refunded")), MarkdownCell(Str(row, "credited")),
+           MarkdownCell(Str(row, "net"))}));
     } else if (report == "ltv" && rows.size() > 5) {
-      lines.push_back(Str(row, "customerId") + " " + Str(row, "company") + ": " +
-                      Str(row, "collected") + " over " + Plural(Int(row, "tenureMonths"), "month") +
-                      ", " + Str(row, "averageMonthly") + " a month");
+      lines.push_back(MarkdownTableRow(
+          {MarkdownCell(Str(row, "customerId") + " " + Str(row, "company")),
+           MarkdownCell(Str(row, "collected")),
+           MarkdownCell(Plural(Int(row, "tenureMonths"), "month")),
+           MarkdownCell(Str(row, "averageMonthly"))}));
     }
   }
-  for (size_t k = 0; k < lines.size() && k < kMaxListed; ++k) out += "\n- " + lines[k];
-  MoreRows(out, lines.size());
+  if (lines.empty()) return out;
+  if (report == "aging") {
+    out += "\n" + MarkdownTableRow({"Customer", "Due", "Overdue", "Over 90 days"}) + "\n" +
+           MarkdownTableRule({false, true, true, true});
+  } else if (report == "revenue") {
+    out += "\n" +
+           MarkdownTableRow({"Month", "Invoiced", "Collected", "Refunded", "Credited", "Net"}) +
+           "\n" + MarkdownTableRule({false, true, true, true, true, true});
+  } else {
+    out += "\n" + MarkdownTableRow({"Customer", "Collected", "Tenure", "A month"}) + "\n" +
+           MarkdownTableRule({false, true, true, true});
+  }
+  for (size_t k = 0; k < lines.size() && k < kMaxListed; ++k) out += "\n" + lines[k];
+  if (lines.size() > kMaxListed) {
+    out += "\n\n… and " + std::to_string(lines.size() - kMaxListed) + " more rows.";
+  }
   return out;
 }
 
@@ -686,7 +721,7 @@ std::string DescribeToolResult(const std::string& tool, const json& args, const 
   } else if (Field(result, "customer")) {
     out = CustomerAnswer(result);
   } else if (Field(result, "customers")) {
-    out = CustomerListAnswer(result);
+    out = CustomerListAnswer(args, result);
   } else if (tool == "manageInvoicesTool" || tool == "manage-invoices" ||
              Field(result, "invoice") || Field(result, "invoices")) {
     out = InvoiceAnswer(args, result);
