@@ -14,21 +14,66 @@ const SUGGESTIONS = [
   'What’s our MRR?',
 ];
 
-// ---- light Markdown: paragraphs, "- " / "1. " lists, **bold** and `code`; text nodes only ----
+// ---- light Markdown: paragraphs with hard breaks, "- " / "1. " lists, tables, **bold**,
+// `code` and backslash escapes (the planner escapes what it does not mean as syntax); text
+// nodes only, never HTML ----
+const PUNCT = /[!-/:-@[-`{-~]/;
+
 function inline(text) {
   const out = [];
-  const re = /(\*\*[^*]+\*\*|`[^`]+`)/g;
-  let last = 0;
-  let m;
-  while ((m = re.exec(text))) {
-    if (m.index > last) out.push(text.slice(last, m.index));
-    const t = m[0];
-    out.push(t.startsWith('**') ? h('strong', null, t.slice(2, -2)) : h('code', null, t.slice(1, -1)));
-    last = m.index + t.length;
+  let buf = '';
+  let bold = null;  // the <strong> being filled, when inside **...**
+  const flush = () => {
+    if (!buf) return;
+    if (bold) bold.appendChild(document.createTextNode(buf));
+    else out.push(buf);
+    buf = '';
+  };
+  for (let i = 0; i < text.length; ++i) {
+    const c = text[i];
+    if (c === '\\' && i + 1 < text.length && PUNCT.test(text[i + 1])) {
+      buf += text[++i];
+    } else if (c === '*' && text[i + 1] === '*' && (bold || text.indexOf('**', i + 2) > i + 2)) {
+      flush();
+      if (bold) {
+        out.push(bold);
+        bold = null;
+      } else {
+        bold = h('strong', null);
+      }
+      ++i;
+    } else if (c === '`' && !bold && text.indexOf('`', i + 1) > i) {
+      flush();
+      const close = text.indexOf('`', i + 1);
+      out.push(h('code', null, text.slice(i + 1, close)));
+      i = close;
+    } else {
+      buf += c;
+    }
   }
-  if (last < text.length) out.push(text.slice(last));
+  flush();
+  if (bold) out.push(bold);
   return out;
 }
+
+const cells = (line) => {
+  const parts = [];
+  let cur = '';
+  const body = line.trim().replace(/^\|/, '').replace(/\|$/, '');
+  for (let i = 0; i < body.length; ++i) {
+    if (body[i] === '\\' && body[i + 1] === '|') {
+      cur += '\\|';
+      ++i;
+    } else if (body[i] === '|') {
+      parts.push(cur.trim());
+      cur = '';
+    } else {
+      cur += body[i];
+    }
+  }
+  parts.push(cur.trim());
+  return parts;
+};
 
 export function renderMarkdown(text) {
   const root = h('div', { class: 'md' });
@@ -36,37 +81,57 @@ export function renderMarkdown(text) {
   let list = null;
   let listType = '';
   let para = null;
-  const endList = () => {
+  let table = null;
+  let align = [];
+  const end = () => {
     list = null;
     listType = '';
-  };
-  const endPara = () => {
     para = null;
+    table = null;
   };
-  for (const line of lines) {
+  for (let k = 0; k < lines.length; ++k) {
+    const line = lines[k];
     const ul = /^\s*[-*•]\s+(.*)$/.exec(line);
     const ol = /^\s*(\d+)[.)]\s+(.*)$/.exec(line);
-    if (ul || ol) {
-      endPara();
+    const rule = /^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*$/;
+    if (/^\s*\|/.test(line)) {
+      if (!table) {
+        end();
+        // A header row, then its rule ("|---|---:|"), then the rows.
+        const next = lines[k + 1] || '';
+        if (!rule.test(next)) {
+          para = h('p', null, ...inline(line));
+          root.appendChild(para);
+          continue;
+        }
+        align = cells(next).map((c) => (c.endsWith(':') ? 'num' : ''));
+        const head = h('tr', null, ...cells(line).map((c, i) => h('th', { scope: 'col', class: align[i] || null }, ...inline(c))));
+        table = h('tbody', null);
+        root.appendChild(h('div', { class: 'md-table' }, h('table', null, h('thead', null, head), table)));
+        ++k;
+        continue;
+      }
+      table.appendChild(h('tr', null, ...cells(line).map((c, i) => h('td', { class: align[i] || null }, ...inline(c)))));
+    } else if (ul || ol) {
       const type = ul ? 'ul' : 'ol';
       if (!list || listType !== type) {
+        end();
         list = h(type, null);
         listType = type;
         root.appendChild(list);
       }
-      list.appendChild(h('li', null, inline(ul ? ul[1] : ol[2])));
+      list.appendChild(h('li', null, ...inline(ul ? ul[1] : ol[2])));
     } else if (!line.trim()) {
-      endList();
-      endPara();
+      end();
     } else {
-      endList();
       if (!para) {
+        end();
         para = h('p', null);
         root.appendChild(para);
       } else {
         para.appendChild(h('br'));
       }
-      para.append(...inline(line).map((n) => (typeof n === 'string' ? document.createTextNode(n) : n)));
+      para.append(...inline(line.replace(/\s+$/, '')).map((n) => (typeof n === 'string' ? document.createTextNode(n) : n)));
     }
   }
   return root;
