@@ -235,6 +235,11 @@ int Run(const AppConfig& cfg) {
       },
       protections);
   if (cfg.trace_retention_hours > 0) api.set_trace_store(&traces);
+  // The tools as an MCP server at /api/mcp/billing/mcp (docs/mcp.md).
+  http::McpServerInfo mcp_info;
+  mcp_info.version = kVersion;
+  const http::McpServer mcp(tools, mcp_info);
+  api.set_mcp_server(&mcp);
   // Prometheus metrics at /metrics (docs/observability.md "Metrics").
   observability::Metrics metrics;
   agent.set_metrics(&metrics);

@@ -14,8 +14,8 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <string_view>
 #include <utility>
 
@@ -26,8 +26,8 @@
 #include "http/json_body.h"
 #include "http/json_writer.h"
 #include "http/observability_routes.h"
-#include "http/route_label.h"
 #include "http/rest/rest_api.h"
+#include "http/route_label.h"
 #include "http/routes_internal.h"
 #include "http/stream_events.h"
 #include "http/url.h"
@@ -37,6 +37,7 @@ namespace billing::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
+using internal::NotFound;
 using internal::RunRequestError;
 
 // GET /api/v1/me: the caller, and every scope it holds (admin's implied ones listed too).
@@ -71,10 +72,6 @@ HttpResponse TextResponse(bhttp::status status, std::string_view content_type,
   response.set(bhttp::field::content_type, content_type);
   response.body().assign(body.data(), body.size());
   return response;
-}
-
-HttpResponse NotFound() {
-  return TextResponse(bhttp::status::not_found, "text/plain; charset=UTF-8", "404 Not Found");
 }
 
 HttpResponse Preflight() {
@@ -493,6 +490,11 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
        (seg[1] == "billing-runs" && billing_run_))) {
     co_return JsonError(bhttp::status::forbidden, "A customer-bound caller cannot use /api/" +
                                                       std::string(seg[1]) + ": it spans customers");
+  }
+  if (n >= 3 && seg[1] == "mcp" && mcp_ != nullptr) {
+    std::vector<std::string> path;
+    for (size_t k = 2; k < n; ++k) path.push_back(Decode(seg[k]));
+    co_return co_await RouteMcp(request, scope, path);
   }
   if (n >= 3 && n <= 4 && seg[1] == "observability" && seg[2] == "traces" && traces_ != nullptr) {
     // Traces hold every caller's conversations: administrators only, never a bound caller.

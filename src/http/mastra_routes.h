@@ -28,6 +28,7 @@
 #include "http/rate_limiter.h"
 #include "http/server.h"
 #include "http/console.h"
+#include "http/mcp_server.h"
 #include "observability/metrics.h"
 #include "observability/trace_store.h"
 #include "http/swagger_ui.h"
@@ -152,6 +153,9 @@ class MastraApi {
   // Counts every request and tool call, and serves GET /metrics (Prometheus text; scope read,
   // not for a customer-bound caller); null: neither.
   void set_metrics(observability::Metrics* metrics) { metrics_ = metrics; }
+  // Serves the MCP server (http/mcp_server.h) at /api/mcp/<id>/mcp, its registry at
+  // /api/mcp/v0/servers and its tools at /api/mcp/<id>/tools; null: 404.
+  void set_mcp_server(const McpServer* mcp) { mcp_ = mcp; }
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -198,6 +202,11 @@ class MastraApi {
   boost::asio::awaitable<HttpResponse> ExecuteTool(const Tool& tool, const HttpRequest& request,
                                                    const RequestScope& scope) const;
   const Tool* FindToolById(const std::string& id) const;
+  // /api/mcp/... (set_mcp_server).
+  // `path`: the decoded segments after /api/mcp (mcp_routes.cc).
+  boost::asio::awaitable<HttpResponse> RouteMcp(const HttpRequest& request,
+                                                const RequestScope& scope,
+                                                const std::vector<std::string>& path) const;
 
   const Agent& agent_;
   const Clock& clock_;
@@ -213,6 +222,7 @@ class MastraApi {
   const Console* console_ = nullptr;
   const observability::TraceStore* traces_ = nullptr;
   observability::Metrics* metrics_ = nullptr;
+  const McpServer* mcp_ = nullptr;
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter

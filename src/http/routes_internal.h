@@ -1,6 +1,7 @@
 // Internal helpers of the HTTP routes, shared by the files that define them (mastra_routes.cc,
-// stream_routes.cc, run_request.cc, memory_routes.cc): text for error messages and the answer for
-// a run request that cannot run. Not part of the public API: include only from those files.
+// stream_routes.cc, run_request.cc, memory_routes.cc, mcp_routes.cc): text for error messages and
+// the answer for a run request that cannot run. Not part of the public API: include only from those
+// files.
 //
 // Thread-safety: pure functions over values; safe to call from any thread.
 #pragma once
@@ -21,6 +22,14 @@ inline std::string Truncated(std::string_view text, size_t max_bytes) {
     --max_bytes;
   }
   return std::string(text.substr(0, max_bytes)) + "...";
+}
+
+// Hono's answer for a path it has no route for (or a known path with another method).
+inline HttpResponse NotFound() {
+  HttpResponse response{boost::beast::http::status::not_found, 11};
+  response.set(boost::beast::http::field::content_type, "text/plain; charset=UTF-8");
+  response.body() = "404 Not Found";
+  return response;
 }
 
 // A run request that cannot run: 403 when the caller may not claim the end user it names

@@ -1,5 +1,5 @@
 // Starts the real billing-agent binary (BILLING_AGENT_BINARY) on a free port over a fresh SQLite
-// file, for the Node tests of this directory; resolves to { baseUrl, stop }.
+// file, for the Node tests of this directory; resolves to { baseUrl, stop, db, binary }.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,5 +31,5 @@ export async function startServer(env = {}) {
     server.stderr.on('data', onData);
     server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${log}`)));
   }).catch((e) => { stop(); throw e; });
-  return { baseUrl, stop };
+  return { baseUrl, stop, db: join(dir, 'billing.db'), binary };
 }

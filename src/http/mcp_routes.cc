@@ -1,0 +1,107 @@
+// The MCP routes of MastraApi (http/mcp_server.h, docs/mcp.md): the transport, Mastra's
+// registry of MCP servers and the server's tool pages.
+#include <string>
+#include <vector>
+
+#include "http/mastra_routes.h"
+#include "http/routes_internal.h"
+
+// GCC 12 with optimisation reports a false -Wmismatched-new-delete on Boost 1.74's coroutine
+// frames (agent/agent.cc).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace billing::http {
+
+namespace bhttp = boost::beast::http;
+using internal::NotFound;
+using internal::Truncated;
+using nlohmann::json;
+
+namespace {
+constexpr size_t kMaxIdInMessageBytes = 200;
+}  // namespace
+
+boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
+    const HttpRequest& request, const RequestScope& scope,
+    const std::vector<std::string>& path) const {
+  // `path`: the decoded segments after /api/mcp.
+  const size_t n = path.size() + 2;
+  auto seg = [&path](size_t k) -> const std::string& { return path[k - 2]; };
+  const bool get = request.method() == bhttp::verb::get;
+  const bool post = request.method() == bhttp::verb::post;
+  // The registry (Mastra's /api/mcp/v0/servers): the one server this binary has.
+  if (n >= 4 && seg(2) == "v0" && seg(3) == "servers") {
+    if (!get || n > 5) co_return NotFound();
+    if (n == 4) {
+      co_return JsonResponse(bhttp::status::ok,
+                             json({{"servers", json::array({mcp_->RegistryEntry(false)})},
+                                   {"total_count", 1},
+                                   {"next", nullptr}})
+                                 .dump());
+    }
+    if (seg(4) == mcp_->info().id) {
+      co_return JsonResponse(bhttp::status::ok, mcp_->RegistryEntry(true).dump());
+    }
+    co_return JsonError(
+        bhttp::status::not_found,
+        "MCP server with ID " + Truncated(seg(4), kMaxIdInMessageBytes) + " not found");
+  }
+  if (n < 4 || seg(2) != mcp_->info().id) {
+    co_return JsonError(
+        bhttp::status::not_found,
+        "MCP server with ID " + Truncated(seg(2), kMaxIdInMessageBytes) + " not found");
+  }
+  if (n == 4 && seg(3) == "mcp") {
+    if (!post) {
+      // Stateless: no stream of our own to GET, no session to DELETE.
+      HttpResponse refused = JsonError(bhttp::status::method_not_allowed, "Method Not Allowed");
+      refused.set(bhttp::field::allow, "POST");
+      co_return refused;
+    }
+    // DNS rebinding: a browser page of another origin must not reach the tools (the transport's
+    // rule); clients that are not browsers send no Origin.
+    const std::string_view origin = request[bhttp::field::origin];
+    const std::string_view host = request[bhttp::field::host];
+    if (!origin.empty() && origin != "http://" + std::string(host) &&
+        origin != "https://" + std::string(host)) {
+      co_return JsonError(
+          bhttp::status::forbidden,
+          "Origin " + Truncated(std::string(origin), 200) + " may not use this MCP server");
+    }
+    const ToolRunner* runner = agent_.tool_runner();
+    const McpServer::RunTool run = [&](const Tool& tool, const json& args,
+                                       const std::string& call_id) -> boost::asio::awaitable<json> {
+      ToolContext context;
+      if (Status applied = ApplyScope(context, scope); !applied.ok()) {
+        co_return ToolErrorResult(applied.error());
+      }
+      // Under an Idempotency-Key each call of the batch has its own operation key.
+      if (!scope.operation_scope.empty()) {
+        context.operation_key = scope.operation_scope + ":mcp:" + call_id;
+      }
+      if (runner != nullptr) co_return co_await runner->Run(tool, args, context);
+      co_return tool.Execute(args, context);
+    };
+    co_return co_await mcp_->HandlePost(request.body(), request[bhttp::field::accept], run);
+  }
+  if (seg(3) == "tools") {
+    if (n == 4 && get) co_return JsonResponse(bhttp::status::ok, mcp_->ToolList().dump());
+    const Tool* tool = n >= 5 ? FindToolById(seg(4)) : nullptr;
+    if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
+    if (n == 5 && get) {
+      co_return JsonResponse(bhttp::status::ok, json({{"id", tool->id()},
+                                                      {"name", tool->id()},
+                                                      {"description", tool->description()},
+                                                      {"inputSchema", tool->input_schema()},
+                                                      {"toolType", "tool"}})
+                                                    .dump());
+    }
+    if (n == 6 && seg(5) == "execute" && post)
+      co_return co_await ExecuteTool(*tool, request, scope);
+  }
+  co_return NotFound();
+}
+
+}  // namespace billing::http
