@@ -573,6 +573,29 @@ async function main() {
     return `server ${JSON.stringify(body)}; page "${text}"`;
   });
 
+  await step('keyboard: Tab reaches the navigation with a visible focus ring, Enter opens the page', issues, async () => {
+    await visit(page, dev.base, '/dashboard');
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    let reached = null;
+    for (let presses = 1; presses <= 40 && !reached; ++presses) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el.tagName !== 'A' || el.getAttribute('href') !== '#/invoices') return null;
+        const style = getComputedStyle(el);
+        return { outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+                 shadow: style.boxShadow !== 'none' };
+      });
+      if (focused) reached = { presses, ...focused };
+    }
+    if (!reached) throw new Error('40 presses of Tab did not reach the Invoices link');
+    if (!reached.outline && !reached.shadow) throw new Error('the focused link shows no focus ring');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash.startsWith('#/invoices'), null, { timeout: WAIT_MS });
+    await settled(page);
+    return `the Invoices link after ${reached.presses} Tab presses, ${reached.outline ? 'outline' : 'box-shadow'} focus ring`;
+  });
+
   // ---------- 375 px ----------
   const narrow = await browser.newContext({ viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true });
   const np = await narrow.newPage();
