@@ -16,6 +16,7 @@
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
+#include "billing/transaction_id.h"
 
 namespace billing {
 namespace {
@@ -252,7 +253,7 @@ Status BillingService::CollectDue(const Date& as_of, const Actor& actor,
           // An expired card is declined as a processor would decline it, without a call.
           const ChargeDecision decision =
               card_expired ? ChargeDecision{false, "expired_card"} : Decide(request);
-          it = decided.emplace(key, std::make_pair(decision, "txn_" + ids_.HexToken(12))).first;
+          it = decided.emplace(key, std::make_pair(decision, NewTransactionId(ids_))).first;
         }
         const ChargeDecision& decision = it->second.first;
         p.transaction_id = it->second.second;

@@ -14,6 +14,7 @@
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
+#include "billing/transaction_id.h"
 
 namespace billing {
 
@@ -259,8 +260,7 @@ Result<CreditNoteOutcome> BillingService::CreateCreditNote(const NewCreditNote& 
         if (!payment)
           return Error::Internal("allocation " + std::to_string(it->id) + ": no payment");
         Payment& p = *payment;
-        if (transaction_ids.size() <= refunds)
-          transaction_ids.push_back("txn_" + ids_.HexToken(12));
+        if (transaction_ids.size() <= refunds) transaction_ids.push_back(NewTransactionId(ids_));
         BILLING_ASSIGN_OR_RETURN(
             Refund r,
             RecordRefund(tx, p, take,

@@ -12,6 +12,7 @@
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
+#include "billing/transaction_id.h"
 
 namespace billing {
 
@@ -313,7 +314,7 @@ Result<MarkPaidOutcome> BillingService::MarkInvoicePaid(const std::string& invoi
     BILLING_ASSIGN_OR_RETURN(fingerprint, Fingerprint({CanonicalId(invoice_id), method}));
   }
   MarkPaidOutcome out;
-  const std::string transaction_id = "txn_" + ids_.HexToken(12);  // once, even on a re-run
+  const std::string transaction_id = NewTransactionId(ids_);  // once, even on a re-run
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     out = MarkPaidOutcome{};
     if (!operation_key.empty()) {

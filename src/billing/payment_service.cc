@@ -15,6 +15,7 @@
 #include "billing/rules.h"
 #include "billing/service.h"
 #include "billing/service_internal.h"
+#include "billing/transaction_id.h"
 #include "money/money.h"
 #include "security/card_data.h"
 #include "store/walk.h"
@@ -215,7 +216,7 @@ Result<PaymentOutcome> BillingService::ProcessPayment(const PaymentRequest& req)
   PaymentOutcome out;
   // Decided once, even when the body runs again (store.h): the processor's answer and the id.
   std::optional<bool> approval;
-  const std::string transaction_id = "txn_" + ids_.HexToken(12);
+  const std::string transaction_id = NewTransactionId(ids_);
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     out = PaymentOutcome{};
     if (!req.operation_key.empty()) {
@@ -374,7 +375,7 @@ Result<RefundOutcome> BillingService::RefundPayment(const std::string& payment_i
                                   amount_cents ? std::to_string(*amount_cents) : "all", reason}));
   }
   RefundOutcome out;
-  const std::string transaction_id = "txn_" + ids_.HexToken(12);  // once, even on a re-run
+  const std::string transaction_id = NewTransactionId(ids_);  // once, even on a re-run
   Status s = store_.Write([&](StoreTx& tx) -> Status {
     out = RefundOutcome{};
     if (!operation_key.empty()) {

@@ -3,6 +3,7 @@
 #include "billing/audit.h"
 #include "billing/rules.h"
 #include "billing/service.h"
+#include "billing/transaction_id.h"
 
 namespace billing {
 namespace {
@@ -182,7 +183,7 @@ Status BillingService::SeedLedger(StoreTx& tx, nlohmann::json* loaded_out) {
       p.method = s.method;
       p.status = s.status;
       p.failure_reason = s.failure;
-      p.transaction_id = "txn_" + ids_.HexToken(12);
+      p.transaction_id = NewTransactionId(ids_);
       p.created_at = s.created_at;
       p.actor = "seed";
       BILLING_TRY(tx.InsertPayment(p));

@@ -214,6 +214,52 @@ void WriteModelMetadata(JsonWriter& w, const std::string& model_id, const std::s
   w.EndObject();
 }
 
+// response.uiMessages: the run's answer as one AI SDK v5 UIMessage, as Mastra answers it (the
+// Studio's Generate mode shows this): per step a "tool-<name>" part for each tool call with its
+// input and output ("input-available" without one: a client tool), a "step-start" between
+// steps, and the step's text.
+void WriteUiMessages(JsonWriter& w, const AgentOutput& output, DumpCache& cache) {
+  w.Key("uiMessages");
+  w.BeginArray();
+  w.BeginObject();
+  w.Field("id", output.response_id.empty() ? output.run_id : output.response_id);
+  w.Field("role", "assistant");
+  w.Key("metadata");
+  w.BeginObject();
+  w.Field("createdAt", output.timestamp);
+  w.EndObject();
+  w.Key("parts");
+  w.BeginArray();
+  for (size_t k = 0; k < output.steps.size(); ++k) {
+    const StepResult& step = output.steps[k];
+    if (k > 0) {
+      w.BeginObject();
+      w.Field("type", "step-start");
+      w.EndObject();
+    }
+    for (const ToolResultRecord& record : step.tool_results) {
+      w.BeginObject();
+      w.Field("type", "tool-" + record.call.name);
+      w.Field("toolCallId", record.call.id);
+      w.Field("state", record.client_tool ? "input-available" : "output-available");
+      w.FieldRaw("input", cache.Args(record.call));
+      if (!record.client_tool) {
+        w.FieldRaw("output", cache.Result(record.call.id, record.result, record.result_text));
+      }
+      w.EndObject();
+    }
+    if (!step.model.text.empty()) {
+      w.BeginObject();
+      w.Field("type", "text");
+      w.FieldRaw("text", cache.Text(step.model.text));
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+}
+
 void WriteEmptyArrays(JsonWriter& w, std::initializer_list<std::string_view> keys) {
   for (std::string_view key : keys) {
     w.Key(key);
@@ -357,7 +403,7 @@ std::string GenerateResponseBody(const AgentOutput& output, const AgentConfig& c
   } else {
     w.Raw("[" + cumulative_messages + "]");
   }
-  WriteEmptyArrays(w, {"uiMessages"});
+  WriteUiMessages(w, output, cache);
   w.EndObject();
   w.Key("totalUsage");
   WriteUsage(w, output.usage);

@@ -86,7 +86,20 @@ TEST(GenerateJsonTest, TopLevelFields) {
   EXPECT_EQ(
       out["response"]["modelMetadata"],
       json({{"modelId", "gpt-4o-mini"}, {"modelVersion", "v2"}, {"modelProvider", "openai"}}));
-  EXPECT_EQ(out["response"]["uiMessages"], json::array());
+  // The answer as one UIMessage: the tool part, a step boundary, the text.
+  const json& ui = out["response"]["uiMessages"];
+  ASSERT_EQ(ui.size(), 1u) << ui.dump();
+  EXPECT_EQ(ui[0]["role"], "assistant");
+  EXPECT_EQ(ui[0]["id"], "resp-2");
+  const json& parts = ui[0]["parts"];
+  ASSERT_EQ(parts.size(), 3u) << parts.dump();
+  EXPECT_EQ(parts[0]["type"], "tool-getCustomerTool");
+  EXPECT_EQ(parts[0]["toolCallId"], "call_1");
+  EXPECT_EQ(parts[0]["state"], "output-available");
+  EXPECT_EQ(parts[0]["input"]["customerId"], "CUST-001");
+  EXPECT_EQ(parts[0]["output"]["success"], true);
+  EXPECT_EQ(parts[1]["type"], "step-start");
+  EXPECT_EQ(parts[2], json({{"type", "text"}, {"text", "Customer CUST-001 owes $0.00."}}));
 }
 
 TEST(GenerateJsonTest, UsageHasBothNamingsAndIsTheSum) {

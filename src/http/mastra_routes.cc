@@ -491,12 +491,16 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     co_return JsonError(bhttp::status::forbidden, "A customer-bound caller cannot use /api/" +
                                                       std::string(seg[1]) + ": it spans customers");
   }
+  if (auto studio =
+          RouteStudio(request, std::vector<std::string_view>(seg.begin(), seg.begin() + n))) {
+    co_return std::move(*studio);
+  }
   if (n >= 3 && seg[1] == "mcp" && mcp_ != nullptr) {
     std::vector<std::string> path;
     for (size_t k = 2; k < n; ++k) path.push_back(Decode(seg[k]));
     co_return co_await RouteMcp(request, scope, path);
   }
-  if (n >= 3 && n <= 4 && seg[1] == "observability" && seg[2] == "traces" && traces_ != nullptr) {
+  if (n >= 3 && n <= 6 && seg[1] == "observability" && seg[2] == "traces" && traces_ != nullptr) {
     // Traces hold every caller's conversations: administrators only, never a bound caller.
     if (!scope.principal.customer_id.empty()) {
       co_return JsonError(bhttp::status::forbidden,
@@ -508,7 +512,14 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     }
     if (!get) co_return NotFound();
     if (n == 3) co_return TraceListResponse(*traces_, request);
-    co_return TraceResponse(*traces_, seg[3]);
+    if (n == 4) co_return TraceResponse(*traces_, seg[3]);
+    // A span's scores (the Studio polls them): we keep no scorers, so none.
+    if (n == 6 && seg[5] == "scores") {
+      co_return JsonResponse(
+          bhttp::status::ok,
+          R"({"scores":[],"pagination":{"total":0,"page":0,"perPage":10,"hasMore":false}})");
+    }
+    co_return NotFound();
   }
   if ((n == 2 || (n == 3 && seg[2] == "verify")) && seg[1] == "audit" && audit_) {
     // The audit log is for administrators only (in development mode the caller has every scope).

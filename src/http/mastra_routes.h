@@ -203,6 +203,10 @@ class MastraApi {
                                                    const RequestScope& scope) const;
   const Tool* FindToolById(const std::string& id) const;
   // /api/mcp/... (set_mcp_server).
+  // Mastra Studio's routes with nothing of ours behind them (studio_routes.cc); nullopt when
+  // `seg` (the path, "api" first) is none of them.
+  std::optional<HttpResponse> RouteStudio(const HttpRequest& request,
+                                          const std::vector<std::string_view>& seg) const;
   // `path`: the decoded segments after /api/mcp (mcp_routes.cc).
   boost::asio::awaitable<HttpResponse> RouteMcp(const HttpRequest& request,
                                                 const RequestScope& scope,

@@ -89,7 +89,11 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
   if (seg(3) == "tools") {
     if (n == 4 && get) co_return JsonResponse(bhttp::status::ok, mcp_->ToolList().dump());
     const Tool* tool = n >= 5 ? FindToolById(seg(4)) : nullptr;
-    if (tool == nullptr) co_return JsonError(bhttp::status::not_found, "Tool not found");
+    if (tool == nullptr) {
+      co_return JsonError(bhttp::status::not_found,
+                          "Tool with ID '" + Truncated(n >= 5 ? seg(4) : "", kMaxIdInMessageBytes) +
+                              "' not found on MCP server '" + mcp_->info().id + "'");
+    }
     if (n == 5 && get) {
       co_return JsonResponse(bhttp::status::ok, json({{"id", tool->id()},
                                                       {"name", tool->id()},
@@ -98,8 +102,14 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
                                                       {"toolType", "tool"}})
                                                     .dump());
     }
-    if (n == 6 && seg(5) == "execute" && post)
-      co_return co_await ExecuteTool(*tool, request, scope);
+    if (n == 6 && seg(5) == "execute" && post) {
+      // Mastra's MCP pages take the result under "result".
+      HttpResponse executed = co_await ExecuteTool(*tool, request, scope);
+      if (executed.result() == bhttp::status::ok) {
+        executed.body() = "{\"result\":" + executed.body() + "}";
+      }
+      co_return executed;
+    }
   }
   co_return NotFound();
 }

@@ -102,13 +102,13 @@ json McpServer::RegistryEntry(bool detail) const {
 }
 
 json McpServer::ToolList() const {
-  json tools = json::object();
+  json tools = json::array();
   for (const auto& tool : tools_.all()) {
-    tools[tool->id()] = {{"id", tool->id()},
-                         {"name", tool->id()},
-                         {"description", tool->description()},
-                         {"inputSchema", tool->input_schema()},
-                         {"toolType", "tool"}};
+    tools.push_back({{"id", tool->id()},
+                     {"name", tool->id()},
+                     {"description", tool->description()},
+                     {"inputSchema", tool->input_schema()},
+                     {"toolType", "tool"}});
   }
   return {{"tools", std::move(tools)}};
 }

@@ -361,8 +361,8 @@ void WriteDbMessage(JsonWriter& w, const UiMessage& g) {
 
 }  // namespace
 
-MemoryApi::MemoryApi(MemoryStore& store, std::string agent_id)
-    : store_(store), agent_id_(std::move(agent_id)) {}
+MemoryApi::MemoryApi(MemoryStore& store, std::string agent_id, int history_messages)
+    : store_(store), agent_id_(std::move(agent_id)), history_messages_(history_messages) {}
 
 namespace {
 constexpr std::string_view kMemoryPrefix = "/api/memory/";
@@ -411,7 +411,10 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request,
     kGetThread,
     kPatchThread,
     kDeleteThread,
-    kMessages
+    kMessages,
+    kConfig,
+    kGetWorkingMemory,
+    kSetWorkingMemory
   };
   Route route;
   if (n == 1 && seg[0] == "status" && is_get) {
@@ -428,6 +431,16 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request,
     route = Route::kDeleteThread;
   } else if (n == 3 && seg[0] == "threads" && !seg[1].empty() && seg[2] == "messages" && is_get) {
     route = Route::kMessages;
+  } else if (n == 1 && seg[0] == "config" && is_get) {
+    route = Route::kConfig;
+  } else if (n == 3 && seg[0] == "threads" && !seg[1].empty() && seg[2] == "working-memory") {
+    if (is_get) {
+      route = Route::kGetWorkingMemory;
+    } else if (method == bhttp::verb::post) {
+      route = Route::kSetWorkingMemory;
+    } else {
+      return std::nullopt;
+    }
   } else {
     return std::nullopt;
   }
@@ -593,6 +606,61 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request,
       if (!updated.ok()) return StoreErrorResponse(updated.error());
       shown(updated->resource_id);
       return ThreadResponse(*updated);
+    }
+
+    case Route::kConfig:
+      // What the Studio's Memory tab shows; working memory is kept per thread.
+      return JsonResponse(bhttp::status::ok,
+                          json({{"config",
+                                 {{"lastMessages", history_messages_},
+                                  {"semanticRecall", false},
+                                  {"threads", {{"generateTitle", false}}},
+                                  {"workingMemory",
+                                   {{"enabled", true},
+                                    {"scope", "thread"},
+                                    {"template", kWorkingMemoryTemplate}}}}}})
+                              .dump());
+
+    case Route::kGetWorkingMemory: {
+      // Mastra keeps a thread's working memory in its metadata ("workingMemory"): so do we.
+      auto thread = own_thread();
+      if (!thread.ok()) return StoreErrorResponse(thread.error());
+      json memory = nullptr;
+      if (thread->has_value()) {
+        const json& metadata = (*thread)->metadata;
+        if (metadata.is_object()) {
+          auto it = metadata.find("workingMemory");
+          if (it != metadata.end() && it->is_string()) memory = *it;
+        }
+      }
+      return JsonResponse(
+          bhttp::status::ok,
+          json({{"workingMemory", memory},
+                {"source", "thread"},
+                {"workingMemoryTemplate", {{"format", "markdown"}, {"content", kWorkingMemoryTemplate}}},
+                {"threadExists", thread->has_value()}})
+              .dump());
+    }
+
+    case Route::kSetWorkingMemory: {
+      auto thread = own_thread();
+      if (!thread.ok()) return StoreErrorResponse(thread.error());
+      if (!thread->has_value()) return ThreadNotFound();
+      auto body = ObjectBody(request);
+      if (!body.ok()) return StoreErrorResponse(body.error());
+      auto text = OptionalString(*body, "workingMemory");
+      if (!text.ok()) return StoreErrorResponse(text.error());
+      if (!text->has_value()) {
+        return StoreErrorResponse(
+            Error::Invalid("workingMemory", "workingMemory is required (a string)"));
+      }
+      ThreadUpdate update;
+      json metadata = (*thread)->metadata.is_object() ? (*thread)->metadata : json::object();
+      metadata["workingMemory"] = **text;
+      update.metadata = std::move(metadata);  // bounded by kMaxThreadMetadataBytes in the store
+      auto updated = store_.UpdateThread(thread_id, update);
+      if (!updated.ok()) return StoreErrorResponse(updated.error());
+      return JsonResponse(bhttp::status::ok, R"({"success":true})");
     }
 
     case Route::kDeleteThread: {

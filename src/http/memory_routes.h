@@ -11,6 +11,13 @@
 //   GET    /api/memory/threads/:id/messages[?limit=N]          0.x {"messages","uiMessages","legacyMessages"}
 //   GET    /api/memory/threads/:id/messages?page=P&perPage=N   1.x {"messages","total","page",
 //                                                               "perPage","hasMore","uiMessages":null}
+//   GET    /api/memory/config                      {"config":{lastMessages, semanticRecall:false,
+//                                                    threads, workingMemory:{enabled, scope, template}}}
+//   GET    /api/memory/threads/:id/working-memory  {"workingMemory": text|null, "source":"thread",
+//                                                   "workingMemoryTemplate", "threadExists"}
+//   POST   /api/memory/threads/:id/working-memory  body {workingMemory, resourceId?} -> {"success":true}
+// Working memory (Mastra's, thread scope) is kept as the thread's metadata "workingMemory", so it
+// is stored with the thread, in the database, on either backend, bounded as metadata is.
 // `?agentId=` may name the one agent with memory (agent_id); another name is 404
 // {"error":"Agent with name X not found"}.
 //
@@ -36,9 +43,15 @@ namespace billing::http {
 // an unbound caller: `given` itself). The agent's runs store their threads under the same id.
 std::string BoundMemoryResource(std::string_view bound_customer, std::string_view given);
 
+// What a new thread's working memory looks like (Markdown, shown until one is saved).
+inline constexpr const char* kWorkingMemoryTemplate =
+    "# Billing notes\n- **Customer**: \n- **Contact preferences**: \n- **Open questions**: \n";
+
 class MemoryApi {
  public:
-  explicit MemoryApi(MemoryStore& store, std::string agent_id = "billingApiAgent");
+  // `history_messages`: how many stored messages a run reads (ConversationMemoryOptions).
+  explicit MemoryApi(MemoryStore& store, std::string agent_id = "billingApiAgent",
+                     int history_messages = 40);
 
   // The response for a memory route, or nullopt when the method and path are not one of the
   // routes above (the caller then routes the request itself). Never throws for bad input.
@@ -52,6 +65,7 @@ class MemoryApi {
  private:
   MemoryStore& store_;
   std::string agent_id_;
+  int history_messages_;
 };
 
 }  // namespace billing::http

@@ -45,8 +45,10 @@ TracePage TraceStore::List(const TraceQuery& query) const {
     if (!query.name.empty() && root.name != query.name) continue;
     if (!query.span_type.empty() && root.span_type != query.span_type) continue;
     if (!query.entity_type.empty() && query.entity_type != "agent") continue;
+    // The agent's id, or its name (what Mastra's Studio filters on).
     if (!query.entity_id.empty() &&
-        root.attributes.value("agentId", std::string()) != query.entity_id) {
+        root.attributes.value("agentId", std::string()) != query.entity_id &&
+        root.attributes.value("gen_ai.agent.name", std::string()) != query.entity_id) {
       continue;
     }
     if (query.start_from_unix_ms != 0 && root.start_unix_ms < query.start_from_unix_ms) continue;
