@@ -14,6 +14,8 @@ BILLING_WITH_BROWSER=1 scripts/install-deps.sh
 (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 (cd web/swagger-ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 (cd web/console && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build)
+# Mastra's Studio for its browser test (tests/studio): the mastra CLI package and playwright-core.
+(cd tests/studio && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" -j"$(nproc)"
 # A throwaway PostgreSQL 15 for the PostgreSQL tests (scripts/pg-test-server.sh); they fail, not
