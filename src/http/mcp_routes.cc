@@ -53,7 +53,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
         bhttp::status::not_found,
         "MCP server with ID " + Truncated(seg(2), kMaxIdInMessageBytes) + " not found");
   }
-  if (n == 4 && seg(3) == "mcp") {
+  // The Studio's ready-made client snippets name the SSE URL; clients that try Streamable HTTP
+  // first (mcp-remote, Cursor) reach the same transport there. The SSE transport itself is not
+  // served.
+  if (n == 4 && (seg(3) == "mcp" || (seg(3) == "sse" && post))) {
     if (!post) {
       // Stateless: no stream of our own to GET, no session to DELETE.
       HttpResponse refused = JsonError(bhttp::status::method_not_allowed, "Method Not Allowed");

@@ -63,6 +63,15 @@ test('initialize, list the tools with their schemas, call get-customer', async (
   await client.close();
 });
 
+test('the SSE URL the Studio shows takes Streamable HTTP too', async () => {
+  const transport = new StreamableHTTPClientTransport(new URL(`${dev.baseUrl}/api/mcp/billing/sse`));
+  const client = new Client({ name: 'billing-mcp-test', version: '1.0.0' });
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  assert.equal(tools.length, 6);
+  await client.close();
+});
+
 test('a bad argument is a tool error naming the field; an unknown tool a protocol error', async () => {
   const client = await connect(dev);
   const bad = await client.callTool({ name: 'get-customer', arguments: { customerId: 42 } });
