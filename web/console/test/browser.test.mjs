@@ -513,7 +513,7 @@ async function main() {
     await shot(page, 'credit-notes');
   });
 
-  await step('tools: get-customer from its generated form; raw JSON mode', issues, async () => {
+  await step('tools: get-customer from its generated form; an enum, a boolean and an array of objects make a draft; raw JSON mode', issues, async () => {
     await visit(page, dev.base, '/tools/get-customer');
     await page.waitForSelector('form.tool-form', { timeout: WAIT_MS });
     await page.getByLabel('customerId', { exact: true }).fill('CUST-001');
@@ -525,13 +525,36 @@ async function main() {
     await page.evaluate(() => window.scrollBy(0, document.querySelector('.tool-result').getBoundingClientRect().top - 200));
     await checkAxe('tools');
     await shot(page, 'tools');
-    // A form with arrays of objects and the raw JSON mode.
+    // A form with an enum, an optional boolean and an array of objects, run for real: a draft
+    // invoice of two lines.
     await visit(page, dev.base, '/tools/manage-invoices');
-    await page.click('button:has-text("Add item to items")');
+    const form = page.locator('form.tool-form');
+    await form.locator('select[name="action"]').selectOption({ label: 'create' });
+    await form.locator('input[name="customerId"]').fill('CUST-002');
+    await form.locator('input[name="dueDate"]').fill('2027-01-31');
+    await form.locator('select[name="draft"]').selectOption('true');
+    for (const [description, quantity, price] of [['Setup', '1', '100.00'], ['Seats', '3', '25.50']]) {
+      await page.click('button:has-text("Add item to items")');
+      const item = form.locator('.sf-array-item').last();
+      await item.locator('[name="description"]').fill(description);
+      await item.locator('[name="quantity"]').fill(quantity);
+      await item.locator('[name="unitPrice"]').fill(price);
+    }
+    await page.click('form.tool-form button[type=submit]');
+    await page.waitForSelector('.tool-result pre.json', { timeout: WAIT_MS });
+    const made = JSON.parse(await page.locator('.tool-result pre.json').innerText());
+    if (made.success !== true || made.invoice?.status !== 'draft' || made.invoice?.items?.length !== 2) {
+      throw new Error(`the form's invoice is not a two-line draft: ${JSON.stringify(made).slice(0, 300)}`);
+    }
+    // $100.00 + 3 x $25.50 = $176.50, before tax: the array items reached the server as objects.
+    if (made.invoice.subtotal !== '$176.50') throw new Error(`subtotal ${made.invoice.subtotal}, not $176.50`);
     await page.click('button:has-text("Raw JSON")');
     const raw = await page.locator('#tool-raw').inputValue();
-    if (!raw.includes('"items"')) throw new Error(`raw JSON does not carry the items array: ${raw}`);
+    if (!raw.includes('"items"') || !raw.includes('"draft": true')) {
+      throw new Error(`raw JSON does not carry the form's values: ${raw}`);
+    }
     await checkAxe('tools (raw JSON)');
+    return `draft ${made.invoice.id} of 2 lines, subtotal ${made.invoice.subtotal}`;
   });
 
   await step('events and webhooks', issues, async () => {
