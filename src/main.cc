@@ -40,6 +40,7 @@
 #include "http/events_routes.h"
 #include "http/mastra_routes.h"
 #include "http/memory_routes.h"
+#include "http/asset_dir.h"
 #include "http/console.h"
 #include "http/openapi.h"
 #include "http/rest/rest_api.h"
@@ -259,14 +260,8 @@ int Run(const AppConfig& cfg) {
   // Swagger UI from the npm package's files (web/swagger-ui), when they are installed.
   std::optional<http::SwaggerUi> swagger_ui;
   {
-    std::vector<std::string> candidates = {cfg.swagger_ui_dir};
-    if (cfg.swagger_ui_dir.empty()) {
-      const std::string kDist = "web/swagger-ui/node_modules/swagger-ui-dist";
-      std::error_code ec;
-      const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-      candidates = {kDist, ec ? std::string() : (exe.parent_path() / "../.." / kDist).string()};
-    }
-    const std::string dir = http::SwaggerUi::FindDir(candidates);
+    const std::string dir = http::SwaggerUi::FindDir(http::AssetDirCandidates(
+        cfg.swagger_ui_dir, "web/swagger-ui/node_modules/swagger-ui-dist"));
     if (!cfg.swagger_ui_dir.empty() && dir.empty()) {
       spdlog::error("BILLING_SWAGGER_UI_DIR={}: no swagger-ui-bundle.js there", cfg.swagger_ui_dir);
       return 1;
@@ -284,14 +279,8 @@ int Run(const AppConfig& cfg) {
   // The web console from web/console/dist (`npm run build` there), when it is built.
   std::optional<http::Console> web_console;
   {
-    std::vector<std::string> candidates = {cfg.console_dir};
-    if (cfg.console_dir.empty()) {
-      const std::string kDist = "web/console/dist";
-      std::error_code ec;
-      const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-      candidates = {kDist, ec ? std::string() : (exe.parent_path() / "../.." / kDist).string()};
-    }
-    const std::string dir = http::Console::FindDir(candidates);
+    const std::string dir =
+        http::Console::FindDir(http::AssetDirCandidates(cfg.console_dir, "web/console/dist"));
     if (!cfg.console_dir.empty() && dir.empty()) {
       spdlog::error("BILLING_CONSOLE_DIR={}: no index.html there", cfg.console_dir);
       return 1;

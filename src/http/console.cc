@@ -1,6 +1,8 @@
 // The web console's files; see console.h.
 #include "http/console.h"
 
+#include "http/asset_dir.h"
+
 #include <zlib.h>
 
 #include <filesystem>
@@ -80,14 +82,7 @@ std::string GzipCompress(std::string_view body) {
 }
 
 std::string Console::FindDir(const std::vector<std::string>& candidates) {
-  std::error_code ec;
-  for (const std::string& dir : candidates) {
-    if (!dir.empty() &&
-        std::filesystem::is_regular_file(std::filesystem::path(dir) / "index.html", ec)) {
-      return dir;
-    }
-  }
-  return "";
+  return FirstDirWith(candidates, "index.html");
 }
 
 Result<Console> Console::Load(const std::string& dir) {

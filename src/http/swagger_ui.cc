@@ -1,6 +1,8 @@
 // Swagger UI's page and files; see swagger_ui.h.
 #include "http/swagger_ui.h"
 
+#include "http/asset_dir.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -45,14 +47,7 @@ std::string ContentType(std::string_view name) {
 }  // namespace
 
 std::string SwaggerUi::FindDir(const std::vector<std::string>& candidates) {
-  std::error_code ec;
-  for (const std::string& dir : candidates) {
-    if (!dir.empty() &&
-        std::filesystem::is_regular_file(std::filesystem::path(dir) / "swagger-ui-bundle.js", ec)) {
-      return dir;
-    }
-  }
-  return "";
+  return FirstDirWith(candidates, "swagger-ui-bundle.js");
 }
 
 Result<SwaggerUi> SwaggerUi::Load(const std::string& dir) {

@@ -94,6 +94,18 @@ TEST(observability_e2e, EachRunIsATraceOfGenAiSpansWithoutCardNumbers) {
   HttpResult bad = server.Get("/api/observability/traces?perPage=0");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.Json()["field"], "perPage");
+  for (const char* query :
+       {"dateRange=notjson", "dateRange=%7B%22start%22%3A%22yesterday%22%7D", "page=-1"}) {
+    HttpResult refused = server.Get(std::string("/api/observability/traces?") + query);
+    EXPECT_EQ(refused.status, 400) << query;
+    EXPECT_EQ(refused.Json()["field"], std::string(query).substr(0, std::string(query).find('=')))
+        << refused.body;
+  }
+  // A range that holds both runs finds them; a range before them finds none.
+  EXPECT_EQ(server.Get("/api/observability/traces?dateRange=%7B%22end%22%3A%222000-01-01%22%7D")
+                .Json()["pagination"]["total"],
+            0);
+  EXPECT_EQ(server.Get("/api/observability/traces").Json()["pagination"]["total"], 2);
 }
 
 TEST(observability_e2e, StreamedRunsAreTracedToo) {
