@@ -63,6 +63,21 @@ test('initialize, list the tools with their schemas, call get-customer', async (
   await client.close();
 });
 
+test('a page of another origin is refused and runs nothing', async () => {
+  const res = await fetch(`${dev.baseUrl}/api/mcp/billing/mcp`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', Origin: 'http://evil.example' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call',
+                           params: { name: 'process-payment', arguments: { action: 'process', customerId: 'CUST-003', amount: '1.00' } } }),
+  });
+  assert.equal(res.status, 403);
+  assert.match((await res.json()).error, /Origin/);
+  const client = await connect(dev);
+  const history = await client.callTool({ name: 'process-payment', arguments: { action: 'history', customerId: 'CUST-003' } });
+  assert.equal(history.structuredContent.payments.filter((p) => p.amountCents === 100).length, 0);
+  await client.close();
+});
+
 test('the SSE URL the Studio shows takes Streamable HTTP too', async () => {
   const transport = new StreamableHTTPClientTransport(new URL(`${dev.baseUrl}/api/mcp/billing/sse`));
   const client = new Client({ name: 'billing-mcp-test', version: '1.0.0' });
