@@ -4,6 +4,11 @@
 // Client tools (supplied by the caller) are offered to the model; if the model calls one, the run
 // stops with finish reason "tool-calls" so that the caller can execute it.
 //
+// With GenerateOptions::require_tool_approval, the run stops before each of its own tools runs:
+// the output's finish reason is "suspended" and it carries the run's state (SuspendedRun); the
+// caller asks its user and hands the decision to Resume(), which runs the call (approved) or
+// gives the model "Tool call was not approved by the user" (declined), and goes on.
+//
 // Stream() is the same loop reporting its progress to an AgentEventSink as it happens (the
 // streaming routes): step starts, text as the model produces it, tool calls, tool results, step
 // ends. When the sink reports that its consumer is gone, the run stops at once: no further model
@@ -13,6 +18,8 @@
 // concurrently.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +62,8 @@ struct GenerateOptions {
   std::string operation_scope;
   // Kept in the run's trace as its metadata (request id, memory thread and resource, principal).
   nlohmann::json trace_metadata = nlohmann::json::object();
+  // Stop before each call of the agent's own tools until Resume() brings the caller's decision.
+  bool require_tool_approval = false;
 };
 
 struct ToolResultRecord {
@@ -73,6 +82,8 @@ struct StepResult {
   std::string timestamp;                       // ISO 8601 when the step finished
 };
 
+struct SuspendedRun;
+
 struct AgentOutput {
   std::string run_id;
   std::string text;
@@ -85,6 +96,26 @@ struct AgentOutput {
   std::string timestamp;
   // The messages this run added (assistant tool calls, tool results, final assistant text).
   std::vector<ChatMessage> response_messages;
+  // finish_reason "suspended": the state to hand to Agent::Resume (null otherwise).
+  std::shared_ptr<SuspendedRun> suspended;
+};
+
+// A run between two steps, or stopped before a tool call awaiting approval. Made and read only
+// by Agent; callers keep it (AgentOutput::suspended) and hand it back to Resume().
+struct SuspendedRun {
+  GenerateOptions options;
+  AgentOutput out;         // the steps finished so far and their usage
+  ModelRequest request;    // the conversation so far; while in a step, its tool calls last
+  size_t input_count = 0;  // messages of `request` that were the run's input
+  int step = 0;            // the step under way
+  int max_steps = 1;
+  bool in_tools = false;   // the step's model answer is in `current`; its calls are being run
+  StepResult current;      // that step's answer and the results of its calls so far
+  size_t next_call = 0;    // index in current.model.tool_calls of the next call to run
+  bool client_tool_called = false;
+
+  // The call awaiting a decision (valid while suspended).
+  const ToolCall& pending_call() const { return current.model.tool_calls.at(next_call); }
 };
 
 // Receives one Stream() run's progress. Each call is awaited before the run goes on, and calls
@@ -132,13 +163,24 @@ class Agent {
   boost::asio::awaitable<Result<AgentOutput>> Stream(std::vector<ChatMessage> input, GenerateOptions options,
                                                      AgentEventSink& sink) const;
 
+  // Goes on with a suspended run: its pending call runs when `approved` (else the model is told
+  // it was not approved), and the run continues, reporting to `sink` (null: none) from that
+  // call's result on. It may suspend again at a later call. `options.tool_context` in `run` may
+  // be refreshed by the caller first (the approver's current scopes).
+  boost::asio::awaitable<Result<AgentOutput>> Resume(SuspendedRun run, bool approved,
+                                                     AgentEventSink* sink) const;
+
  private:
-  // The loop behind Generate (sink null) and Stream, traced when a trace sink is set.
-  boost::asio::awaitable<Result<AgentOutput>> Run(std::vector<ChatMessage> input, GenerateOptions options,
+  // A new run's state: the request with the instructions, tools and client tools.
+  SuspendedRun Begin(std::vector<ChatMessage> input, GenerateOptions options) const;
+  // The loop behind Generate (sink null), Stream and Resume, traced when a trace sink is set.
+  // `decision`: the approval of the pending call of a suspended run (Resume), else nullopt.
+  boost::asio::awaitable<Result<AgentOutput>> Run(SuspendedRun run, std::optional<bool> decision,
                                                   AgentEventSink* sink) const;
-  // The steps of one run; spans of its model and tool calls go to `trace` (null: none).
-  boost::asio::awaitable<Result<AgentOutput>> RunSteps(std::vector<ChatMessage> input,
-                                                       GenerateOptions options, AgentEventSink* sink,
+  // The steps of one run from where `run` stands; spans of its model and tool calls go to
+  // `trace` (null: none).
+  boost::asio::awaitable<Result<AgentOutput>> RunSteps(SuspendedRun run, std::optional<bool> decision,
+                                                       AgentEventSink* sink,
                                                        observability::RunTrace* trace) const;
 
   AgentConfig config_;

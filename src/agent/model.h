@@ -28,6 +28,9 @@
 
 namespace billing {
 
+// The result a model gets for a tool call its user declined (Mastra's words; Agent::Resume).
+inline constexpr const char* kToolCallNotApproved = "Tool call was not approved by the user";
+
 struct ToolSpec {
   std::string name;  // the key the model sees
   std::string description;

@@ -1,6 +1,7 @@
 #include "agent/planner_answers.h"
 
 #include "agent/markdown.h"
+#include "agent/model.h"
 
 #include <algorithm>
 #include <string>
@@ -708,7 +709,9 @@ std::string ReportAnswer(const json& r) {
 
 std::string DescribeToolResult(const std::string& tool, const json& args, const json& result) {
   std::string out;
-  if (!result.is_object()) {
+  if (result.is_string() && result.get_ref<const std::string&>() == kToolCallNotApproved) {
+    out = "Not done: the " + tool + " call was not approved, so it did not run and nothing was changed.";
+  } else if (!result.is_object()) {
     // fall through to the raw dump
   } else if (True(result, "error")) {
     out = ErrorAnswer(tool, args, result);

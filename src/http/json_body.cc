@@ -70,4 +70,11 @@ Result<nlohmann::json> ParseJsonBody(std::string_view body, size_t max_depth) {
   }
 }
 
+Result<nlohmann::json> ParseJsonObjectBody(std::string_view body) {
+  Result<nlohmann::json> parsed = ParseJsonBody(body);
+  if (!parsed.ok()) return parsed.error();
+  if (!parsed->is_object()) return Error::Invalid("body", "Request body must be a JSON object");
+  return parsed;
+}
+
 }  // namespace billing::http

@@ -27,4 +27,8 @@ bool JsonNestingWithin(std::string_view text, size_t max_depth);
 //   "Invalid JSON in request body: nesting deeper than 64 levels"
 Result<nlohmann::json> ParseJsonBody(std::string_view body, size_t max_depth = kMaxJsonDepth);
 
+// ParseJsonBody for a body that must be a JSON object; else kInvalidArgument (field "body")
+// "Request body must be a JSON object".
+Result<nlohmann::json> ParseJsonObjectBody(std::string_view body);
+
 }  // namespace billing::http

@@ -30,6 +30,7 @@
 #include "http/route_label.h"
 #include "http/routes_internal.h"
 #include "http/stream_events.h"
+#include "http/tool_approval.h"
 #include "http/url.h"
 #include "security/card_data.h"
 
@@ -37,6 +38,7 @@ namespace billing::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
+using internal::ApprovalNeedsStream;
 using internal::NotFound;
 using internal::RunRequestError;
 
@@ -172,16 +174,6 @@ bool QueryFlag(std::string_view query, std::string_view name) {
   return false;
 }
 
-// Parses a POST body that must be a JSON object; on failure `error` holds the 400 to send.
-Result<json> ParseObjectBody(const HttpRequest& request) {
-  Result<json> body = ParseJsonBody(request.body());
-  if (!body.ok()) return body.error();
-  if (!body->is_object()) {
-    return Error::Invalid("body", "Request body must be a JSON object");
-  }
-  return body;
-}
-
 }  // namespace
 
 // ---- MastraApi ----
@@ -196,7 +188,8 @@ MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& rando
       memory_api_(memory_api),
       audit_(std::move(audit)),
       auth_(auth),
-      protections_(protections) {
+      protections_(protections),
+      approvals_(std::make_unique<PendingApprovals>(clock)) {
   if (protections_.rate_limiter != nullptr) {
     payment_gate_ = std::make_unique<PaymentRateGate>(*protections_.rate_limiter, clock_);
   }
@@ -586,11 +579,13 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
                                     (n == 5 && action == "stream" && seg[4] == "vnext"));
     const bool is_generate_legacy = post && n == 4 && action == "generate-legacy";
     const bool is_stream_legacy = post && n == 4 && action == "stream-legacy";
+    const bool is_approve = post && n == 4 && action == "approve-tool-call";
+    const bool is_decline = post && n == 4 && action == "decline-tool-call";
     const bool is_get_agent = get && n == 3;
     const bool is_agent_tool = n == 5 && action == "tools" && get;
     const bool is_agent_tool_execute = n == 6 && action == "tools" && seg[5] == "execute" && post;
     if (!is_generate && !is_stream && !is_generate_legacy && !is_stream_legacy && !is_get_agent &&
-        !is_agent_tool && !is_agent_tool_execute) {
+        !is_agent_tool && !is_agent_tool_execute && !is_approve && !is_decline) {
       co_return NotFound();
     }
     const std::string agent_id = Decode(seg[2]);
@@ -600,6 +595,9 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     if (is_stream) co_return co_await Stream(request, stream, scope);
     if (is_generate_legacy) co_return co_await Generate(request, scope, GenerateFormat::kLegacyV4);
     if (is_stream_legacy) co_return co_await StreamLegacy(request, stream, scope);
+    if (is_approve || is_decline) {
+      co_return co_await ResolveToolCall(request, stream, scope, is_approve);
+    }
     const std::string tool_id = Decode(seg[4]);
     if (is_agent_tool) {
       auto it = tool_bodies_.find(tool_id);
@@ -639,7 +637,7 @@ Status MastraApi::ApplyScope(ToolContext& context, const RequestScope& scope) co
 
 Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
                                                    const RequestScope& scope) const {
-  Result<json> body = ParseObjectBody(request);
+  Result<json> body = ParseJsonObjectBody(request.body());
   if (!body.ok()) return body.error();
   Result<GenerateRequest> run = ParseGenerateRequest(*body);
   if (!run.ok()) return run;
@@ -679,6 +677,8 @@ Result<GenerateRequest> MastraApi::ParseRunRequest(const HttpRequest& request,
   return run;
 }
 
+MastraApi::~MastraApi() = default;
+
 boost::asio::awaitable<Status> MastraApi::PrepareRun(GenerateRequest& run) const {
   if (memory_ == nullptr || !run.memory) co_return OkStatus();
   Result<std::vector<ChatMessage>> history = co_await RunReadOn(agent_.tool_runner(), [&] {
@@ -717,6 +717,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& requ
   Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
   if (!parsed.ok()) co_return RunRequestError(parsed.error());
   GenerateRequest& run = parsed.value();
+  if (run.options.require_tool_approval) co_return ApprovalNeedsStream();
   Status prepared = co_await PrepareRun(run);
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
   Result<AgentOutput> output = co_await agent_.Generate(run.messages, std::move(run.options));
@@ -731,7 +732,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Generate(const HttpRequest& requ
 boost::asio::awaitable<HttpResponse> MastraApi::ExecuteTool(const Tool& tool,
                                                             const HttpRequest& request,
                                                             const RequestScope& scope) const {
-  Result<json> body = ParseObjectBody(request);
+  Result<json> body = ParseJsonObjectBody(request.body());
   if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
   auto data = body->find("data");
   if (data == body->end() || data->is_null()) {

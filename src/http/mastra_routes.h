@@ -35,6 +35,8 @@
 
 namespace billing::http {
 
+class PendingApprovals;  // http/tool_approval.h
+
 // What a generate/stream request body asks for.
 struct GenerateRequest {
   std::vector<ChatMessage> messages;
@@ -51,7 +53,8 @@ struct GenerateRequest {
 
 // Parses a generate/stream body (already known to be a JSON object): messages (see messages.h),
 // maxSteps (integer, clamped to 1..20), runId, instructions, toolChoice, modelSettings,
-// clientTools, runtimeContext/requestContext, threadId/resourceId/resourceid/memory. Errors are
+// clientTools, requireToolApproval, runtimeContext/requestContext,
+// threadId/resourceId/resourceid/memory. Errors are
 // kInvalidArgument with the Mastra-style message to send back with a 400. The one parser for all
 // of generate, stream, generate-legacy and stream-legacy.
 Result<GenerateRequest> ParseGenerateRequest(const nlohmann::json& body);
@@ -126,6 +129,7 @@ class MastraApi {
             const ConversationMemory* memory = nullptr, const MemoryApi* memory_api = nullptr,
             const Authenticator* auth = nullptr, AuditHandler audit = nullptr,
             Protections protections = {});
+  ~MastraApi();
 
   // Serves GET /api/events (http/events_routes.h) with `events`; set before serving.
   void set_events_handler(AuditHandler events) { events_ = std::move(events); }
@@ -196,6 +200,12 @@ class MastraApi {
                                                 GenerateFormat format) const;
   boost::asio::awaitable<HttpResponse> Stream(const HttpRequest& request, ResponseStream& stream,
                                               const RequestScope& scope) const;
+  // POST /api/agents/:id/approve-tool-call (`approved`) or /decline-tool-call: goes on with a
+  // stream run suspended for approval (stream_routes.cc).
+  boost::asio::awaitable<HttpResponse> ResolveToolCall(const HttpRequest& request,
+                                                       ResponseStream& stream,
+                                                       const RequestScope& scope,
+                                                       bool approved) const;
   boost::asio::awaitable<HttpResponse> StreamLegacy(const HttpRequest& request,
                                                     ResponseStream& stream,
                                                     const RequestScope& scope) const;
@@ -230,6 +240,7 @@ class MastraApi {
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter
+  std::unique_ptr<PendingApprovals> approvals_;             // stream runs awaiting approval
   const MoneyMovementLimiter* payments_limiter_ = nullptr;  // the gate tool calls go through
 
   // Serialized once: the agent and tools do not change while the server runs.

@@ -99,14 +99,6 @@ HttpResponse ThreadResponse(const MemoryThread& t) {
   return JsonResponse(bhttp::status::ok, std::move(body));
 }
 
-// Parses a body that must be a JSON object.
-Result<json> ObjectBody(const HttpRequest& request) {
-  Result<json> body = ParseJsonBody(request.body());
-  if (!body.ok()) return body.error();
-  if (!body->is_object()) return Error::Invalid("body", "Request body must be a JSON object");
-  return body;
-}
-
 // An optional string member; an error naming the field when present with another type.
 Result<std::optional<std::string>> OptionalString(const json& body, const char* key) {
   auto it = body.find(key);
@@ -550,7 +542,7 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request,
     }
 
     case Route::kCreateThread: {
-      auto body = ObjectBody(request);
+      auto body = ParseJsonObjectBody(request.body());
       if (!body.ok()) return StoreErrorResponse(body.error());
       auto resource = OptionalString(*body, "resourceId");
       if (!resource.ok()) return StoreErrorResponse(resource.error());
@@ -588,7 +580,7 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request,
         if (!thread.ok()) return StoreErrorResponse(thread.error());
         if (!thread->has_value()) return ThreadNotFound();
       }
-      auto body = ObjectBody(request);
+      auto body = ParseJsonObjectBody(request.body());
       if (!body.ok()) return StoreErrorResponse(body.error());
       ThreadUpdate update;
       auto title = OptionalString(*body, "title");
@@ -646,7 +638,7 @@ std::optional<HttpResponse> MemoryApi::Handle(const HttpRequest& request,
       auto thread = own_thread();
       if (!thread.ok()) return StoreErrorResponse(thread.error());
       if (!thread->has_value()) return ThreadNotFound();
-      auto body = ObjectBody(request);
+      auto body = ParseJsonObjectBody(request.body());
       if (!body.ok()) return StoreErrorResponse(body.error());
       auto text = OptionalString(*body, "workingMemory");
       if (!text.ok()) return StoreErrorResponse(text.error());

@@ -41,4 +41,12 @@ inline HttpResponse RunRequestError(const Error& error) {
   return JsonError(boost::beast::http::status::bad_request, error.message);
 }
 
+// requireToolApproval on a route that cannot stop for it (all but /stream).
+inline HttpResponse ApprovalNeedsStream() {
+  return JsonError(
+      boost::beast::http::status::bad_request,
+      "requireToolApproval is supported on /stream only: the run stops there before "
+      "each tool call until /approve-tool-call or /decline-tool-call; nothing was run");
+}
+
 }  // namespace billing::http::internal

@@ -189,6 +189,14 @@ Result<GenerateRequest> ParseGenerateRequest(const json& body) {
     options.client_tools = *client_tools;
   }
 
+  BILLING_ASSIGN_OR_RETURN(const json* approval, OptionalMember(body, "requireToolApproval"));
+  if (approval != nullptr) {
+    if (!approval->is_boolean()) {
+      return Error::Invalid("requireToolApproval", "requireToolApproval must be a boolean");
+    }
+    options.require_tool_approval = approval->get<bool>();
+  }
+
   BILLING_ASSIGN_OR_RETURN(options.tool_context, ParseToolContext(body));
 
   // Memory addressing (not acted on yet): top-level (≤0.19, legacy routes) or memory.* (0.20+).

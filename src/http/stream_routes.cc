@@ -10,6 +10,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,8 +18,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http/json_body.h"
 #include "http/routes_internal.h"
 #include "http/stream_events.h"
+#include "http/tool_approval.h"
 
 namespace billing::http {
 namespace {
@@ -137,6 +140,15 @@ class MastraChunkSink final : public AgentEventSink {
     const bool ok = co_await SendAll(std::move(chunks));
     co_return ok;
   }
+  // After a run stopped for approval, as Mastra does: tool-call-approval, [DONE] (no finish).
+  boost::asio::awaitable<bool> AwaitApproval(const ToolCall& call) {
+    std::vector<std::string> chunks;
+    CloseText(chunks);
+    chunks.push_back(SseChunk("tool-call-approval", run_id_, ToolCallPayload(call)));
+    chunks.push_back(SseDone());
+    const bool ok = co_await SendAll(std::move(chunks));
+    co_return ok;
+  }
   // After a failed run, as Mastra does: error, step-finish and finish with reason "error", [DONE].
   // `message` must be safe to show.
   boost::asio::awaitable<bool> Fail(std::string message, std::string timestamp) {
@@ -243,6 +255,58 @@ void LogRunError(const Error& error) {
   }
 }
 
+// The end of a /stream or approve/decline answer: a run that stopped for approval is kept in
+// `approvals` and its user asked; a finished one is saved (`finish_run`, memory) and finished; a
+// failed one gets the error chunks. Then the HTTP stream ends.
+boost::asio::awaitable<void> EndRunStream(
+    Result<AgentOutput> output, GenerateRequest run, std::string owner, PendingApprovals& approvals,
+    const std::function<boost::asio::awaitable<void>(const GenerateRequest&, const AgentOutput&)>&
+        finish_run,
+    const Clock& clock, MastraChunkSink& sink, StreamWriter& writer, ResponseStream& stream) {
+  if (writer.gone()) co_return;  // the run stopped; nobody to tell (a pending run is dropped)
+  bool sent = false;
+  if (output.ok() && output->suspended != nullptr) {
+    std::shared_ptr<SuspendedRun> state = output->suspended;
+    const ToolCall call = state->pending_call();
+    approvals.Put(PendingRun{std::move(run), std::move(state), std::move(owner)});
+    sent = co_await sink.AwaitApproval(call);
+  } else if (output.ok()) {
+    co_await finish_run(run, *output);
+    sent = co_await sink.Finish(*output);
+  } else {
+    LogRunError(output.error());
+    std::string message = PublicErrorMessage(output.error());
+    std::string timestamp = clock.NowIso8601();
+    sent = co_await sink.Fail(std::move(message), std::move(timestamp));
+  }
+  if (sent) {
+    Status finished = co_await stream.Finish();
+    (void)finished;
+  }
+}
+
+// A required id of the approve/decline body: a non-empty string of at most 128 bytes.
+Result<std::string> ApprovalId(const nlohmann::json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty() ||
+      it->get_ref<const std::string&>().size() > 128) {
+    return Error::Invalid(
+        field, std::string(field) + " must be a non-empty string of at most 128 characters");
+  }
+  return it->get<std::string>();
+}
+
+HttpResponseHeader EventStreamHeader(const HttpRequest& request, const RequestScope& scope) {
+  HttpResponseHeader header;
+  header.version(request.version());
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "text/event-stream");
+  header.set(bhttp::field::cache_control, "no-cache");
+  header.set("x-accel-buffering", "no");
+  header.set("x-request-id", scope.request_id);
+  return header;
+}
+
 }  // namespace
 
 boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
@@ -256,14 +320,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
   if (run.options.run_id.empty()) run.options.run_id = NewUuid(random_);
 
-  HttpResponseHeader header;
-  header.version(request.version());
-  header.result(bhttp::status::ok);
-  header.set(bhttp::field::content_type, "text/event-stream");
-  header.set(bhttp::field::cache_control, "no-cache");
-  header.set("x-accel-buffering", "no");
-  header.set("x-request-id", scope.request_id);
-  Status began = co_await stream.Begin(std::move(header));
+  Status began = co_await stream.Begin(EventStreamHeader(request, scope));
   if (!began.ok()) co_return HttpResponse{};
 
   StreamWriter writer(stream);
@@ -271,22 +328,56 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
                        agent_.model().model_id());
   const bool started = co_await sink.Start(agent_.config().id);
   if (!started) co_return HttpResponse{};
+  std::string owner = run.options.tool_context.actor.principal;
   Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
-  if (writer.gone()) co_return HttpResponse{};  // the run stopped; nobody to tell
-  bool sent = false;
-  if (output.ok()) {
-    co_await FinishRun(run, *output);
-    sent = co_await sink.Finish(*output);
-  } else {
-    LogRunError(output.error());
-    std::string message = PublicErrorMessage(output.error());
-    std::string timestamp = clock_.NowIso8601();
-    sent = co_await sink.Fail(std::move(message), std::move(timestamp));
+  auto finish_run = [this](const GenerateRequest& done, const AgentOutput& out) {
+    return FinishRun(done, out);
+  };
+  co_await EndRunStream(std::move(output), std::move(run), std::move(owner), *approvals_,
+                        finish_run, clock_, sink, writer, stream);
+  co_return HttpResponse{};
+}
+
+boost::asio::awaitable<HttpResponse> MastraApi::ResolveToolCall(const HttpRequest& request,
+                                                                ResponseStream& stream,
+                                                                const RequestScope& scope,
+                                                                bool approved) const {
+  Result<nlohmann::json> body = ParseJsonObjectBody(request.body());
+  if (!body.ok()) co_return JsonError(bhttp::status::bad_request, body.error().message);
+  Result<std::string> run_id = ApprovalId(*body, "runId");
+  if (!run_id.ok()) co_return JsonError(bhttp::status::bad_request, run_id.error().message);
+  Result<std::string> call_id = ApprovalId(*body, "toolCallId");
+  if (!call_id.ok()) co_return JsonError(bhttp::status::bad_request, call_id.error().message);
+  const std::string owner =
+      scope.principal.authenticated ? scope.principal.id : std::string(kDevPrincipal);
+  std::optional<PendingRun> pending = approvals_->Take(*run_id, *call_id, owner);
+  if (!pending) {
+    co_return JsonError(bhttp::status::not_found,
+                        "No tool call '" + internal::Truncated(*call_id, 64) + "' of run '" +
+                            internal::Truncated(*run_id, 64) +
+                            "' awaits approval (unknown, already decided, started by another "
+                            "caller, or older than 15 minutes); nothing was run");
   }
-  if (sent) {
-    Status finished = co_await stream.Finish();
-    (void)finished;
-  }
+  SuspendedRun state = std::move(*pending->state);
+  // The approver's current scopes and limits, not those the run began with (a key narrowed
+  // meanwhile is honoured); the end user it claims is checked again.
+  ToolContext& context = state.options.tool_context;
+  Status applied = ApplyScope(context, scope);
+  if (!applied.ok()) co_return RunRequestError(applied.error());
+  spdlog::info("stream: {} {} tool call {} of run {}", context.actor.principal,
+               approved ? "approved" : "declined", *call_id, *run_id);
+
+  Status began = co_await stream.Begin(EventStreamHeader(request, scope));
+  if (!began.ok()) co_return HttpResponse{};
+  StreamWriter writer(stream);
+  MastraChunkSink sink(writer, *run_id, NewUuid(random_), agent_.model().provider(),
+                       agent_.model().model_id());
+  Result<AgentOutput> output = co_await agent_.Resume(std::move(state), approved, &sink);
+  auto finish_run = [this](const GenerateRequest& done, const AgentOutput& out) {
+    return FinishRun(done, out);
+  };
+  co_await EndRunStream(std::move(output), std::move(pending->request), owner, *approvals_,
+                        finish_run, clock_, sink, writer, stream);
   co_return HttpResponse{};
 }
 
@@ -296,6 +387,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::StreamLegacy(const HttpRequest& 
   Result<GenerateRequest> parsed = ParseRunRequest(request, scope);
   if (!parsed.ok()) co_return RunRequestError(parsed.error());
   GenerateRequest& run = parsed.value();
+  if (run.options.require_tool_approval) co_return internal::ApprovalNeedsStream();
   Status prepared = co_await PrepareRun(run);
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
 

@@ -94,6 +94,35 @@ test('stream with processDataStream', async () => {
   assert.ok(finish.usage);
 });
 
+test('tool approval: stream stops at each call; approveToolCall and declineToolCall go on', async () => {
+  const agent = client().getAgent('billingApiAgent');
+  const collect = async (response) => {
+    const chunks = [];
+    await response.processDataStream({ onChunk: async (chunk) => { chunks.push(chunk); } });
+    return chunks;
+  };
+  const pending = (chunks) => chunks.find((c) => c.type === 'tool-call-approval')?.payload;
+  const runId = 'compat-approval-1';
+  const first = await collect(await agent.stream(
+    'Process a payment of $100 for invoice INV-2025-001 by bank transfer',
+    { runId, requireToolApproval: true }));
+  const lookup = pending(first);
+  assert.ok(lookup, `no tool-call-approval in ${first.map((c) => c.type).join(',')}`);
+  assert.equal(lookup.toolName, 'manageInvoicesTool');
+  assert.ok(!first.some((c) => c.type === 'tool-result'), 'nothing runs before the approval');
+
+  const second = await collect(await agent.approveToolCall({ runId, toolCallId: lookup.toolCallId }));
+  assert.equal(second[0].type, 'tool-result');
+  const pay = pending(second);
+  assert.equal(pay?.toolName, 'processPaymentTool');
+
+  const third = await collect(await agent.declineToolCall({ runId, toolCallId: pay.toolCallId }));
+  assert.equal(third[0].payload.result, 'Tool call was not approved by the user');
+  const text = third.filter((c) => c.type === 'text-delta').map((c) => c.payload.text).join('');
+  assert.match(text, /not approved/);
+  assert.equal(third.at(-1).type, 'finish');
+});
+
 test('legacy generate and stream', async () => {
   const agent = client().getAgent('billingApiAgent');
   const res = await agent.generateLegacy({ messages: 'Show me all failed payments' });

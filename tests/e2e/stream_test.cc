@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e/server_harness.h"
+#include "e2e/sse.h"
 #include "fake_openai/fake_openai_server.h"
 
 namespace billing::e2e {
@@ -30,57 +31,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kAgentPath = "/api/agents/billingApiAgent";
 constexpr const char* kCustomerPrompt = "Show me billing details for customer CUST-001";
-
-// The `data:` items of an SSE body; "[DONE]" stays a string, the rest are parsed.
-struct SseItems {
-  std::vector<json> chunks;
-  bool done = false;
-  bool done_last = false;
-};
-
-SseItems ParseSse(const std::string& body) {
-  SseItems out;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find("\n\n", start);
-    if (end == std::string::npos) end = body.size();
-    std::string item = body.substr(start, end - start);
-    start = end + 2;
-    if (item.empty()) continue;
-    EXPECT_EQ(item.rfind("data: ", 0), 0u) << item;
-    std::string data = item.substr(6);
-    if (data == "[DONE]") {
-      out.done = true;
-      out.done_last = start >= body.size();
-      continue;
-    }
-    json chunk = json::parse(data, nullptr, false);
-    EXPECT_FALSE(chunk.is_discarded()) << data;
-    out.chunks.push_back(std::move(chunk));
-  }
-  return out;
-}
-
-std::vector<std::string> Types(const std::vector<json>& chunks) {
-  std::vector<std::string> out;
-  for (const json& c : chunks) out.push_back(c.value("type", "?"));
-  return out;
-}
-
-std::string StreamedText(const std::vector<json>& chunks) {
-  std::string text;
-  for (const json& c : chunks) {
-    if (c.value("type", "") == "text-delta") text += c["payload"]["text"].get<std::string>();
-  }
-  return text;
-}
-
-const json* FindChunk(const std::vector<json>& chunks, const std::string& type) {
-  for (const json& c : chunks) {
-    if (c.value("type", "") == type) return &c;
-  }
-  return nullptr;
-}
 
 // A raw HTTP/1.1 client that reads a chunked response as it arrives, so that a test can act
 // between chunks (check the fake's progress, hang up).
