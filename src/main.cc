@@ -19,9 +19,8 @@
 
 #include "agent/agent.h"
 #include "agent/instructions.h"
-#include "agent/local_planner.h"
 #include "agent/memory.h"
-#include "agent/openai_model.h"
+#include "app/models.h"
 #include "app/audit_command.h"
 #include "app/bill_command.h"
 #include "app/customers_command.h"
@@ -130,18 +129,8 @@ int Run(const AppConfig& cfg) {
   RegisterBillingTools(tools, service);
 
   boost::asio::io_context io(threads);
-  std::unique_ptr<Model> model;
-  if (cfg.model == "local") {
-    model = std::make_unique<LocalPlanner>(*clock);
-  } else {
-    OpenAiOptions options;
-    options.api_key = cfg.openai_api_key;
-    options.base_url = cfg.openai_base_url;
-    options.model = cfg.model.substr(std::string("openai/").size());
-    options.timeout_ms = cfg.model_timeout_ms;
-    options.max_retries = cfg.model_max_retries;
-    model = std::make_unique<OpenAiModel>(io, options);
-  }
+  // The model, which an administrator may switch while the server runs (app/models.h).
+  std::unique_ptr<ModelSwitch> model = MakeModelSwitch(cfg, io, *clock);
   Agent agent(BillingAgentConfig(), tools, *model, *clock, ids);
   // Reads go to the write pool too when they wait on the network (PostgreSQL): no I/O thread
   // ever waits on the database.
@@ -241,6 +230,7 @@ int Run(const AppConfig& cfg) {
   mcp_info.version = kVersion;
   const http::McpServer mcp(tools, mcp_info);
   api.set_mcp_server(&mcp);
+  api.set_model_switch(model.get());
   // Prometheus metrics at /metrics (docs/observability.md "Metrics").
   observability::Metrics metrics;
   agent.set_metrics(&metrics);

@@ -222,11 +222,34 @@ MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& rando
     out["defaultStreamOptions"] = json::object();
     return out;
   };
-  json agent_json = serialize_agent(tools);
-  agent_body_ = Dump(agent_json);
-  agents_body_ = Dump(json{{config.id, std::move(agent_json)}});
-  agents_partial_body_ = Dump(json{{config.id, serialize_agent(tools_partial)}});
+  agent_json_ = serialize_agent(tools);
+  agent_partial_json_ = serialize_agent(tools_partial);
+  bodies_ = MakeAgentBodies();
   tools_body_ = Dump(tools);
+}
+
+std::shared_ptr<const MastraApi::AgentBodies> MastraApi::MakeAgentBodies() const {
+  auto bodies = std::make_shared<AgentBodies>();
+  const std::string provider = agent_.model().provider();
+  const std::string model_id = agent_.model().model_id();
+  bodies->model_key = provider + "/" + model_id;
+  json agent = agent_json_;
+  agent["provider"] = provider;
+  agent["modelId"] = model_id;
+  json partial = agent_partial_json_;
+  partial["provider"] = provider;
+  partial["modelId"] = model_id;
+  bodies->agent = Dump(agent);
+  bodies->agents = Dump(json{{agent_.config().id, std::move(agent)}});
+  bodies->agents_partial = Dump(json{{agent_.config().id, std::move(partial)}});
+  return bodies;
+}
+
+std::shared_ptr<const MastraApi::AgentBodies> MastraApi::CurrentAgentBodies() const {
+  const std::string key = agent_.model().provider() + "/" + agent_.model().model_id();
+  std::lock_guard lock(bodies_mu_);
+  if (bodies_->model_key != key) bodies_ = MakeAgentBodies();  // after a model switch
+  return bodies_;
 }
 
 Handler MastraApi::AsHandler() const {
@@ -484,8 +507,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     co_return JsonError(bhttp::status::forbidden, "A customer-bound caller cannot use /api/" +
                                                       std::string(seg[1]) + ": it spans customers");
   }
-  if (auto studio =
-          RouteStudio(request, std::vector<std::string_view>(seg.begin(), seg.begin() + n))) {
+  if (auto studio = RouteStudio(request, scope,
+                                std::vector<std::string_view>(seg.begin(), seg.begin() + n))) {
     co_return std::move(*studio);
   }
   if (n >= 3 && seg[1] == "mcp" && mcp_ != nullptr) {
@@ -566,9 +589,10 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   if (seg[1] == "agents") {
     if (n == 2) {
       if (!get) co_return NotFound();
+      std::shared_ptr<const AgentBodies> bodies = CurrentAgentBodies();
       co_return JsonResponse(bhttp::status::ok, QueryFlag(target.query, "partial")
-                                                    ? agents_partial_body_
-                                                    : agents_body_);
+                                                    ? bodies->agents_partial
+                                                    : bodies->agents);
     }
     // Routes below name the agent; check the route shape first so unknown paths stay 404.
     const std::string_view action = n >= 4 ? seg[3] : std::string_view();
@@ -590,7 +614,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
     }
     const std::string agent_id = Decode(seg[2]);
     if (agent_id != agent_.config().id) co_return AgentNotFound(agent_id);
-    if (is_get_agent) co_return JsonResponse(bhttp::status::ok, agent_body_);
+    if (is_get_agent) co_return JsonResponse(bhttp::status::ok, CurrentAgentBodies()->agent);
     if (is_generate) co_return co_await Generate(request, scope, GenerateFormat::kMastra);
     if (is_stream) co_return co_await Stream(request, stream, scope);
     if (is_generate_legacy) co_return co_await Generate(request, scope, GenerateFormat::kLegacyV4);

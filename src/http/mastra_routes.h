@@ -5,11 +5,14 @@
 // Responses and errors follow Mastra 0.24 (spec mastra-api.md §1–3); deviations are listed in
 // docs/http.md.
 //
-// Thread-safety: immutable after construction (discovery bodies are serialized once, up front);
+// Thread-safety: immutable after construction but for two internally locked parts (the runs
+// awaiting tool approval, and the agent's serialized body, made again after a model switch);
 // Handle() may run concurrently on any number of threads.
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange
@@ -20,6 +23,7 @@
 
 #include "agent/agent.h"
 #include "agent/memory.h"
+#include "agent/model_switch.h"
 #include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -160,6 +164,10 @@ class MastraApi {
   // Serves the MCP server (http/mcp_server.h) at /api/mcp/<id>/mcp, its registry at
   // /api/mcp/v0/servers and its tools at /api/mcp/<id>/tools; null: 404.
   void set_mcp_server(const McpServer* mcp) { mcp_ = mcp; }
+  // Lets administrators switch the agent's model (POST /api/agents/:id/model, /model/reset) and
+  // lists its choices at GET /api/agents/providers; `models` must be the agent's model. Null:
+  // the model in use is the only one listed, and switching is refused.
+  void set_model_switch(ModelSwitch* models) { models_ = models; }
 
   // Routes one request. Never throws for bad input (the server catches anything else).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest& request, ResponseStream& stream) const;
@@ -215,8 +223,10 @@ class MastraApi {
   // /api/mcp/... (set_mcp_server).
   // Mastra Studio's routes with nothing of ours behind them (studio_routes.cc); nullopt when
   // `seg` (the path, "api" first) is none of them.
-  std::optional<HttpResponse> RouteStudio(const HttpRequest& request,
+  std::optional<HttpResponse> RouteStudio(const HttpRequest& request, const RequestScope& scope,
                                           const std::vector<std::string_view>& seg) const;
+  // POST /api/agents/:id/model {"provider","modelId"} and /model/reset (studio_routes.cc).
+  HttpResponse SwitchModel(const HttpRequest& request, const RequestScope& scope, bool reset) const;
   // `path`: the decoded segments after /api/mcp (mcp_routes.cc).
   boost::asio::awaitable<HttpResponse> RouteMcp(const HttpRequest& request,
                                                 const RequestScope& scope,
@@ -237,16 +247,26 @@ class MastraApi {
   const observability::TraceStore* traces_ = nullptr;
   observability::Metrics* metrics_ = nullptr;
   const McpServer* mcp_ = nullptr;
+  ModelSwitch* models_ = nullptr;
   const Authenticator* auth_;
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter
   std::unique_ptr<PendingApprovals> approvals_;             // stream runs awaiting approval
   const MoneyMovementLimiter* payments_limiter_ = nullptr;  // the gate tool calls go through
 
-  // Serialized once: the agent and tools do not change while the server runs.
-  std::string agents_body_;                                   // GET /api/agents
-  std::string agents_partial_body_;                           // GET /api/agents?partial=true
-  std::string agent_body_;                                    // GET /api/agents/:agentId
+  // The agent serialized for the model in use (GET /api/agents[?partial=true],
+  // /api/agents/:agentId); made again after a model switch (set_model_switch).
+  struct AgentBodies {
+    std::string model_key;  // "provider/modelId" they were made for
+    std::string agent, agents, agents_partial;
+  };
+  std::shared_ptr<const AgentBodies> MakeAgentBodies() const;
+  std::shared_ptr<const AgentBodies> CurrentAgentBodies() const;
+  nlohmann::json agent_json_;
+  nlohmann::json agent_partial_json_;
+  mutable std::mutex bodies_mu_;
+  mutable std::shared_ptr<const AgentBodies> bodies_;  // guarded by bodies_mu_
+  // Serialized once: the tools do not change while the server runs.
   std::string tools_body_;                                    // GET /api/tools
   std::unordered_map<std::string, std::string> tool_bodies_;  // by tool id
 };

@@ -15,10 +15,14 @@ TEST(studio_e2e, EveryStudioRouteAnswersInTheShapeItExpects) {
   ServerProcess server;
   ASSERT_TRUE(server.started()) << server.Log();
   json providers = server.Get("/api/agents/providers").Json();
-  ASSERT_EQ(providers["providers"].size(), 1u) << providers.dump();
+  // The model in use first; OpenAI listed, not connected without a key.
+  ASSERT_EQ(providers["providers"].size(), 2u) << providers.dump();
   EXPECT_EQ(providers["providers"][0]["id"], "local");
   EXPECT_EQ(providers["providers"][0]["models"], json::array({"billing-planner"}));
   EXPECT_EQ(providers["providers"][0]["connected"], true);
+  EXPECT_EQ(providers["providers"][1]["id"], "openai");
+  EXPECT_EQ(providers["providers"][1]["connected"], false);
+  EXPECT_EQ(providers["providers"][1]["envVar"], "OPENAI_API_KEY");
 
   HttpResult voice = server.Get("/api/agents/billingApiAgent/voice/speakers");
   EXPECT_EQ(voice.status, 400);
