@@ -123,6 +123,17 @@ test('tool approval: stream stops at each call; approveToolCall and declineToolC
   assert.equal(third.at(-1).type, 'finish');
 });
 
+test('model picker: updateModel and resetModel', async () => {
+  const agent = client().getAgent('billingApiAgent');
+  const providers = await (await fetch(`${baseUrl}/api/agents/providers`)).json();
+  assert.deepEqual(providers.providers.map((p) => p.id), ['local', 'openai']);
+  assert.deepEqual(await agent.updateModel({ provider: 'local', modelId: 'billing-planner' }),
+    { message: 'Agent model updated' });
+  await assert.rejects(() => agent.updateModel({ provider: 'nope', modelId: 'x' }), /provider must be one of/);
+  assert.deepEqual(await agent.resetModel(), { message: 'Agent model reset to original' });
+  assert.equal((await agent.details()).modelId, 'billing-planner');
+});
+
 test('legacy generate and stream', async () => {
   const agent = client().getAgent('billingApiAgent');
   const res = await agent.generateLegacy({ messages: 'Show me all failed payments' });
