@@ -222,7 +222,9 @@ void WriteUiMessages(JsonWriter& w, const AgentOutput& output, DumpCache& cache)
   w.Key("uiMessages");
   w.BeginArray();
   w.BeginObject();
-  w.Field("id", output.response_id.empty() ? output.run_id : output.response_id);
+  // The run's id: unique per run, where a model's response id may repeat (the local planner's
+  // is a digest of the answer).
+  w.Field("id", output.run_id);
   w.Field("role", "assistant");
   w.Key("metadata");
   w.BeginObject();

@@ -90,7 +90,7 @@ TEST(GenerateJsonTest, TopLevelFields) {
   const json& ui = out["response"]["uiMessages"];
   ASSERT_EQ(ui.size(), 1u) << ui.dump();
   EXPECT_EQ(ui[0]["role"], "assistant");
-  EXPECT_EQ(ui[0]["id"], "resp-2");
+  EXPECT_EQ(ui[0]["id"], "run-1");
   const json& parts = ui[0]["parts"];
   ASSERT_EQ(parts.size(), 3u) << parts.dump();
   EXPECT_EQ(parts[0]["type"], "tool-getCustomerTool");

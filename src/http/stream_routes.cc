@@ -140,6 +140,8 @@ class MastraChunkSink final : public AgentEventSink {
     const bool ok = co_await SendAll(std::move(chunks));
     co_return ok;
   }
+  const std::string& message_id() const { return message_id_; }
+
   // After a run stopped for approval, as Mastra does: tool-call-approval, [DONE] (no finish).
   boost::asio::awaitable<bool> AwaitApproval(const ToolCall& call) {
     std::vector<std::string> chunks;
@@ -255,20 +257,33 @@ void LogRunError(const Error& error) {
   }
 }
 
+// Saves a finished run to its memory thread (MastraApi::FinishRun).
+using RunFinisher =
+    std::function<boost::asio::awaitable<void>(const GenerateRequest&, const AgentOutput&)>;
+
 // The end of a /stream or approve/decline answer: a run that stopped for approval is kept in
 // `approvals` and its user asked; a finished one is saved (`finish_run`, memory) and finished; a
 // failed one gets the error chunks. Then the HTTP stream ends.
-boost::asio::awaitable<void> EndRunStream(
-    Result<AgentOutput> output, GenerateRequest run, std::string owner, PendingApprovals& approvals,
-    const std::function<boost::asio::awaitable<void>(const GenerateRequest&, const AgentOutput&)>&
-        finish_run,
-    const Clock& clock, MastraChunkSink& sink, StreamWriter& writer, ResponseStream& stream) {
+boost::asio::awaitable<void> EndRunStream(Result<AgentOutput> output, GenerateRequest run,
+                                          std::string owner, PendingApprovals& approvals,
+                                          const RunFinisher& finish_run, const Clock& clock,
+                                          MastraChunkSink& sink, StreamWriter& writer,
+                                          ResponseStream& stream) {
   if (writer.gone()) co_return;  // the run stopped; nobody to tell (a pending run is dropped)
   bool sent = false;
   if (output.ok() && output->suspended != nullptr) {
     std::shared_ptr<SuspendedRun> state = output->suspended;
     const ToolCall call = state->pending_call();
-    approvals.Put(PendingRun{std::move(run), std::move(state), std::move(owner)});
+    if (run.history_count < run.messages.size()) {
+      // The caller's message is kept in the thread (created if new) while the decision waits, as
+      // Mastra does; the run's own messages follow when it ends. Counted as history from now on
+      // so that it is saved once.
+      const AgentOutput nothing_yet;  // named: no temporary next to a co_await (GCC 12)
+      co_await finish_run(run, nothing_yet);
+      run.history_count = run.messages.size();
+    }
+    approvals.Put(
+        PendingRun{std::move(run), std::move(state), std::move(owner), sink.message_id()});
     sent = co_await sink.AwaitApproval(call);
   } else if (output.ok()) {
     co_await finish_run(run, *output);
@@ -330,7 +345,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
   if (!started) co_return HttpResponse{};
   std::string owner = run.options.tool_context.actor.principal;
   Result<AgentOutput> output = co_await agent_.Stream(run.messages, std::move(run.options), sink);
-  auto finish_run = [this](const GenerateRequest& done, const AgentOutput& out) {
+  // A named std::function: no temporary next to the co_await below (GCC 12).
+  const RunFinisher finish_run = [this](const GenerateRequest& done, const AgentOutput& out) {
     return FinishRun(done, out);
   };
   co_await EndRunStream(std::move(output), std::move(run), std::move(owner), *approvals_,
@@ -370,10 +386,11 @@ boost::asio::awaitable<HttpResponse> MastraApi::ResolveToolCall(const HttpReques
   Status began = co_await stream.Begin(EventStreamHeader(request, scope));
   if (!began.ok()) co_return HttpResponse{};
   StreamWriter writer(stream);
-  MastraChunkSink sink(writer, *run_id, NewUuid(random_), agent_.model().provider(),
+  MastraChunkSink sink(writer, *run_id, pending->message_id, agent_.model().provider(),
                        agent_.model().model_id());
   Result<AgentOutput> output = co_await agent_.Resume(std::move(state), approved, &sink);
-  auto finish_run = [this](const GenerateRequest& done, const AgentOutput& out) {
+  // A named std::function: no temporary next to the co_await below (GCC 12).
+  const RunFinisher finish_run = [this](const GenerateRequest& done, const AgentOutput& out) {
     return FinishRun(done, out);
   };
   co_await EndRunStream(std::move(output), std::move(pending->request), owner, *approvals_,

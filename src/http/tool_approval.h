@@ -28,6 +28,7 @@ struct PendingRun {
   GenerateRequest request;              // the run request (memory thread, input) for its end
   std::shared_ptr<SuspendedRun> state;  // where the agent stopped
   std::string owner;                    // the principal that started it
+  std::string message_id;               // the streamed answer's messageId, kept across the pause
 };
 
 class PendingApprovals {

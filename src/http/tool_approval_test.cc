@@ -14,7 +14,7 @@ PendingRun Pending(const std::string& run_id, const std::string& call_id,
   call.id = call_id;
   call.name = "get-customer";
   state->current.model.tool_calls.push_back(call);
-  return PendingRun{GenerateRequest{}, std::move(state), owner};
+  return PendingRun{GenerateRequest{}, std::move(state), owner, "message-1"};
 }
 
 TEST(PendingApprovalsTest, HandsARunBackOnceToItsOwnerForItsPendingCall) {

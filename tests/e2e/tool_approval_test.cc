@@ -67,12 +67,21 @@ TEST(ToolApproval, ApprovedCallsRunOneByOneAndThePaymentIsMadeOnce) {
   ASSERT_TRUE(lookup.is_object()) << json(Types(first.chunks)).dump();
   EXPECT_EQ(lookup["toolName"], "manageInvoicesTool");
   EXPECT_EQ(FindChunk(first.chunks, "tool-result"), nullptr) << "nothing ran before the approval";
+  // While the decision waits, the thread exists and holds the question.
+  const std::string messages_path = "/api/memory/threads/t-approve/messages?agentId=billingApiAgent";
+  json waiting = server.Get(messages_path).Json();
+  ASSERT_EQ(waiting["messages"].size(), 1u) << waiting.dump();
+  EXPECT_NE(waiting["messages"].dump().find("INV-2025-001"), std::string::npos);
+  const std::string message_id = first.chunks[0]["payload"]["messageId"];
 
   SseItems second = Post(server, "approve-tool-call", Decision("run-approve", lookup));
   ASSERT_FALSE(second.chunks.empty());
   EXPECT_EQ(second.chunks[0]["type"], "tool-result") << "the approved call's result comes first";
   EXPECT_EQ(second.chunks[0]["payload"]["toolCallId"], lookup["toolCallId"]);
   EXPECT_EQ(second.chunks[0]["runId"], "run-approve");
+  const json* resumed_finish = FindChunk(second.chunks, "step-finish");
+  ASSERT_NE(resumed_finish, nullptr);
+  EXPECT_EQ((*resumed_finish)["payload"]["messageId"], message_id) << "the same answer goes on";
   json pay = PendingCall(second);
   ASSERT_TRUE(pay.is_object()) << json(Types(second.chunks)).dump();
   EXPECT_EQ(pay["toolName"], "processPaymentTool");
@@ -96,12 +105,14 @@ TEST(ToolApproval, ApprovedCallsRunOneByOneAndThePaymentIsMadeOnce) {
   EXPECT_EQ(status, 404);
   EXPECT_EQ(PaymentCount(server), payments_before + 1);
 
-  // The whole run, its approvals included, is in the thread.
-  json messages =
-      server.Get("/api/memory/threads/t-approve/messages?agentId=billingApiAgent").Json();
+  // The whole run, its approvals included, is in the thread, the question once.
+  json messages = server.Get(messages_path).Json();
   const std::string all = messages.dump();
-  EXPECT_NE(all.find("INV-2025-001"), std::string::npos);
+  size_t questions = 0;
+  for (const json& m : messages["messages"]) questions += m.value("role", "") == "user";
+  EXPECT_EQ(questions, 1u) << all;
   EXPECT_NE(all.find("processPaymentTool"), std::string::npos) << all;
+  EXPECT_NE(all.find("$100.00"), std::string::npos) << all;
 }
 
 TEST(ToolApproval, DeclinedPaymentChangesNothingAndTheAnswerSaysSo) {
