@@ -123,13 +123,15 @@ Agent::Agent(AgentConfig config, const ToolRegistry& tools, Model& model, const 
 
 boost::asio::awaitable<Result<AgentOutput>> Agent::Generate(std::vector<ChatMessage> input,
                                                             GenerateOptions options) const {
-  co_return co_await Run(Begin(std::move(input), std::move(options)), std::nullopt, nullptr);
+  SuspendedRun run = Begin(std::move(input), std::move(options));
+  co_return co_await Run(std::move(run), std::nullopt, nullptr);
 }
 
 boost::asio::awaitable<Result<AgentOutput>> Agent::Stream(std::vector<ChatMessage> input,
                                                           GenerateOptions options,
                                                           AgentEventSink& sink) const {
-  co_return co_await Run(Begin(std::move(input), std::move(options)), std::nullopt, &sink);
+  SuspendedRun run = Begin(std::move(input), std::move(options));
+  co_return co_await Run(std::move(run), std::nullopt, &sink);
 }
 
 boost::asio::awaitable<Result<AgentOutput>> Agent::Resume(SuspendedRun run, bool approved,

@@ -335,7 +335,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
   if (run.options.run_id.empty()) run.options.run_id = NewUuid(random_);
 
-  Status began = co_await stream.Begin(EventStreamHeader(request, scope));
+  HttpResponseHeader header = EventStreamHeader(request, scope);
+  Status began = co_await stream.Begin(std::move(header));
   if (!began.ok()) co_return HttpResponse{};
 
   StreamWriter writer(stream);
@@ -383,7 +384,8 @@ boost::asio::awaitable<HttpResponse> MastraApi::ResolveToolCall(const HttpReques
   spdlog::info("stream: {} {} tool call {} of run {}", context.actor.principal,
                approved ? "approved" : "declined", *call_id, *run_id);
 
-  Status began = co_await stream.Begin(EventStreamHeader(request, scope));
+  HttpResponseHeader header = EventStreamHeader(request, scope);
+  Status began = co_await stream.Begin(std::move(header));
   if (!began.ok()) co_return HttpResponse{};
   StreamWriter writer(stream);
   MastraChunkSink sink(writer, *run_id, pending->message_id, agent_.model().provider(),
