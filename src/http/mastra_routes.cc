@@ -25,6 +25,7 @@
 #include "http/generate_json.h"
 #include "http/json_body.h"
 #include "http/json_writer.h"
+#include "http/mcp_sse.h"
 #include "http/observability_routes.h"
 #include "http/rest/rest_api.h"
 #include "http/route_label.h"
@@ -189,7 +190,8 @@ MastraApi::MastraApi(const Agent& agent, const Clock& clock, RandomSource& rando
       audit_(std::move(audit)),
       auth_(auth),
       protections_(protections),
-      approvals_(std::make_unique<PendingApprovals>(clock)) {
+      approvals_(std::make_unique<PendingApprovals>(clock)),
+      mcp_sessions_(std::make_unique<McpSseSessions>(random)) {
   if (protections_.rate_limiter != nullptr) {
     payment_gate_ = std::make_unique<PaymentRateGate>(*protections_.rate_limiter, clock_);
   }
@@ -514,7 +516,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Route(HttpRequest& request, Resp
   if (n >= 3 && seg[1] == "mcp" && mcp_ != nullptr) {
     std::vector<std::string> path;
     for (size_t k = 2; k < n; ++k) path.push_back(Decode(seg[k]));
-    co_return co_await RouteMcp(request, scope, path);
+    co_return co_await RouteMcp(request, stream, scope, path);
   }
   if (n >= 3 && n <= 6 && seg[1] == "observability" && seg[2] == "traces" && traces_ != nullptr) {
     // Traces hold every caller's conversations: administrators only, never a bound caller.

@@ -40,6 +40,7 @@
 namespace billing::http {
 
 class PendingApprovals;  // http/tool_approval.h
+class McpSseSessions;    // http/mcp_sse.h
 
 // What a generate/stream request body asks for.
 struct GenerateRequest {
@@ -228,7 +229,7 @@ class MastraApi {
   // POST /api/agents/:id/model {"provider","modelId"} and /model/reset (studio_routes.cc).
   HttpResponse SwitchModel(const HttpRequest& request, const RequestScope& scope, bool reset) const;
   // `path`: the decoded segments after /api/mcp (mcp_routes.cc).
-  boost::asio::awaitable<HttpResponse> RouteMcp(const HttpRequest& request,
+  boost::asio::awaitable<HttpResponse> RouteMcp(const HttpRequest& request, ResponseStream& stream,
                                                 const RequestScope& scope,
                                                 const std::vector<std::string>& path) const;
 
@@ -252,6 +253,7 @@ class MastraApi {
   Protections protections_;
   std::unique_ptr<PaymentRateGate> payment_gate_;           // over protections_.rate_limiter
   std::unique_ptr<PendingApprovals> approvals_;             // stream runs awaiting approval
+  std::unique_ptr<McpSseSessions> mcp_sessions_;            // MCP's SSE transport streams
   const MoneyMovementLimiter* payments_limiter_ = nullptr;  // the gate tool calls go through
 
   // The agent serialized for the model in use (GET /api/agents[?partial=true],

@@ -3,8 +3,12 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/this_coro.hpp>
+
 #include "http/mastra_routes.h"
+#include "http/mcp_sse.h"
 #include "http/routes_internal.h"
+#include "http/url.h"
 
 // GCC 12 with optimisation reports a false -Wmismatched-new-delete on Boost 1.74's coroutine
 // frames (agent/agent.cc).
@@ -24,7 +28,7 @@ constexpr size_t kMaxIdInMessageBytes = 200;
 }  // namespace
 
 boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
-    const HttpRequest& request, const RequestScope& scope,
+    const HttpRequest& request, ResponseStream& stream, const RequestScope& scope,
     const std::vector<std::string>& path) const {
   // `path`: the decoded segments after /api/mcp.
   const size_t n = path.size() + 2;
@@ -53,16 +57,17 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
         bhttp::status::not_found,
         "MCP server with ID " + Truncated(seg(2), kMaxIdInMessageBytes) + " not found");
   }
-  // The Studio's ready-made client snippets name the SSE URL; clients that try Streamable HTTP
-  // first (mcp-remote, Cursor) reach the same transport there. The SSE transport itself is not
-  // served.
-  if (n == 4 && (seg(3) == "mcp" || (seg(3) == "sse" && post))) {
-    if (!post) {
-      // Stateless: no stream of our own to GET, no session to DELETE.
-      HttpResponse refused = JsonError(bhttp::status::method_not_allowed, "Method Not Allowed");
-      refused.set(bhttp::field::allow, "POST");
-      co_return refused;
-    }
+  const bool transport = n == 4 && (seg(3) == "mcp" || seg(3) == "sse" || seg(3) == "messages");
+  if (!transport) {
+    // fall through to the tool pages
+  } else if (seg(3) == "mcp" && !post) {
+    // Streamable HTTP, stateless: no stream of our own to GET, no session to DELETE.
+    HttpResponse refused = JsonError(bhttp::status::method_not_allowed, "Method Not Allowed");
+    refused.set(bhttp::field::allow, "POST");
+    co_return refused;
+  } else if ((seg(3) == "sse" && !get && !post) || (seg(3) == "messages" && !post)) {
+    co_return NotFound();
+  } else {
     // DNS rebinding: a browser page of another origin must not reach the tools (the transport's
     // rule); clients that are not browsers send no Origin.
     const std::string_view origin = request[bhttp::field::origin];
@@ -72,6 +77,38 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
       co_return JsonError(
           bhttp::status::forbidden,
           "Origin " + Truncated(std::string(origin), 200) + " may not use this MCP server");
+    }
+    const std::string owner =
+        scope.principal.authenticated ? scope.principal.id : std::string(kDevPrincipal);
+    if (seg(3) == "sse" && get) {
+      // The SSE transport (http/mcp_sse.h): a stream for this caller's session.
+      boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
+      std::shared_ptr<McpSseSessions::Session> session = mcp_sessions_->Open(owner, executor);
+      if (session == nullptr) {
+        co_return JsonError(bhttp::status::service_unavailable,
+                            "Too many open MCP SSE sessions; close one or use the Streamable HTTP "
+                            "transport at /api/mcp/" +
+                                mcp_->info().id + "/mcp");
+      }
+      HttpResponseHeader header = internal::EventStreamHeader(request, scope.request_id);
+      std::string messages_path = "/api/mcp/" + mcp_->info().id + "/messages";
+      co_await mcp_sessions_->Serve(std::move(session), std::move(messages_path), std::move(header),
+                                    stream);
+      co_return HttpResponse{};
+    }
+    std::shared_ptr<McpSseSessions::Session> session;
+    if (seg(3) == "messages") {
+      const std::string_view target = request.target();
+      const size_t q = target.find('?');
+      const Query query(q == std::string_view::npos ? std::string_view() : target.substr(q + 1), 8);
+      const std::string* id = query.Find("sessionId");
+      session = id == nullptr ? nullptr : mcp_sessions_->Find(*id, owner);
+      if (session == nullptr) {
+        co_return JsonError(bhttp::status::not_found,
+                            "No open MCP SSE session with that sessionId for this caller; open one "
+                            "with GET /api/mcp/" +
+                                mcp_->info().id + "/sse");
+      }
     }
     const ToolRunner* runner = agent_.tool_runner();
     const McpServer::RunTool run = [&](const Tool& tool, const json& args,
@@ -87,7 +124,27 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
       if (runner != nullptr) co_return co_await runner->Run(tool, args, context);
       co_return tool.Execute(args, context);
     };
-    co_return co_await mcp_->HandlePost(request.body(), request[bhttp::field::accept], run);
+    if (session == nullptr) {
+      // Streamable HTTP at /mcp, and at /sse for POST: the Studio's ready-made client snippets
+      // name the SSE URL, and clients that try Streamable HTTP first (mcp-remote, Cursor) then
+      // reach this transport there.
+      co_return co_await mcp_->HandlePost(request.body(), request[bhttp::field::accept], run);
+    }
+    // The SSE transport: the answer goes to the session's stream; the POST is acknowledged.
+    HttpResponse answer = co_await mcp_->HandlePost(request.body(), "application/json", run);
+    if (answer.result() != bhttp::status::ok && answer.result() != bhttp::status::accepted) {
+      co_return answer;  // a malformed message: refused here, as the transport does
+    }
+    if (answer.result() == bhttp::status::ok) {
+      Status delivered = mcp_sessions_->Deliver(session, McpSseMessageEvent(answer.body()));
+      if (!delivered.ok()) {
+        co_return JsonError(bhttp::status::service_unavailable, delivered.error().message);
+      }
+    }
+    HttpResponse accepted{bhttp::status::accepted, request.version()};
+    accepted.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+    accepted.body() = "Accepted";
+    co_return accepted;
   }
   if (seg(3) == "tools") {
     if (n == 4 && get) co_return JsonResponse(bhttp::status::ok, mcp_->ToolList().dump());

@@ -41,6 +41,21 @@ inline HttpResponse RunRequestError(const Error& error) {
   return JsonError(boost::beast::http::status::bad_request, error.message);
 }
 
+// The header of a server-sent-events answer: 200 text/event-stream, no caching, no proxy
+// buffering, the request id.
+inline HttpResponseHeader EventStreamHeader(const HttpRequest& request,
+                                            std::string_view request_id) {
+  namespace bhttp = boost::beast::http;
+  HttpResponseHeader header;
+  header.version(request.version());
+  header.result(bhttp::status::ok);
+  header.set(bhttp::field::content_type, "text/event-stream");
+  header.set(bhttp::field::cache_control, "no-cache");
+  header.set("x-accel-buffering", "no");
+  header.set("x-request-id", request_id);
+  return header;
+}
+
 // requireToolApproval on a route that cannot stop for it (all but /stream).
 inline HttpResponse ApprovalNeedsStream() {
   return JsonError(

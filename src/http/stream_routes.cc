@@ -311,17 +311,6 @@ Result<std::string> ApprovalId(const nlohmann::json& body, const char* field) {
   return it->get<std::string>();
 }
 
-HttpResponseHeader EventStreamHeader(const HttpRequest& request, const RequestScope& scope) {
-  HttpResponseHeader header;
-  header.version(request.version());
-  header.result(bhttp::status::ok);
-  header.set(bhttp::field::content_type, "text/event-stream");
-  header.set(bhttp::field::cache_control, "no-cache");
-  header.set("x-accel-buffering", "no");
-  header.set("x-request-id", scope.request_id);
-  return header;
-}
-
 }  // namespace
 
 boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& request,
@@ -335,7 +324,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::Stream(const HttpRequest& reques
   if (!prepared.ok()) co_return AgentErrorResponse(prepared.error());
   if (run.options.run_id.empty()) run.options.run_id = NewUuid(random_);
 
-  HttpResponseHeader header = EventStreamHeader(request, scope);
+  HttpResponseHeader header = internal::EventStreamHeader(request, scope.request_id);
   Status began = co_await stream.Begin(std::move(header));
   if (!began.ok()) co_return HttpResponse{};
 
@@ -384,7 +373,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::ResolveToolCall(const HttpReques
   spdlog::info("stream: {} {} tool call {} of run {}", context.actor.principal,
                approved ? "approved" : "declined", *call_id, *run_id);
 
-  HttpResponseHeader header = EventStreamHeader(request, scope);
+  HttpResponseHeader header = internal::EventStreamHeader(request, scope.request_id);
   Status began = co_await stream.Begin(std::move(header));
   if (!began.ok()) co_return HttpResponse{};
   StreamWriter writer(stream);

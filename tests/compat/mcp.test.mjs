@@ -1,13 +1,14 @@
 // The billing tools as an MCP server (docs/mcp.md), driven by the official MCP TypeScript SDK
 // client over the Streamable HTTP transport against the real binary: initialize, list the tools,
-// call get-customer, a bad argument answered as a tool error, and the same access rules as every
-// route (a read-only key cannot refund, a customer-bound key sees only its customer, no key is
+// call get-customer, a bad argument answered as a tool error, the older SSE transport, and the
+// same access rules as every route (a read-only key cannot refund, a customer-bound key sees only its customer, no key is
 // refused, an Idempotency-Key replays). Run by CTest (compat_mcp).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { startServer } from './server.mjs';
 
 let dev;   // development mode: no keys
@@ -84,6 +85,51 @@ test('the SSE URL the Studio shows takes Streamable HTTP too', async () => {
   await client.connect(transport);
   const { tools } = await client.listTools();
   assert.equal(tools.length, 6);
+  await client.close();
+});
+
+test('the older SSE transport: a stream per session, messages posted to it', async () => {
+  const transport = new SSEClientTransport(new URL(`${dev.baseUrl}/api/mcp/billing/sse`));
+  const client = new Client({ name: 'billing-mcp-sse-test', version: '1.0.0' });
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  assert.equal(tools.length, 6);
+  const result = await client.callTool({ name: 'get-customer', arguments: { customerId: 'CUST-002' } });
+  assert.equal(result.isError, false);
+  assert.match(result.content[0].text, /StartupHub LLC/);
+  const bad = await client.callTool({ name: 'get-customer', arguments: { customerId: 42 } });
+  assert.equal(bad.isError, true);
+  await client.close();
+  // A closed or unknown session takes no message.
+  const res = await fetch(`${dev.baseUrl}/api/mcp/billing/messages?sessionId=nope`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+  });
+  assert.equal(res.status, 404);
+  assert.match((await res.json()).error, /No open MCP SSE session/);
+});
+
+test('an SSE session is its opener\'s: another key cannot post to it, no key is refused', async () => {
+  const owner = newKey(auth, '--scopes', 'read');
+  const other = newKey(auth, '--scopes', 'admin');
+  const headers = { Authorization: `Bearer ${owner}` };
+  const transport = new SSEClientTransport(new URL(`${auth.baseUrl}/api/mcp/billing/sse`),
+                                           { requestInit: { headers } });
+  const client = new Client({ name: 'billing-mcp-sse-test', version: '1.0.0' });
+  await client.connect(transport);
+  assert.equal((await client.listTools()).tools.length, 6);
+  const sessionUrl = transport._endpoint.href;
+  assert.match(sessionUrl, /\/api\/mcp\/billing\/messages\?sessionId=/);
+  const post = (key) => fetch(sessionUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }),
+  });
+  assert.equal((await post(other)).status, 404);
+  assert.equal((await post('')).status, 401);
+  assert.equal((await post(owner)).status, 202);
+  const noKey = await fetch(`${auth.baseUrl}/api/mcp/billing/sse`);
+  assert.equal(noKey.status, 401);
   await client.close();
 });
 

@@ -17,8 +17,9 @@
 // (default tests/studio/test-output). Exit 0 when every check passes. Every wait is bounded; the whole run is
 // stopped after 4 minutes.
 //
-// Not covered: the MCP SSE transport the MCP server page advertises (/api/mcp/:id/sse); choosing another model in
-// the model picker (it is not exercised); a template's own page (see TEMPLATES below).
+// Not covered: the MCP transports the MCP server page advertises (/api/mcp/:id/mcp and /sse; the Studio only shows
+// them, and compat_mcp drives both with the MCP SDK); choosing another model in the model picker (it is not
+// exercised; model_switch_e2e and compat_client_js switch models); a template's own page (see TEMPLATES below).
 // --out also gets api.jsonl: every API call the Studio made through serve.mjs, with its status.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
