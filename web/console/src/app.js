@@ -92,18 +92,22 @@ async function updateWho() {
   }
 }
 
-function route() {
-  if (current) {
-    current.controller.abort();
-    if (typeof current.cleanup === 'function') {
-      try {
-        current.cleanup();
-      } catch {
-        /* a page's cleanup must not break navigation */
-      }
+// Stops the page shown: its requests are aborted and its cleanup (timers, pollers) runs.
+function leavePage() {
+  if (!current) return;
+  current.controller.abort();
+  if (typeof current.cleanup === 'function') {
+    try {
+      current.cleanup();
+    } catch {
+      /* a page's cleanup must not break navigation */
     }
-    current = null;
   }
+  current = null;
+}
+
+function route() {
+  leavePage();
   signInShown = false;
   setNavOpen(false);
   const { path, query } = parseHash();
@@ -148,17 +152,7 @@ function route() {
 function showSignIn(err) {
   if (signInShown) return;
   signInShown = true;
-  if (current) {
-    current.controller.abort();
-    if (typeof current.cleanup === 'function') {
-      try {
-        current.cleanup();
-      } catch {
-        /* ignore */
-      }
-    }
-    current = null;
-  }
+  leavePage();
   document.title = 'Sign in · Billing console';
   const input = h('input', { id: 'api-key', name: 'apiKey', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, class: 'input-wide', placeholder: 'bk_…' });
   const errSlot = h('div');

@@ -25,17 +25,22 @@ function unavailable(e) {
   return e instanceof ApiError && (e.status === 404 || e.status === 501);
 }
 
+// Traces hold every caller's conversations: for administrators only. Shows why in `body` and
+// returns true when the key lacks the scope.
+async function lacksAdmin(body) {
+  const lacking = await missingScopes('admin');
+  if (!lacking.length) return false;
+  replace(body, scopeNotice(lacking, 'Traces (they hold every caller’s conversations)'));
+  return true;
+}
+
 export async function tracesPage(ctx) {
   const { main, query, signal, hrefFor } = ctx;
   document.title = 'Traces · Billing console';
   const page = Math.max(0, Number.parseInt(query.get('page') || '0', 10) || 0);
   const body = h('div', { class: 'results' }, loading('Loading traces…'));
   main.append(pageHeader('Traces', { subtitle: 'Agent runs: model calls and tool calls, with their timing.' }), body);
-  const lacking = await missingScopes('admin');
-  if (lacking.length) {
-    replace(body, scopeNotice(lacking, 'Traces (they hold every caller’s conversations)'));
-    return undefined;
-  }
+  if (await lacksAdmin(body)) return undefined;
   let r;
   try {
     r = await request('/api/observability/traces', { query: { page, perPage: PER_PAGE }, signal });
@@ -68,11 +73,7 @@ export async function tracePage(ctx, traceId) {
   document.title = `Trace · Billing console`;
   const body = h('div', null, loading('Loading trace…'));
   main.append(pageHeader('Trace', { crumbs: [['Traces', '#/traces'], [traceId.slice(0, 12)]], subtitle: h('span', { class: 'mono' }, traceId) }), body);
-  const lacking = await missingScopes('admin');
-  if (lacking.length) {
-    replace(body, scopeNotice(lacking, 'Traces (they hold every caller’s conversations)'));
-    return undefined;
-  }
+  if (await lacksAdmin(body)) return undefined;
   let r;
   try {
     r = await request(`/api/observability/traces/${encodeURIComponent(traceId)}`, { signal });
