@@ -637,6 +637,10 @@ async function main() {
       if ((await np.getAttribute('.menu-btn', 'aria-expanded')) !== 'true') throw new Error('aria-expanded is not true');
       await shot(np, `${name}-menu`);
       await np.click('#main-nav a[data-section="invoices"]');
+      // The page changes on the hashchange event, a task after the click: wait for the invoices page itself, else
+      // `settled` can see the page being left (it has its heading and no spinner either).
+      await np.waitForFunction(() => /invoices/i.test(document.querySelector('main h1')?.textContent || ''), null,
+        { timeout: WAIT_MS });
       await settled(np);
       if (await np.locator('#main-nav').isVisible()) throw new Error('the navigation stays open after choosing a page');
       const sw2 = await np.evaluate(() => document.scrollingElement.scrollWidth);
