@@ -24,6 +24,8 @@ struct Principal {
   std::string customer_id = {};
 
   static Principal Anonymous() { return Principal{"", kAllScopes, false, ""}; }
+  // The name this caller acts under in records and ownership checks: its id, or kDevPrincipal.
+  std::string actor_id() const { return authenticated ? id : std::string(kDevPrincipal); }
 };
 
 }  // namespace billing

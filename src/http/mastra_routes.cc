@@ -51,7 +51,7 @@ nlohmann::json PrincipalJson(const Principal& principal) {
     if (HasScope(principal.scopes, scope)) scopes.push_back(ScopeName(scope));
   }
   return {{"object", "principal"},
-          {"id", principal.authenticated ? principal.id : std::string(kDevPrincipal)},
+          {"id", principal.actor_id()},
           {"authenticated", principal.authenticated},
           {"scopes", std::move(scopes)},
           {"customerId", principal.customer_id.empty() ? nlohmann::json(nullptr)

@@ -78,8 +78,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::RouteMcp(
           bhttp::status::forbidden,
           "Origin " + Truncated(std::string(origin), 200) + " may not use this MCP server");
     }
-    const std::string owner =
-        scope.principal.authenticated ? scope.principal.id : std::string(kDevPrincipal);
+    const std::string owner = scope.principal.actor_id();
     if (seg(3) == "sse" && get) {
       // The SSE transport (http/mcp_sse.h): a stream for this caller's session.
       boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;

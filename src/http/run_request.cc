@@ -112,7 +112,7 @@ Result<ToolContext> ParseToolContext(const json& body) {
 Status ApplyPrincipal(ToolContext& context, const Principal& principal) {
   context.scopes = principal.scopes;
   context.principal = principal.id;
-  context.actor.principal = principal.authenticated ? principal.id : std::string(kDevPrincipal);
+  context.actor.principal = principal.actor_id();
   context.bound_customer = principal.customer_id.empty() ? "" : CanonicalId(principal.customer_id);
   if (!context.actor.on_behalf_of.empty() && !HasScope(principal.scopes, Scope::kActOnBehalf)) {
     spdlog::warn("refused: {} claimed to act for {} without the act_on_behalf scope",

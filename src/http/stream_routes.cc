@@ -354,8 +354,7 @@ boost::asio::awaitable<HttpResponse> MastraApi::ResolveToolCall(const HttpReques
   if (!run_id.ok()) co_return JsonError(bhttp::status::bad_request, run_id.error().message);
   Result<std::string> call_id = ApprovalId(*body, "toolCallId");
   if (!call_id.ok()) co_return JsonError(bhttp::status::bad_request, call_id.error().message);
-  const std::string owner =
-      scope.principal.authenticated ? scope.principal.id : std::string(kDevPrincipal);
+  const std::string owner = scope.principal.actor_id();
   std::optional<PendingRun> pending = approvals_->Take(*run_id, *call_id, owner);
   if (!pending) {
     co_return JsonError(bhttp::status::not_found,

@@ -28,7 +28,7 @@ HttpResponse MastraApi::SwitchModel(const HttpRequest& request, const RequestSco
     return JsonError(bhttp::status::bad_request,
                      "This server's model cannot be switched while it runs; nothing was changed");
   }
-  const std::string actor = scope.principal.authenticated ? scope.principal.id : kDevPrincipal;
+  const std::string actor = scope.principal.actor_id();
   if (reset) {
     models_->Reset();
     spdlog::warn("model: {} reset the agent's model to {}/{}", actor, models_->provider(),

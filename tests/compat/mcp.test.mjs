@@ -24,10 +24,11 @@ function newKey(server, ...args) {
   return out.split('\n')[0].trim();
 }
 
-async function connect(server, key) {
+// A connected SDK client: Streamable HTTP at /mcp by default; `path` and `Transport` pick another
+// URL or the older SSE transport. The transport is on `client.transport`.
+async function connect(server, key, { path = 'mcp', Transport = StreamableHTTPClientTransport } = {}) {
   const headers = key ? { Authorization: `Bearer ${key}` } : {};
-  const transport = new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/api/mcp/billing/mcp`),
-                                                      { requestInit: { headers } });
+  const transport = new Transport(new URL(`${server.baseUrl}/api/mcp/billing/${path}`), { requestInit: { headers } });
   const client = new Client({ name: 'billing-mcp-test', version: '1.0.0' });
   await client.connect(transport);
   return client;
@@ -80,18 +81,14 @@ test('a page of another origin is refused and runs nothing', async () => {
 });
 
 test('the SSE URL the Studio shows takes Streamable HTTP too', async () => {
-  const transport = new StreamableHTTPClientTransport(new URL(`${dev.baseUrl}/api/mcp/billing/sse`));
-  const client = new Client({ name: 'billing-mcp-test', version: '1.0.0' });
-  await client.connect(transport);
+  const client = await connect(dev, '', { path: 'sse' });
   const { tools } = await client.listTools();
   assert.equal(tools.length, 6);
   await client.close();
 });
 
 test('the older SSE transport: a stream per session, messages posted to it', async () => {
-  const transport = new SSEClientTransport(new URL(`${dev.baseUrl}/api/mcp/billing/sse`));
-  const client = new Client({ name: 'billing-mcp-sse-test', version: '1.0.0' });
-  await client.connect(transport);
+  const client = await connect(dev, '', { path: 'sse', Transport: SSEClientTransport });
   const { tools } = await client.listTools();
   assert.equal(tools.length, 6);
   const result = await client.callTool({ name: 'get-customer', arguments: { customerId: 'CUST-002' } });
@@ -112,13 +109,9 @@ test('the older SSE transport: a stream per session, messages posted to it', asy
 test('an SSE session is its opener\'s: another key cannot post to it, no key is refused', async () => {
   const owner = newKey(auth, '--scopes', 'read');
   const other = newKey(auth, '--scopes', 'admin');
-  const headers = { Authorization: `Bearer ${owner}` };
-  const transport = new SSEClientTransport(new URL(`${auth.baseUrl}/api/mcp/billing/sse`),
-                                           { requestInit: { headers } });
-  const client = new Client({ name: 'billing-mcp-sse-test', version: '1.0.0' });
-  await client.connect(transport);
+  const client = await connect(auth, owner, { path: 'sse', Transport: SSEClientTransport });
   assert.equal((await client.listTools()).tools.length, 6);
-  const sessionUrl = transport._endpoint.href;
+  const sessionUrl = client.transport._endpoint.href;
   assert.match(sessionUrl, /\/api\/mcp\/billing\/messages\?sessionId=/);
   const post = (key) => fetch(sessionUrl, {
     method: 'POST',
